@@ -1,0 +1,321 @@
+"""Configuration: one TOML file for everything but secrets, the environment for secrets.
+
+Precedence, highest first:
+
+1. ``SYNCER_*`` environment variables, read by pydantic-settings (and an ``--env-file`` given on
+   the command line, which fills the environment without overriding variables already set).
+   Any setting can be overridden with ``__`` between levels: ``SYNCER_STATE__PATH=/data/s.db``,
+   ``SYNCER_DEFAULT_TRACKER=ops-jira``. Secrets live only here: per tracker
+   ``SYNCER_<NAME>_TOKEN`` (plus ``SYNCER_<NAME>_EMAIL`` for Jira Cloud when the file gives no
+   ``email``), where ``<NAME>`` is the tracker's name upper-cased with ``-`` as ``_``.
+2. The TOML file given by ``--config``.
+3. The defaults written on the models below.
+
+Relative paths in the file are relative to the file's folder. The file is validated once at
+start-up: unknown keys are rejected and every bad field is listed with its dotted path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from syncer.errors import ConfigError
+
+_TRACKER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+class Section(BaseModel):
+    """Base of every configuration table: unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourcesConfig(Section):
+    """Where post-mortems are read from."""
+
+    paths: tuple[str, ...] = Field(
+        default=("postmortems",),
+        description="files, folders (searched recursively for *.md) or globs",
+    )
+    exclude: tuple[str, ...] = Field(
+        default=(), description="glob patterns, matched against paths relative to the root"
+    )
+    root: str = Field(default=".", description="the folder document sources are named from")
+    base_url: str | None = Field(
+        default=None,
+        description="where the documents can be read on the web (e.g. a repository's blob URL); "
+        "ticket bodies link to base_url + '/' + source",
+    )
+
+
+class StateConfig(Section):
+    """Where syncer keeps its cache of item <-> ticket links."""
+
+    path: str = "state.db"
+
+
+class PacingConfig(Section):
+    """How politely syncer writes to one tracker."""
+
+    seconds_between_writes: float = Field(default=1.0, ge=0)
+    max_creates_per_run: int = Field(
+        default=200, ge=0, description="creates beyond this are deferred to the next run"
+    )
+
+
+OverwritableField = Literal["title", "body", "assignee", "due", "priority", "labels", "done"]
+
+
+class TrackerBase(Section):
+    """Settings every tracker shares."""
+
+    labels: tuple[str, ...] = ("postmortem",)
+    owners: Mapping[str, str] = Field(
+        default_factory=dict,
+        description="document owner (as written, '@' optional) -> tracker account",
+    )
+    priorities: Mapping[str, str] = Field(
+        default_factory=dict,
+        description="item priority or incident severity (P1, High, SEV1...) -> tracker priority",
+    )
+    overwrite: tuple[OverwritableField, ...] = Field(
+        default=(),
+        description="fields syncer sets even when a person changed them in the tracker",
+    )
+    pacing: PacingConfig = PacingConfig()
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class JiraConfig(TrackerBase):
+    """A Jira Cloud or Server/Data Center project."""
+
+    type: Literal["jira"]
+    url: str
+    flavor: Literal["cloud", "server"] = "cloud"
+    project: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
+    issue_type: str = "Task"
+    components: tuple[str, ...] = ()
+    email: str | None = Field(default=None, description="Cloud only: the API token's account")
+    due_field: str = Field(default="duedate", description="field id or name holding the due date")
+    key_field: str | None = Field(
+        default=None,
+        description="name of a text custom field holding the item key; labels are used if unset",
+    )
+    custom_fields: Mapping[str, str] = Field(
+        default_factory=dict,
+        description="custom field name -> value template, e.g. 'Incident ID' = '{incident_id}'",
+    )
+
+
+class GitHubConfig(TrackerBase):
+    """A GitHub (or GitHub Enterprise) repository."""
+
+    type: Literal["github"]
+    url: str = Field(
+        default="https://api.github.com",
+        description="API base URL; Enterprise: https://HOST/api/v3",
+    )
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    milestone: int | None = None
+
+
+TrackerConfig = Annotated[JiraConfig | GitHubConfig, Field(discriminator="type")]
+
+
+class RouteConfig(Section):
+    """Sends a document's items to a tracker; every given condition must match."""
+
+    tracker: str
+    team: str | None = None
+    service: str | None = None
+    path: str | None = Field(default=None, description="glob on the document's source path")
+
+
+class PoliciesConfig(Section):
+    """Deadlines: how many days after the incident an item is due, by severity."""
+
+    due_days: Mapping[str, int] = Field(
+        default_factory=lambda: {"SEV1": 14, "SEV2": 30, "SEV3": 60}
+    )
+    default_due_days: int | None = Field(
+        default=90, description="for incidents of unknown severity; unset to leave no due date"
+    )
+    stale_days: int = Field(default=14, ge=1, description="an open ticket untouched this long")
+
+
+class Settings(BaseSettings):
+    """The whole configuration: the TOML file's tables, overridable from ``SYNCER_*``."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_prefix="SYNCER_", env_nested_delimiter="__"
+    )
+
+    sources: SourcesConfig = SourcesConfig()
+    state: StateConfig = StateConfig()
+    trackers: Mapping[str, TrackerConfig] = Field(default_factory=dict)
+    default_tracker: str | None = None
+    routes: tuple[RouteConfig, ...] = ()
+    policies: PoliciesConfig = PoliciesConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML data arrives as init arguments; the environment wins over it.
+        return (env_settings, init_settings)
+
+    @field_validator("trackers")
+    @classmethod
+    def _names_are_slugs(cls, trackers: Mapping[str, TrackerConfig]) -> Mapping[str, TrackerConfig]:
+        for name in trackers:
+            if not _TRACKER_NAME.match(name):
+                raise ValueError(f"tracker name {name!r} must match {_TRACKER_NAME.pattern}")
+        return trackers
+
+
+class Secrets(BaseModel):
+    """Credentials of one tracker, from the environment only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: SecretStr
+    email: str | None = None
+
+
+class Config(BaseModel):
+    """A validated configuration: settings, where it came from, and the secrets it needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    settings: Settings
+    base_dir: Path
+    secrets: Mapping[str, Secrets]
+
+    def resolve(self, path: str) -> Path:
+        """A path from the file, made absolute against the file's folder."""
+        return (self.base_dir / Path(path).expanduser()).resolve()
+
+    @property
+    def state_path(self) -> Path:
+        return self.resolve(self.settings.state.path)
+
+    @property
+    def source_root(self) -> Path:
+        return self.resolve(self.settings.sources.root)
+
+
+def env_prefix(tracker_name: str) -> str:
+    """``ops-jira`` -> ``SYNCER_OPS_JIRA_``: where a tracker's secrets live."""
+    return "SYNCER_" + tracker_name.upper().replace("-", "_") + "_"
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    # pydantic puts the discriminator tag in the location; a user never wrote it.
+    parts = [str(p) for p in loc if p not in ("jira", "github")]
+    return ".".join(parts) or "(file)"
+
+
+def _cross_check(settings: Settings) -> list[str]:
+    problems = []
+    names = set(settings.trackers)
+    if settings.default_tracker is not None and settings.default_tracker not in names:
+        problems.append(f"default_tracker: no tracker named {settings.default_tracker!r}")
+    if settings.default_tracker is None and len(names) > 1 and not settings.routes:
+        problems.append("default_tracker: required when more than one tracker is configured")
+    for i, route in enumerate(settings.routes):
+        if route.tracker not in names:
+            problems.append(f"routes.{i}.tracker: no tracker named {route.tracker!r}")
+    for name, tracker in settings.trackers.items():
+        if isinstance(tracker, JiraConfig) and tracker.flavor == "server" and tracker.email:
+            problems.append(f"trackers.{name}.email: Server/Data Center uses a PAT, not an email")
+    return problems
+
+
+def _read_secrets(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[dict[str, Secrets], list[str]]:
+    secrets: dict[str, Secrets] = {}
+    problems = []
+    for name, tracker in settings.trackers.items():
+        prefix = env_prefix(name)
+        token = environ.get(prefix + "TOKEN")
+        if not token:
+            problems.append(f"trackers.{name}: set the environment variable {prefix}TOKEN")
+            continue
+        email = None
+        if isinstance(tracker, JiraConfig) and tracker.flavor == "cloud":
+            email = tracker.email or environ.get(prefix + "EMAIL")
+            if not email:
+                problems.append(
+                    f"trackers.{name}.email: Jira Cloud needs the token's account email "
+                    f"(in the file or {prefix}EMAIL)"
+                )
+                continue
+        secrets[name] = Secrets(token=SecretStr(token), email=email)
+    return secrets, problems
+
+
+def parse_config(
+    data: Mapping[str, object],
+    *,
+    base_dir: Path,
+    environ: Mapping[str, str] | None = None,
+    require_secrets: bool = True,
+) -> Config:
+    """Validate a parsed TOML mapping; raise ``ConfigError`` listing every bad field path.
+
+    Overrides are read from ``os.environ``; secrets from ``environ`` (default ``os.environ``).
+    """
+    environ = os.environ if environ is None else environ
+    try:
+        settings = Settings(**dict(data))  # type: ignore[arg-type]  # validated right here
+    except ValidationError as exc:
+        found = tuple(f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid configuration ({len(found)} problems)", found) from None
+    problems = _cross_check(settings)
+    secrets, secret_problems = _read_secrets(settings, environ)
+    if require_secrets:
+        problems += secret_problems
+    if problems:
+        raise ConfigError(f"invalid configuration ({len(problems)} problems)", tuple(problems))
+    return Config(settings=settings, base_dir=base_dir, secrets=secrets)
+
+
+def load_config(
+    path: Path, *, environ: Mapping[str, str] | None = None, require_secrets: bool = True
+) -> Config:
+    """Read and validate the TOML file at ``path`` (the imperative edge of this module)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(
+        data, base_dir=path.resolve().parent, environ=environ, require_secrets=require_secrets
+    )
+
+
+def load_env_file(path: Path) -> None:
+    """Fill ``os.environ`` from a ``KEY=value`` file, never overriding what is already set."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such env file")
+    for name, value in dotenv_values(path).items():
+        if value is not None:
+            os.environ.setdefault(name, value)

@@ -1,0 +1,74 @@
+"""The one error tree syncer raises on purpose, and the exit codes the CLI maps it to.
+
+Anything that is not a ``SyncerError`` is a bug and is allowed to be loud.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit statuses of the ``syncer`` command, documented in the README."""
+
+    OK = 0
+    PARTIAL = 1
+    """Some documents failed to parse or some changes failed; the rest went through."""
+    USAGE = 2
+    """Bad command line or configuration: nothing was done."""
+    TRACKER = 3
+    """A tracker was unreachable or refused the credentials."""
+    INTERRUPTED = 130
+
+
+class SyncerError(Exception):
+    """Base of every expected failure; ``str()`` is the one line a user sees."""
+
+    exit_code: ExitCode = ExitCode.PARTIAL
+
+
+class ConfigError(SyncerError):
+    """The configuration is invalid; ``problems`` lists each bad field path."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class ParseError(SyncerError):
+    """A document could not be read or parsed at all."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.line = line
+        self.message = message
+
+
+class StateError(SyncerError):
+    """The state store is unreadable, locked, or from a newer syncer."""
+
+    exit_code = ExitCode.USAGE
+
+
+class TrackerError(SyncerError):
+    """A tracker refused or failed one request.
+
+    ``ambiguous`` is true when the request may have taken effect on the server even though no
+    answer arrived (timeout, dropped connection, 5xx): a create must then be looked up before it
+    is tried again.
+    """
+
+    def __init__(self, tracker: str, message: str, *, ambiguous: bool = False) -> None:
+        super().__init__(f"{tracker}: {message}")
+        self.tracker = tracker
+        self.ambiguous = ambiguous
+
+
+class TrackerUnavailableError(TrackerError):
+    """The tracker cannot be used at all this run: unreachable, bad credentials, no project."""
+
+    exit_code = ExitCode.TRACKER

@@ -1,0 +1,216 @@
+"""The values syncer speaks in: incidents, action items, tickets, and plans.
+
+Everything here is a frozen pydantic model with ``extra="forbid"``. Parsing produces
+``Document`` values, trackers produce ``Ticket`` values, and the planner turns both into a
+``Plan`` of ``Change`` values. No module outside ``syncer/trackers/`` sees a tracker's raw
+payloads, and no tracker word ("issue key", "issue number") leaves it: the core says
+``TicketRef``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ItemKey = str
+"""A stable, label-safe identity of one action item: ``<incident-slug>.<item-part>``.
+
+The item part is an explicit id written in the document (``[AI-3]`` gives ``ai-3``) or, failing
+that, the first 10 hex digits of a hash of the item's normalised title (with an occurrence
+suffix ``-2``, ``-3`` for identical titles in one document). Keys use only ``[a-z0-9.-]`` so they
+fit a Jira label and a GitHub body marker unchanged. See ``make_item_key``.
+"""
+
+
+class Frozen(BaseModel):
+    """Base for every value: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+TicketSystem = Literal["jira", "github", "other"]
+
+
+class TicketRef(Frozen):
+    """A reference to one ticket, as written in a document or returned by a tracker.
+
+    ``key`` is ``OPS-123`` for Jira, ``owner/repo#123`` for GitHub (``#123`` when a document
+    names no repository), and the text as written for ``other`` (``Bug #5554823``).
+    """
+
+    system: TicketSystem
+    key: str
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Incident(Frozen):
+    """A post-mortem's metadata."""
+
+    id: str
+    title: str | None = None
+    date: date | None = None
+    severity: str | None = None
+    status: str | None = None
+    team: str | None = None
+    service: str | None = None
+    authors: tuple[str, ...] = ()
+
+
+class ActionItem(Frozen):
+    """One follow-up found in a post-mortem, with the exact lines it came from."""
+
+    key: ItemKey
+    title: str
+    description: str | None = None
+    owner: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    tickets: tuple[TicketRef, ...] = ()
+    done: bool = False
+    group: str | None = None
+    source: str
+    line: int = Field(ge=1, description="first source line, 1-based")
+    end_line: int = Field(ge=1, description="last source line, 1-based, inclusive")
+
+
+class Problem(Frozen):
+    """An error or warning about a document, located to a line where one is known."""
+
+    source: str
+    line: int | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+class Document(Frozen):
+    """What the parser makes of one post-mortem file."""
+
+    source: str
+    content_hash: str
+    incident: Incident
+    items: tuple[ActionItem, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    has_action_section: bool = True
+
+
+class TicketFields(Frozen):
+    """The fields syncer owns on a ticket: what it writes, and what it compares."""
+
+    title: str
+    body: str
+    labels: tuple[str, ...] = ()
+    assignee: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    done: bool = False
+
+
+class Ticket(Frozen):
+    """A ticket as a tracker reports it, translated out of the tracker's own words."""
+
+    ref: TicketRef
+    title: str
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    assignee: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    done: bool = False
+    status: str = ""
+    updated: datetime | None = None
+    item_key: ItemKey | None = Field(
+        default=None, description="the syncer marker found on the ticket, if it is managed"
+    )
+
+
+ChangeKind = Literal["create", "update", "link", "close", "reopen"]
+
+
+class Change(Frozen):
+    """One thing a sync would do to one tracker, and why."""
+
+    kind: ChangeKind
+    tracker: str
+    item_key: ItemKey
+    source: str
+    ref: TicketRef | None = None
+    fields: TicketFields | None = None
+    changed: tuple[str, ...] = ()
+    reason: str
+
+
+FindingKind = Literal[
+    "orphaned",
+    "duplicate",
+    "unknown_owner",
+    "unroutable",
+    "missing_ticket",
+    "no_action_items",
+    "deferred",
+]
+
+
+class Finding(Frozen):
+    """Something a person should look at that a sync does not change by itself."""
+
+    kind: FindingKind
+    message: str
+    item_key: ItemKey | None = None
+    source: str | None = None
+    tracker: str | None = None
+    ref: TicketRef | None = None
+
+
+class Plan(Frozen):
+    """The complete, ordered list of changes one sync would make, plus findings."""
+
+    changes: tuple[Change, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    unchanged: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, *, max_length: int = 48) -> str:
+    """Lower-case ASCII ``[a-z0-9-]`` form of ``text``; empty input gives ``"x"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:max_length].strip("-")
+    return slug or "x"
+
+
+_TITLE_NOISE = re.compile(r"[^\w\s]+", re.UNICODE)
+
+
+def normalise_title(title: str) -> str:
+    """The form of a title that keys hash: case, punctuation and spacing do not count."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(_TITLE_NOISE.sub(" ", folded).split())
+
+
+def make_item_key(
+    incident_id: str, title: str, *, explicit_id: str | None = None, occurrence: int = 1
+) -> ItemKey:
+    """The stable key of an item; ``occurrence`` counts identical titles within a document."""
+    prefix = slugify(incident_id, max_length=64)
+    if explicit_id:
+        return f"{prefix}.{slugify(explicit_id, max_length=32)}"
+    digest = hashlib.sha1(normalise_title(title).encode(), usedforsecurity=False).hexdigest()
+    suffix = f"-{occurrence}" if occurrence > 1 else ""
+    return f"{prefix}.{digest[:10]}{suffix}"

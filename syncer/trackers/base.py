@@ -1,0 +1,103 @@
+"""The port every tracker adapter fills: what syncer asks of Jira or GitHub, in its own words.
+
+Adapters translate between these calls and a tracker's client library; nothing outside
+``syncer/trackers/`` imports ``jira`` or ``github``. An adapter:
+
+* carries each managed ticket's item key where it can be found exactly (a label on Jira, a hidden
+  body marker plus the fixed ``syncer`` label on GitHub) and reports it back as
+  ``Ticket.item_key``, with its own marker labels and body marker stripped from ``labels`` and
+  ``body``;
+* raises ``TrackerError`` for a failed request (``ambiguous=True`` when the write may have taken
+  effect: timeout, dropped connection, 5xx) and ``TrackerUnavailableError`` when the tracker
+  cannot be used at all (unreachable, bad credentials, missing project or repository);
+* never retries a create by itself: the engine looks the marker up after an ambiguous failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+
+MANAGED_LABEL = "syncer"
+"""The fixed label every ticket syncer creates carries, so managed tickets list in bulk."""
+
+KEY_LABEL_PREFIX = "syncer:"
+"""Jira: the label ``syncer:<item key>`` carries the key; JQL finds it exactly."""
+
+BODY_MARKER_PREFIX = "<!-- syncer:key="
+"""GitHub: the body ends with ``<!-- syncer:key=<item key> -->``, hidden when rendered."""
+
+
+def body_marker(key: ItemKey) -> str:
+    """The hidden marker a GitHub issue body carries."""
+    return f"{BODY_MARKER_PREFIX}{key} -->"
+
+
+class Tracker(Protocol):
+    """One configured Jira project or GitHub repository."""
+
+    @property
+    def name(self) -> str:
+        """The tracker's name in the configuration (``ops-jira``)."""
+        ...
+
+    @property
+    def system(self) -> TicketSystem:
+        """``jira`` or ``github``."""
+        ...
+
+    def owns(self, ref: TicketRef) -> bool:
+        """Whether a reference written in a document points into this project/repository.
+
+        ``OPS-12`` belongs to the Jira tracker of project OPS, ``acme/web#3`` and GitHub URLs to
+        the tracker of that repository, a bare ``#3`` to any GitHub tracker (the router decides),
+        and a URL to the tracker on that host.
+        """
+        ...
+
+    def resolve(self, ref: TicketRef) -> TicketRef:
+        """The canonical form of a reference this tracker owns (``#3`` -> ``acme/web#3``)."""
+        ...
+
+    def render(self, fields: TicketFields) -> TicketFields:
+        """The fields as they will read back after being written (pure; no request).
+
+        Jira converts the Markdown body to its wiki markup; GitHub
+        drops the due date and priority it has no field for. The planner compares rendered
+        desired fields with ``Ticket`` values, so rendering must match what reads back.
+        """
+        ...
+
+    def check(self) -> None:
+        """Verify credentials and that the project or repository exists; one request or two."""
+        ...
+
+    def list_managed(self) -> list[Ticket]:
+        """Every ticket carrying the managed label, open or closed, fetched in bulk pages."""
+        ...
+
+    def find(self, key: ItemKey) -> list[Ticket]:
+        """The tickets carrying exactly this item key (normally none or one)."""
+        ...
+
+    def fetch(self, refs: Sequence[TicketRef]) -> list[Ticket]:
+        """The tickets behind these references, in as few requests as the API allows.
+
+        References to tickets that do not exist (or moved away) are simply absent from the
+        result.
+        """
+        ...
+
+    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+        """Create a ticket carrying ``key``; one write request, never retried here."""
+        ...
+
+    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+        """Write the ``changed`` fields (names of ``TicketFields`` fields) of ``fields``.
+
+        ``done`` closes (GitHub ``state_reason=completed``; Jira: transition to a Done-category
+        status) or reopens. Returns the ticket as it reads back.
+        """
+        ...
