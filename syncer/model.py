@@ -9,10 +9,10 @@ payloads, and no tracker word ("issue key", "issue number") leaves it: the core 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
-from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,7 +56,7 @@ class Incident(Frozen):
 
     id: str
     title: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     severity: str | None = None
     status: str | None = None
     team: str | None = None
@@ -71,7 +71,7 @@ class ActionItem(Frozen):
     title: str
     description: str | None = None
     owner: str | None = None
-    due: date | None = None
+    due: dt.date | None = None
     priority: str | None = None
     tickets: tuple[TicketRef, ...] = ()
     done: bool = False
@@ -112,7 +112,7 @@ class TicketFields(Frozen):
     body: str
     labels: tuple[str, ...] = ()
     assignee: str | None = None
-    due: date | None = None
+    due: dt.date | None = None
     priority: str | None = None
     done: bool = False
 
@@ -125,11 +125,11 @@ class Ticket(Frozen):
     body: str = ""
     labels: tuple[str, ...] = ()
     assignee: str | None = None
-    due: date | None = None
+    due: dt.date | None = None
     priority: str | None = None
     done: bool = False
     status: str = ""
-    updated: datetime | None = None
+    updated: dt.datetime | None = None
     item_key: ItemKey | None = Field(
         default=None, description="the syncer marker found on the ticket, if it is managed"
     )
@@ -173,12 +173,24 @@ class Finding(Frozen):
     ref: TicketRef | None = None
 
 
+class Match(Frozen):
+    """An item already in step with its ticket: nothing to write, but a link to remember."""
+
+    item_key: ItemKey
+    tracker: str
+    source: str
+    ref: TicketRef
+    fields: TicketFields | None = Field(
+        default=None, description="the desired fields; None for a linked ticket syncer does not own"
+    )
+
+
 class Plan(Frozen):
     """The complete, ordered list of changes one sync would make, plus findings."""
 
     changes: tuple[Change, ...] = ()
+    matches: tuple[Match, ...] = ()
     findings: tuple[Finding, ...] = ()
-    unchanged: int = 0
 
     @property
     def is_empty(self) -> bool:

@@ -1,0 +1,192 @@
+"""Runs a Plan against the trackers and records what happened in state, change by change.
+
+The create protocol, which is what keeps a crash or a lost response from making a duplicate:
+
+1. state records "pending create" for the item *before* the request leaves;
+2. if state already held a pending create for it (an earlier run died or lost the answer), the
+   tracker is searched for the item's marker first, and a ticket found there is adopted;
+3. the create is sent once; the client libraries' own retries of POSTs are off;
+4. after an ambiguous failure (timeout, dropped connection, 5xx) the marker is looked up again;
+   only a ticket actually found is recorded, otherwise the item stays pending for the next run.
+
+A change that fails leaves state as it was (plus the error), so state never claims what did not
+happen. A tracker that becomes unavailable fails its remaining changes without more requests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Literal
+
+from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.model import Change, Frozen, Plan, Ticket, TicketRef
+from syncer.state import Link, StateStore
+from syncer.trackers.base import Tracker
+
+log = logging.getLogger(__name__)
+
+OutcomeStatus = Literal["done", "failed", "recovered"]
+
+
+class Outcome(Frozen):
+    """What became of one change."""
+
+    change: Change
+    status: OutcomeStatus
+    ref: TicketRef | None = None
+    error: str | None = None
+
+
+class ApplyResult(Frozen):
+    """Every change's outcome, in plan order."""
+
+    outcomes: tuple[Outcome, ...] = ()
+
+    def count(self, kind: str, *, failed: bool = False) -> int:
+        return sum(
+            1 for o in self.outcomes if o.change.kind == kind and (o.status == "failed") == failed
+        )
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for o in self.outcomes if o.status == "failed")
+
+
+class Pacer:
+    """Spaces one tracker's writes ``seconds`` apart; sleeping is the caller's to supply."""
+
+    def __init__(
+        self,
+        seconds: Mapping[str, float],
+        *,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self._seconds = seconds
+        self._sleep = sleep
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def wait(self, tracker: str) -> None:
+        gap = self._seconds.get(tracker, 0.0)
+        if gap and (last := self._last.get(tracker)) is not None:
+            remaining = last + gap - self._clock()
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last[tracker] = self._clock()
+
+
+def _adopt(tracker: Tracker, change: Change) -> Ticket | None:
+    """The ticket carrying this change's item key, if the tracker has one (oldest first)."""
+    found = tracker.find(change.item_key)
+    return min(found, key=lambda t: t.ref.key) if found else None
+
+
+class _Applier:
+    def __init__(
+        self,
+        trackers: Mapping[str, Tracker],
+        store: StateStore,
+        *,
+        pacer: Pacer,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.trackers = trackers
+        self.store = store
+        self.pacer = pacer
+        self.now = now
+        self.down: dict[str, str] = {}
+
+    def record(self, change: Change, ticket_ref: TicketRef, *, linked: bool = False) -> None:
+        self.store.record_link(
+            change.item_key,
+            tracker=change.tracker,
+            source=change.source,
+            status="linked" if linked else "managed",
+            ref=ticket_ref,
+            fields=None if linked else change.fields,
+            now=self.now(),
+        )
+
+    def create(self, tracker: Tracker, change: Change, earlier: Link | None) -> Outcome:
+        assert change.fields is not None
+        unconfirmed = earlier is not None and earlier.status == "pending"
+        if unconfirmed and (ticket := _adopt(tracker, change)) is not None:
+            log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
+            self.record(change, ticket.ref)
+            return Outcome(change=change, status="recovered", ref=ticket.ref)
+        self.store.mark_pending(
+            change.item_key, tracker=change.tracker, source=change.source, now=self.now()
+        )
+        self.pacer.wait(change.tracker)
+        try:
+            ticket = tracker.create(change.item_key, change.fields)
+        except TrackerError as exc:
+            if not exc.ambiguous:
+                self.store.forget_pending(change.item_key)
+                raise
+            log.warning("%s: create outcome unknown (%s); looking it up", change.item_key, exc)
+            if (found := _adopt(tracker, change)) is None:
+                raise
+            self.record(change, found.ref)
+            log.info("%s: created %s (confirmed by lookup)", change.item_key, found.ref)
+            return Outcome(change=change, status="recovered", ref=found.ref)
+        self.record(change, ticket.ref)
+        log.info("%s: created %s", change.item_key, ticket.ref)
+        return Outcome(change=change, status="done", ref=ticket.ref)
+
+    def apply_one(self, change: Change, links: Mapping[str, Link]) -> Outcome:
+        tracker = self.trackers[change.tracker]
+        if change.kind == "create":
+            return self.create(tracker, change, links.get(change.item_key))
+        assert change.ref is not None
+        if change.kind == "link":
+            self.record(change, change.ref, linked=True)
+            log.info("%s: linked %s", change.item_key, change.ref)
+            return Outcome(change=change, status="done", ref=change.ref)
+        assert change.fields is not None
+        self.pacer.wait(change.tracker)
+        ticket = tracker.update(change.ref, change.fields, changed=change.changed)
+        self.record(change, ticket.ref)
+        log.info(
+            "%s: %s %s (%s)", change.item_key, change.kind, ticket.ref, ", ".join(change.changed)
+        )
+        return Outcome(change=change, status="done", ref=ticket.ref)
+
+    def run(self, plan: Plan) -> ApplyResult:
+        links = self.store.links()
+        outcomes = []
+        for change in plan.changes:
+            if (reason := self.down.get(change.tracker)) is not None:
+                outcomes.append(Outcome(change=change, status="failed", error=reason))
+                continue
+            try:
+                outcomes.append(self.apply_one(change, links))
+            except TrackerError as exc:
+                if isinstance(exc, TrackerUnavailableError):
+                    self.down[change.tracker] = str(exc)
+                log.error("%s: %s failed: %s", change.item_key, change.kind, exc)
+                self.store.record_error(
+                    change.item_key,
+                    tracker=change.tracker,
+                    source=change.source,
+                    error=str(exc),
+                    now=self.now(),
+                )
+                outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
+        self.store.record_matches(plan.matches, links=links, now=self.now())
+        return ApplyResult(outcomes=tuple(outcomes))
+
+
+def apply_plan(
+    plan: Plan,
+    trackers: Mapping[str, Tracker],
+    store: StateStore,
+    *,
+    pacer: Pacer,
+    now: Callable[[], datetime],
+) -> ApplyResult:
+    """Carry out ``plan``; every change's outcome is returned, none raises."""
+    return _Applier(trackers, store, pacer=pacer, now=now).run(plan)

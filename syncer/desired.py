@@ -1,0 +1,190 @@
+"""What each action item should look like in its tracker: routing and ticket fields. Pure.
+
+``desire_items`` turns parsed documents and the configuration into ``Desired`` values: the
+tracker an item belongs to, the ticket fields syncer owns (in Markdown, before a tracker renders
+them), and the findings met on the way (unknown owners, documents no route accepts). It reads no
+clock, file or environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, timedelta
+from fnmatch import fnmatchcase
+
+from syncer.config import Settings, TrackerConfig
+from syncer.model import ActionItem, Document, Finding, Frozen, Incident, TicketFields, TicketRef
+
+FOOTER = "Managed by syncer: edit the action item in the post-mortem, not this description."
+
+
+class Desired(Frozen):
+    """One item, the tracker it goes to, and the fields syncer wants on its ticket."""
+
+    item: ActionItem
+    incident: Incident
+    tracker: str
+    fields: TicketFields
+    refs: tuple[TicketRef, ...] = ()
+    """References written in the document that belong to ``tracker``, canonical form."""
+
+
+Claim = Callable[[str, TicketRef], TicketRef | None]
+"""``claim(tracker_name, ref)``: the canonical reference if ``ref`` points into that tracker."""
+
+
+def route_document(settings: Settings, document: Document) -> str | None:
+    """The tracker a document's items go to: the first matching route, else the default."""
+    incident = document.incident
+    for route in settings.routes:
+        if route.team is not None and route.team != incident.team:
+            continue
+        if route.service is not None and route.service != incident.service:
+            continue
+        if route.path is not None and not fnmatchcase(document.source, route.path):
+            continue
+        return route.tracker
+    if settings.default_tracker is not None:
+        return settings.default_tracker
+    if len(settings.trackers) == 1:
+        return next(iter(settings.trackers))
+    return None
+
+
+def due_date(settings: Settings, item: ActionItem, incident: Incident) -> date | None:
+    """The item's own due date, else the incident date plus the severity's allowance."""
+    if item.due is not None:
+        return item.due
+    if incident.date is None:
+        return None
+    policy = settings.policies
+    days = policy.due_days.get(incident.severity or "", policy.default_due_days)
+    return None if days is None else incident.date + timedelta(days=days)
+
+
+def _lookup(mapping: Mapping[str, str], *names: str | None) -> str | None:
+    folded = {k.casefold().lstrip("@"): v for k, v in mapping.items()}
+    for name in names:
+        if name and (value := folded.get(name.casefold().lstrip("@"))) is not None:
+            return value
+    return None
+
+
+def ticket_body(
+    item: ActionItem, incident: Incident, *, due: date | None, document_url: str | None
+) -> str:
+    """The Markdown description: what to do, where it came from, and who keeps it."""
+    lines = [item.title]
+    if item.description:
+        lines += ["", item.description]
+    heading = f"{incident.id}: {incident.title}" if incident.title else incident.id
+    facts = [f"**Incident:** {heading}"]
+    details = [
+        f"severity {incident.severity}" if incident.severity else None,
+        f"on {incident.date.isoformat()}" if incident.date else None,
+    ]
+    if any(details):
+        facts[0] += " (" + ", ".join(d for d in details if d) + ")"
+    where = f"[{item.source}]({document_url})" if document_url else f"`{item.source}`"
+    facts.append(f"**Post-mortem:** {where}")
+    if item.owner:
+        facts.append(f"**Owner:** {item.owner}")
+    if due:
+        facts.append(f"**Due:** {due.isoformat()}")
+    if item.priority:
+        facts.append(f"**Priority:** {item.priority}")
+    return "\n".join([*lines, "", "---", *(f"- {fact}" for fact in facts), "", f"_{FOOTER}_"])
+
+
+def desired_fields(
+    settings: Settings, tracker: TrackerConfig, item: ActionItem, incident: Incident
+) -> tuple[TicketFields, list[Finding]]:
+    """The ticket fields for one item in one tracker, and any owner it could not map."""
+    findings = []
+    assignee = _lookup(tracker.owners, item.owner)
+    if item.owner and assignee is None:
+        findings.append(
+            Finding(
+                kind="unknown_owner",
+                message=f"owner {item.owner!r} has no account in trackers.<name>.owners; "
+                "the ticket is left unassigned",
+                item_key=item.key,
+                source=item.source,
+            )
+        )
+    due = due_date(settings, item, incident)
+    base = settings.sources.base_url
+    url = f"{base.rstrip('/')}/{item.source}" if base else None
+    fields = TicketFields(
+        title=item.title[:250],
+        body=ticket_body(item, incident, due=due, document_url=url),
+        labels=tuple(sorted(set(tracker.labels))),
+        assignee=assignee,
+        due=due,
+        priority=_lookup(tracker.priorities, item.priority, incident.severity),
+        done=item.done,
+    )
+    return fields, findings
+
+
+def _claimed(
+    refs: Iterable[TicketRef], trackers: Iterable[str], *, routed: str | None, claim: Claim
+) -> list[tuple[str, TicketRef]]:
+    """(tracker, canonical ref) for each written reference a configured tracker claims."""
+    claimed = []
+    for ref in refs:
+        # A bare "#12" names no repository: only the routed tracker may take it.
+        candidates = [routed] if ref.key.startswith("#") else list(trackers)
+        for name in candidates:
+            if name is not None and (canonical := claim(name, ref)) is not None:
+                claimed.append((name, canonical))
+                break
+    return claimed
+
+
+def desire_items(
+    settings: Settings, documents: Iterable[Document], *, claim: Claim
+) -> tuple[list[Desired], list[Finding]]:
+    """Route every item of every parsed document and build its desired fields."""
+    desired: list[Desired] = []
+    findings: list[Finding] = []
+    for document in documents:
+        if document.errors:
+            continue
+        if not document.has_action_section:
+            findings.append(
+                Finding(
+                    kind="no_action_items",
+                    message="no action-item section: every incident needs follow-ups",
+                    source=document.source,
+                )
+            )
+        routed = route_document(settings, document)
+        for item in document.items:
+            # A ticket already named in the document decides the tracker.
+            named = _claimed(item.tickets, settings.trackers, routed=routed, claim=claim)
+            tracker_name = named[0][0] if named else routed
+            if tracker_name is None:
+                findings.append(
+                    Finding(
+                        kind="unroutable",
+                        message="no route or default_tracker accepts this document",
+                        item_key=item.key,
+                        source=item.source,
+                    )
+                )
+                continue
+            fields, problems = desired_fields(
+                settings, settings.trackers[tracker_name], item, document.incident
+            )
+            findings += [p.model_copy(update={"tracker": tracker_name}) for p in problems]
+            desired.append(
+                Desired(
+                    item=item,
+                    incident=document.incident,
+                    tracker=tracker_name,
+                    fields=fields,
+                    refs=tuple(ref for name, ref in named if name == tracker_name),
+                )
+            )
+    return desired, findings

@@ -1,0 +1,395 @@
+"""(desired items, tickets found, state) -> Plan. Pure: no clock, no files, no network.
+
+How an item finds its ticket, first rule that applies:
+
+1. **Named in the document.** A ticket reference written in the item (``OPS-12``, a GitHub URL,
+   and later the links write-back adds) is its ticket. A ticket syncer manages is kept in step;
+   a ticket a person created is *linked*: remembered, never edited. A named ticket that does not
+   exist is a finding, never a reason to create one.
+2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
+3. **State.** The ticket state last linked to this key (this is how a reworded item keeps its
+   ticket once matched). A recorded ticket that has vanished is a finding, not re-created.
+4. **Reworded.** An unclaimed managed ticket of the same incident whose title is close to the
+   item's (similarity >= ``REWORD_SIMILARITY`` on normalised titles, best pairs first) is the
+   item's ticket under its old key. This is what keeps an edited item from becoming a duplicate
+   even when state was lost.
+5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
+   deferred to the next run.
+
+Which fields are written: for each field syncer owns, the document's value is written when it
+differs from the ticket's, unless the document has not changed that field since syncer last
+wrote it (the state baseline) and the field is not in the tracker's ``overwrite`` list: then a
+person changed it in the tracker on purpose, and it is kept. Without a baseline (lost state) the
+document wins, except for an assignee a person set and for reopening, which are kept. Labels are
+only ever added. Done state closes or reopens.
+
+Managed tickets no item claims are reported as orphaned, never closed or deleted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+from syncer.config import Settings
+from syncer.desired import Desired
+from syncer.model import (
+    Change,
+    Finding,
+    ItemKey,
+    Match,
+    Plan,
+    Ticket,
+    TicketFields,
+    normalise_title,
+)
+from syncer.state import Link
+
+REWORD_SIMILARITY = 0.6
+_OWNED = ("title", "body", "assignee", "due", "priority")
+
+
+def _incident_part(key: ItemKey) -> str:
+    return key.partition(".")[0]
+
+
+def _sort_key(ticket: Ticket) -> tuple[int, str]:
+    # Oldest first: OPS-9 before OPS-10, acme/web#9 before acme/web#10.
+    number = re.search(r"(\d+)$", ticket.ref.key)
+    return (int(number.group(1)) if number else 0, ticket.ref.key)
+
+
+class _Index:
+    """The tickets of every tracker, looked up by reference and by marker."""
+
+    def __init__(self, tickets: Mapping[str, Sequence[Ticket]]) -> None:
+        self.by_ref: dict[tuple[str, str], Ticket] = {}
+        self.by_marker: dict[tuple[str, ItemKey], list[Ticket]] = defaultdict(list)
+        self.managed: dict[str, list[Ticket]] = {}
+        for tracker, found in tickets.items():
+            ordered = sorted(found, key=_sort_key)
+            self.managed[tracker] = [t for t in ordered if t.item_key is not None]
+            for ticket in ordered:
+                self.by_ref[(tracker, ticket.ref.key)] = ticket
+                if ticket.item_key is not None:
+                    self.by_marker[(tracker, ticket.item_key)].append(ticket)
+
+
+def compare_fields(
+    desired: TicketFields,
+    ticket: Ticket,
+    *,
+    baseline: TicketFields | None,
+    overwrite: Collection[str],
+) -> tuple[list[str], TicketFields]:
+    """The names of the fields to write, and the fields to write them from."""
+    changed = []
+    for name in _OWNED:
+        wanted, actual = getattr(desired, name), getattr(ticket, name)
+        if wanted == actual or name in overwrite:
+            if wanted != actual:
+                changed.append(name)
+            continue
+        if baseline is not None:
+            if getattr(baseline, name) == wanted:
+                continue  # the document did not change it: a person did, in the tracker
+        elif name == "assignee" and actual is not None:
+            continue
+        changed.append(name)
+    labels = tuple(sorted(set(ticket.labels) | set(desired.labels)))
+    if set(desired.labels) - set(ticket.labels):
+        changed.append("labels")
+    if desired.done != ticket.done:
+        # Closing follows the document unless a person reopened what syncer closed; reopening
+        # needs proof that the document changed (a baseline), since people close tickets too.
+        person_did_it = baseline is not None and baseline.done == desired.done
+        document_says = desired.done or baseline is not None
+        if "done" in overwrite or (document_says and not person_did_it):
+            changed.append("done")
+    return changed, desired.model_copy(update={"labels": labels})
+
+
+def _describe(changed: Sequence[str]) -> str:
+    fields = [f for f in changed if f != "done"]
+    return ", ".join(fields) + " changed in the document"
+
+
+class _Planner:
+    def __init__(
+        self,
+        *,
+        tickets: Mapping[str, Sequence[Ticket]],
+        links: Mapping[ItemKey, Link],
+        settings: Settings,
+    ) -> None:
+        self.index = _Index(tickets)
+        self.links = links
+        self.settings = settings
+        self.claimed: dict[tuple[str, str], ItemKey] = {}
+        self.changes: list[Change] = []
+        self.matches: list[Match] = []
+        self.findings: list[Finding] = []
+
+    def finding(self, desired: Desired, kind: str, message: str, ticket: Ticket | None) -> None:
+        self.findings.append(
+            Finding.model_validate(
+                {
+                    "kind": kind,
+                    "message": message,
+                    "item_key": desired.item.key,
+                    "source": desired.item.source,
+                    "tracker": desired.tracker,
+                    "ref": ticket.ref if ticket else None,
+                }
+            )
+        )
+
+    def claim(self, desired: Desired, ticket: Ticket) -> bool:
+        slot = (desired.tracker, ticket.ref.key)
+        other = self.claimed.setdefault(slot, desired.item.key)
+        if other != desired.item.key:
+            self.finding(
+                desired,
+                "duplicate",
+                f"{ticket.ref.key} is already the ticket of item {other}; two items name it",
+                ticket,
+            )
+            return False
+        return True
+
+    def identify(self, desired: Desired) -> tuple[Ticket | None, bool]:
+        """(ticket, settled): settled is True when no create may follow."""
+        tracker, key = desired.tracker, desired.item.key
+        for ref in desired.refs[:1]:
+            ticket = self.index.by_ref.get((tracker, ref.key))
+            if ticket is None:
+                self.finding(
+                    desired,
+                    "missing_ticket",
+                    f"{ref.key} is named in the document but {tracker} has no such ticket",
+                    None,
+                )
+            return ticket, True
+        marked = self.index.by_marker.get((tracker, key), [])
+        if len(marked) > 1:
+            extra = ", ".join(t.ref.key for t in marked[1:])
+            self.finding(
+                desired,
+                "duplicate",
+                f"{tracker} holds {len(marked)} tickets for this item; keeping "
+                f"{marked[0].ref.key}, close {extra} by hand",
+                marked[1],
+            )
+            for extra_ticket in marked[1:]:  # reported once, as duplicates, not as orphans
+                self.claimed.setdefault((tracker, extra_ticket.ref.key), key)
+        if marked:
+            return marked[0], True
+        link = self.links.get(key)
+        if link and link.ref and link.tracker == tracker and link.status != "pending":
+            ticket = self.index.by_ref.get((tracker, link.ref.key))
+            if ticket is None and link.status == "managed":
+                self.finding(
+                    desired,
+                    "missing_ticket",
+                    f"{link.ref.key}, this item's ticket, is gone from {tracker} "
+                    "(deleted or moved); not creating another",
+                    None,
+                )
+                return None, True
+            if ticket is not None:
+                return ticket, True
+        return None, False
+
+    def keep_in_step(self, desired: Desired, ticket: Ticket) -> None:
+        if not self.claim(desired, ticket):
+            return
+        key, tracker, source = desired.item.key, desired.tracker, desired.item.source
+        if ticket.item_key is None:
+            link = self.links.get(key)
+            if link and link.status == "linked" and link.ref == ticket.ref:
+                self.matches.append(
+                    Match(item_key=key, tracker=tracker, source=source, ref=ticket.ref)
+                )
+            else:
+                self.changes.append(
+                    Change(
+                        kind="link",
+                        tracker=tracker,
+                        item_key=key,
+                        source=source,
+                        ref=ticket.ref,
+                        reason=f"{ticket.ref.key} is named in the document; linking, not editing",
+                    )
+                )
+            return
+        link = self.links.get(key) or self.links.get(ticket.item_key)
+        baseline = link.fields if link and link.ref == ticket.ref else None
+        overwrite = self.settings.trackers[tracker].overwrite
+        changed, fields = compare_fields(
+            desired.fields, ticket, baseline=baseline, overwrite=overwrite
+        )
+        edits = [name for name in changed if name != "done"]
+        if edits:
+            self.changes.append(
+                Change(
+                    kind="update",
+                    tracker=tracker,
+                    item_key=key,
+                    source=source,
+                    ref=ticket.ref,
+                    fields=fields,
+                    changed=tuple(edits),
+                    reason=_describe(edits),
+                )
+            )
+        if "done" in changed:
+            closing = desired.fields.done
+            self.changes.append(
+                Change(
+                    kind="close" if closing else "reopen",
+                    tracker=tracker,
+                    item_key=key,
+                    source=source,
+                    ref=ticket.ref,
+                    fields=fields,
+                    changed=("done",),
+                    reason="marked done in the document"
+                    if closing
+                    else "no longer marked done in the document",
+                )
+            )
+        if not changed:
+            self.matches.append(
+                Match(
+                    item_key=key,
+                    tracker=tracker,
+                    source=source,
+                    ref=ticket.ref,
+                    fields=desired.fields,
+                )
+            )
+
+    def match_reworded(self, unmatched: list[Desired]) -> list[Desired]:
+        """Pair reworded items with unclaimed tickets of their incident; return the rest."""
+        pairs = []
+        for desired in unmatched:
+            incident = _incident_part(desired.item.key)
+            title = normalise_title(desired.item.title)
+            for ticket in self.index.managed.get(desired.tracker, []):
+                assert ticket.item_key is not None
+                if _incident_part(ticket.item_key) != incident:
+                    continue
+                if (desired.tracker, ticket.ref.key) in self.claimed:
+                    continue
+                ratio = difflib.SequenceMatcher(None, title, normalise_title(ticket.title)).ratio()
+                if ratio >= REWORD_SIMILARITY:
+                    pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
+        paired: set[ItemKey] = set()
+        for _, key, _, desired, ticket in sorted(pairs, key=lambda p: p[:3]):
+            if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
+                continue
+            paired.add(key)
+            self.keep_in_step(desired, ticket)
+        return [d for d in unmatched if d.item.key not in paired]
+
+    def create(self, unmatched: list[Desired]) -> None:
+        made: dict[str, int] = defaultdict(int)
+        for desired in unmatched:
+            tracker = desired.tracker
+            cap = self.settings.trackers[tracker].pacing.max_creates_per_run
+            if made[tracker] >= cap:
+                self.finding(
+                    desired,
+                    "deferred",
+                    f"create deferred to a later run: {tracker} allows {cap} creates per run",
+                    None,
+                )
+                continue
+            made[tracker] += 1
+            link = self.links.get(desired.item.key)
+            reason = (
+                "a create sent by an earlier run was never confirmed: look it up, then create"
+                if link and link.status == "pending"
+                else "new action item"
+            )
+            self.changes.append(
+                Change(
+                    kind="create",
+                    tracker=tracker,
+                    item_key=desired.item.key,
+                    source=desired.item.source,
+                    fields=desired.fields,
+                    reason=reason,
+                )
+            )
+
+    def orphans(self, failed_sources: Collection[str]) -> None:
+        for tracker, managed in self.index.managed.items():
+            for ticket in managed:
+                if (tracker, ticket.ref.key) in self.claimed:
+                    continue
+                assert ticket.item_key is not None
+                link = self.links.get(ticket.item_key)
+                if link and link.source in failed_sources:
+                    continue
+                self.findings.append(
+                    Finding(
+                        kind="orphaned",
+                        message=f"{ticket.ref.key} belongs to no action item any more "
+                        "(removed from its document?); left as it is",
+                        item_key=ticket.item_key,
+                        source=link.source if link else None,
+                        tracker=tracker,
+                        ref=ticket.ref,
+                    )
+                )
+
+
+def plan_changes(
+    desired: Iterable[Desired],
+    *,
+    tickets: Mapping[str, Sequence[Ticket]],
+    links: Mapping[ItemKey, Link],
+    settings: Settings,
+    failed_sources: Collection[str] = (),
+) -> Plan:
+    """What a sync must do so every desired item has exactly one ticket in step with it.
+
+    ``desired`` fields must already be rendered by their tracker; ``tickets`` holds, per tracker,
+    every managed ticket plus the tickets documents name. Items of trackers missing from
+    ``tickets`` are not planned (their tracker could not be read).
+    """
+    planner = _Planner(tickets=tickets, links=links, settings=settings)
+    seen: dict[ItemKey, Desired] = {}
+    unmatched = []
+    for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
+        if item.tracker not in tickets:
+            continue
+        if (first := seen.setdefault(item.item.key, item)) is not item:
+            planner.finding(
+                item,
+                "duplicate",
+                f"same item key as {first.item.source}:{first.item.line} "
+                "(two documents with one incident id?); skipped",
+                None,
+            )
+            continue
+        ticket, settled = planner.identify(item)
+        if ticket is not None:
+            planner.keep_in_step(item, ticket)
+        elif not settled:
+            unmatched.append(item)
+    planner.create(planner.match_reworded(unmatched))
+    planner.orphans(failed_sources)
+    order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3}
+    return Plan(
+        changes=tuple(
+            sorted(planner.changes, key=lambda c: (c.tracker, order[c.kind], c.item_key))
+        ),
+        matches=tuple(sorted(planner.matches, key=lambda m: m.item_key)),
+        findings=tuple(
+            sorted(planner.findings, key=lambda f: (f.kind, f.tracker or "", f.item_key or ""))
+        ),
+    )

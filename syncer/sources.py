@@ -1,0 +1,87 @@
+"""Finding and reading post-mortem files: the file-system edge of parsing.
+
+``discover`` expands files, folders (searched recursively for ``*.md``) and globs into a sorted
+list; ``read_documents`` reads and parses them one at a time (a generator, so a large tree is
+never held in memory), reusing a cached parse when a file's bytes have not changed. A file that
+cannot be read becomes a ``Document`` with an error; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from syncer.model import Document, Incident, Problem, slugify
+from syncer.parse import parse_bytes
+
+
+def source_name(path: Path, root: Path) -> str:
+    """The name a document goes by: its path relative to ``root``, with ``/`` separators."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def discover(paths: Iterable[str], *, base: Path, exclude: Iterable[str] = ()) -> list[Path]:
+    """Every Markdown file named by ``paths`` (relative to ``base``), minus ``exclude`` globs."""
+    found: set[Path] = set()
+    for spec in paths:
+        target = base / spec
+        if glob.has_magic(spec):
+            matches = [Path(p) for p in glob.glob(str(target), recursive=True)]
+        else:
+            matches = [target]
+        for match in matches:
+            if match.is_dir():
+                found.update(p for p in match.rglob("*.md") if p.is_file())
+            elif match.exists():
+                found.add(match)
+            else:
+                found.add(match)  # reported as unreadable by read_documents, not lost silently
+    patterns = list(exclude)
+    return sorted(
+        p
+        for p in found
+        if not any(fnmatchcase(source_name(p, base), pattern) for pattern in patterns)
+    )
+
+
+def _unreadable(source: str, message: str) -> Document:
+    return Document(
+        source=source,
+        content_hash="",
+        incident=Incident(id=slugify(source.rsplit(".", 1)[0])),
+        errors=(Problem(source=source, message=message),),
+    )
+
+
+def read_documents(
+    files: Iterable[Path], *, root: Path, cache: Mapping[str, tuple[str, str]] | None = None
+) -> Iterator[tuple[Document, bool]]:
+    """(document, parsed now) for each file; ``cache`` maps source -> (hash, parsed JSON)."""
+    cache = cache or {}
+    for path in files:
+        source = source_name(path, root)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            yield _unreadable(source, "no such file"), True
+            continue
+        except OSError as exc:
+            yield _unreadable(source, f"cannot read: {exc.strerror}"), True
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        cached = cache.get(source)
+        if cached is not None and cached[0] == digest:
+            try:
+                yield Document.model_validate_json(cached[1]), False
+                continue
+            except ValidationError:
+                pass  # written by another version of syncer: parse again
+        yield parse_bytes(data, source=source), True

@@ -1,0 +1,314 @@
+"""The state store: item <-> ticket links, a parse cache, and the history of runs, in SQLite.
+
+State is a cache, never the truth. Every run re-reads the trackers' managed tickets, so a lost or
+deleted state file costs one slower run and creates nothing. What state adds:
+
+* ``links``: item key -> tracker and ticket, the fields syncer last wanted on that ticket (the
+  baseline that tells a person's edit in the tracker from a change in the document), first seen,
+  last synced, last error, and ``pending`` for a create that was sent but not confirmed;
+* ``documents``: each document's content hash and parsed form, so unchanged files are not parsed
+  again;
+* ``runs``: one row per run with its summary, for trend reports.
+
+Every write is its own transaction (SQLite WAL), so a process killed at any point leaves state
+claiming nothing that did not happen. The schema is versioned and migrated on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from syncer.errors import StateError
+from syncer.model import Document, Frozen, ItemKey, Match, TicketFields, TicketRef
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (
+    item_key    TEXT PRIMARY KEY,
+    tracker     TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'failed', 'managed', 'linked')),
+    ticket      TEXT,
+    fields      TEXT,
+    first_seen  TEXT NOT NULL,
+    last_synced TEXT,
+    last_error  TEXT
+);
+CREATE TABLE IF NOT EXISTS documents (
+    source       TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    parsed       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    started  TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    command  TEXT NOT NULL,
+    summary  TEXT NOT NULL
+);
+"""
+
+_UPSERT_LINK = (
+    "INSERT INTO links (item_key, tracker, source, status, ticket, fields, first_seen,"
+    " last_synced, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+    " ON CONFLICT (item_key) DO UPDATE SET tracker = excluded.tracker,"
+    " source = excluded.source, status = excluded.status, ticket = excluded.ticket,"
+    " fields = excluded.fields, last_synced = excluded.last_synced, last_error = NULL"
+)
+
+LinkStatus = Literal["pending", "failed", "managed", "linked"]
+"""pending: a create was sent, unconfirmed; failed: a create was refused, nothing exists;
+managed: syncer's own ticket; linked: a ticket a person made, named in the document."""
+
+
+class Link(Frozen):
+    """What state remembers about one item."""
+
+    item_key: ItemKey
+    tracker: str
+    source: str
+    status: LinkStatus
+    ref: TicketRef | None = None
+    fields: TicketFields | None = None
+    first_seen: datetime
+    last_synced: datetime | None = None
+    last_error: str | None = None
+
+
+class RunRecord(Frozen):
+    """One past run and its summary counts."""
+
+    id: int
+    started: datetime
+    finished: datetime
+    command: str
+    summary: Mapping[str, int]
+
+
+class StateStore:
+    """An open state database. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{path}: cannot open state database: {exc}") from None
+        except OSError as exc:
+            raise StateError(f"{path}: cannot create state folder: {exc.strerror}") from None
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                db.execute(statement)
+            row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StateError(
+                    f"{self.path}: state schema {version} is newer than this syncer "
+                    f"understands ({SCHEMA_VERSION}); upgrade syncer"
+                )
+            # Future migrations go here, one `if version < N:` block each.
+            db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # links -----------------------------------------------------------------------------------
+
+    def links(self) -> dict[ItemKey, Link]:
+        rows = self._db.execute(
+            "SELECT item_key, tracker, source, status, ticket, fields, first_seen, last_synced,"
+            " last_error FROM links"
+        ).fetchall()
+        return {row[0]: _link_from_row(row) for row in rows}
+
+    def link(self, key: ItemKey) -> Link | None:
+        row = self._db.execute(
+            "SELECT item_key, tracker, source, status, ticket, fields, first_seen, last_synced,"
+            " last_error FROM links WHERE item_key = ?",
+            (key,),
+        ).fetchone()
+        return _link_from_row(row) if row else None
+
+    def mark_pending(self, key: ItemKey, *, tracker: str, source: str, now: datetime) -> None:
+        """Record, before the request leaves, that a create for ``key`` is about to be sent."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO links (item_key, tracker, source, status, first_seen)"
+                " VALUES (?, ?, ?, 'pending', ?)"
+                " ON CONFLICT (item_key) DO UPDATE SET status = 'pending',"
+                " tracker = excluded.tracker, source = excluded.source, ticket = NULL",
+                (key, tracker, source, now.isoformat()),
+            )
+
+    def record_link(
+        self,
+        key: ItemKey,
+        *,
+        tracker: str,
+        source: str,
+        status: LinkStatus,
+        ref: TicketRef,
+        fields: TicketFields | None,
+        now: datetime,
+    ) -> None:
+        """Record a confirmed link (created, updated, matched, or linked to a person's ticket)."""
+        with self._transaction() as db:
+            db.execute(
+                _UPSERT_LINK,
+                (
+                    key,
+                    tracker,
+                    source,
+                    status,
+                    ref.model_dump_json(),
+                    fields.model_dump_json() if fields else None,
+                    now.isoformat(),
+                    now.isoformat(),
+                ),
+            )
+
+    def record_error(
+        self, key: ItemKey, *, tracker: str, source: str, error: str, now: datetime
+    ) -> None:
+        """Remember why the last attempt for ``key`` failed; a pending create stays pending."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO links (item_key, tracker, source, status, first_seen, last_error)"
+                " VALUES (?, ?, ?, 'failed', ?, ?)"
+                " ON CONFLICT (item_key) DO UPDATE SET last_error = excluded.last_error",
+                (key, tracker, source, now.isoformat(), error),
+            )
+
+    def forget_pending(self, key: ItemKey) -> None:
+        """A create was refused outright: nothing exists on the server, so nothing is pending."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE links SET status = 'failed' WHERE item_key = ? AND status = 'pending'",
+                (key,),
+            )
+
+    def record_matches(
+        self, matches: Iterable[Match], *, links: Mapping[ItemKey, Link], now: datetime
+    ) -> None:
+        """Remember items found in step, in one transaction, writing only what is new."""
+        rows = []
+        for match in matches:
+            status: LinkStatus = "linked" if match.fields is None else "managed"
+            known = links.get(match.item_key)
+            if known is not None and (
+                known.status,
+                known.ref,
+                known.fields,
+                known.tracker,
+                known.source,
+            ) == (status, match.ref, match.fields, match.tracker, match.source):
+                continue
+            rows.append(
+                (
+                    match.item_key,
+                    match.tracker,
+                    match.source,
+                    status,
+                    match.ref.model_dump_json(),
+                    match.fields.model_dump_json() if match.fields else None,
+                    now.isoformat(),
+                    now.isoformat(),
+                )
+            )
+        if rows:
+            with self._transaction() as db:
+                db.executemany(_UPSERT_LINK, rows)
+
+    # documents -------------------------------------------------------------------------------
+
+    def cached_documents(self) -> dict[str, tuple[str, str]]:
+        """source -> (content hash, parsed JSON) of every document parsed before."""
+        rows = self._db.execute("SELECT source, content_hash, parsed FROM documents").fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def cache_documents(self, documents: list[Document]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO documents (source, content_hash, parsed) VALUES (?, ?, ?)",
+                [(d.source, d.content_hash, d.model_dump_json()) for d in documents],
+            )
+
+    # runs ------------------------------------------------------------------------------------
+
+    def record_run(
+        self, *, started: datetime, finished: datetime, command: str, summary: Mapping[str, int]
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs (started, finished, command, summary) VALUES (?, ?, ?, ?)",
+                (started.isoformat(), finished.isoformat(), command, json.dumps(dict(summary))),
+            )
+
+    def runs(self, *, limit: int = 100) -> list[RunRecord]:
+        rows = self._db.execute(
+            "SELECT id, started, finished, command, summary FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            RunRecord(
+                id=row[0],
+                started=datetime.fromisoformat(row[1]),
+                finished=datetime.fromisoformat(row[2]),
+                command=row[3],
+                summary=json.loads(row[4]),
+            )
+            for row in rows
+        ]
+
+
+def _link_from_row(row: tuple[str, ...]) -> Link:
+    key, tracker, source, status, ticket, fields, first_seen, last_synced, last_error = row
+    try:
+        return Link(
+            item_key=key,
+            tracker=tracker,
+            source=source,
+            status=status,  # type: ignore[arg-type]  # the table's CHECK constraint holds it
+            ref=TicketRef.model_validate_json(ticket) if ticket else None,
+            fields=TicketFields.model_validate_json(fields) if fields else None,
+            first_seen=datetime.fromisoformat(first_seen),
+            last_synced=datetime.fromisoformat(last_synced) if last_synced else None,
+            last_error=last_error,
+        )
+    except (ValidationError, ValueError) as exc:
+        raise StateError(f"state row for {key} is unreadable: {exc}") from None

@@ -1,0 +1,159 @@
+"""One sync, start to finish: read documents and trackers, plan, and (unless dry) apply.
+
+This is the imperative shell around the pure core: it owns the order of I/O and nothing else.
+Reads per tracker are bulk: one paged listing of the managed tickets, plus the tickets that
+documents name and the listing did not include. A tracker that cannot be read is left out of the
+plan (its items are neither created nor updated: syncer cannot know what is there) and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from syncer.apply import ApplyResult, Pacer, apply_plan
+from syncer.config import Config
+from syncer.desired import desire_items
+from syncer.errors import TrackerError
+from syncer.model import Document, Frozen, Plan, Problem, Ticket, TicketRef
+from syncer.plan import plan_changes
+from syncer.sources import discover, read_documents
+from syncer.state import StateStore
+from syncer.trackers.base import Tracker
+
+log = logging.getLogger(__name__)
+
+
+class SyncOutcome(Frozen):
+    """What one run of ``plan`` or ``sync`` found and did."""
+
+    documents: int
+    parsed: int
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    plan: Plan
+    result: ApplyResult | None = None
+    unavailable: Mapping[str, str] = {}
+
+    def summary(self) -> dict[str, int]:
+        """Counts by outcome, the numbers a person and the run history look at."""
+        counts = {
+            "documents": self.documents,
+            "document_errors": len({p.source for p in self.errors}),
+            "items": len(self.plan.matches) + len({c.item_key for c in self.plan.changes}),
+            "unchanged": len(self.plan.matches),
+            "deferred": sum(1 for f in self.plan.findings if f.kind == "deferred"),
+            "findings": len(self.plan.findings),
+            "unavailable_trackers": len(self.unavailable),
+        }
+        kinds = ("create", "update", "link", "close", "reopen")
+        names = ("created", "updated", "linked", "closed", "reopened")
+        if self.result is None:
+            counts.update(
+                {f"to_{k}": sum(1 for c in self.plan.changes if c.kind == k) for k in kinds}
+            )
+        else:
+            counts.update({n: self.result.count(k) for k, n in zip(kinds, names, strict=True)})
+            counts["recovered"] = sum(1 for o in self.result.outcomes if o.status == "recovered")
+            counts["failed"] = self.result.failed
+        return counts
+
+
+def collect_documents(config: Config, store: StateStore) -> tuple[list[Document], int]:
+    """Every configured document, parsed or from the parse cache; and how many were parsed."""
+    sources = config.settings.sources
+    files = discover(sources.paths, base=config.base_dir, exclude=sources.exclude)
+    documents, fresh = [], []
+    for document, parsed_now in read_documents(
+        files, root=config.source_root, cache=store.cached_documents()
+    ):
+        documents.append(document)
+        if parsed_now and not document.errors:
+            fresh.append(document)
+    store.cache_documents(fresh)
+    return documents, len(fresh)
+
+
+def _read_tracker(tracker: Tracker, named: list[TicketRef]) -> list[Ticket]:
+    tickets = tracker.list_managed()
+    listed = {t.ref.key for t in tickets}
+    missing = sorted({ref for ref in named if ref.key not in listed}, key=lambda r: r.key)
+    return tickets + (tracker.fetch(missing) if missing else [])
+
+
+def build_plan(
+    config: Config,
+    documents: list[Document],
+    trackers: Mapping[str, Tracker],
+    store: StateStore,
+) -> tuple[Plan, dict[str, str]]:
+    """Read the trackers and plan; returns the plan and the trackers that could not be read."""
+
+    def claim(name: str, ref: TicketRef) -> TicketRef | None:
+        tracker = trackers[name]
+        return tracker.resolve(ref) if tracker.owns(ref) else None
+
+    wanted, findings = desire_items(config.settings, documents, claim=claim)
+    rendered = [
+        d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)}) for d in wanted
+    ]
+    named: dict[str, list[TicketRef]] = {name: [] for name in trackers}
+    for d in rendered:
+        named[d.tracker].extend(d.refs[:1])
+    tickets: dict[str, list[Ticket]] = {}
+    unavailable: dict[str, str] = {}
+    for name, tracker in trackers.items():
+        try:
+            tickets[name] = _read_tracker(tracker, named[name])
+        except TrackerError as exc:
+            log.error("%s: cannot read tickets: %s", name, exc)
+            unavailable[name] = str(exc)
+    plan = plan_changes(
+        rendered,
+        tickets=tickets,
+        links=store.links(),
+        settings=config.settings,
+        failed_sources={d.source for d in documents if d.errors},
+    )
+    return plan.model_copy(update={"findings": tuple(findings) + plan.findings}), unavailable
+
+
+def run_sync(
+    config: Config,
+    trackers: Mapping[str, Tracker],
+    store: StateStore,
+    *,
+    dry_run: bool,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> SyncOutcome:
+    """Plan, and unless ``dry_run`` apply; record the run in state."""
+    started = now()
+    documents, parsed = collect_documents(config, store)
+    plan, unavailable = build_plan(config, documents, trackers, store)
+    result = None
+    if not dry_run:
+        pacer = Pacer(
+            {n: t.pacing.seconds_between_writes for n, t in config.settings.trackers.items()},
+            sleep=sleep,
+            clock=clock,
+        )
+        result = apply_plan(plan, trackers, store, pacer=pacer, now=now)
+    outcome = SyncOutcome(
+        documents=len(documents),
+        parsed=parsed,
+        errors=tuple(p for d in documents for p in d.errors),
+        warnings=tuple(p for d in documents for p in d.warnings),
+        plan=plan,
+        result=result,
+        unavailable=unavailable,
+    )
+    store.record_run(
+        started=started,
+        finished=now(),
+        command="plan" if dry_run else "sync",
+        summary=outcome.summary(),
+    )
+    return outcome

@@ -1,0 +1,74 @@
+"""Shared fixtures: a settings value with one fake tracker, and desired-item builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import stamina
+
+from syncer.config import JiraConfig, PacingConfig, Settings
+from syncer.desired import Desired
+from syncer.model import ActionItem, Incident, TicketFields, TicketRef, make_item_key
+from syncer.state import StateStore
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_sleeps() -> Iterator[None]:
+    stamina.set_testing(True, attempts=1)
+    yield
+    stamina.set_testing(False)
+
+
+def make_settings(*, max_creates: int = 100, overwrite: tuple[str, ...] = ()) -> Settings:
+    tracker = JiraConfig.model_validate(
+        {
+            "type": "jira",
+            "url": "https://jira.example.com",
+            "project": "OPS",
+            "email": "bot@example.com",
+            "pacing": PacingConfig(seconds_between_writes=0, max_creates_per_run=max_creates),
+            "overwrite": overwrite,
+        }
+    )
+    return Settings(trackers={"fake": tracker}, default_tracker="fake")
+
+
+INCIDENT = Incident(id="INC-7", title="Checkout outage", date=date(2026, 11, 2), severity="SEV2")
+
+
+def desired(
+    title: str,
+    *,
+    incident: Incident = INCIDENT,
+    done: bool = False,
+    assignee: str | None = None,
+    refs: tuple[TicketRef, ...] = (),
+    explicit_id: str | None = None,
+    line: int = 10,
+    source: str = "inc-7.md",
+) -> Desired:
+    key = make_item_key(incident.id, title, explicit_id=explicit_id)
+    item = ActionItem(
+        key=key, title=title, done=done, source=source, line=line, end_line=line, tickets=refs
+    )
+    fields = TicketFields(
+        title=title,
+        body=f"{title}\n\nfrom {incident.id}",
+        labels=("postmortem",),
+        assignee=assignee,
+        done=done,
+    )
+    return Desired(item=item, incident=incident, tracker="fake", fields=fields, refs=refs)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore(tmp_path / "state.db") as opened:
+        yield opened
+
+
+def fixed_now() -> datetime:
+    return datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -1,0 +1,93 @@
+"""An in-memory tracker that satisfies the ``Tracker`` protocol, for testing the core."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from syncer.errors import TrackerError
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+
+
+@dataclass
+class FakeTracker:
+    """Tickets in a dict; ``fail_next`` makes the next write raise, optionally after writing."""
+
+    name: str = "fake"
+    system: TicketSystem = "jira"
+    project: str = "OPS"
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    writes: list[str] = field(default_factory=list)
+    reads: int = 0
+    fail_next: list[tuple[bool, bool]] = field(default_factory=list)
+    """(write_happens, ambiguous) for each of the next writes that should fail."""
+
+    def owns(self, ref: TicketRef) -> bool:
+        return ref.system == self.system and ref.key.startswith(f"{self.project}-")
+
+    def resolve(self, ref: TicketRef) -> TicketRef:
+        return TicketRef(system=self.system, key=ref.key, url=f"https://fake/{ref.key}")
+
+    def render(self, fields: TicketFields) -> TicketFields:
+        return fields.model_copy(update={"labels": tuple(sorted(set(fields.labels)))})
+
+    def check(self) -> None:
+        self.reads += 1
+
+    def list_managed(self) -> list[Ticket]:
+        self.reads += 1
+        return [t for t in self.tickets.values() if t.item_key is not None]
+
+    def find(self, key: ItemKey) -> list[Ticket]:
+        self.reads += 1
+        return [t for t in self.tickets.values() if t.item_key == key]
+
+    def fetch(self, refs: Sequence[TicketRef]) -> list[Ticket]:
+        self.reads += 1
+        return [self.tickets[r.key] for r in refs if r.key in self.tickets]
+
+    def add(self, ticket: Ticket) -> None:
+        """A ticket made behind syncer's back (by a person, or a lost-response create)."""
+        self.tickets[ticket.ref.key] = ticket
+
+    def _maybe_fail(self, write: object) -> None:
+        if not self.fail_next:
+            return
+        happens, ambiguous = self.fail_next.pop(0)
+        if happens and callable(write):
+            write()
+        raise TrackerError(self.name, "injected failure", ambiguous=ambiguous)
+
+    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+        ref = self.resolve(
+            TicketRef(system=self.system, key=f"{self.project}-{len(self.tickets) + 1}")
+        )
+        ticket = Ticket(
+            ref=ref,
+            item_key=key,
+            updated=datetime.now(UTC),
+            **fields.model_dump(exclude={"done"}),
+            done=fields.done,
+        )
+
+        def write() -> None:
+            self.tickets[ref.key] = ticket
+
+        self.writes.append(f"create {key}")
+        self._maybe_fail(write)
+        write()
+        return ticket
+
+    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+        current = self.tickets[ref.key]
+        values = {name: getattr(fields, name) for name in changed}
+        updated = current.model_copy(update=values)
+
+        def write() -> None:
+            self.tickets[ref.key] = updated
+
+        self.writes.append(f"update {ref.key} {','.join(sorted(changed))}")
+        self._maybe_fail(write)
+        write()
+        return updated

@@ -1,0 +1,116 @@
+"""The create protocol and failure handling of apply, with the in-memory tracker."""
+
+from __future__ import annotations
+
+from syncer.apply import Pacer, apply_plan
+from syncer.errors import TrackerUnavailableError
+from syncer.model import Plan, Ticket, TicketFields
+from syncer.plan import plan_changes
+from syncer.state import StateStore
+from tests.conftest import desired, fixed_now, make_settings
+from tests.fakes import FakeTracker
+
+ITEMS = [desired("Add alerting on checkout queue depth"), desired("Pin the TLS library")]
+NO_PACING = Pacer({}, sleep=lambda _: None, clock=lambda: 0.0)
+
+
+def make_plan(tracker: FakeTracker, store: StateStore) -> Plan:
+    return plan_changes(
+        ITEMS,
+        tickets={"fake": tracker.list_managed()},
+        links=store.links(),
+        settings=make_settings(),
+    )
+
+
+def run(tracker: FakeTracker, store: StateStore) -> tuple[int, int]:
+    result = apply_plan(
+        make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now
+    )
+    return len(result.outcomes), result.failed
+
+
+def test_a_lost_response_after_a_create_is_recovered_without_a_duplicate(store: StateStore) -> None:
+    tracker = FakeTracker(fail_next=[(True, True)])  # written, but the answer never came
+    result = apply_plan(
+        make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now
+    )
+    assert [o.status for o in result.outcomes] == ["recovered", "done"]
+    assert len(tracker.tickets) == 2
+    link = store.link(ITEMS[0].item.key)
+    assert link is not None
+    assert link.status == "managed"
+    assert link.ref is not None
+    assert make_plan(tracker, store).is_empty
+
+
+def test_an_ambiguous_failure_that_wrote_nothing_stays_pending_then_creates_once(
+    store: StateStore,
+) -> None:
+    tracker = FakeTracker(fail_next=[(False, True)])
+    assert run(tracker, store) == (2, 1)
+    link = store.link(ITEMS[0].item.key)
+    assert link is not None
+    assert link.status == "pending"
+    assert link.last_error
+    second = make_plan(tracker, store)
+    assert next(c.reason for c in second.changes).startswith("a create sent by an earlier run")
+    assert run(tracker, store) == (1, 0)
+    assert len(tracker.tickets) == 2
+    assert tracker.writes.count(f"create {ITEMS[0].item.key}") == 2  # one lost, one real
+
+
+def test_a_pending_create_found_on_the_tracker_is_adopted_not_sent_again(
+    store: StateStore,
+) -> None:
+    tracker = FakeTracker()
+    key = ITEMS[0].item.key
+    plan = make_plan(tracker, store)
+    # The process died after the server created the ticket but before state heard of it,
+    # and the tracker's listing does not show it yet (Jira's search index lags).
+    store.mark_pending(key, tracker="fake", source="inc-7.md", now=fixed_now())
+    tracker.create(key, ITEMS[0].fields)
+    tracker.writes.clear()
+    result = apply_plan(plan, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert [o.status for o in result.outcomes] == ["recovered", "done"]
+    assert tracker.writes == [f"create {ITEMS[1].item.key}"]
+    assert len(tracker.tickets) == 2
+
+
+def test_a_refused_create_leaves_state_claiming_nothing(store: StateStore) -> None:
+    tracker = FakeTracker(fail_next=[(False, False)])
+    assert run(tracker, store) == (2, 1)
+    link = store.link(ITEMS[0].item.key)
+    assert link is not None
+    assert link.status == "failed"
+    assert link.ref is None
+    assert link.last_error == "fake: injected failure"
+    assert run(tracker, store) == (1, 0)
+    assert len(tracker.tickets) == 2
+
+
+class DownTracker(FakeTracker):
+    def create(self, key: str, fields: TicketFields) -> Ticket:
+        self.writes.append(f"create {key}")
+        raise TrackerUnavailableError(self.name, "unreachable")
+
+
+def test_an_unavailable_tracker_fails_its_changes_without_more_requests(
+    store: StateStore,
+) -> None:
+    tracker = DownTracker()
+    result = apply_plan(
+        make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now
+    )
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert len(tracker.writes) == 1
+
+
+def test_the_pacer_spaces_writes_of_one_tracker() -> None:
+    slept: list[float] = []
+    clock = iter([0.0, 0.25, 1.0, 5.0, 5.0]).__next__
+    pacer = Pacer({"fake": 1.0}, sleep=slept.append, clock=clock)
+    pacer.wait("fake")
+    pacer.wait("fake")
+    pacer.wait("fake")
+    assert slept == [0.75]

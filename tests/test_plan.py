@@ -1,0 +1,263 @@
+"""The planner, tested with the in-memory tracker: identity, field ownership, findings."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from syncer.apply import Pacer, apply_plan
+from syncer.config import Settings
+from syncer.desired import Desired
+from syncer.model import Plan, Ticket, TicketRef
+from syncer.plan import plan_changes
+from syncer.state import StateStore
+from tests.conftest import desired, fixed_now, make_settings
+from tests.fakes import FakeTracker
+
+
+def plan(
+    items: Sequence[Desired],
+    tracker: FakeTracker,
+    store: StateStore,
+    settings: Settings | None = None,
+) -> Plan:
+    return plan_changes(
+        items,
+        tickets={
+            "fake": tracker.list_managed() + tracker.fetch([r for d in items for r in d.refs])
+        },
+        links=store.links(),
+        settings=settings or make_settings(),
+    )
+
+
+def sync(
+    items: Sequence[Desired],
+    tracker: FakeTracker,
+    store: StateStore,
+    settings: Settings | None = None,
+) -> Plan:
+    made = plan(items, tracker, store, settings)
+    pacer = Pacer({}, sleep=lambda _: None, clock=lambda: 0.0)
+    result = apply_plan(made, {"fake": tracker}, store, pacer=pacer, now=fixed_now)
+    assert result.failed == 0
+    return made
+
+
+ITEMS = [
+    desired("Add alerting on checkout queue depth", assignee="acc-alice"),
+    desired("Make the payment client retry idempotently"),
+    desired("Document the failover runbook", done=True),
+]
+
+
+def test_first_plan_creates_one_ticket_per_item(store: StateStore) -> None:
+    made = plan(ITEMS, FakeTracker(), store)
+    assert [c.kind for c in made.changes] == ["create"] * 3
+    assert {c.item_key for c in made.changes} == {d.item.key for d in ITEMS}
+    assert all(c.reason == "new action item" for c in made.changes)
+
+
+def test_a_plan_is_empty_once_applied(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    again = plan(ITEMS, tracker, store)
+    assert again.is_empty
+    assert len(again.matches) == 3
+    assert len(tracker.tickets) == 3
+
+
+def test_a_plan_does_not_depend_on_input_order(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS[:2], tracker, store)
+    edited = [
+        ITEMS[0].model_copy(
+            update={"fields": ITEMS[0].fields.model_copy(update={"due": None, "priority": "High"})}
+        ),
+        *ITEMS[1:],
+    ]
+    expected = plan(edited, tracker, store)
+    for seed in range(5):
+        shuffled = list(edited)
+        random.Random(seed).shuffle(shuffled)
+        assert plan(shuffled, tracker, store) == expected
+
+
+def test_losing_state_creates_nothing(store: StateStore, tmp_path_factory: object) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    import pathlib
+    import tempfile
+
+    from syncer.state import StateStore as Fresh
+
+    with tempfile.TemporaryDirectory() as folder, Fresh(pathlib.Path(folder) / "s.db") as empty:
+        again = plan(ITEMS, tracker, empty)
+    assert again.is_empty
+    assert len(again.matches) == 3
+
+
+def test_a_reworded_item_updates_its_ticket_even_without_state(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    reworded = [
+        desired("Add alerting on the checkout queue's depth", assignee="acc-alice"),
+        *ITEMS[1:],
+    ]
+    for links_store in (store, None):
+        if links_store is None:
+            import pathlib
+            import tempfile
+
+            with (
+                tempfile.TemporaryDirectory() as folder,
+                StateStore(pathlib.Path(folder) / "s.db") as empty,
+            ):
+                made = plan(reworded, tracker, empty)
+        else:
+            made = plan(reworded, tracker, links_store)
+        assert [(c.kind, c.changed) for c in made.changes] == [("update", ("title", "body"))]
+        assert made.changes[0].ref == tracker.tickets["OPS-1"].ref
+    sync(reworded, tracker, store)
+    assert plan(reworded, tracker, store).is_empty
+    assert len(tracker.tickets) == 3
+
+
+def test_a_new_item_unlike_any_ticket_is_created_not_matched(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    made = plan([*ITEMS, desired("Rotate the leaked staging credentials")], tracker, store)
+    assert [c.kind for c in made.changes] == ["create"]
+
+
+def test_a_persons_assignee_is_kept_and_the_documents_change_wins(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    ticket = tracker.tickets["OPS-1"]
+    tracker.add(ticket.model_copy(update={"assignee": "acc-bob"}))
+    assert plan(ITEMS, tracker, store).is_empty  # kept: the document did not change it
+    overwrite = plan(ITEMS, tracker, store, make_settings(overwrite=("assignee",)))
+    assert [c.changed for c in overwrite.changes] == [("assignee",)]
+    moved = [desired("Add alerting on checkout queue depth", assignee="acc-carol"), *ITEMS[1:]]
+    made = plan(moved, tracker, store)
+    assert [(c.kind, c.changed) for c in made.changes] == [("update", ("assignee",))]
+    assert made.changes[0].fields is not None
+    assert made.changes[0].fields.assignee == "acc-carol"
+
+
+def test_done_in_the_document_closes_and_unchecking_reopens(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    checked = [desired("Make the payment client retry idempotently", done=True)]
+    made = sync([ITEMS[0], checked[0], ITEMS[2]], tracker, store)
+    assert [(c.kind, c.reason) for c in made.changes] == [("close", "marked done in the document")]
+    assert tracker.tickets["OPS-2"].done
+    made = sync(ITEMS, tracker, store)
+    assert [c.kind for c in made.changes] == ["reopen"]
+    assert not tracker.tickets["OPS-2"].done
+
+
+def test_a_ticket_a_person_closed_or_reopened_is_left_alone(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.add(tracker.tickets["OPS-1"].model_copy(update={"done": True}))
+    tracker.add(tracker.tickets["OPS-3"].model_copy(update={"done": False}))
+    assert plan(ITEMS, tracker, store).is_empty
+
+
+def test_labels_are_added_never_removed(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.add(tracker.tickets["OPS-1"].model_copy(update={"labels": ("triaged",)}))
+    made = plan(ITEMS, tracker, store)
+    assert [c.changed for c in made.changes] == [("labels",)]
+    assert made.changes[0].fields is not None
+    assert made.changes[0].fields.labels == ("postmortem", "triaged")
+
+
+def test_a_ticket_named_in_the_document_is_linked_not_created(store: StateStore) -> None:
+    tracker = FakeTracker()
+    tracker.add(Ticket(ref=TicketRef(system="jira", key="OPS-40"), title="Existing work"))
+    ref = TicketRef(system="jira", key="OPS-40")
+    item = desired("Upgrade the load balancer", refs=(ref,))
+    made = sync([item], tracker, store)
+    assert [(c.kind, c.ref) for c in made.changes] == [("link", ref)]
+    assert tracker.writes == []  # a person's ticket is never edited
+    assert plan([item], tracker, store).is_empty
+
+
+def test_a_named_ticket_that_does_not_exist_is_a_finding_not_a_create(store: StateStore) -> None:
+    item = desired("Upgrade the load balancer", refs=(TicketRef(system="jira", key="OPS-404"),))
+    made = plan([item], FakeTracker(), store)
+    assert made.changes == ()
+    assert [f.kind for f in made.findings] == ["missing_ticket"]
+
+
+def test_two_items_naming_one_ticket_are_reported(store: StateStore) -> None:
+    tracker = FakeTracker()
+    tracker.add(Ticket(ref=TicketRef(system="jira", key="OPS-40"), title="Existing work"))
+    ref = TicketRef(system="jira", key="OPS-40")
+    made = plan([desired("One", refs=(ref,)), desired("Two", refs=(ref,))], tracker, store)
+    assert [f.kind for f in made.findings] == ["duplicate"]
+    assert len(made.changes) == 1
+
+
+def test_two_tickets_with_one_marker_are_reported_and_the_oldest_kept(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS[:1], tracker, store)
+    twin = tracker.tickets["OPS-1"].model_copy(
+        update={"ref": TicketRef(system="jira", key="OPS-10")}
+    )
+    tracker.add(twin)
+    made = plan(ITEMS[:1], tracker, store)
+    assert made.is_empty
+    assert [(f.kind, f.ref) for f in made.findings] == [("duplicate", twin.ref)]
+    assert made.matches[0].ref.key == "OPS-1"
+
+
+def test_creates_beyond_the_cap_are_deferred(store: StateStore) -> None:
+    made = plan(ITEMS, FakeTracker(), store, make_settings(max_creates=2))
+    assert len(made.changes) == 2
+    assert [f.kind for f in made.findings] == ["deferred"]
+
+
+def test_a_removed_item_leaves_an_orphan_never_closed(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    made = plan(ITEMS[:2], tracker, store)
+    assert made.changes == ()
+    assert [(f.kind, f.ref.key if f.ref else None) for f in made.findings] == [
+        ("orphaned", "OPS-3")
+    ]
+
+
+def test_a_ticket_deleted_behind_syncers_back_is_reported_not_recreated(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    del tracker.tickets["OPS-2"]
+    made = plan(ITEMS, tracker, store)
+    assert made.changes == ()
+    assert [f.kind for f in made.findings] == ["missing_ticket"]
+
+
+def test_items_of_an_unreadable_tracker_are_not_planned(store: StateStore) -> None:
+    made = plan_changes(ITEMS, tickets={}, links={}, settings=make_settings())
+    assert made.changes == ()
+    assert made.matches == ()
+
+
+def test_identical_titles_in_one_document_get_their_own_tickets(store: StateStore) -> None:
+    from syncer.model import make_item_key
+
+    first = desired("Add a canary")
+    second = first.model_copy(
+        update={
+            "item": first.item.model_copy(
+                update={"key": make_item_key("INC-7", "Add a canary", occurrence=2), "line": 20}
+            )
+        }
+    )
+    tracker = FakeTracker()
+    sync([first, second], tracker, store)
+    assert len(tracker.tickets) == 2
+    assert plan([first, second], tracker, store).is_empty
