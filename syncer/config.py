@@ -18,19 +18,19 @@ start-up: unknown keys are rejected and every bad field is listed with its dotte
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from syncer.errors import ConfigError
 
-_TRACKER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+TrackerName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+"""A tracker's name: it becomes part of environment variable names, so it stays simple."""
 
 
 class Section(BaseModel):
@@ -161,7 +161,7 @@ class Settings(BaseSettings):
 
     sources: SourcesConfig = SourcesConfig()
     state: StateConfig = StateConfig()
-    trackers: Mapping[str, TrackerConfig] = Field(default_factory=dict)
+    trackers: Mapping[TrackerName, TrackerConfig] = Field(default_factory=dict)
     default_tracker: str | None = None
     routes: tuple[RouteConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
@@ -177,14 +177,6 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML data arrives as init arguments; the environment wins over it.
         return (env_settings, init_settings)
-
-    @field_validator("trackers")
-    @classmethod
-    def _names_are_slugs(cls, trackers: Mapping[str, TrackerConfig]) -> Mapping[str, TrackerConfig]:
-        for name in trackers:
-            if not _TRACKER_NAME.match(name):
-                raise ValueError(f"tracker name {name!r} must match {_TRACKER_NAME.pattern}")
-        return trackers
 
 
 class Secrets(BaseModel):

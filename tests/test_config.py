@@ -1,0 +1,102 @@
+"""Configuration: the example file is valid, every bad field is listed, secrets stay secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncer.config import JiraConfig, load_config, load_env_file, parse_config
+from syncer.errors import ConfigError
+
+EXAMPLE = Path(__file__).parents[1] / "config" / "syncer.example.toml"
+SECRETS = {"SYNCER_OPS_JIRA_TOKEN": "t-jira", "SYNCER_WEB_GITHUB_TOKEN": "t-gh"}
+
+
+def test_the_example_configuration_is_valid() -> None:
+    config = load_config(EXAMPLE, environ=SECRETS)
+    settings = config.settings
+    assert set(settings.trackers) == {"ops-jira", "web-github"}
+    jira = settings.trackers["ops-jira"]
+    assert isinstance(jira, JiraConfig)
+    assert jira.flavor == "cloud"
+    assert jira.priorities["SEV1"] == "Highest"
+    assert config.secrets["ops-jira"].email == "syncer-bot@acme.example"
+    assert config.secrets["web-github"].token.get_secret_value() == "t-gh"
+    assert config.state_path == EXAMPLE.parent / "state.db"
+
+
+def test_every_bad_field_is_listed_with_its_path() -> None:
+    data = {
+        "default_tracker": "ops-jira",
+        "sources": {"paths": "not-a-list", "colour": "blue"},
+        "trackers": {
+            "ops-jira": {"type": "jira", "url": "https://j", "project": "ops", "flavour": "x"},
+            "Bad_Name": {"type": "github", "repository": "acme/web"},
+            "gh": {"type": "gitlab"},
+        },
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={})
+    assert sorted(caught.value.problems) == sorted(
+        [
+            "sources.paths: Input should be a valid tuple",
+            "sources.colour: Extra inputs are not permitted",
+            "trackers.ops-jira.project: String should match pattern '^[A-Z][A-Z0-9_]{1,9}$'",
+            "trackers.ops-jira.flavour: Extra inputs are not permitted",
+            "trackers.gh: Input tag 'gitlab' found using 'type' does not match any of the "
+            "expected tags: 'jira', 'github'",
+            "trackers.Bad_Name.[key]: String should match pattern '^[a-z][a-z0-9-]{0,39}$'",
+        ]
+    )
+
+
+def test_references_between_sections_and_missing_secrets_are_checked() -> None:
+    data = {
+        "default_tracker": "nowhere",
+        "routes": [{"tracker": "also-nowhere", "team": "web"}],
+        "trackers": {"ops-jira": {"type": "jira", "url": "https://j", "project": "OPS"}},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"})
+    assert caught.value.problems == (
+        "default_tracker: no tracker named 'nowhere'",
+        "routes.0.tracker: no tracker named 'also-nowhere'",
+        "trackers.ops-jira.email: Jira Cloud needs the token's account email "
+        "(in the file or SYNCER_OPS_JIRA_EMAIL)",
+    )
+
+
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNCER_STATE__PATH", "/var/lib/syncer/state.db")
+    config = load_config(EXAMPLE, environ=SECRETS)
+    assert config.state_path == Path("/var/lib/syncer/state.db")
+
+
+def test_secrets_never_show_in_the_configuration_repr() -> None:
+    config = load_config(EXAMPLE, environ=SECRETS)
+    assert "t-jira" not in repr(config)
+    assert "t-jira" not in str(config.model_dump())
+
+
+def test_bad_toml_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "syncer.toml"
+    broken.write_text("[sources\npaths = 1\n")
+    with pytest.raises(ConfigError, match=r"syncer\.toml: not valid TOML: .*line 1"):
+        load_config(broken, environ={})
+
+
+def test_an_env_file_fills_only_what_is_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / "syncer.env"
+    env_file.write_text("# sandbox\nSYNCER_A_TOKEN=from-file\nexport SYNCER_B_TOKEN='quoted'\n")
+    monkeypatch.setenv("SYNCER_A_TOKEN", "already-set")
+    monkeypatch.delenv("SYNCER_B_TOKEN", raising=False)
+    load_env_file(env_file)
+    import os
+
+    assert os.environ["SYNCER_A_TOKEN"] == "already-set"
+    assert os.environ["SYNCER_B_TOKEN"] == "quoted"
+    with pytest.raises(ConfigError, match="no such env file"):
+        load_env_file(tmp_path / "missing.env")
