@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Literal
 
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Change, Frozen, Plan, Ticket, TicketRef
+from syncer.model import Change, Frozen, Plan, Ticket, TicketFields, TicketRef
 from syncer.state import Link, StateStore
 from syncer.trackers.base import Tracker
 
@@ -99,24 +99,30 @@ class _Applier:
         self.now = now
         self.down: dict[str, str] = {}
 
-    def record(self, change: Change, ticket_ref: TicketRef, *, linked: bool = False) -> None:
+    def record(
+        self,
+        change: Change,
+        ticket_ref: TicketRef,
+        *,
+        linked: bool = False,
+        fields: TicketFields | None = None,
+    ) -> None:
         self.store.record_link(
             change.item_key,
             tracker=change.tracker,
             source=change.source,
             status="linked" if linked else "managed",
             ref=ticket_ref,
-            fields=None if linked else change.fields,
+            fields=None if linked else fields or change.fields,
             now=self.now(),
         )
 
     def create(self, tracker: Tracker, change: Change, earlier: Link | None) -> Outcome:
-        assert change.fields is not None
         unconfirmed = earlier is not None and earlier.status == "pending"
         if unconfirmed and (ticket := _adopt(tracker, change)) is not None:
             log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
-            self.record(change, ticket.ref)
-            return Outcome(change=change, status="recovered", ref=ticket.ref)
+            return self.settle(tracker, change, ticket, "recovered")
+        assert change.fields is not None
         self.store.mark_pending(
             change.item_key, tracker=change.tracker, source=change.source, now=self.now()
         )
@@ -130,12 +136,24 @@ class _Applier:
             log.warning("%s: create outcome unknown (%s); looking it up", change.item_key, exc)
             if (found := _adopt(tracker, change)) is None:
                 raise
-            self.record(change, found.ref)
             log.info("%s: created %s (confirmed by lookup)", change.item_key, found.ref)
-            return Outcome(change=change, status="recovered", ref=found.ref)
-        self.record(change, ticket.ref)
+            return self.settle(tracker, change, found, "recovered")
         log.info("%s: created %s", change.item_key, ticket.ref)
-        return Outcome(change=change, status="done", ref=ticket.ref)
+        return self.settle(tracker, change, ticket, "done")
+
+    def settle(
+        self, tracker: Tracker, change: Change, ticket: Ticket, status: OutcomeStatus
+    ) -> Outcome:
+        """Record a created ticket; close it first when the item is already done."""
+        assert change.fields is not None
+        if change.fields.done and not ticket.done:
+            # Recorded as open first: should closing fail, the next run still sees it to do.
+            self.record(change, ticket.ref, fields=change.fields.model_copy(update={"done": False}))
+            self.pacer.wait(change.tracker)
+            ticket = tracker.update(ticket.ref, change.fields, changed=("done",))
+            log.info("%s: closed %s (done in the document)", change.item_key, ticket.ref)
+        self.record(change, ticket.ref)
+        return Outcome(change=change, status=status, ref=ticket.ref)
 
     def apply_one(self, change: Change, links: Mapping[str, Link]) -> Outcome:
         tracker = self.trackers[change.tracker]

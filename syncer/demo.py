@@ -68,6 +68,7 @@ default_tracker = "{JIRA_TRACKER}"
 
 [sources]
 paths = [{_toml_string(sources)}]
+root = {_toml_string(sources)}
 
 [state]
 path = {_toml_string(state)}

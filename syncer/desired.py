@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from fnmatch import fnmatchcase
 
-from syncer.config import Settings, TrackerConfig
+from syncer.config import Settings
 from syncer.model import ActionItem, Document, Finding, Frozen, Incident, TicketFields, TicketRef
 
 FOOTER = "Managed by syncer: edit the action item in the post-mortem, not this description."
@@ -97,17 +97,18 @@ def ticket_body(
 
 
 def desired_fields(
-    settings: Settings, tracker: TrackerConfig, item: ActionItem, incident: Incident
+    settings: Settings, tracker_name: str, item: ActionItem, incident: Incident
 ) -> tuple[TicketFields, list[Finding]]:
     """The ticket fields for one item in one tracker, and any owner it could not map."""
+    tracker = settings.trackers[tracker_name]
     findings = []
     assignee = _lookup(tracker.owners, item.owner)
     if item.owner and assignee is None:
         findings.append(
             Finding(
                 kind="unknown_owner",
-                message=f"owner {item.owner!r} has no account in trackers.<name>.owners; "
-                "the ticket is left unassigned",
+                message=f"owner {item.owner!r} has no account in trackers.{tracker_name}.owners;"
+                " the ticket is left unassigned",
                 item_key=item.key,
                 source=item.source,
             )
@@ -174,9 +175,7 @@ def desire_items(
                     )
                 )
                 continue
-            fields, problems = desired_fields(
-                settings, settings.trackers[tracker_name], item, document.incident
-            )
+            fields, problems = desired_fields(settings, tracker_name, item, document.incident)
             findings += [p.model_copy(update={"tracker": tracker_name}) for p in problems]
             desired.append(
                 Desired(

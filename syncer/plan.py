@@ -20,7 +20,8 @@ Which fields are written: for each field syncer owns, the document's value is wr
 differs from the ticket's, unless the document has not changed that field since syncer last
 wrote it (the state baseline) and the field is not in the tracker's ``overwrite`` list: then a
 person changed it in the tracker on purpose, and it is kept. Without a baseline (lost state) the
-document wins, except for an assignee a person set and for reopening, which are kept. Labels are
+document wins, except for an assignee a person set, for reopening, and for clearing a value,
+which are kept. A missing priority never clears the tracker's (it means "the default"). Labels are
 only ever added. Done state closes or reopens.
 
 Managed tickets no item claims are reported as orphaned, never closed or deleted.
@@ -92,6 +93,8 @@ def compare_fields(
             if wanted != actual:
                 changed.append(name)
             continue
+        if wanted is None and (name == "priority" or baseline is None):
+            continue  # no priority means the tracker's default; nothing to clear without proof
         if baseline is not None:
             if getattr(baseline, name) == wanted:
                 continue  # the document did not change it: a person did, in the tracker

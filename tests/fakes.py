@@ -68,7 +68,7 @@ class FakeTracker:
             item_key=key,
             updated=datetime.now(UTC),
             **fields.model_dump(exclude={"done"}),
-            done=fields.done,
+            done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
         )
 
         def write() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from syncer.apply import Pacer, apply_plan
-from syncer.errors import TrackerUnavailableError
-from syncer.model import Plan, Ticket, TicketFields
+from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.model import Plan, Ticket, TicketFields, TicketRef
 from syncer.plan import plan_changes
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_settings
@@ -114,3 +116,32 @@ def test_the_pacer_spaces_writes_of_one_tracker() -> None:
     pacer.wait("fake")
     pacer.wait("fake")
     assert slept == [0.75]
+
+
+def test_an_item_already_done_gets_a_closed_ticket(store: StateStore) -> None:
+    tracker = FakeTracker()
+    done = [desired("Roll back the bad deploy", done=True)]
+    made = plan_changes(done, tickets={"fake": []}, links={}, settings=make_settings())
+    result = apply_plan(made, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert [o.status for o in result.outcomes] == ["done"]
+    assert tracker.writes == [f"create {done[0].item.key}", "update OPS-1 done"]
+    assert tracker.tickets["OPS-1"].done
+
+
+def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> None:
+    done = [desired("Roll back the bad deploy", done=True)]
+    made = plan_changes(done, tickets={"fake": []}, links={}, settings=make_settings())
+
+    class CloseFails(FakeTracker):
+        def update(
+            self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]
+        ) -> Ticket:
+            raise TrackerError(self.name, "transition refused")
+
+    flaky = CloseFails()
+    result = apply_plan(made, {"fake": flaky}, store, pacer=NO_PACING, now=fixed_now)
+    assert [o.status for o in result.outcomes] == ["failed"]
+    again = plan_changes(
+        done, tickets={"fake": flaky.list_managed()}, links=store.links(), settings=make_settings()
+    )
+    assert [c.kind for c in again.changes] == ["close"]

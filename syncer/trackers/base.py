@@ -91,11 +91,16 @@ class Tracker(Protocol):
         ...
 
     def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
-        """Create a ticket carrying ``key``; one write request, never retried here."""
+        """Create a ticket carrying ``key``; one write request, never retried here.
+
+        ``fields`` have already been through ``render``: they are written as they are.
+        """
         ...
 
     def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
         """Write the ``changed`` fields (names of ``TicketFields`` fields) of ``fields``.
+
+        ``fields`` have already been through ``render``: they are written as they are.
 
         ``done`` closes (GitHub ``state_reason=completed``; Jira: transition to a Done-category
         status) or reopens. Returns the ticket as it reads back.
