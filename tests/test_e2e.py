@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -71,7 +72,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def sandbox(kind: str) -> Iterator[Sandbox]:
-    flavor = "server" if kind == "jira-server" else "cloud"
+    flavor: Literal["cloud", "server"] = "server" if kind == "jira-server" else "cloud"
     with Sandbox(flavor, jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
         yield running
 

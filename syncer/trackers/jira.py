@@ -1,0 +1,616 @@
+"""The Jira adapter: the ``Tracker`` Protocol on the ``jira`` client library (Cloud and Server/DC).
+
+Owns every Jira word: issue keys, JQL, field ids, wiki markup, workflow transitions. Nothing
+outside ``syncer/trackers/`` sees a Jira payload; ``Ticket`` values leave this module.
+
+* The flavour comes from the configuration, never from a ``serverInfo`` round trip: the
+  library picks its search endpoint from ``JIRA.deploymentType`` (``"Cloud"`` -> the enhanced
+  ``search/jql`` with ``nextPageToken`` pages; anything else -> ``search`` with ``startAt``
+  pages), so the adapter sets that attribute from ``config.flavor``. Everything goes through
+  REST API version 2, whose description field is a wiki-markup string.
+* Cloud authenticates with basic auth (account email + API token), Server/DC with a personal
+  access token (``Authorization: Bearer``).
+* The library's own retrying session is switched off (``max_retries=0``): it retries POSTs too,
+  which would create duplicates. Reads are retried here, with ``stamina``, on transient failures
+  only; writes are never retried.
+* The marker is the pair of labels ``syncer`` and ``syncer:<item key>``; ``key_field``, when set,
+  carries a second copy of the key but is never searched.
+* ``render`` turns the Markdown body into wiki markup; ``create`` and ``update`` take fields as
+  ``render`` returned them and write the body unchanged (converting twice would garble it).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import requests
+from jira import JIRA, JIRAError
+from jira.resources import Issue
+
+from syncer.config import JiraConfig, Secrets, env_prefix
+from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.trackers import (
+    Backoff,
+    describe_transport_failure,
+    retry_after_backoff,
+    retry_read,
+    scrub,
+    transport_is_transient,
+)
+from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
+from syncer.trackers.markup import markdown_to_wiki, normalise_text
+
+__all__ = ["JiraTracker"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+KEYS_PER_SEARCH = 50
+"""``key in (...)`` lists are cut into chunks of this many keys, so the JQL stays short."""
+
+_ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
+_BROWSE_PATH = re.compile(r"/browse/([A-Za-z][A-Za-z0-9_]+-\d+)/?$")
+_NOT_ON_SCREEN = re.compile(r"Field '([^']+)' cannot be set\. It is not on the appropriate screen")
+_NO_SUCH_KEY = re.compile(r"issue with key '[^']+' does not exist", re.IGNORECASE)
+_TEMPLATE_FIELD = re.compile(r"\{(\w*)\}")
+
+
+def _jql_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _one_line(text: str, *, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class JiraTracker:
+    """One Jira project, Cloud or Server/Data Center."""
+
+    def __init__(
+        self, name: str, config: JiraConfig, secrets: Secrets, *, for_tests: bool = False
+    ) -> None:
+        """Build the client; sends no request (``check()`` is the first one).
+
+        ``for_tests`` keeps every retry of a read but drops the pauses between them.
+        """
+        self._name = name
+        self._config = config
+        self._cloud = config.flavor == "cloud"
+        self._base = config.url.rstrip("/")
+        self._no_wait = for_tests
+        token = secrets.token.get_secret_value()
+        self._secrets = [token]
+        if self._cloud:
+            email = secrets.email or config.email or ""
+            basic = base64.b64encode(f"{email}:{token}".encode()).decode()
+            self._secrets.append(basic)
+            auth: dict[str, Any] = {"basic_auth": (email, token)}
+        else:
+            auth = {"token_auth": token}
+        self._client = JIRA(
+            server=self._base,
+            get_server_info=False,
+            max_retries=0,
+            timeout=config.timeout_seconds,
+            logging=False,
+            **auth,
+        )
+        # The library decides Cloud vs Server (search endpoint, paging, user fields) from this
+        # attribute, which only a serverInfo request would otherwise fill.
+        self._client.deploymentType = "Cloud" if self._cloud else "Server"
+        self._field_ids: dict[str, str] | None = None
+
+    # -- Protocol: identity -------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def system(self) -> TicketSystem:
+        return "jira"
+
+    def owns(self, ref: TicketRef) -> bool:
+        if ref.url and self._on_my_host(ref.url):
+            # Several projects may share one site: a link is ours only if its key is.
+            linked = self._key_from_url(ref.url)
+            return linked is not None and linked.rsplit("-", 1)[0] == self._config.project
+        if ref.system != "jira":
+            return False
+        match = _ISSUE_KEY.match(ref.key.strip().upper())
+        return bool(match and match.group(1) == self._config.project)
+
+    def resolve(self, ref: TicketRef) -> TicketRef:
+        key = ref.key.strip().upper()
+        if ref.url and self._on_my_host(ref.url):
+            key = self._key_from_url(ref.url) or key
+        return self._ref(key)
+
+    def render(self, fields: TicketFields) -> TicketFields:
+        """Markdown body -> wiki markup, plus ``_tidy``. ``create``/``update`` take the result."""
+        return self._tidy(fields.model_copy(update={"body": markdown_to_wiki(fields.body)}))
+
+    def _tidy(self, fields: TicketFields) -> TicketFields:
+        # Idempotent, unlike the wiki conversion: the engine hands create/update fields that
+        # render() already made, so the body is written exactly as given.
+        return fields.model_copy(
+            update={
+                "title": " ".join(fields.title.split()),
+                "body": normalise_text(fields.body),
+                # The configured labels go on every ticket, so they read back on every ticket.
+                "labels": self._labels([*self._config.labels, *fields.labels]),
+            }
+        )
+
+    # -- Protocol: reads ----------------------------------------------------------------------
+
+    def check(self) -> None:
+        try:
+            self._check()
+        except TrackerUnavailableError:
+            raise
+        except TrackerError as exc:
+            # Whatever stops these two reads stops the whole run for this tracker.
+            raise self._unavailable(str(exc).removeprefix(f"{self._name}: ")) from exc
+
+    def _check(self) -> None:
+        def myself() -> dict[str, Any]:
+            return self._client.myself()
+
+        def project() -> object:
+            return self._client.project(self._config.project)
+
+        doing = "checking the credentials"
+        try:
+            self._read(myself)
+        except JIRAError as exc:
+            if exc.status_code in (401, 403):
+                raise self._unavailable(self._credentials_hint()) from exc
+            raise self._failure(exc, doing) from exc
+        except requests.RequestException as exc:
+            raise self._transport(exc, doing) from exc
+        doing = f"reading project {self._config.project}"
+        try:
+            self._read(project)
+        except JIRAError as exc:
+            if exc.status_code == 404:
+                raise self._unavailable(
+                    f"project {self._config.project} does not exist or is not visible to "
+                    f"these credentials (check trackers.{self._name}.project)"
+                ) from exc
+            raise self._failure(exc, doing) from exc
+        except requests.RequestException as exc:
+            raise self._transport(exc, doing) from exc
+
+    def list_managed(self) -> list[Ticket]:
+        jql = (
+            f"project = {_jql_string(self._config.project)} "
+            f"AND labels = {_jql_string(MANAGED_LABEL)} ORDER BY key ASC"
+        )
+        return self._search(jql, doing=f"listing the managed tickets of {self._config.project}")
+
+    def find(self, key: ItemKey) -> list[Ticket]:
+        jql = (
+            f"project = {_jql_string(self._config.project)} "
+            f"AND labels = {_jql_string(KEY_LABEL_PREFIX + key)} ORDER BY key ASC"
+        )
+        found = self._search(jql, doing=f"looking up item {key}")
+        return [ticket for ticket in found if ticket.item_key == key]
+
+    def fetch(self, refs: Sequence[TicketRef]) -> list[Ticket]:
+        keys = list(dict.fromkeys(self.resolve(ref).key for ref in refs if self.owns(ref)))
+        tickets: list[Ticket] = []
+        for start in range(0, len(keys), KEYS_PER_SEARCH):
+            chunk = keys[start : start + KEYS_PER_SEARCH]
+            jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
+            doing = f"fetching {', '.join(chunk)}"
+            try:
+                tickets += self._search(jql, doing=doing, raw_errors=True)
+            except JIRAError as exc:
+                # Jira refuses the whole query when one key does not exist.
+                if exc.status_code != 400 or not _NO_SUCH_KEY.search(exc.text or ""):
+                    raise self._failure(exc, doing) from exc
+                tickets += [t for key in chunk if (t := self._fetch_one(key)) is not None]
+        # A moved ticket answers under its new key: the reference no longer points at it.
+        wanted = set(keys)
+        return [t for t in tickets if t.ref.key in wanted]
+
+    # -- Protocol: writes ---------------------------------------------------------------------
+
+    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+        """One POST; ``fields`` as ``render`` returned them."""
+        doing = f"creating the ticket of item {key}"
+        rendered = self._tidy(fields)
+        payload: dict[str, Any] = {
+            "project": {"key": self._config.project},
+            "summary": rendered.title,
+            "description": rendered.body,
+            "issuetype": {"name": self._config.issue_type},
+            "labels": [*rendered.labels, MANAGED_LABEL, KEY_LABEL_PREFIX + key],
+        }
+        if self._config.components:
+            payload["components"] = [{"name": c} for c in self._config.components]
+        sent = {"assignee": rendered.assignee, "priority": rendered.priority}
+        if rendered.assignee is not None:
+            payload["assignee"] = self._user(rendered.assignee)
+        if rendered.priority is not None:
+            payload["priority"] = {"name": rendered.priority}
+        if rendered.due is not None:
+            payload[self._resolved_field(self._config.due_field, "due_field")] = (
+                rendered.due.isoformat()
+            )
+        if self._config.key_field:
+            payload[self._resolved_field(self._config.key_field, "key_field")] = key
+        for field_name, template in self._config.custom_fields.items():
+            field_id = self._resolved_field(field_name, f"custom_fields.{field_name}")
+            payload[field_id] = self._fill(template, key, field_name)
+
+        def post() -> Issue:
+            return self._client.create_issue(fields=payload, prefetch=False)
+
+        issue = self._write(post, doing, sent=sent)
+        log.info("%s: created %s for item %s", self._name, issue.key, key)
+        # Built from what was sent: a read-back GET could fail after the create took effect.
+        return Ticket(
+            ref=self._ref(str(issue.key)),
+            title=rendered.title,
+            body=rendered.body,
+            labels=rendered.labels,
+            assignee=rendered.assignee,
+            due=rendered.due,
+            priority=rendered.priority,
+            item_key=key,
+        )
+
+    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+        """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered."""
+        key = self.resolve(ref).key
+        doing = f"updating {key}"
+        rendered = self._tidy(fields)
+        issue = self._get_issue(key, doing)
+        payload: dict[str, Any] = {}
+        if "title" in changed:
+            payload["summary"] = rendered.title
+        if "body" in changed:
+            payload["description"] = rendered.body
+        if "assignee" in changed:
+            payload["assignee"] = (
+                None if rendered.assignee is None else self._user(rendered.assignee)
+            )
+        if "priority" in changed:
+            payload["priority"] = None if rendered.priority is None else {"name": rendered.priority}
+        if "due" in changed:
+            due_id = self._resolved_field(self._config.due_field, "due_field")
+            payload[due_id] = None if rendered.due is None else rendered.due.isoformat()
+        if "labels" in changed:
+            markers = [
+                label
+                for label in issue.raw["fields"].get("labels") or []
+                if label == MANAGED_LABEL or label.startswith(KEY_LABEL_PREFIX)
+            ]
+            payload["labels"] = [*rendered.labels, *markers]
+        sent = {"assignee": rendered.assignee, "priority": rendered.priority}
+        if payload:
+
+            def put() -> None:
+                issue.update(fields=payload)
+
+            self._write(put, doing, sent=sent)
+        raw: dict[str, Any] = issue.raw
+        if "done" in changed and self._is_done(raw) != rendered.done:
+            self._transition(key, done=rendered.done, doing=doing)
+            raw = self._get_issue(key, doing).raw
+        return self._ticket(raw)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _read(self, call: Callable[[], T]) -> T:
+        return retry_read(call, transient=self._transient, no_wait=self._no_wait)
+
+    @staticmethod
+    def _transient(exc: Exception) -> Backoff:
+        if isinstance(exc, JIRAError):
+            if exc.status_code == 429:
+                headers = exc.response.headers if exc.response is not None else {}
+                return retry_after_backoff(headers.get("Retry-After"))
+            return exc.status_code is not None and exc.status_code >= 500
+        return transport_is_transient(exc)
+
+    def _write(self, call: Callable[[], T], doing: str, *, sent: Mapping[str, str | None]) -> T:
+        try:
+            return call()
+        except JIRAError as exc:
+            raise self._failure(exc, doing, sent=sent) from exc
+        except requests.RequestException as exc:
+            raise self._transport(exc, doing) from exc
+
+    def _search(self, jql: str, *, doing: str, raw_errors: bool = False) -> list[Ticket]:
+        wanted = self._wanted_fields()
+
+        def search() -> list[Issue]:
+            return list(self._client.search_issues(jql, maxResults=False, fields=list(wanted)))
+
+        try:
+            issues = self._read(search)
+        except JIRAError as exc:
+            if raw_errors:
+                raise
+            raise self._failure(exc, doing) from exc
+        except requests.RequestException as exc:
+            raise self._transport(exc, doing) from exc
+        return [self._ticket(issue.raw) for issue in issues]
+
+    def _get_issue(self, key: str, doing: str) -> Issue:
+        wanted = ",".join(self._wanted_fields())
+
+        def get() -> Issue:
+            return self._client.issue(key, fields=wanted)
+
+        try:
+            return self._read(get)
+        except JIRAError as exc:
+            raise self._failure(exc, doing) from exc
+        except requests.RequestException as exc:
+            raise self._transport(exc, doing) from exc
+
+    def _fetch_one(self, key: str) -> Ticket | None:
+        try:
+            return self._ticket(self._get_issue(key, f"fetching {key}").raw)
+        except TrackerError as exc:
+            if isinstance(exc.__cause__, JIRAError) and exc.__cause__.status_code == 404:
+                return None
+            raise
+
+    def _transition(self, key: str, *, done: bool, doing: str) -> None:
+        def transitions() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = self._client.transitions(key)
+            return found
+
+        try:
+            available = self._read(transitions)
+        except JIRAError as exc:
+            raise self._failure(exc, doing) from exc
+        except requests.RequestException as exc:
+            raise self._transport(exc, doing) from exc
+        wanted = ("done",) if done else ("new", "indeterminate")
+        chosen = None
+        for category in wanted:
+            chosen = next((t for t in available if _category(t.get("to") or {}) == category), None)
+            if chosen is not None:
+                break
+        if chosen is None:
+            goal = "a Done" if done else "an open (To Do or In Progress)"
+            names = ", ".join(repr(t.get("name")) for t in available) or "none"
+            raise self._error(
+                f"{doing}: no workflow transition leads to {goal} status "
+                f"(available: {names}); move it by hand or adjust the workflow of project "
+                f"{self._config.project}"
+            )
+        transition_id = str(chosen["id"])
+
+        def post() -> None:
+            self._client.transition_issue(key, transition_id)
+
+        self._write(post, doing, sent={})
+
+    # -- fields -------------------------------------------------------------------------------
+
+    def _wanted_fields(self) -> tuple[str, ...]:
+        wanted = ["summary", "description", "labels", "assignee", "priority", "status", "updated"]
+        wanted.append(self._resolved_field(self._config.due_field, "due_field"))
+        if self._config.key_field:
+            wanted.append(self._resolved_field(self._config.key_field, "key_field"))
+        return tuple(dict.fromkeys(wanted))
+
+    def _resolved_field(self, name: str, setting: str) -> str:
+        """The id of a field given by id (``duedate``, ``customfield_10042``) or by name."""
+        if name == "duedate" or name.startswith("customfield_"):
+            return name
+        if self._field_ids is None:
+            try:
+                listed = self._read(self._client.fields)
+            except JIRAError as exc:
+                raise self._failure(exc, "listing the Jira fields") from exc
+            except requests.RequestException as exc:
+                raise self._transport(exc, "listing the Jira fields") from exc
+            ids: dict[str, str] = {}
+            for field in listed:
+                ids.setdefault(str(field.get("id")).casefold(), str(field.get("id")))
+                ids.setdefault(str(field.get("name")).casefold(), str(field.get("id")))
+            self._field_ids = ids
+        found = self._field_ids.get(name.casefold())
+        if found is None:
+            raise self._error(
+                f"Jira has no field named {name!r} (check trackers.{self._name}.{setting})"
+            )
+        return found
+
+    def _fill(self, template: str, key: ItemKey, field_name: str) -> str:
+        values = {"item_key": key, "incident_slug": key.split(".", 1)[0]}
+        unknown = [f for f in _TEMPLATE_FIELD.findall(template) if f not in values]
+        if unknown:
+            raise self._error(
+                f"trackers.{self._name}.custom_fields.{field_name}: unknown placeholder "
+                f"{{{unknown[0]}}} (known: {{item_key}}, {{incident_slug}})"
+            )
+        return template.format(**values)
+
+    def _labels(self, labels: Collection[str]) -> tuple[str, ...]:
+        """Sorted, unique, without the marker labels (which syncer adds and reads itself)."""
+        return tuple(
+            sorted(
+                {
+                    label
+                    for label in labels
+                    if label and label != MANAGED_LABEL and not label.startswith(KEY_LABEL_PREFIX)
+                }
+            )
+        )
+
+    def _user(self, account: str) -> dict[str, str]:
+        return {"accountId": account} if self._cloud else {"name": account}
+
+    # -- translation --------------------------------------------------------------------------
+
+    def _ref(self, key: str) -> TicketRef:
+        return TicketRef(system="jira", key=key, url=f"{self._base}/browse/{key}")
+
+    def _on_my_host(self, url: str) -> bool:
+        return urlparse(url).hostname == urlparse(self._base).hostname
+
+    @staticmethod
+    def _key_from_url(url: str) -> str | None:
+        match = _BROWSE_PATH.search(urlparse(url).path)
+        return match.group(1).upper() if match else None
+
+    @staticmethod
+    def _is_done(raw: Mapping[str, Any]) -> bool:
+        return _category(raw.get("fields", {}).get("status") or {}) == "done"
+
+    def _ticket(self, raw: Mapping[str, Any]) -> Ticket:
+        fields: Mapping[str, Any] = raw.get("fields") or {}
+        labels: list[str] = list(fields.get("labels") or [])
+        item_key = next(
+            (
+                label[len(KEY_LABEL_PREFIX) :]
+                for label in labels
+                if label.startswith(KEY_LABEL_PREFIX)
+            ),
+            None,
+        )
+        if item_key is None and self._config.key_field:
+            copy = fields.get(self._resolved_field(self._config.key_field, "key_field"))
+            item_key = copy if isinstance(copy, str) and copy else None
+        assignee = fields.get("assignee") or {}
+        priority = fields.get("priority") or {}
+        status = fields.get("status") or {}
+        due = fields.get(self._resolved_field(self._config.due_field, "due_field"))
+        updated = fields.get("updated")
+        key = str(raw["key"])
+        return Ticket(
+            ref=self._ref(key),
+            title=str(fields.get("summary") or ""),
+            body=normalise_text(str(fields.get("description") or "")),
+            labels=self._labels(labels),
+            assignee=assignee.get("accountId" if self._cloud else "name"),
+            due=date.fromisoformat(str(due)[:10]) if due else None,
+            priority=priority.get("name"),
+            done=_category(status) == "done",
+            status=str(status.get("name") or ""),
+            updated=datetime.fromisoformat(str(updated)) if updated else None,
+            item_key=item_key,
+        )
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def _error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
+        return TrackerError(
+            self._name, scrub(_one_line(message), self._secrets), ambiguous=ambiguous
+        )
+
+    def _unavailable(self, message: str) -> TrackerUnavailableError:
+        return TrackerUnavailableError(self._name, scrub(_one_line(message), self._secrets))
+
+    def _credentials_hint(self) -> str:
+        prefix = env_prefix(self._name)
+        if self._cloud:
+            return f"Jira refused the credentials (check {prefix}TOKEN / _EMAIL)"
+        return f"Jira refused the credentials (check {prefix}TOKEN)"
+
+    def _transport(self, exc: requests.RequestException, doing: str) -> TrackerError:
+        failure = describe_transport_failure(
+            exc, url=self._base, timeout=self._config.timeout_seconds
+        )
+        if failure.unreachable:
+            return self._unavailable(f"{doing}: {failure.message}")
+        return self._error(f"{doing}: {failure.message}", ambiguous=failure.ambiguous)
+
+    def _failure(
+        self, exc: JIRAError, doing: str, *, sent: Mapping[str, str | None] | None = None
+    ) -> TrackerError:
+        status = exc.status_code
+        text = exc.text or ""
+        if status == 401:
+            return self._unavailable(self._credentials_hint())
+        if status == 429:
+            headers = exc.response.headers if exc.response is not None else {}
+            after = headers.get("Retry-After")
+            wait = f"; retry after {after}s" if after else "; retry later"
+            return self._error(f"{doing}: Jira is rate limiting requests{wait}")
+        if status is not None and status >= 500:
+            return self._error(
+                f"{doing}: Jira answered HTTP {status}" + (f": {text}" if text else ""),
+                ambiguous=True,
+            )
+        hints = list(self._field_hints(exc, sent or {}))
+        if hints:
+            return self._error(f"{doing}: " + "; ".join(hints))
+        if status == 403:
+            return self._error(f"{doing}: Jira denied permission: {text or 'HTTP 403'}")
+        if status == 404:
+            return self._error(f"{doing}: not found in Jira" + (f" ({text})" if text else ""))
+        detail = text or (f"HTTP {status}" if status else "request failed")
+        return self._error(f"{doing}: Jira refused the request: {detail}")
+
+    def _field_hints(self, exc: JIRAError, sent: Mapping[str, str | None]) -> Iterator[str]:
+        """One readable sentence per field Jira complained about, with the fix where known."""
+        errors: dict[str, str] = {}
+        if exc.response is not None:
+            try:
+                body = exc.response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+                errors = {str(k): str(v) for k, v in body["errors"].items()}
+        project = self._config.project
+        setting = f"trackers.{self._name}"
+        custom = {
+            self._field_ids.get(n.casefold(), n) if self._field_ids else n: n
+            for n in self._config.custom_fields
+        }
+        for field, message in errors.items():
+            screen = _NOT_ON_SCREEN.search(message)
+            if field == "assignee":
+                yield (
+                    f"owner map {setting}.owners gives {sent.get('assignee')!r} which Jira does "
+                    f"not know or cannot assign in project {project} ({message})"
+                )
+            elif field == "priority":
+                yield (
+                    f"priority map {setting}.priorities gives {sent.get('priority')!r} which "
+                    f"Jira does not know ({message})"
+                )
+            elif field == "issuetype":
+                yield (
+                    f"issue type {self._config.issue_type!r} is not usable in project {project} "
+                    f"(check {setting}.issue_type): {message}"
+                )
+            elif field == "components":
+                yield f"components are not valid in project {project} (check {setting}.components)"
+            elif screen:
+                name = screen.group(1)
+                fix = f"add {name!r} to the Create/Edit screen of project {project}"
+                if self._config.due_field in (field, name) or field == "duedate":
+                    fix += f" or change {setting}.due_field"
+                elif self._config.key_field in (field, name):
+                    fix += f" or unset {setting}.key_field"
+                elif field in custom:
+                    fix += f" or remove {custom[field]!r} from {setting}.custom_fields"
+                yield f"Jira cannot set field {name!r}: {fix}"
+            else:
+                yield f"field {field!r}: {message}"
+
+
+def _category(status: Mapping[str, Any]) -> str | None:
+    category = status.get("statusCategory") or {}
+    key = category.get("key")
+    return str(key) if key is not None else None
