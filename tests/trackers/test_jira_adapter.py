@@ -754,7 +754,9 @@ def test_a_401_during_a_run_makes_the_tracker_unavailable(rsps: responses.Reques
         (TicketRef(system="jira", key="OPSX-12"), False),
         (TicketRef(system="jira", key="OTHER-1"), False),
         (TicketRef(system="github", key="OPS-12"), False),
-        (TicketRef(system="other", key="x", url=f"{JIRA_URL}/browse/OTHER-3"), True),
+        (TicketRef(system="other", key="x", url=f"{JIRA_URL}/browse/OPS-3"), True),
+        # another project on the same site belongs to that project's tracker
+        (TicketRef(system="other", key="x", url=f"{JIRA_URL}/browse/OTHER-3"), False),
         (TicketRef(system="other", key="x", url="https://elsewhere.test/browse/OPS-3"), False),
         (TicketRef(system="other", key="x", url=f"{JIRA_URL}/wiki/page"), False),
     ],
