@@ -1,0 +1,513 @@
+"""Reading one action item's fields out of its text: title, owner, due date, priority, tickets,
+done state and explicit id.
+
+Everything here works on one item's plain text (already rendered from Markdown by
+``markdown.render_inline``), never on the raw document, so the regular expressions below
+cannot mistake structure elsewhere in a file for a field.
+
+Dates: ISO ``2026-12-01``; ``Dec 1, 2026``, ``1 December 2026``; and slashed or dashed
+numeric dates ``12/01/2026`` / ``12-01-2026``, which are read the US way, month first. When
+the first number is above 12 the date can only be day first and is read that way.
+A date counts as a due date after ``due``, ``by``, ``deadline``, ``ETA`` or ``target``, or
+when it stands alone in brackets or at the very end of the item; a date in the middle of a
+sentence (``freeze production until 2015-11-20 due to ...``) is left in the title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from syncer.model import TicketRef
+from syncer.parse.markdown import InlineLine
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+DATE_PATTERN = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|\d{1,2}[/-]\d{1,2}[/-]\d{4}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}})"
+)
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
+
+
+def _month(name: str) -> int | None:
+    return _MONTHS.get(name) or _MONTHS.get(name[:3])
+
+
+def parse_date(text: str) -> date | None:
+    """A date written in one of the forms in the module docstring, or None."""
+    value = " ".join(text.strip().lower().split())
+    try:
+        if match := _ISO.match(value):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _NUMERIC.match(value):
+            first, second = int(match[1]), int(match[2])
+            # US convention (month/day/year) unless that cannot be a date.
+            if first > 12 >= second:
+                return date(int(match[3]), second, first)
+            return date(int(match[3]), first, second)
+        if (match := _MONTH_FIRST.match(value)) and (month := _month(match[1])):
+            return date(int(match[3]), month, int(match[2]))
+        if (match := _DAY_FIRST.match(value)) and (month := _month(match[2])):
+            return date(int(match[3]), month, int(match[1]))
+    except ValueError:
+        return None
+    return None
+
+
+_DUE_MARKED = re.compile(
+    r"[\(\[]?\s*\b(?:due\s+(?:by|on|date)|due|by|deadline|eta|target(?:\s+date)?)"
+    rf"\s*(?:on\s+)?[:=]?\s*({DATE_PATTERN})\s*[\)\]]?",
+    re.IGNORECASE,
+)
+_DUE_BRACKETED = re.compile(rf"[\(\[]\s*({DATE_PATTERN})\s*[\)\]]", re.IGNORECASE)
+_DUE_TRAILING = re.compile(
+    rf"(?:^|\s[-\u2013\u2014,:;|]?\s*)({DATE_PATTERN})\s*\.?\s*$", re.IGNORECASE
+)
+
+_PRIORITY_WORDS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
+_PRIORITY_MARKED = re.compile(
+    r"[\(\[]?\s*\b(?:priority|prio)\s*[:=]?\s*(p[0-4]|critical|high|medium|low)\b\s*[\)\]]?",
+    re.IGNORECASE,
+)
+# "(high priority)" or a trailing "- High priority" tags the item; "a high priority alert" does not.
+_PRIORITY_WORD_SUFFIX = re.compile(
+    r"[\(\[]\s*(critical|high|medium|low)[- ]priority\s*[\)\]]"
+    r"|(?:^|[-\u2013\u2014,;:]\s*)(critical|high|medium|low)[- ]priority\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_PRIORITY_BRACKETED = re.compile(
+    r"[\(\[]\s*(p[0-4]|critical|high|medium|low)\s*[\)\]]", re.IGNORECASE
+)
+_PRIORITY_BARE = re.compile(r"(?:^|(?<=\s))(P[0-4])(?:\s*[:\-\u2013\u2014]\s*|\s*$|(?=[\s,.;]))")
+
+
+def normalise_priority(text: str) -> str | None:
+    """``p1`` -> ``P1``, ``HIGH`` -> ``High``; anything else is kept as written (or None)."""
+    value = text.strip()
+    if not value or value.lower() in _EMPTY_CELL:
+        return None
+    if re.fullmatch(r"[pP][0-4]", value):
+        return value.upper()
+    return _PRIORITY_WORDS.get(value.lower(), value)
+
+
+_EMPTY_CELL = {"", "-", "--", "\u2014", "n/a", "na", "none", "tbd", "tbc", "?", "unknown", "nobody"}
+
+_HANDLE = r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9]"
+_OWNER_MARKED = re.compile(
+    rf"[\(\[]?\s*\b(?:owner|owners|assignee|assigned\s+to|owned\s+by)\s*[:=]?\s*@?((?:{_HANDLE})(?:\s+[A-Z][a-z]+)?)\s*[\)\]]?",
+    re.IGNORECASE,
+)
+_OWNER_AT = re.compile(rf"(?:^|(?<=[\s(\[,;]))@({_HANDLE})")
+_OWNER_PREFIX = re.compile(r"^\[([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\]\s+")
+_OWNER_DASH = re.compile(r"\s[\u2014\u2013]\s*@?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*$")
+
+_CHECKBOX = re.compile(r"^\s*\[( |x|X)?\]\s*")
+_EXPLICIT_ID = re.compile(
+    r"^\s*(?:\[((?:AI|A|ACT|ACTION|ITEM|FU|FUP|AP)-?\d+)\]|((?:AI|ACT|ACTION|ITEM|FU|FUP|AP)-\d+)\s*[:.)\-\u2013\u2014])\s*",
+)
+_EXPLICIT_ID_TAG = re.compile(r"[\(\[]\s*id\s*[:=]\s*([\w.-]+)\s*[\)\]]", re.IGNORECASE)
+
+_DONE_WORDS = r"done|complete|completed|closed|fixed|resolved|finished|merged|shipped"
+_DONE_MARKED = re.compile(
+    rf"(?i:[\(\[]\s*(?:{_DONE_WORDS})\s*[\)\]]|^\s*(?:done|completed)\s*[:\-\u2013\u2014]\s*)"
+    r"|\bDONE\b",
+)
+_NOT_DONE_MARKED = re.compile(
+    r"[\(\[]\s*(?:todo|to do|open|in[ -]progress|wip|ongoing|pending|planned|blocked|failed"
+    r"|not done)\s*[\)\]]"
+    r"|\b(?:TODO|IN[ -]PROGRESS|WIP|FAILED)\b",
+)
+_DONE_EMOJI = ("✅", "✔️", "✔", "☑️", "☑", "🟢")
+_SHORTCODE = re.compile(
+    r":(white_check_mark|heavy_check_mark|ballot_box_with_check|x|construction|hourglass|"
+    r"hourglass_flowing_sand|arrows_counterclockwise|warning|red_circle|yellow_circle):"
+)
+_SHORTCODE_DONE = {"white_check_mark", "heavy_check_mark", "ballot_box_with_check"}
+_DONE_TRAILING = re.compile(
+    r"\s[-\u2013\u2014:]\s*(?:done|completed?|fixed|closed|resolved)\s*\.?\s*$", re.IGNORECASE
+)
+_OPEN_EMOJI = ("🔄", "⏳", "🚧", "❌", "⬜", "🔲", "🟡", "🔴", "⚠️")
+
+DONE_STATUS = {
+    "done", "complete", "completed", "closed", "fixed", "resolved", "finished", "yes", "y",
+    "true", "merged", "shipped", "deployed", "x", "implemented",
+}  # fmt: skip
+
+
+def is_done_status(text: str) -> bool | None:
+    """Whether a Status/Done cell or marker says done; None when it says nothing."""
+    value = text.strip()
+    if not value:
+        return None
+    if any(mark in value for mark in _DONE_EMOJI):
+        return True
+    if any(mark in value for mark in _OPEN_EMOJI):
+        return False
+    words = re.sub(r"[^\w\s-]", " ", value.lower()).split()
+    if not words or value.lower() in _EMPTY_CELL:
+        return None
+    if words[0] in {"not", "un", "in", "no"} or "progress" in words or "todo" in words:
+        return False
+    return words[0] in DONE_STATUS or " ".join(words) in DONE_STATUS
+
+
+# Uppercase prefixes that look like Jira project keys but are standards, encodings, units or
+# incident ids in post-mortems.
+_NOT_JIRA = {
+    "SHA", "SHA1", "SHA256", "UTF", "ISO", "HTTP", "HTTPS", "COVID", "CVE", "CWE", "RFC", "TLS",
+    "SSL", "AES", "RSA", "MD", "IPV", "IEEE", "ANSI", "ASCII", "UTC", "GMT", "PST", "PDT", "CET",
+    "CEST", "EST", "EDT", "BST", "SEV", "SEVERITY", "INC", "PM", "PIR", "AI", "ACT", "ACTION",
+    "ITEM", "FU", "FUP", "AP", "GPT", "MP", "PHASE", "STEP", "US", "EU", "AZ", "WCAG", "PEP",
+    "ECMA", "JSR", "FY", "Q", "H1", "H2", "CW", "WK", "MB", "GB", "TB", "V", "VERSION", "LEVEL",
+    "TIER", "PR", "DDR", "IETF", "OWASP", "GDPR", "HIPAA", "PCI", "X",
+}  # fmt: skip
+_JIRA_KEY = re.compile(r"(?<![\w/#.-])([A-Z][A-Z0-9]{1,9})-(\d{1,7})(?![\w-])")
+_GH_QUALIFIED = re.compile(r"(?<![\w/])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d{1,7})\b")
+_GH_OTHER = re.compile(r"\b((?:[Bb]ug|BUG|[Bb]z|[Cc]ase|[Rr]adar|[Cc]rbug)\s*#\s*\d{3,})\b")
+_GH_BARE = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
+_URL = re.compile(r"<?https?://[^\s<>)\]]+>?")
+_JIRA_URL = re.compile(r"^https?://[^/\s]+/(?:jira/)?browse/([A-Z][A-Z0-9_]{1,9}-\d+)(?:[/?#].*)?$")
+_JIRA_SELECTED = re.compile(r"^https?://[^/\s]+/.*[?&]selectedIssue=([A-Z][A-Z0-9_]{1,9}-\d+)")
+_GH_URL = re.compile(
+    r"^https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+)/(?:issues|pull)/(\d+)(?:[/?#].*)?$"
+)
+_GITLAB_URL = re.compile(r"^https?://[^/\s]+/([\w./-]+)/-/(?:issues|merge_requests)/(\d+)")
+# Link text that is nothing but a name for the ticket it points at: dropped from titles.
+_TICKET_LABEL = re.compile(
+    r"^\s*(?:(?:github|gh|jira|gitlab)\s+)?(?:issue|bug|ticket|pr|pull\s+request|mr|link|jira|tracking|tracker)?s?\s*"
+    r"(?:#?\s*[\w/.-]*\d+)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_ticket_url(url: str) -> TicketRef | None:
+    """The ticket a URL points at (Jira browse, GitHub issue or pull request), if any."""
+    url = url.strip().strip("<>")
+    if match := _JIRA_URL.match(url):
+        return TicketRef(system="jira", key=match[1], url=url)
+    if match := _JIRA_SELECTED.match(url):
+        return TicketRef(system="jira", key=match[1], url=url)
+    if match := _GH_URL.match(url):
+        return TicketRef(system="github", key=f"{match[1]}/{match[2]}#{match[3]}", url=url)
+    if match := _GITLAB_URL.match(url):
+        return TicketRef(system="other", key=f"{match[1]}#{match[2]}", url=url)
+    return None
+
+
+def is_jira_key(project: str, number: str) -> bool:
+    """A ``PROJ-123`` token that is a ticket, not ``SHA-256`` or ``COVID-19``."""
+    if project in _NOT_JIRA or project.isdigit():
+        return False
+    # Version-like ("V2-3"), year-like ("FY-2026") and all-digit-after-letter keys are noise.
+    return not (len(number) == 4 and number.startswith(("19", "20")) and len(project) <= 3)
+
+
+def find_text_tickets(text: str) -> tuple[list[TicketRef], str]:
+    """Ticket references written as text, and the text with enclosed/trailing ones removed."""
+    found: list[TicketRef] = []
+
+    def url(match: re.Match[str]) -> str:
+        ref = parse_ticket_url(match[0])
+        if ref is None:
+            return match[0]
+        found.append(ref)
+        return "\x00"
+
+    if "://" in text:
+        text = _URL.sub(url, text)
+
+    def other(match: re.Match[str]) -> str:
+        found.append(TicketRef(system="other", key=" ".join(match[1].split())))
+        return "\x00"
+
+    has_hash = "#" in text
+    if has_hash:
+        text = _GH_OTHER.sub(other, text)
+
+    def qualified(match: re.Match[str]) -> str:
+        found.append(TicketRef(system="github", key=f"{match[1]}#{match[2]}"))
+        return "\x00"
+
+    if has_hash:
+        text = _GH_QUALIFIED.sub(qualified, text)
+
+    def jira(match: re.Match[str]) -> str:
+        if not is_jira_key(match[1], match[2]):
+            return match[0]
+        found.append(TicketRef(system="jira", key=f"{match[1]}-{match[2]}"))
+        return f"\x01{match[0]}\x02"
+
+    if "-" in text:
+        text = _JIRA_KEY.sub(jira, text)
+
+    def bare(match: re.Match[str]) -> str:
+        found.append(TicketRef(system="github", key=f"#{match[1]}"))
+        return f"\x01{match[0]}\x02"
+
+    if has_hash:
+        text = _GH_BARE.sub(bare, text)
+    return found, text
+
+
+@dataclass
+class Fields:
+    """What one item's text says, besides its title."""
+
+    title: str
+    description: str | None = None
+    owner: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    tickets: list[TicketRef] = field(default_factory=list)
+    done: bool | None = None
+    explicit_id: str | None = None
+    checkbox: bool = False
+
+
+_TRAILING_URL = re.compile(r"[\(\[]\s*<?(https?://[^\s<>]+?)>?\s*[\)\]]\s*\.?\s*$")
+_PLACEHOLDER_LINK = re.compile(
+    r"[\(\[]\s*(?:link to (?:the )?(?:ticket|issue|jira|bug|pr)|(?:ticket|jira|issue) link|"
+    r"link|ticket|jira|tbd|tbc)\s*[\)\]]",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+_FILLER = re.compile(r"[\s\(\)\[\],;.:/&-]|and")
+_P_LEVEL = re.compile(r"P[0-4]")
+_DUE_WORDS = ("due", "by", "deadline", "eta", "target")
+_TRAILING_AND = re.compile(r"\s+(?:and|,)\s*$|,\s*$")
+_OPEN_MARKS = re.compile(
+    r"[\(\[]\s*(?:todo|to do|wip|in[ -]progress)\s*[\)\]]"
+    r"|^\s*TODO\s*[:\-\u2013\u2014]?|\bTODO\s*$",
+    re.IGNORECASE,
+)
+_EMPTY_BRACKETS = re.compile(r"[\(\[]\s*[,;:/|&-]*\s*[\)\]]")
+_EDGE_PUNCT = " \t-\u2013\u2014:;,|/&"
+
+
+def clean_owner(text: str) -> str | None:
+    """An owner as a handle or name: ``@alice`` -> ``alice``; empty cells give None."""
+    value = " ".join(text.replace("@", " ").split()).strip(" ,;")
+    if not value or value.lower() in _EMPTY_CELL or value.startswith("["):
+        return None
+    return value
+
+
+def _tidy(text: str) -> str:
+    if "\x01" in text:
+        text = text.replace("\x01", "").replace("\x02", "")
+    text = " ".join(text.replace("\x00", " ").split()).strip(_EDGE_PUNCT)
+    if "(" in text or "[" in text:
+        previous = None
+        while previous != text:
+            previous = text
+            text = " ".join(_EMPTY_BRACKETS.sub(" ", text).split()).strip(_EDGE_PUNCT)
+    # A trailing "and"/"," left behind by removed ticket keys reads badly.
+    if text.endswith((" and", ",")):
+        text = _TRAILING_AND.sub("", text)
+    return text
+
+
+def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
+    match = pattern.search(text)
+    if match is None:
+        return None, text
+    return match, text[: match.start()] + " " + text[match.end() :]
+
+
+def _strip_enclosed_refs(text: str) -> str:
+    """Drop ticket keys that sit in brackets or at the end; keep those inside a sentence."""
+    if "\x01" not in text:
+        return text
+    text = re.sub(r"[\(\[]\s*(?:\x01[^\x02]*\x02[\s,;/&]*(?:and\s+)?)+[\)\]]", " ", text)
+    text = re.sub(
+        r"\s*(?:[-\u2013\u2014:|]\s*)?(?:\x01[^\x02]*\x02[\s,;/&]*(?:and\s+)?)+\s*\.?\s*$", "", text
+    )
+    return re.sub(r"^\s*(?:\x01[^\x02]*\x02[\s,;:/&-]*)+", "", text)
+
+
+def _link_tickets(line: InlineLine) -> tuple[list[TicketRef], str]:
+    """Tickets behind links, and the text with ticket-only link texts removed."""
+    found: list[TicketRef] = []
+    text = line.text
+    cuts: list[tuple[int, int]] = []
+    for link in line.links:
+        ref = parse_ticket_url(link.href)
+        if ref is None:
+            continue
+        found.append(ref)
+        after = text[link.end :]
+        trailing = not _FILLER.sub("", after)
+        # "[#123](...)" or "[PR #105](...)" name the ticket and leave the title; "a [ticket](...)
+        # to configure X" is part of the sentence and stays.
+        label_only = bool(_TICKET_LABEL.match(link.text)) and any(ch.isdigit() for ch in link.text)
+        if label_only or (trailing and text[: link.start].strip(_EDGE_PUNCT + "([ ")):
+            cuts.append((link.start, link.end))
+    for start, end in sorted(cuts, reverse=True):
+        text = text[:start] + "\x00" + text[end:]
+    return found, text
+
+
+def remove_ticket_links(line: InlineLine) -> str:
+    """The line's text without links to tickets: a group heading's name."""
+    return _tidy(_link_tickets(line)[1])
+
+
+def extract_fields(line: InlineLine) -> Fields:
+    """Split one item's rendered text into its title and the fields written inside it.
+
+    Each pattern runs only when a cheap substring test says it could match: most items
+    carry one or two fields, and this runs for every item and table cell.
+    """
+    text = line.text
+    tickets, text = _link_tickets(line)
+    fields = Fields(title="")
+
+    if match := _CHECKBOX.match(text):
+        fields.checkbox = True
+        fields.done = (match[1] or " ").strip().lower() == "x"
+        text = text[match.end() :]
+
+    low = text.lower()
+    bracket = "(" in text or "[" in text
+    if bracket:
+        text = _PLACEHOLDER_LINK.sub(" ", text)
+
+    if match := _EXPLICIT_ID.match(text):
+        fields.explicit_id = match[1] or match[2]
+        text = text[match.end() :]
+    if "id" in low:
+        match, text = _take(_EXPLICIT_ID_TAG, text)
+        if match and not fields.explicit_id:
+            fields.explicit_id = match[1]
+
+    if ":" in text and (code := _SHORTCODE.search(text)):
+        if fields.done is not True:
+            fields.done = code[1] in _SHORTCODE_DONE
+        text = _SHORTCODE.sub(" ", text)
+    if (match := _DONE_TRAILING.search(text)) is not None:
+        fields.done = True
+        text = text[: match.start()]
+    emoji = not text.isascii()
+    done_words = bracket or "DONE" in text or low.lstrip().startswith(("done", "completed"))
+    open_words = bracket or any(word in text for word in ("TODO", "PROGRESS", "WIP", "FAILED"))
+    # Done markers first: "[DONE]" must not be read as an owner in brackets.
+    if fields.done is not True:
+        if (emoji and any(mark in text for mark in _DONE_EMOJI)) or (
+            done_words and _DONE_MARKED.search(text)
+        ):
+            fields.done = True
+        elif (open_words and _NOT_DONE_MARKED.search(text)) or (
+            emoji and any(mark in text for mark in _OPEN_EMOJI)
+        ):
+            fields.done = False
+    if emoji:
+        for mark in (*_DONE_EMOJI, *_OPEN_EMOJI):
+            text = text.replace(mark, " ")
+    if done_words:
+        text = _DONE_MARKED.sub(" ", text)
+    if open_words or "todo" in low or "to do" in low:
+        text = _OPEN_MARKS.sub(" ", text)
+
+    text_tickets, text = find_text_tickets(text)
+    tickets.extend(text_tickets)
+    text = _strip_enclosed_refs(text).replace("\x00", " ")
+
+    if _DIGIT.search(text):
+        for pattern, could, start in (
+            (_DUE_MARKED, any(word in low for word in _DUE_WORDS), 0),
+            (_DUE_BRACKETED, bracket, 0),
+            # A trailing date is short; looking only at the tail keeps this linear and cheap.
+            (_DUE_TRAILING, True, max(0, len(text) - 40)),
+        ):
+            match = pattern.search(text, start) if could else None
+            if match and (when := parse_date(match[1])) is not None:
+                fields.due = when
+                text = text[: match.start()] + " " + text[match.end() :]
+                break
+
+    for pattern, could in (
+        (_PRIORITY_MARKED, "prio" in low),
+        (_PRIORITY_WORD_SUFFIX, "priority" in low),
+        (_PRIORITY_BRACKETED, bracket),
+        (_PRIORITY_BARE, _P_LEVEL.search(text) is not None),
+    ):
+        if could and (match := pattern.search(text)):
+            fields.priority = normalise_priority(next(group for group in match.groups() if group))
+            text = text[: match.start()] + " " + text[match.end() :]
+            break
+
+    if ("own" in low or "assign" in low) and (match := _OWNER_MARKED.search(text)):
+        fields.owner = clean_owner(match[1])
+        text = text[: match.start()] + " " + text[match.end() :]
+    elif text.startswith("[") and (match := _OWNER_PREFIX.match(text)):
+        fields.owner = match[1]
+        text = text[match.end() :]
+    elif "@" in text and (handles := list(_OWNER_AT.finditer(text))):
+        fields.owner = handles[0][1]
+        # Only a handle that tags the item (in brackets, or at the edges) leaves the title.
+        for handle in reversed(handles):
+            before = text[: handle.start()].rstrip()
+            after = text[handle.end() :].strip(" .,;:")
+            if before.endswith(("(", "[")) or not after or not before:
+                text = text[: handle.start()] + " " + text[handle.end() :]
+    elif emoji and (match := _OWNER_DASH.search(text)):
+        fields.owner = match[1]
+        text = text[: match.start()]
+
+    # A bare link in brackets at the end ("(https://.../commit/1fc9)") is a reference, not
+    # part of the title: it moves to the description.
+    if "://" in text and (match := _TRAILING_URL.search(text)):
+        fields.description = match[1]
+        text = text[: match.start()]
+    fields.title = _tidy(text)
+    if fields.title.endswith(".") and not fields.title.endswith(".."):
+        fields.title = fields.title[:-1].rstrip()
+    fields.tickets = dedupe_tickets(tickets) if len(tickets) > 1 else tickets
+    return fields
+
+
+def dedupe_tickets(tickets: list[TicketRef]) -> list[TicketRef]:
+    """Tickets in first-seen order; a bare ``#5`` goes when ``o/r#5`` is also there."""
+    seen: dict[tuple[str, str], TicketRef] = {}
+    for ref in tickets:
+        if (ref.system, ref.key) not in seen:
+            seen[(ref.system, ref.key)] = ref
+    numbers = {
+        ref.key.rsplit("#", 1)[1] for ref in seen.values() if "/" in ref.key and "#" in ref.key
+    }
+    return [
+        ref
+        for ref in seen.values()
+        if not (ref.system == "github" and ref.key.startswith("#") and ref.key[1:] in numbers)
+    ]

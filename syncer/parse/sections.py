@@ -1,0 +1,275 @@
+"""Finding the parts of a post-mortem that list action items, and the groups inside them.
+
+An action section starts at a heading whose words name follow-up work ("Action Items",
+"Follow-ups", "Remediation", "Corrective and Preventative Measures", "How are we preventing
+it from happening again?", ...) at any level, ATX or setext, with or without numbering or an
+emoji, and runs until the next heading of the same or a higher level. Sub-headings inside it
+are groups ("Completed", "Short-term", a component name); a group whose heading says it is
+complete marks all its items done, and a tracking-issue link in a group heading is kept.
+
+Some documents put the section in a bold label instead of a heading: a top-level list item
+``- **Review actions**:`` with the items nested under it, or a paragraph ``**Action items:**``
+directly above a list or table. Both count.
+
+Only top-level headings open sections: a heading quoted in a block quote does not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from syncer.model import TicketRef
+from syncer.parse.fields import find_text_tickets, parse_ticket_url, remove_ticket_links
+from syncer.parse.markdown import Parsed, iter_blocks, join_lines, render_inline
+
+_ACTION_HEADING = re.compile(
+    r"^(?:"
+    r"(?:open |outstanding |remaining |key |proposed |planned |follow[ -]?up |post[ -]?mortem |"
+    r"incident |review |corrective |preventive |preventative |remediation )?"
+    r"action (?:items?|points?|plan|list|register|tracker)"
+    r"|actions?|action items? and follow[ -]?ups?"
+    r"|follow[ -]?ups?(?: (?:actions?|items?|tasks?|work))?"
+    r"|follow[ -]?up and (?:action items?|next steps)"
+    r"|remediations?(?: (?:items?|actions?|plan|steps|work))?"
+    r"|(?:corrective|preventive|preventative|remedial|review|mitigation|improvement|"
+    r"follow[ -]?up|planned|future|next|repair|recovery) "
+    r"(?:actions?|measures|steps|items?|tasks?|work)"
+    r"|corrective (?:and|&) (?:preventive|preventative) (?:actions?|measures)"
+    r"|(?:corrective|preventive|preventative) actions? (?:and|&) "
+    r"(?:preventive|preventative|corrective) (?:actions?|measures)"
+    r"|capa"
+    r"|next steps?"
+    r"|to ?dos?(?: (?:list|items))?(?: and bugs filed)?|bugs filed|tickets filed"
+    r"|tasks?|follow[ -]?up tasks"
+    r"|.*\bfuture improvements?|improvements?|improvement (?:plan|items?)"
+    r"|how (?:are|will|do|can|should) we (?:prevent|preventing|avoid|avoiding|stop|stopping) .*"
+    r"|(?:what|how) (?:are|will) we (?:doing|do|change|changing)(?: about (?:it|this))?.*"
+    r"|preventing (?:it|this|recurrence).*|prevention(?: steps| plan)?|preventing recurrence"
+    r"|lessons learned and (?:next steps|actions?|action items?|follow[ -]?ups?)"
+    r")$"
+)
+# Headings that merely mention follow-up work among other words still hold it:
+# "Action items and owners", "Lessons learned and action items", "Remediation & follow-up".
+_ACTION_PHRASE = re.compile(
+    r"\b(?:action items?|action points?|follow[ -]?ups?|corrective actions?|preventi?ve actions?|"
+    r"preventative (?:actions?|measures)|remediations?|next steps|to ?dos?)\b"
+)
+_NOT_ACTION_PHRASE = re.compile(r"\b(?:checklist|meeting|template|owner|notes|status|summary)\b")
+_OTHER_SECTION = re.compile(
+    r"^(?:timeline|lessons? learned|root causes?|summary|impact|what went (?:well|wrong)|"
+    r"where we got lucky|supporting information|appendix|stats|detection|resolution|"
+    r"background|trigger|contributing factors|glossary|references)$"
+)
+_NOT_ACTION = re.compile(r"\b(?:taken|during|performed|timeline|went well|went wrong)\b")
+_DONE_GROUP = re.compile(
+    r"\b(?:completed?|done|finished|closed|resolved|fixed|implemented|shipped"
+    r"|already (?:done|fixed))\b"
+)
+_OPEN_GROUP = re.compile(
+    r"\b(?:in[ -]progress|planned|open|todo|to do|not done|incomplete|outstanding|pending"
+    r"|remaining|ongoing)\b"
+)
+
+
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]?\s+")
+_STEP = re.compile(r"^\s*(?:step|section|part)\s+\d+\s*[-:]?\s*")
+
+
+def normalise_heading(text: str) -> str:
+    """Heading words only: no emoji, numbering, punctuation or case."""
+    text = text.replace("\u2019", "'")
+    text = "".join(
+        ch if unicodedata.category(ch)[0] in "LNZ" or ch in "-&'?" else " " for ch in text
+    )
+    text = text.lower()
+    text = _NUMBERING.sub("", text)
+    text = _STEP.sub("", text)
+    text = text.replace("?", " ")
+    return " ".join(text.split()).strip(" -&")
+
+
+def is_action_heading(text: str) -> bool:
+    """Whether a heading (or a bold label) names a list of follow-up work."""
+    words = normalise_heading(text)
+    if not words or len(words) > 80:
+        return False
+    if _NOT_ACTION.search(words) and not words.startswith(("how", "what")):
+        return False
+    if _ACTION_HEADING.match(words):
+        return True
+    return bool(_ACTION_PHRASE.search(words)) and not _NOT_ACTION_PHRASE.search(words)
+
+
+def is_done_group(text: str) -> bool:
+    """Whether a group heading says its items are all complete ("Completed", "Done")."""
+    words = normalise_heading(text)
+    return bool(_DONE_GROUP.search(words)) and not _OPEN_GROUP.search(words)
+
+
+@dataclass
+class Group:
+    """A run of blocks inside an action section that share a group heading (or none)."""
+
+    name: str | None
+    done: bool
+    tickets: list[TicketRef]
+    blocks: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One action-item section: its heading line and its groups in document order."""
+
+    title: str
+    line: int
+    groups: list[Group]
+
+
+def render_heading(parsed: Parsed, index: int) -> str:
+    """The plain text of the heading opened at ``tokens[index]``."""
+    inline = parsed.tokens[index + 1]
+    return " ".join(join_lines(render_inline(inline.content, parsed.env)).text.split())
+
+
+def render_group_name(parsed: Parsed, index: int) -> str:
+    """A group heading's name, without the tracking-issue link it may carry."""
+    line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
+    return remove_ticket_links(line) or " ".join(line.text.split())
+
+
+def _heading_tickets(parsed: Parsed, index: int) -> list[TicketRef]:
+    line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
+    refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
+    refs.extend(find_text_tickets(line.text)[0])
+    return refs
+
+
+def _bold_label(parsed: Parsed, paragraph_index: int) -> str | None:
+    """The label of a paragraph that is only ``**Label**`` or ``**Label:**``, else None."""
+    inline = parsed.tokens[paragraph_index + 1]
+    content = inline.content.strip()
+    if not content.startswith(("**", "__")) or "\n" in content or len(content) > 120:
+        return None
+    lines = render_inline(content, parsed.env)
+    line = lines[0]
+    if line.lead_strong is None:
+        return None
+    rest = line.text.strip().removeprefix(line.lead_strong).strip(" :")
+    return None if rest else line.lead_strong.strip(" :")
+
+
+def find_sections(parsed: Parsed) -> list[Section]:
+    """Every action section in the document, in order."""
+    tokens = parsed.tokens
+    top = iter_blocks(parsed, 0, len(tokens))
+    sections: list[Section] = []
+    position = 0
+    while position < len(top):
+        start, stop = top[position]
+        token = tokens[start]
+        if token.type == "heading_open":
+            text = render_heading(parsed, start)
+            if is_action_heading(text):
+                level = int(token.tag[1:])
+                end = position + 1
+                while end < len(top):
+                    other = tokens[top[end][0]]
+                    if other.type == "heading_open" and (
+                        int(other.tag[1:]) <= level
+                        # A mis-levelled "## Timeline" under "# Action items" is not a group.
+                        or _OTHER_SECTION.match(
+                            normalise_heading(render_heading(parsed, top[end][0]))
+                        )
+                    ):
+                        break
+                    end += 1
+                sections.append(_section(parsed, text, start, top[position + 1 : end]))
+                position = end
+                continue
+        elif token.type == "paragraph_open":
+            label = _bold_label(parsed, start)
+            if label and is_action_heading(label) and position + 1 < len(top):
+                following = top[position + 1]
+                if tokens[following[0]].type in {
+                    "bullet_list_open",
+                    "ordered_list_open",
+                    "table_open",
+                }:
+                    sections.append(
+                        Section(
+                            title=label,
+                            line=_line(token),
+                            groups=[Group(name=None, done=False, tickets=[], blocks=[following])],
+                        )
+                    )
+                    position += 2
+                    continue
+        elif token.type == "bullet_list_open":
+            sections.extend(_labelled_list_sections(parsed, start, stop))
+        position += 1
+    return sections
+
+
+def _line(token: object) -> int:
+    mapping = getattr(token, "map", None)
+    return mapping[0] + 1 if mapping else 1
+
+
+def _section(
+    parsed: Parsed, title: str, heading_index: int, blocks: list[tuple[int, int]]
+) -> Section:
+    tokens = parsed.tokens
+    groups = [Group(name=None, done=False, tickets=[])]
+    # (level, name, done, tickets) of the sub-headings that enclose the current block.
+    trail: list[tuple[int, str, bool, list[TicketRef]]] = []
+    for block in blocks:
+        token = tokens[block[0]]
+        if token.type == "heading_open":
+            level = int(token.tag[1:])
+            while trail and trail[-1][0] >= level:
+                trail.pop()
+            name = render_group_name(parsed, block[0])
+            tickets = _heading_tickets(parsed, block[0])
+            # The done test reads the heading as written: "Immediate actions (completed)".
+            done = is_done_group(render_heading(parsed, block[0])) or any(
+                entry[2] for entry in trail
+            )
+            trail.append((level, name, done, tickets))
+            inherited = [ref for entry in trail for ref in entry[3]]
+            groups.append(Group(name=name, done=done, tickets=inherited))
+            continue
+        groups[-1].blocks.append(block)
+    return Section(
+        title=title,
+        line=_line(tokens[heading_index]),
+        groups=[group for group in groups if group.blocks or group.name],
+    )
+
+
+def _labelled_list_sections(parsed: Parsed, start: int, stop: int) -> list[Section]:
+    """``- **Review actions**:`` list items whose nested list holds the action items."""
+    tokens = parsed.tokens
+    sections: list[Section] = []
+    for item_start, item_stop in iter_blocks(parsed, start + 1, stop - 1):
+        children = iter_blocks(parsed, item_start + 1, item_stop - 1)
+        if len(children) < 2 or tokens[children[0][0]].type != "paragraph_open":
+            continue
+        label = _bold_label(parsed, children[0][0])
+        if not label or not is_action_heading(label):
+            continue
+        lists = [
+            child
+            for child in children[1:]
+            if tokens[child[0]].type in {"bullet_list_open", "ordered_list_open", "table_open"}
+        ]
+        if lists:
+            sections.append(
+                Section(
+                    title=label,
+                    line=_line(tokens[item_start]),
+                    groups=[Group(name=None, done=False, tickets=[], blocks=lists)],
+                )
+            )
+    return sections
