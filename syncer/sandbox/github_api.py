@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlencode
 
 from syncer.sandbox.context import ApiContext
@@ -25,6 +26,8 @@ from syncer.sandbox.store import (
     GithubRepo,
     GithubUser,
 )
+
+T = TypeVar("T")
 
 DOCS = "https://docs.github.com/rest"
 RATE_LIMIT = 5000
@@ -647,17 +650,21 @@ class GithubApi:
             "comments": lambda i: (len(i.comments), i.number),
         }
         issues.sort(key=sort_keys[str(sort)], reverse=direction == "desc")
-        return self.paged(request, [self.issue_json(request, repo, issue) for issue in issues])
+        return self.paged(request, issues, lambda issue: self.issue_json(request, repo, issue))
 
-    def paged(self, request: Request, items: list[Any]) -> Response:
-        """One page of ``items`` with GitHub's ``Link`` header (first/prev/next/last)."""
+    def paged(self, request: Request, items: Sequence[T], to_json: Callable[[T], Any]) -> Response:
+        """One page of ``items`` with GitHub's ``Link`` header (first/prev/next/last).
+
+        Only the page's items are turned into JSON, so listing a large repository page by page
+        stays linear.
+        """
         try:
             per_page = min(max(int(request.param("per_page") or 30), 1), 100)
             page = max(int(request.param("page") or 1), 1)
         except ValueError:
             per_page, page = 30, 1
         last = max((len(items) + per_page - 1) // per_page, 1)
-        chunk = items[(page - 1) * per_page : page * per_page]
+        chunk = [to_json(item) for item in items[(page - 1) * per_page : page * per_page]]
 
         def page_url(number: int) -> str:
             query = {key: values[-1] for key, values in request.query.items()}
@@ -785,7 +792,7 @@ class GithubApi:
         if since:
             moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
             comments = [c for c in comments if c.updated_at >= moment]
-        return self.paged(request, [self.comment_json(request, repo, issue, c) for c in comments])
+        return self.paged(request, comments, lambda c: self.comment_json(request, repo, issue, c))
 
     def create_comment(self, request: Request, owner: str, name: str, number: str) -> Response:
         repo, issue = self.find_issue(request, owner, name, number)
@@ -894,7 +901,7 @@ class GithubApi:
 
     def repo_labels(self, request: Request, owner: str, name: str) -> Response:
         repo = self.find_repo(owner, name)
-        return self.paged(request, [self.label_json(request, repo, lab) for lab in repo.labels])
+        return self.paged(request, repo.labels, lambda lab: self.label_json(request, repo, lab))
 
     def get_label(self, request: Request, owner: str, name: str, label: str) -> Response:
         repo = self.find_repo(owner, name)
@@ -932,7 +939,7 @@ class GithubApi:
         repo = self.find_repo(owner, name)
         state = request.param("state", "open")
         chosen = [m for m in repo.milestones if state in ("all", m.state)]
-        return self.paged(request, [self.milestone_json(request, repo, m) for m in chosen])
+        return self.paged(request, chosen, lambda m: self.milestone_json(request, repo, m))
 
     def get_milestone(self, request: Request, owner: str, name: str, number: str) -> Response:
         repo = self.find_repo(owner, name)
