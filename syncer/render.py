@@ -159,8 +159,15 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def summary_text(summary: Mapping[str, int]) -> str:
-    shown = [f"{name.replace('_', ' ')} {count}" for name, count in summary.items()]
-    return ", ".join(shown)
+    """``documents 3, items 15: created 15, failed 1``; counts of zero are left out."""
+    always = ("documents", "items")
+    head = ", ".join(f"{name} {summary[name]}" for name in always if name in summary)
+    rest = [
+        f"{name.replace('_', ' ')} {count}"
+        for name, count in summary.items()
+        if name not in always and count
+    ]
+    return f"{head}: {', '.join(rest)}" if rest else f"{head}: nothing to do"
 
 
 def outcome_text(outcome: SyncOutcome, *, show_plan: bool) -> str:

@@ -1,0 +1,80 @@
+"""The command line: output contracts, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from syncer.cli import main
+from syncer.render import summary_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "postmortems"
+ITEM_FIELDS = {"key", "title", "owner", "due", "priority", "tickets", "done", "line", "end_line"}
+INCIDENT_FIELDS = {"id", "title", "date", "severity", "status", "team", "authors"}
+
+
+def test_parse_json_keeps_the_documented_names(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "--format", "json", str(FIXTURES / "table_pipes.md")]) == 0
+    [document] = json.loads(capsys.readouterr().out)
+    assert {"source", "incident", "items", "errors"} <= set(document)
+    assert document["source"] == "table_pipes.md"
+    assert INCIDENT_FIELDS <= set(document["incident"])
+    first = document["items"][0]
+    assert ITEM_FIELDS <= set(first)
+    assert first["due"] == "2026-09-15"
+    assert first["tickets"] == ["WEB-201"]
+
+
+def test_parse_a_folder_reads_every_markdown_file_recursively(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "a.md").write_text("# A\n\n## Action Items\n- [ ] Fix it\n")
+    (tmp_path / "notes.txt").write_text("- [ ] not markdown\n")
+    assert main(["parse", "--format", "json", str(tmp_path)]) == 0
+    documents = json.loads(capsys.readouterr().out)
+    assert [d["source"] for d in documents] == ["2026/a.md"]
+    assert [i["title"] for i in documents[0]["items"]] == ["Fix it"]
+
+
+def test_a_broken_document_is_reported_and_the_others_still_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "good.md").write_text("# Good\n\n## Action Items\n- [ ] Fix it\n")
+    (tmp_path / "bad.md").write_bytes(b"\x00\x01binary")
+    assert main(["parse", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "Fix it" in captured.out
+    assert "bad.md" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_a_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "/no/such/place"]) == 2
+    assert capsys.readouterr().err.strip() == "syncer: /no/such/place: no such file or folder"
+
+
+def test_validate_lists_every_problem_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "syncer.toml"
+    config.write_text('[trackers.ops]\ntype = "jira"\nproject = "x"\n[state]\npth = "s.db"\n')
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "syncer: invalid configuration (3 problems)"
+    assert sorted(line.strip() for line in err[1:]) == [
+        "state.pth: Extra inputs are not permitted",
+        "trackers.ops.project: String should match pattern '^[A-Z][A-Z0-9_]{1,9}$'",
+        "trackers.ops.url: Field required",
+    ]
+
+
+def test_summary_leaves_out_zero_counts() -> None:
+    assert summary_text({"documents": 3, "items": 15, "created": 15, "failed": 0}) == (
+        "documents 3, items 15: created 15"
+    )
+    assert summary_text({"documents": 1, "items": 0, "created": 0}) == (
+        "documents 1, items 0: nothing to do"
+    )
