@@ -2,7 +2,8 @@
 
 ``discover`` expands files, folders (searched recursively for ``*.md``) and globs into a sorted
 list; ``read_documents`` reads and parses them one at a time (a generator, so a large tree is
-never held in memory), reusing a cached parse when a file's bytes have not changed. A file that
+never held in memory), reusing a cached parse when a file's bytes have not changed (and the same version of syncer
+parsed them: a newer parser reads everything again). A file that
 cannot be read becomes a ``Document`` with an error; it never stops the others.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from syncer import __version__
 from syncer.model import Document, Incident, Problem, slugify
 from syncer.parse import parse_bytes
 
@@ -61,6 +63,11 @@ def _unreadable(source: str, message: str) -> Document:
     )
 
 
+def cache_tag(content_hash: str) -> str:
+    """What a cached parse is filed under: the bytes' hash and the parser that read them."""
+    return f"{__version__}:{content_hash}"
+
+
 def read_documents(
     files: Iterable[Path], *, root: Path, cache: Mapping[str, tuple[str, str]] | None = None
 ) -> Iterator[tuple[Document, bool]]:
@@ -78,7 +85,7 @@ def read_documents(
             continue
         digest = hashlib.sha256(data).hexdigest()
         cached = cache.get(source)
-        if cached is not None and cached[0] == digest:
+        if cached is not None and cached[0] == cache_tag(digest):
             try:
                 yield Document.model_validate_json(cached[1]), False
                 continue

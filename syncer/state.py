@@ -261,11 +261,14 @@ class StateStore:
         rows = self._db.execute("SELECT source, content_hash, parsed FROM documents").fetchall()
         return {row[0]: (row[1], row[2]) for row in rows}
 
-    def cache_documents(self, documents: list[Document]) -> None:
+    def cache_documents(self, documents: list[tuple[str, Document]]) -> None:
+        """Store (tag, document) pairs; the tag says which bytes and parser made the document."""
+        if not documents:
+            return
         with self._transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO documents (source, content_hash, parsed) VALUES (?, ?, ?)",
-                [(d.source, d.content_hash, d.model_dump_json()) for d in documents],
+                [(d.source, tag, d.model_dump_json()) for tag, d in documents],
             )
 
     # runs ------------------------------------------------------------------------------------

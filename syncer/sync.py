@@ -18,7 +18,7 @@ from syncer.desired import desire_items
 from syncer.errors import TrackerError
 from syncer.model import Document, Frozen, Plan, Problem, Ticket, TicketRef
 from syncer.plan import plan_changes
-from syncer.sources import discover, read_documents
+from syncer.sources import cache_tag, discover, read_documents
 from syncer.state import StateStore
 from syncer.trackers.base import Tracker
 
@@ -70,7 +70,7 @@ def collect_documents(config: Config, store: StateStore) -> tuple[list[Document]
     ):
         documents.append(document)
         if parsed_now and not document.errors:
-            fresh.append(document)
+            fresh.append((cache_tag(document.content_hash), document))
     store.cache_documents(fresh)
     return documents, len(fresh)
 

@@ -1,0 +1,127 @@
+"""One run end to end in memory: documents on disk, fake trackers, a real state file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncer.config import Config, parse_config
+from syncer.errors import TrackerUnavailableError
+from syncer.model import Ticket
+from syncer.state import StateStore
+from syncer.sync import SyncOutcome, run_sync
+from tests.conftest import fixed_now
+from tests.fakes import FakeTracker
+
+DOC = """\
+# Post-Mortem: Incident INC-42
+
+**Date**: 2026-11-01
+**Severity**: SEV1
+
+## Action Items
+* [ ] Add a circuit breaker to the payment client @alice
+* [ ] Alert on checkout error rate
+"""
+
+
+def make_config(root: Path) -> Config:
+    trackers = {
+        name: {
+            "type": "jira",
+            "url": "https://jira.example.com",
+            "project": "OPS",
+            "email": "bot@example.com",
+            "owners": {"alice": "acc-alice"},
+            "pacing": {"seconds_between_writes": 0},
+        }
+        for name in ("main", "spare")
+    }
+    return parse_config(
+        {
+            "sources": {"paths": ["docs"], "root": "docs"},
+            "trackers": trackers,
+            "default_tracker": "main",
+            "routes": [{"tracker": "spare", "path": "spare/**"}],
+        },
+        base_dir=root,
+        environ={"SYNCER_MAIN_TOKEN": "t", "SYNCER_SPARE_TOKEN": "t"},
+    )
+
+
+class DownTracker(FakeTracker):
+    def list_managed(self) -> list[Ticket]:
+        raise TrackerUnavailableError(self.name, "unreachable")
+
+
+def run(root: Path, trackers: dict[str, FakeTracker], *, dry_run: bool = False) -> SyncOutcome:
+    config = make_config(root)
+    with StateStore(root / "state.db") as store:
+        return run_sync(
+            config,
+            trackers,
+            store,
+            dry_run=dry_run,
+            now=fixed_now,
+            sleep=lambda _: None,
+            clock=lambda: 0.0,
+        )
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "docs" / "spare").mkdir(parents=True)
+    (tmp_path / "docs" / "inc-42.md").write_text(DOC)
+    return tmp_path
+
+
+def test_unchanged_documents_are_not_parsed_again(root: Path) -> None:
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    first = run(root, trackers)
+    assert (first.parsed, first.summary()["created"]) == (1, 2)
+    second = run(root, trackers)
+    assert (second.parsed, second.summary()["unchanged"]) == (0, 2)
+    (root / "docs" / "inc-42.md").write_text(DOC + "* [ ] Load-test checkout\n")
+    third = run(root, trackers)
+    assert (third.parsed, third.summary()["created"]) == (1, 1)
+
+
+def test_a_dry_run_writes_nothing_but_the_run_history(root: Path) -> None:
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    outcome = run(root, trackers, dry_run=True)
+    assert outcome.summary()["to_create"] == 2
+    assert trackers["main"].writes == []
+    with StateStore(root / "state.db") as store:
+        assert store.links() == {}
+        assert [r.command for r in store.runs()] == ["plan"]
+
+
+def test_a_tracker_that_cannot_be_read_is_left_out_and_the_other_synced(root: Path) -> None:
+    (root / "docs" / "spare" / "inc-43.md").write_text(DOC.replace("INC-42", "INC-43"))
+    trackers = {"main": DownTracker(name="main"), "spare": FakeTracker(name="spare")}
+    outcome = run(root, trackers)
+    assert outcome.unavailable == {"main": "main: unreachable"}
+    assert outcome.summary()["created"] == 2
+    assert len(trackers["spare"].tickets) == 2
+    with StateStore(root / "state.db") as store:
+        assert {link.tracker for link in store.links().values()} == {"spare"}
+
+
+def test_a_post_mortem_without_action_items_is_a_finding(root: Path) -> None:
+    (root / "docs" / "quiet.md").write_text("# Incident INC-50\n\n## Summary\nAll fine.\n")
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    outcome = run(root, trackers)
+    assert [(f.kind, f.source) for f in outcome.plan.findings] == [("no_action_items", "quiet.md")]
+
+
+def test_tickets_of_a_document_that_failed_to_parse_are_not_called_orphans(root: Path) -> None:
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    run(root, trackers)
+    (root / "docs" / "inc-42.md").write_bytes(b"\xff\xfe broken now")
+    outcome = run(root, trackers)
+    assert [f.kind for f in outcome.plan.findings] == []
+    assert [p.source for p in outcome.errors] == ["inc-42.md"]
+    (root / "docs" / "inc-42.md").unlink()
+    gone = run(root, trackers)
+    assert [f.kind for f in gone.plan.findings] == ["orphaned", "orphaned"]
