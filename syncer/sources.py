@@ -2,9 +2,9 @@
 
 ``discover`` expands files, folders (searched recursively for ``*.md``) and globs into a sorted
 list; ``read_documents`` reads and parses them one at a time (a generator, so a large tree is
-never held in memory), reusing a cached parse when a file's bytes have not changed (and the same version of syncer
-parsed them: a newer parser reads everything again). A file that
-cannot be read becomes a ``Document`` with an error; it never stops the others.
+never held in memory), reusing a cached parse when a file's bytes have not changed and the same
+version of syncer parsed them. A file that cannot be read becomes a ``Document`` with an error;
+it never stops the others.
 """
 
 from __future__ import annotations
