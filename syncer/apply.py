@@ -141,6 +141,19 @@ class _Applier:
         log.info("%s: created %s", change.item_key, ticket.ref)
         return self.settle(tracker, change, ticket, "done")
 
+    def explain(self, tracker: Tracker, change: Change, ref: TicketRef) -> None:
+        """Tell the ticket's watchers why syncer closed or reopened it; best effort."""
+        verb = "closed" if change.kind == "close" else "reopened"
+        state = "marks" if change.kind == "close" else "no longer marks"
+        text = f"syncer {verb} this issue: the post-mortem `{change.source}` {state} it done."
+        self.pacer.wait(change.tracker)
+        try:
+            tracker.comment(ref, text)
+        except TrackerError as exc:
+            log.warning(
+                "%s: %s %s, but the comment saying why failed: %s", change.item_key, verb, ref, exc
+            )
+
     def settle(
         self, tracker: Tracker, change: Change, ticket: Ticket, status: OutcomeStatus
     ) -> Outcome:
@@ -168,6 +181,8 @@ class _Applier:
         self.pacer.wait(change.tracker)
         ticket = tracker.update(change.ref, change.fields, changed=change.changed)
         self.record(change, ticket.ref)
+        if change.kind in ("close", "reopen"):
+            self.explain(tracker, change, ticket.ref)
         log.info(
             "%s: %s %s (%s)", change.item_key, change.kind, ticket.ref, ", ".join(change.changed)
         )

@@ -20,6 +20,7 @@ class FakeTracker:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     writes: list[str] = field(default_factory=list)
     reads: int = 0
+    comments: dict[str, list[str]] = field(default_factory=dict)
     fail_next: list[tuple[bool, bool]] = field(default_factory=list)
     """(write_happens, ambiguous) for each of the next writes that should fail."""
 
@@ -91,3 +92,8 @@ class FakeTracker:
         self._maybe_fail(write)
         write()
         return updated
+
+    def comment(self, ref: TicketRef, text: str) -> None:
+        self.writes.append(f"comment {ref.key}")
+        self._maybe_fail(None)
+        self.comments.setdefault(ref.key, []).append(text)

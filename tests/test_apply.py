@@ -145,3 +145,26 @@ def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> N
         done, tickets={"fake": flaky.list_managed()}, links=store.links(), settings=make_settings()
     )
     assert [c.kind for c in again.changes] == ["close"]
+
+
+class CommentFails(FakeTracker):
+    def comment(self, ref: TicketRef, text: str) -> None:
+        self.writes.append(f"comment {ref.key}")
+        raise TrackerError(self.name, "comments are disabled")
+
+
+def test_a_failed_comment_does_not_undo_a_close(store: StateStore) -> None:
+    tracker = CommentFails()
+    apply_plan(make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    fields = ITEMS[0].fields.model_copy(update={"done": True})
+    done = [ITEMS[0].model_copy(update={"fields": fields})]
+    plan = plan_changes(
+        done,
+        tickets={"fake": tracker.list_managed()},
+        links=store.links(),
+        settings=make_settings(),
+    )
+    result = apply_plan(plan, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]
+    assert tracker.tickets["OPS-1"].done
+    assert tracker.writes[-2:] == ["update OPS-1 done", "comment OPS-1"]

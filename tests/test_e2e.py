@@ -118,6 +118,17 @@ def issues(sandbox: Sandbox, kind: str) -> list[tuple[str, bool]]:
     return [(i.summary, i.status != "Done") for i in sandbox.jira_issues("OPS")]
 
 
+def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
+    """The comment bodies on the issue with this title, markup reduced to plain words."""
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        bodies = [c.body for c in issue.comments]
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        bodies = [c.body for c in jira.comments]
+    return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]
+
+
 def sync(workspace: Path, *extra: str) -> int:
     return main(["sync", "--config", str(workspace / "syncer.toml"), *extra])
 
@@ -171,6 +182,9 @@ def test_an_edited_item_updates_its_issue(workspace: Path, sandbox: Sandbox, kin
     assert len(made) == ITEMS
     assert ("Add an alert on pool saturation above 75%", True) in made
     assert ("Raise the connection pool limit on orders-db", False) in made
+    assert comments(sandbox, kind, "Raise the connection pool limit on orders-db") == [
+        "syncer closed this issue: the post-mortem inc-3101.md marks it done."
+    ]
     assert not any(
         w.startswith("POST") and w.endswith(("/issue", "/issues")) for w in writes(sandbox)
     )

@@ -155,6 +155,10 @@ def test_done_in_the_document_closes_and_unchecking_reopens(store: StateStore) -
     made = sync(ITEMS, tracker, store)
     assert [c.kind for c in made.changes] == ["reopen"]
     assert not tracker.tickets["OPS-2"].done
+    assert tracker.comments["OPS-2"] == [
+        "syncer closed this issue: the post-mortem `inc-7.md` marks it done.",
+        "syncer reopened this issue: the post-mortem `inc-7.md` no longer marks it done.",
+    ]
 
 
 def test_a_ticket_a_person_closed_or_reopened_is_left_alone(store: StateStore) -> None:

@@ -106,3 +106,7 @@ class Tracker(Protocol):
         status) or reopens. Returns the ticket as it reads back.
         """
         ...
+
+    def comment(self, ref: TicketRef, text: str) -> None:
+        """Add a comment (Markdown; converted where the tracker needs it); one write request."""
+        ...

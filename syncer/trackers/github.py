@@ -251,6 +251,17 @@ class GitHubTracker:
         self._write(patch, doing, assignee=rendered.assignee)
         return self._ticket(issue)
 
+    def comment(self, ref: TicketRef, text: str) -> None:
+        number = self._number(ref)
+        if number is None:
+            raise self._error(f"{ref.key} is not an issue of {self._repo_name}")
+        issue = self._repo.get_issue(number)
+
+        def post() -> None:
+            issue.create_comment(text)
+
+        self._write(post, f"commenting on {self._repo_name}#{number}", assignee=None)
+
     # -- requests -----------------------------------------------------------------------------
 
     def _read(self, call: Callable[[], T]) -> T:

@@ -311,6 +311,15 @@ class JiraTracker:
             raw = self._get_issue(key, doing).raw
         return self._ticket(raw)
 
+    def comment(self, ref: TicketRef, text: str) -> None:
+        key = self.resolve(ref).key
+        body = markdown_to_wiki(text)
+
+        def post() -> None:
+            self._client.add_comment(key, body)
+
+        self._write(post, f"commenting on {key}", sent={})
+
     # -- requests -----------------------------------------------------------------------------
 
     def _read(self, call: Callable[[], T]) -> T:

@@ -570,3 +570,17 @@ def test_query_helper_reads_repeated_parameters(rsps: responses.RequestsMock) ->
     rsps.get(ISSUES, json=[])
     tracker().list_managed()
     assert query(rsps, 0) == {"state": ["all"], "labels": ["syncer"], "per_page": ["100"]}
+
+
+def test_comment_posts_one_comment(rsps: responses.RequestsMock) -> None:
+    text = "syncer closed this issue: the post-mortem `inc-7.md` marks it done."
+    rsps.post(
+        f"{ISSUES}/7/comments",
+        match=[matchers.json_params_matcher({"body": text})],
+        status=201,
+        json={"id": 1, "body": text},
+    )
+
+    tracker().comment(TicketRef(system="github", key="#7"), text)
+
+    assert sent(rsps) == ["POST /repos/acme/web/issues/7/comments"]

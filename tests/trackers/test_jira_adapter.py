@@ -850,3 +850,20 @@ def test_render_round_trips_through_create_and_read_back(
             == rendered
         )
     assert read_back.item_key == KEY
+
+
+def test_comment_posts_wiki_markup(rsps: responses.RequestsMock) -> None:
+    rsps.post(
+        f"{API}/issue/OPS-1/comment",
+        match=[
+            matchers.json_params_matcher({"body": "syncer closed this: {{inc-7.md}} says *done*."})
+        ],
+        status=201,
+        json={"id": "10", "body": "x"},
+    )
+
+    tracker().comment(
+        TicketRef(system="jira", key="OPS-1"), "syncer closed this: `inc-7.md` says **done**."
+    )
+
+    assert sent(rsps) == ["POST /rest/api/2/issue/OPS-1/comment"]
