@@ -22,7 +22,7 @@ from pathlib import Path
 
 from syncer import __version__, demo
 from syncer.config import Config, load_config, load_env_file
-from syncer.errors import ConfigError, ExitCode, SyncerError
+from syncer.errors import ConfigError, ExitCode, SyncerError, TrackerError
 from syncer.model import Document
 from syncer.render import (
     documents_json,
@@ -118,7 +118,18 @@ def _cmd_validate(args: argparse.Namespace) -> ExitCode:
     config = _load(args)
     names = ", ".join(config.settings.trackers) or "none"
     print(f"{args.config}: valid (trackers: {names}; state: {config.state_path})")
-    return ExitCode.OK
+    if not args.check_trackers:
+        return ExitCode.OK
+    code = ExitCode.OK
+    for name, tracker in open_trackers(config).items():
+        try:
+            tracker.check()
+        except TrackerError as exc:
+            print(f"  {name}: {exc}")
+            code = ExitCode.TRACKER
+        else:
+            print(f"  {name}: reachable, credentials accepted")
+    return code
 
 
 # plan and sync -------------------------------------------------------------------------------
@@ -338,7 +349,12 @@ def _parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
         return command
 
-    configured("validate", "check a configuration file and its secrets", _cmd_validate)
+    validate = configured("validate", "check a configuration file and its secrets", _cmd_validate)
+    validate.add_argument(
+        "--check-trackers",
+        action="store_true",
+        help="also connect to each tracker: credentials, project or repository",
+    )
     for name, text in (
         ("plan", "show what a sync would change (a dry run: nothing is written)"),
         ("sync", "plan, then apply: create, update, link and close tickets"),

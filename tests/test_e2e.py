@@ -269,3 +269,21 @@ def test_killing_a_sync_at_random_points_never_duplicates(
     made = issues(sandbox, kind)
     assert len(made) == ITEMS
     assert len({title for title, _ in made}) == ITEMS
+
+
+def test_validate_can_check_each_tracker(
+    workspace: Path,
+    sandbox: Sandbox,
+    kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = str(workspace / "syncer.toml")
+    assert main(["validate", "--config", config, "--check-trackers"]) == 0
+    assert "credentials accepted" in capsys.readouterr().out
+    name = "PLATFORM_GITHUB" if kind == "github" else "OPS_JIRA"
+    monkeypatch.setenv(f"SYNCER_{name}_TOKEN", "wrong-token-value")
+    assert main(["validate", "--config", config, "--check-trackers"]) == 3
+    out = capsys.readouterr().out
+    assert "wrong-token-value" not in out
+    assert "refused" in out
