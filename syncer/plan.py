@@ -78,6 +78,17 @@ class _Index:
                     self.by_marker[(tracker, ticket.item_key)].append(ticket)
 
 
+def _document_wins(
+    name: str, wanted: object, actual: object, baseline: TicketFields | None
+) -> bool:
+    """Whether a field that differs should be written, absent an ``overwrite`` setting."""
+    if baseline is not None:
+        # Unchanged in the document since syncer wrote it: a person changed the ticket.
+        return bool(getattr(baseline, name) != wanted)
+    # No baseline (lost state): never clear a value, never take an assignee from a person.
+    return wanted is not None and not (name == "assignee" and actual is not None)
+
+
 def compare_fields(
     desired: TicketFields,
     ticket: Ticket,
@@ -89,18 +100,10 @@ def compare_fields(
     changed = []
     for name in _OWNED:
         wanted, actual = getattr(desired, name), getattr(ticket, name)
-        if wanted == actual or name in overwrite:
-            if wanted != actual:
-                changed.append(name)
-            continue
-        if wanted is None and (name == "priority" or baseline is None):
-            continue  # no priority means the tracker's default; nothing to clear without proof
-        if baseline is not None:
-            if getattr(baseline, name) == wanted:
-                continue  # the document did not change it: a person did, in the tracker
-        elif name == "assignee" and actual is not None:
-            continue
-        changed.append(name)
+        if wanted == actual or (name == "priority" and wanted is None):
+            continue  # no priority means the tracker's default, never "clear it"
+        if name in overwrite or _document_wins(name, wanted, actual, baseline):
+            changed.append(name)
     labels = tuple(sorted(set(ticket.labels) | set(desired.labels)))
     if set(desired.labels) - set(ticket.labels):
         changed.append("labels")

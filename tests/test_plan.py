@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import date
+
+import pytest
 
 from syncer.apply import Pacer, apply_plan
 from syncer.config import Settings
 from syncer.desired import Desired
-from syncer.model import Plan, Ticket, TicketRef
-from syncer.plan import plan_changes
+from syncer.model import Plan, Ticket, TicketFields, TicketRef
+from syncer.plan import compare_fields, plan_changes
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_settings
 from tests.fakes import FakeTracker
@@ -265,3 +268,50 @@ def test_identical_titles_in_one_document_get_their_own_tickets(store: StateStor
     sync([first, second], tracker, store)
     assert len(tracker.tickets) == 2
     assert plan([first, second], tracker, store).is_empty
+
+
+BASE = TicketFields(title="T", body="B", labels=("postmortem",), assignee="a", priority="High")
+
+
+@pytest.mark.parametrize(
+    ("desired", "actual", "baseline", "overwrite", "expected"),
+    [
+        # the document changed a field: it is written
+        ({"assignee": "b"}, {}, BASE, (), ["assignee"]),
+        # a person changed it and the document did not: kept
+        ({}, {"assignee": "p"}, BASE, (), []),
+        # ... unless the tracker's overwrite list names it
+        ({}, {"assignee": "p"}, BASE, ("assignee",), ["assignee"]),
+        # no baseline: the document wins, except over a person's assignee and by clearing
+        ({"title": "T2"}, {}, None, (), ["title"]),
+        ({"assignee": "b"}, {}, None, (), []),
+        ({"due": None}, {"due": date(2026, 12, 1)}, None, (), []),
+        # a missing priority means the tracker's default, even when overwriting
+        ({"priority": None}, {}, BASE, ("priority",), []),
+        # labels are only ever added
+        ({"labels": ("postmortem", "sev1")}, {}, BASE, (), ["labels"]),
+        ({}, {"labels": ("postmortem", "triaged")}, BASE, (), []),
+        # done: the document closes; a person's reopen is kept; unchecking needs a baseline
+        ({"done": True}, {}, BASE, (), ["done"]),
+        ({"done": True}, {}, None, (), ["done"]),
+        ({"done": True}, {}, BASE.model_copy(update={"done": True}), (), []),
+        ({}, {"done": True}, BASE.model_copy(update={"done": True}), (), ["done"]),
+        ({}, {"done": True}, BASE, (), []),
+        ({}, {"done": True}, None, (), []),
+    ],
+)
+def test_which_fields_are_written(
+    desired: dict[str, object],
+    actual: dict[str, object],
+    baseline: TicketFields | None,
+    overwrite: tuple[str, ...],
+    expected: list[str],
+) -> None:
+    ticket = Ticket(ref=TicketRef(system="jira", key="OPS-1"), **BASE.model_dump())
+    changed, _ = compare_fields(
+        BASE.model_copy(update=desired),
+        ticket.model_copy(update=actual),
+        baseline=baseline,
+        overwrite=overwrite,
+    )
+    assert changed == expected
