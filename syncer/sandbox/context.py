@@ -39,6 +39,12 @@ class ApiContext(Protocol):
     @property
     def credentials(self) -> Credentials: ...
 
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever the state is written: listings may be cached per
+        generation."""
+        ...
+
     def now(self) -> datetime:
         """The current time, UTC, millisecond precision."""
         ...

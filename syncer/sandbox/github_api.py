@@ -29,6 +29,17 @@ from syncer.sandbox.store import (
 
 T = TypeVar("T")
 
+_LISTING_PARAMS = (
+    "state",
+    "labels",
+    "since",
+    "sort",
+    "direction",
+    "assignee",
+    "creator",
+    "milestone",
+)
+
 DOCS = "https://docs.github.com/rest"
 RATE_LIMIT = 5000
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
@@ -110,6 +121,8 @@ class GithubApi:
 
     def __init__(self, context: ApiContext) -> None:
         self.ctx = context
+        self.listings: dict[tuple[Any, ...], list[GithubIssue]] = {}
+        self.listings_generation = -1
         self.router = Router()
         self.used: dict[str, int] = {}
         self.window_reset = int(time.time()) + 3600
@@ -594,9 +607,9 @@ class GithubApi:
     def list_issues(self, request: Request, owner: str, name: str) -> Response:
         repo = self.find_repo(owner, name)
         doc = f"{DOCS}/issues/issues#list-repository-issues"
-        state = request.param("state", "open")
-        sort = request.param("sort", "created")
-        direction = request.param("direction", "desc")
+        state = request.param("state") or "open"
+        sort = request.param("sort") or "created"
+        direction = request.param("direction") or "desc"
         for field, value, allowed in (
             ("state", state, ("open", "closed", "all")),
             ("sort", sort, ("created", "updated", "comments")),
@@ -606,16 +619,29 @@ class GithubApi:
                 raise validation_failed(
                     doc, {"resource": "Issue", "field": field, "code": "invalid", "value": value}
                 )
-        issues = [i for i in self.ctx.state.github_issues if i.repo == repo.full_name]
+        # Paging through a large repository asks the same question once per page: answer it
+        # once per state generation, as a real index would.
+        query = tuple((param, tuple(request.params(param))) for param in _LISTING_PARAMS)
+        if self.listings_generation != self.ctx.generation:
+            self.listings, self.listings_generation = {}, self.ctx.generation
+        cache_key = (repo.full_name, query)
+        if (issues := self.listings.get(cache_key)) is None:
+            issues = self.listings[cache_key] = self.select_issues(
+                request, repo, state=state, sort=sort, direction=direction, doc=doc
+            )
+        return self.paged(request, issues, lambda issue: self.issue_json(request, repo, issue))
+
+    def select_issues(
+        self, request: Request, repo: GithubRepo, *, state: str, sort: str, direction: str, doc: str
+    ) -> list[GithubIssue]:
+        """The repository's issues matching a listing's filters, in its order."""
+        full_name = repo.full_name
+        issues = [i for i in self.ctx.state.github_issues if i.repo == full_name]
         if state != "all":
             issues = [i for i in issues if i.state == state]
-        wanted_labels = [w.strip().casefold() for w in request.params("labels")]
+        wanted_labels = {w.strip().casefold() for w in request.params("labels")}
         if wanted_labels:
-            issues = [
-                i
-                for i in issues
-                if all(w in {n.casefold() for n in i.labels} for w in wanted_labels)
-            ]
+            issues = [i for i in issues if wanted_labels <= {n.casefold() for n in i.labels}]
         since = request.param("since")
         if since:
             try:
@@ -650,7 +676,7 @@ class GithubApi:
             "comments": lambda i: (len(i.comments), i.number),
         }
         issues.sort(key=sort_keys[str(sort)], reverse=direction == "desc")
-        return self.paged(request, issues, lambda issue: self.issue_json(request, repo, issue))
+        return issues
 
     def paged(self, request: Request, items: Sequence[T], to_json: Callable[[T], Any]) -> Response:
         """One page of ``items`` with GitHub's ``Link`` header (first/prev/next/last).

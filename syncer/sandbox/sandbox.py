@@ -71,6 +71,7 @@ class Sandbox:
         self._faults = FaultPlan()
         self._requests: list[RequestRecord] = []
         self._server: HttpServer | None = None
+        self._generation = 0
         self._state = self._initial_state()
         self._jira = JiraApi(self)
         self._github = GithubApi(self)
@@ -208,7 +209,13 @@ class Sandbox:
             save_state(state, self.data_path)
         return state
 
+    @property
+    def generation(self) -> int:
+        return self._generation
+
     def _persist(self) -> None:
+        """Called after every write: moves the generation on and saves, if there is a file."""
+        self._generation += 1
         if self.data_path is not None:
             save_state(self._state, self.data_path)
 

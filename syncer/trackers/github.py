@@ -297,24 +297,49 @@ class GitHubTracker:
             raise self._transport(exc, doing) from exc
 
     def _list(self, doing: str, *, sort: str | None, direction: str | None) -> list[Ticket]:
-        options: dict[str, Any] = {"state": "all", "labels": [MANAGED_LABEL]}
+        """Every managed issue, from the raw pages.
+
+        Listing goes through PyGithub's requester rather than ``get_issues``: building a full
+        ``Issue`` object (with its users, labels and reactions) per listed issue cost more than
+        the requests themselves on a repository of thousands.
+        """
+        options: dict[str, Any] = {"state": "all", "labels": MANAGED_LABEL, "per_page": 100}
         if sort is not None:
             options["sort"] = sort
         if direction is not None:
             options["direction"] = direction
 
-        def listing() -> list[Issue]:
-            # Pull requests share the issues listing; their html_url says /pull/.
-            issues = self._repo.get_issues(**options)
-            return [issue for issue in issues if not _is_pull_request(issue)]
+        def listing() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            url: str | None = f"/repos/{self._repo_name}/issues"
+            parameters: dict[str, Any] | None = options
+            while url is not None:
+                headers, page = self._client.requester.requestJsonAndCheck(
+                    "GET", url, parameters=parameters
+                )
+                # Pull requests share the issues listing and carry a pull_request object.
+                found += [raw for raw in page if "pull_request" not in raw]
+                url, parameters = _next_page(headers), None  # the next URL carries the query
+            return found
 
         try:
-            issues = self._read(listing)
+            listed = self._read(listing)
         except GithubException as exc:
             raise self._failure(exc, doing) from exc
         except requests.RequestException as exc:
             raise self._transport(exc, doing) from exc
-        return [self._ticket(issue) for issue in issues]
+        return [
+            self._make_ticket(
+                number=int(raw["number"]),
+                title=raw.get("title"),
+                body=raw.get("body"),
+                labels=[label["name"] for label in raw.get("labels") or []],
+                assignees=[user["login"] for user in raw.get("assignees") or []],
+                state=raw.get("state"),
+                updated=_github_time(raw.get("updated_at")),
+            )
+            for raw in listed
+        ]
 
     # -- translation --------------------------------------------------------------------------
 
@@ -359,20 +384,39 @@ class GitHubTracker:
         return urlparse(issue.repository_url).path.casefold().endswith(expected)
 
     def _ticket(self, issue: Issue) -> Ticket:
-        item_key, body = split_body_marker(issue.body or "")
-        assignees = issue.assignees
-        updated = issue.updated_at
+        return self._make_ticket(
+            number=issue.number,
+            title=issue.title,
+            body=issue.body,
+            labels=[label.name for label in issue.labels],
+            assignees=[user.login for user in issue.assignees],
+            state=issue.state,
+            updated=issue.updated_at,
+        )
+
+    def _make_ticket(
+        self,
+        *,
+        number: int,
+        title: str | None,
+        body: str | None,
+        labels: Collection[str],
+        assignees: Sequence[str],
+        state: str | None,
+        updated: datetime | None,
+    ) -> Ticket:
+        item_key, text = split_body_marker(body or "")
         if updated is not None and updated.tzinfo is None:
             updated = updated.replace(tzinfo=UTC)
         return Ticket(
-            ref=self._ref(issue.number),
-            title=issue.title or "",
-            body=body,
-            labels=self._labels([label.name for label in issue.labels]),
-            assignee=assignees[0].login if assignees else None,
-            done=issue.state == "closed",
-            status=issue.state or "",
-            updated=updated if isinstance(updated, datetime) else None,
+            ref=self._ref(number),
+            title=title or "",
+            body=text,
+            labels=self._labels(labels),
+            assignee=assignees[0] if assignees else None,
+            done=state == "closed",
+            status=state or "",
+            updated=updated,
             item_key=item_key,
         )
 
@@ -448,6 +492,20 @@ class GitHubTracker:
                 yield f"field {field!r} rejected ({detail})"
             else:
                 yield detail
+
+
+def _next_page(headers: Mapping[str, Any]) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header, if there is one."""
+    for link in requests.utils.parse_header_links(str(headers.get("link") or "")):
+        if link.get("rel") == "next":
+            return link.get("url")
+    return None
+
+
+def _github_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _is_pull_request(issue: Issue) -> bool:

@@ -215,3 +215,15 @@ def test_token_schemes_and_anonymous_access(gh_sandbox: Sandbox) -> None:
     anonymous_repo = requests.get(f"{base}/repos/acme/platform", timeout=5)
     assert anonymous_repo.status_code == 404  # private repositories hide from strangers
     assert requests.get(f"{base}/rate_limit", timeout=5).json()["rate"]["limit"] == 60
+
+
+def test_a_listing_answered_from_its_index_sees_every_write(github: Github) -> None:
+    repo = github.get_repo("acme/platform")
+    for n in range(3):
+        repo.create_issue(title=f"Issue {n}", labels=["syncer"])
+    first = [i.number for i in repo.get_issues(state="open", labels=["syncer"])]
+    repo.get_issue(first[0]).edit(state="closed")
+    repo.create_issue(title="Issue 3", labels=["syncer"])
+    again = [i.number for i in repo.get_issues(state="open", labels=["syncer"])]
+    assert first == [3, 2, 1]
+    assert again == [4, 2, 1]

@@ -115,7 +115,10 @@ def github_issue(
 ) -> dict[str, Any]:
     kind = "pull" if pull else "issues"
     user = {"login": assignee, "id": 7, "type": "User"} if assignee else None
-    return {
+    extra: dict[str, Any] = {}
+    if pull:  # as GitHub marks a pull request in the issues listing
+        extra["pull_request"] = {"url": f"{GITHUB_API}/repos/{repo}/pulls/{number}"}
+    return extra | {
         "id": 900 + number,
         "number": number,
         "url": f"{GITHUB_API}/repos/{repo}/issues/{number}",
