@@ -8,7 +8,6 @@ unreachable or refused the credentials; 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
@@ -106,10 +105,10 @@ def _cmd_parse(args: argparse.Namespace) -> ExitCode:
 # configuration -------------------------------------------------------------------------------
 
 
-def _load(args: argparse.Namespace, *, require_secrets: bool = True) -> Config:
+def _load(args: argparse.Namespace) -> Config:
     if args.env_file:
         load_env_file(Path(args.env_file))
-    config = load_config(Path(args.config), require_secrets=require_secrets)
+    config = load_config(Path(args.config))
     _REDACT.secrets |= {s.token.get_secret_value() for s in config.secrets.values()}
     return config
 
@@ -247,22 +246,25 @@ def _cmd_sandbox(args: argparse.Namespace) -> ExitCode:
 
 
 def _cmd_demo(args: argparse.Namespace) -> ExitCode:
-    with contextlib.ExitStack() as stack:
-        if args.workdir:
-            workdir = Path(args.workdir).resolve()
-            workdir.mkdir(parents=True, exist_ok=True)
-        else:
-            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="syncer-demo-")))
-        sandbox = _start_sandbox(
-            args, data=workdir / "sandbox.json", projects=("OPS",), repos=("acme/platform",)
-        )
-        stack.callback(sandbox.stop)
+    if args.workdir:
+        workdir = Path(args.workdir).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        return _run_demo(args, workdir)
+    with tempfile.TemporaryDirectory(prefix="syncer-demo-") as folder:
+        return _run_demo(args, Path(folder))
+
+
+def _run_demo(args: argparse.Namespace, workdir: Path) -> ExitCode:
+    sandbox = _start_sandbox(
+        args, data=workdir / "sandbox.json", projects=("OPS",), repos=("acme/platform",)
+    )
+    port = sandbox.url.rsplit(":", 1)[1]
+    try:
         copied = demo.copy_examples(workdir / "postmortems")
         config_text, env = _sandbox_files(sandbox, project="OPS", repository="acme/platform")
         (workdir / "syncer.toml").write_text(config_text, encoding="utf-8")
         (workdir / "syncer.env").write_text(demo.env_file_text(env), encoding="utf-8")
-        for name, value in env.items():
-            os.environ[name] = value
+        os.environ.update(env)
         config = load_config(workdir / "syncer.toml")
         _REDACT.secrets |= {s.token.get_secret_value() for s in config.secrets.values()}
         print(f"syncer demo: sandbox on {sandbox.url}, {len(copied)} post-mortems in {workdir}")
@@ -272,22 +274,22 @@ def _cmd_demo(args: argparse.Namespace) -> ExitCode:
         outcome = run_configured(config, dry_run=False)
         print(outcome_text(outcome, show_plan=False))
         (workdir / "report.md").write_text(outcome_markdown(outcome), encoding="utf-8")
-        print("\n== where to look ==")
         jira = sandbox.jira_issues("OPS")
         github = sandbox.github_issues("acme/platform")
-        print(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
-        if args.workdir:
-            print(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
-            print("  sandbox.json and report.md. To look at the issues and check that a second")
-            print("  sync creates nothing:")
-            port = sandbox.url.rsplit(":", 1)[1]
-            print(f"    syncer sandbox --port {port} --data {workdir / 'sandbox.json'}")
-            config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
-            print(f"    syncer sync --config {config_file} --env-file {env_file}")
-        else:
-            print("  (a temporary folder, removed now; run `syncer demo --workdir DIR` to keep it)")
-        return _exit_for(outcome)
-    return ExitCode.OK  # pragma: no cover  # ExitStack swallows nothing
+    finally:
+        sandbox.stop()
+    print("\n== where to look ==")
+    print(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
+    if args.workdir:
+        print(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
+        print("  sandbox.json and report.md. To look at the issues and check that a second")
+        print("  sync creates nothing:")
+        print(f"    syncer sandbox --port {port} --data {workdir / 'sandbox.json'}")
+        config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
+        print(f"    syncer sync --config {config_file} --env-file {env_file}")
+    else:
+        print("  (a temporary folder, removed now; run `syncer demo --workdir DIR` to keep it)")
+    return _exit_for(outcome)
 
 
 def _add_sandbox_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -75,7 +75,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def documents_text(documents: Iterable[Document]) -> str:
-    """Each document's incident and a table of its items."""
+    """Each document's incident and a table of its items (errors go to stderr, not here)."""
     blocks = []
     for document in documents:
         incident = document.incident
@@ -116,8 +116,8 @@ def documents_text(documents: Iterable[Document]) -> str:
             ]
         elif not document.errors:
             lines.append("  (no action items)")
-        lines += [f"  error: {p}" for p in document.errors]
-        lines += [f"  warning: {p}" for p in document.warnings]
+        else:
+            lines.append("  (could not be read: see the error)")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
