@@ -142,12 +142,13 @@ def describe_transport_failure(
     return TransportFailure(f"request to {url} failed ({type(exc).__name__})", False, False)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every non-empty secret replaced by ``***``."""
+def scrub(text: str, secrets: Iterable[str], *, limit: int = 300) -> str:
+    """``text`` as one line of at most ``limit`` characters, every secret replaced by ``***``."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def open_tracker(

@@ -64,11 +64,6 @@ def split_body_marker(body: str) -> tuple[ItemKey | None, str]:
     return match.group(1), normalise_text(text[: match.start()])
 
 
-def _one_line(text: str, *, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 class GitHubTracker:
     """One GitHub repository."""
 
@@ -423,13 +418,11 @@ class GitHubTracker:
     # -- errors -------------------------------------------------------------------------------
 
     def _error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
-        return TrackerError(
-            self._name, scrub(_one_line(message), self._secrets), ambiguous=ambiguous
-        )
+        return TrackerError(self._name, scrub(message, self._secrets), ambiguous=ambiguous)
 
     def _unavailable(self, message: str) -> TrackerUnavailableError:
         message = message.removeprefix(f"{self._name}: ")
-        return TrackerUnavailableError(self._name, scrub(_one_line(message), self._secrets))
+        return TrackerUnavailableError(self._name, scrub(message, self._secrets))
 
     def _token_hint(self) -> str:
         return f"GitHub refused the token (check {env_prefix(self._name)}TOKEN)"

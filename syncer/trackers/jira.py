@@ -67,11 +67,6 @@ def _jql_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _one_line(text: str, *, limit: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 class JiraTracker:
     """One Jira project, Cloud or Server/Data Center."""
 
@@ -522,12 +517,10 @@ class JiraTracker:
     # -- errors -------------------------------------------------------------------------------
 
     def _error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
-        return TrackerError(
-            self._name, scrub(_one_line(message), self._secrets), ambiguous=ambiguous
-        )
+        return TrackerError(self._name, scrub(message, self._secrets), ambiguous=ambiguous)
 
     def _unavailable(self, message: str) -> TrackerUnavailableError:
-        return TrackerUnavailableError(self._name, scrub(_one_line(message), self._secrets))
+        return TrackerUnavailableError(self._name, scrub(message, self._secrets))
 
     def _credentials_hint(self) -> str:
         prefix = env_prefix(self._name)
