@@ -144,7 +144,7 @@ def _exit_for(outcome: SyncOutcome) -> ExitCode:
 def run_configured(config: Config, *, dry_run: bool, for_tests: bool = False) -> SyncOutcome:
     """Open trackers and state for ``config`` and run one plan or sync."""
     trackers = open_trackers(config, for_tests=for_tests)
-    with StateStore(config.state_path) as store:
+    with StateStore(config.state_path, scratch_copy=dry_run) as store:
         return run_sync(
             config,
             trackers,

@@ -98,13 +98,27 @@ class RunRecord(Frozen):
 class StateStore:
     """An open state database. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, scratch_copy: bool = False) -> None:
+        """Open (creating if needed) the state at ``path``.
+
+        With ``scratch_copy`` the state is copied into memory and the file is only read: what
+        the run writes is thrown away on close. That is how a dry run uses state.
+        """
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            if scratch_copy:
+                self._db = sqlite3.connect(":memory:", isolation_level=None)
+                if path.exists():
+                    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                    try:
+                        source.backup(self._db)
+                    finally:
+                        source.close()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StateError(f"{path}: cannot open state database: {exc}") from None

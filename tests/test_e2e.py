@@ -164,6 +164,7 @@ def test_plan_is_a_dry_run(
     assert [c["kind"] for c in plan["plan"]["changes"]] == ["create"] * ITEMS
     assert writes(sandbox) == []
     assert issues(sandbox, kind) == []
+    assert not (workspace / "state.db").exists()
 
 
 def test_an_edited_item_updates_its_issue(workspace: Path, sandbox: Sandbox, kind: str) -> None:

@@ -57,7 +57,7 @@ class DownTracker(FakeTracker):
 
 def run(root: Path, trackers: dict[str, FakeTracker], *, dry_run: bool = False) -> SyncOutcome:
     config = make_config(root)
-    with StateStore(root / "state.db") as store:
+    with StateStore(root / "state.db", scratch_copy=dry_run) as store:
         return run_sync(
             config,
             trackers,
@@ -87,14 +87,20 @@ def test_unchanged_documents_are_not_parsed_again(root: Path) -> None:
     assert (third.parsed, third.summary()["created"]) == (1, 1)
 
 
-def test_a_dry_run_writes_nothing_but_the_run_history(root: Path) -> None:
+def test_a_dry_run_writes_nothing_anywhere(root: Path) -> None:
     trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
     outcome = run(root, trackers, dry_run=True)
     assert outcome.summary()["to_create"] == 2
     assert trackers["main"].writes == []
+    assert not (root / "state.db").exists()
+    run(root, trackers)
+    before = (root / "state.db").read_bytes()
+    (root / "docs" / "inc-42.md").write_text(DOC + "* [ ] Load-test checkout\n")
+    again = run(root, trackers, dry_run=True)
+    assert (again.summary()["to_create"], again.summary()["unchanged"]) == (1, 2)
+    assert (root / "state.db").read_bytes() == before
     with StateStore(root / "state.db") as store:
-        assert store.links() == {}
-        assert [r.command for r in store.runs()] == ["plan"]
+        assert [r.command for r in store.runs()] == ["sync"]
 
 
 def test_a_tracker_that_cannot_be_read_is_left_out_and_the_other_synced(root: Path) -> None:
