@@ -59,6 +59,9 @@ KEYS_PER_SEARCH = 50
 _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
 _BROWSE_PATH = re.compile(r"/browse/([A-Za-z][A-Za-z0-9_]+-\d+)/?$")
 _NOT_ON_SCREEN = re.compile(r"Field '([^']+)' cannot be set\. It is not on the appropriate screen")
+PAGE_SIZE = 100
+"""Issues per search page: Cloud's most for a search that asks for several fields."""
+
 _NO_SUCH_KEY = re.compile(r"issue with key '[^']+' does not exist", re.IGNORECASE)
 _TEMPLATE_FIELD = re.compile(r"\{(\w*)\}")
 
@@ -340,18 +343,46 @@ class JiraTracker:
     def _search(self, jql: str, *, doing: str, raw_errors: bool = False) -> list[Ticket]:
         wanted = self._wanted_fields()
 
-        def search() -> list[Issue]:
-            return list(self._client.search_issues(jql, maxResults=False, fields=list(wanted)))
+        def search() -> list[dict[str, Any]]:
+            # Pages are read as JSON: the library's Issue objects cost more to build than the
+            # requests themselves take when thousands of issues are listed.
+            found: list[dict[str, Any]] = []
+            token: str | None = None
+            while True:
+                if self._cloud:
+                    page = self._client.enhanced_search_issues(
+                        jql,
+                        nextPageToken=token,
+                        maxResults=PAGE_SIZE,
+                        fields=list(wanted),
+                        json_result=True,
+                    )
+                else:
+                    page = self._client.search_issues(
+                        jql,
+                        startAt=len(found),
+                        maxResults=PAGE_SIZE,
+                        fields=list(wanted),
+                        json_result=True,
+                    )
+                issues = page.get("issues") or []
+                found += issues
+                if self._cloud:
+                    token = page.get("nextPageToken")
+                    if not token or page.get("isLast") is True:
+                        return found
+                elif not issues or len(found) >= int(page.get("total", 0)):
+                    return found
 
         try:
-            issues = self._read(search)
+            listed = self._read(search)
         except JIRAError as exc:
             if raw_errors:
                 raise
             raise self._failure(exc, doing) from exc
         except requests.RequestException as exc:
             raise self._transport(exc, doing) from exc
-        return [self._ticket(issue.raw) for issue in issues]
+        return [self._ticket(raw) for raw in listed]
 
     def _get_issue(self, key: str, doing: str) -> Issue:
         wanted = ",".join(self._wanted_fields())

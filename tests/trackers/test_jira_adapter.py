@@ -106,7 +106,8 @@ def test_server_list_managed_pages_with_start_at(rsps: responses.RequestsMock) -
     rsps.get(
         f"{API}/search",
         match=[matchers.query_param_matcher({**common, "startAt": "0", "maxResults": "100"})],
-        # This server caps pages at 2: the library carries on with what it was given.
+        # This server caps pages at 2: the next page starts after what came, asking for a
+        # full page again (the server caps it again).
         json={
             "startAt": 0,
             "maxResults": 2,
@@ -116,7 +117,7 @@ def test_server_list_managed_pages_with_start_at(rsps: responses.RequestsMock) -
     )
     rsps.get(
         f"{API}/search",
-        match=[matchers.query_param_matcher({**common, "startAt": "2", "maxResults": "2"})],
+        match=[matchers.query_param_matcher({**common, "startAt": "2", "maxResults": "100"})],
         json={"startAt": 2, "maxResults": 2, "total": 3, "issues": [jira_issue("OPS-3")]},
     )
 
