@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 
 from syncer.model import ActionItem, Document, Incident, Problem, make_item_key, normalise_title
-from syncer.parse.items import Draft, ItemReader
+from syncer.parse.items import Draft, ItemReader, is_template_example
 from syncer.parse.markdown import MAX_DOCUMENT_BYTES, MAX_LINES, tokenize
 from syncer.parse.metadata import derive_incident_id, read_incident
 from syncer.parse.sections import find_sections
@@ -119,6 +119,21 @@ def _parse(text: str, *, source: str, content_hash: str) -> Document:
     reader = ItemReader(parsed, lines, source=source)
     drafts = reader.read_sections(sections)
     warnings.extend(reader.warnings)
+    kept: list[Draft] = []
+    examples: list[Draft] = []
+    for draft in drafts:
+        example = is_template_example(draft.fields.title, lines[draft.line - 1 : draft.end_line])
+        (examples if example else kept).append(draft)
+    drafts = kept
+    if examples:
+        warnings.append(
+            Problem(
+                source=source,
+                line=examples[0].line,
+                message=f"{len(examples)} example action items of the post-mortem template are "
+                "not filled in yet; they are not action items",
+            )
+        )
     if not sections:
         warnings.append(Problem(source=source, message=NO_SECTION))
     items = _assign_keys(drafts, incident_id=incident.id, source=source, warnings=warnings)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from syncer.model import Problem, TicketRef
+from syncer.model import Problem, TicketRef, normalise_title
 from syncer.parse.fields import (
     Fields,
     clean_owner,
@@ -76,6 +76,18 @@ def is_placeholder(title: str) -> bool:
     """Template filler that is not an item: ``[Action item]``, ``e.g. ...``, ``TBD``."""
     value = title.strip(" .:")
     return not value or bool(_PLACEHOLDER.match(value))
+
+
+TEMPLATE_EXAMPLES = frozenset({"fix the bug", "add monitoring", "update documentation"})
+"""The action items the team's post-mortem template ships with (``incident-report.sh``)."""
+
+
+def is_template_example(title: str, source_lines: list[str]) -> bool:
+    """An example item of the team template left as written: its title and its
+    ``(Link to Ticket)`` placeholder both untouched. A filled-in item changes one or the other."""
+    return normalise_title(title) in TEMPLATE_EXAMPLES and any(
+        "(link to ticket)" in line.casefold() for line in source_lines
+    )
 
 
 @dataclass
