@@ -188,8 +188,7 @@ class _Applier:
         )
         return Outcome(change=change, status="done", ref=ticket.ref)
 
-    def run(self, plan: Plan) -> ApplyResult:
-        links = self.store.links()
+    def run(self, plan: Plan, links: Mapping[str, Link]) -> ApplyResult:
         outcomes = []
         for change in plan.changes:
             if (reason := self.down.get(change.tracker)) is not None:
@@ -220,6 +219,11 @@ def apply_plan(
     *,
     pacer: Pacer,
     now: Callable[[], datetime],
+    links: Mapping[str, Link] | None = None,
 ) -> ApplyResult:
-    """Carry out ``plan``; every change's outcome is returned, none raises."""
-    return _Applier(trackers, store, pacer=pacer, now=now).run(plan)
+    """Carry out ``plan``; every change's outcome is returned, none raises.
+
+    ``links`` is the state the plan was made from (read again from ``store`` if not given).
+    """
+    known = store.links() if links is None else links
+    return _Applier(trackers, store, pacer=pacer, now=now).run(plan, known)

@@ -16,10 +16,10 @@ from syncer.apply import ApplyResult, Pacer, apply_plan
 from syncer.config import Config
 from syncer.desired import desire_items
 from syncer.errors import TrackerError
-from syncer.model import Document, Frozen, Plan, Problem, Ticket, TicketRef
+from syncer.model import Document, Frozen, ItemKey, Plan, Problem, Ticket, TicketRef
 from syncer.plan import plan_changes
 from syncer.sources import cache_tag, discover, read_documents
-from syncer.state import StateStore
+from syncer.state import Link, StateStore
 from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def build_plan(
     config: Config,
     documents: list[Document],
     trackers: Mapping[str, Tracker],
-    store: StateStore,
+    links: Mapping[ItemKey, Link],
 ) -> tuple[Plan, dict[str, str]]:
     """Read the trackers and plan; returns the plan and the trackers that could not be read."""
 
@@ -112,7 +112,7 @@ def build_plan(
     plan = plan_changes(
         rendered,
         tickets=tickets,
-        links=store.links(),
+        links=links,
         settings=config.settings,
         failed_sources={d.source for d in documents if d.errors},
     )
@@ -132,7 +132,8 @@ def run_sync(
     """Plan, and unless ``dry_run`` apply; record the run in state."""
     started = now()
     documents, parsed = collect_documents(config, store)
-    plan, unavailable = build_plan(config, documents, trackers, store)
+    links = store.links()
+    plan, unavailable = build_plan(config, documents, trackers, links)
     result = None
     if not dry_run:
         pacer = Pacer(
@@ -140,7 +141,7 @@ def run_sync(
             sleep=sleep,
             clock=clock,
         )
-        result = apply_plan(plan, trackers, store, pacer=pacer, now=now)
+        result = apply_plan(plan, trackers, store, pacer=pacer, now=now, links=links)
     outcome = SyncOutcome(
         documents=len(documents),
         parsed=parsed,
