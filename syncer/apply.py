@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import Literal
 
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Change, Frozen, Plan, Ticket, TicketFields, TicketRef
-from syncer.state import Link, StateStore
+from syncer.model import Change, Frozen, Link, Plan, Ticket, TicketFields, TicketRef
+from syncer.state import StateStore
 from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)

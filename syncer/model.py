@@ -185,6 +185,25 @@ class Match(Frozen):
     )
 
 
+LinkStatus = Literal["pending", "failed", "managed", "linked"]
+"""pending: a create was sent, unconfirmed; failed: a create was refused, nothing exists;
+managed: syncer's own ticket; linked: a ticket a person made, named in the document."""
+
+
+class Link(Frozen):
+    """What state remembers about one item."""
+
+    item_key: ItemKey
+    tracker: str
+    source: str
+    status: LinkStatus
+    ref: TicketRef | None = None
+    fields: TicketFields | None = None
+    first_seen: dt.datetime
+    last_synced: dt.datetime | None = None
+    last_error: str | None = None
+
+
 class Plan(Frozen):
     """The complete, ordered list of changes one sync would make, plus findings."""
 

@@ -40,13 +40,13 @@ from syncer.model import (
     Change,
     Finding,
     ItemKey,
+    Link,
     Match,
     Plan,
     Ticket,
     TicketFields,
     normalise_title,
 )
-from syncer.state import Link
 
 REWORD_SIMILARITY = 0.6
 _OWNED = ("title", "body", "assignee", "due", "priority")

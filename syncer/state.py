@@ -22,12 +22,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 from pydantic import ValidationError
 
 from syncer.errors import StateError
-from syncer.model import Document, Frozen, ItemKey, Match, TicketFields, TicketRef
+from syncer.model import Document, Frozen, ItemKey, Link, LinkStatus, Match, TicketFields, TicketRef
 
 SCHEMA_VERSION = 1
 
@@ -65,24 +64,6 @@ _UPSERT_LINK = (
     " source = excluded.source, status = excluded.status, ticket = excluded.ticket,"
     " fields = excluded.fields, last_synced = excluded.last_synced, last_error = NULL"
 )
-
-LinkStatus = Literal["pending", "failed", "managed", "linked"]
-"""pending: a create was sent, unconfirmed; failed: a create was refused, nothing exists;
-managed: syncer's own ticket; linked: a ticket a person made, named in the document."""
-
-
-class Link(Frozen):
-    """What state remembers about one item."""
-
-    item_key: ItemKey
-    tracker: str
-    source: str
-    status: LinkStatus
-    ref: TicketRef | None = None
-    fields: TicketFields | None = None
-    first_seen: datetime
-    last_synced: datetime | None = None
-    last_error: str | None = None
 
 
 class RunRecord(Frozen):

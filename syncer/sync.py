@@ -16,10 +16,10 @@ from syncer.apply import ApplyResult, Pacer, apply_plan
 from syncer.config import Config
 from syncer.desired import desire_items
 from syncer.errors import TrackerError
-from syncer.model import Document, Frozen, ItemKey, Plan, Problem, Ticket, TicketRef
+from syncer.model import Document, Frozen, ItemKey, Link, Plan, Problem, Ticket, TicketRef
 from syncer.plan import plan_changes
 from syncer.sources import cache_tag, discover, read_documents
-from syncer.state import Link, StateStore
+from syncer.state import StateStore
 from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
