@@ -8,6 +8,7 @@ unreachable or refused the credentials; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import os
 import signal
@@ -57,6 +58,15 @@ class _Redact(logging.Filter):
 
 
 _REDACT = _Redact()
+
+
+def _redact(config: Config) -> None:
+    """Keep every form of the configured secrets out of what syncer prints and logs."""
+    for secrets in config.secrets.values():
+        token = secrets.token.get_secret_value()
+        _REDACT.secrets.add(token)
+        if secrets.email:  # Basic auth sends base64(email:token); a debug log could show it
+            _REDACT.secrets.add(base64.b64encode(f"{secrets.email}:{token}".encode()).decode())
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -109,7 +119,7 @@ def _load(args: argparse.Namespace) -> Config:
     if args.env_file:
         load_env_file(Path(args.env_file))
     config = load_config(Path(args.config))
-    _REDACT.secrets |= {s.token.get_secret_value() for s in config.secrets.values()}
+    _redact(config)
     return config
 
 
@@ -266,7 +276,7 @@ def _run_demo(args: argparse.Namespace, workdir: Path) -> ExitCode:
         (workdir / "syncer.env").write_text(demo.env_file_text(env), encoding="utf-8")
         os.environ.update(env)
         config = load_config(workdir / "syncer.toml")
-        _REDACT.secrets |= {s.token.get_secret_value() for s in config.secrets.values()}
+        _redact(config)
         print(f"syncer demo: sandbox on {sandbox.url}, {len(copied)} post-mortems in {workdir}")
         print("\n== plan (the dry run) ==")
         print(outcome_text(run_configured(config, dry_run=True), show_plan=True))

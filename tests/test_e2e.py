@@ -3,7 +3,9 @@ sandbox on loopback. Both Jira flavours and GitHub, each through the same scenar
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import os
 import random
 import signal
@@ -288,3 +290,18 @@ def test_validate_can_check_each_tracker(
     out = capsys.readouterr().out
     assert "wrong-token-value" not in out
     assert "refused" in out
+
+
+def test_even_debug_logs_never_show_a_secret(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        assert main(["-vvv", "sync", "--config", str(workspace / "syncer.toml")]) == 0
+    finally:
+        logging.getLogger().handlers.clear()
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    basic = base64.b64encode(f"{sandbox.jira_email}:{sandbox.jira_token}".encode()).decode()
+    assert "syncer.apply" in text  # the debug log did run
+    for secret in (sandbox.jira_token, sandbox.github_token, basic):
+        assert secret not in text
