@@ -199,7 +199,8 @@ class _Applier:
             except TrackerError as exc:
                 if isinstance(exc, TrackerUnavailableError):
                     self.down[change.tracker] = str(exc)
-                log.error("%s: %s failed: %s", change.item_key, change.kind, exc)
+                # Printed in the run's output; the log keeps it for -v readers in order.
+                log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
                 self.store.record_error(
                     change.item_key,
                     tracker=change.tracker,

@@ -177,7 +177,7 @@ def outcome_text(outcome: SyncOutcome, *, show_plan: bool) -> str:
     if outcome.result is not None:
         failures = [o for o in outcome.result.outcomes if o.status == "failed"]
         lines += [f"failed  {o.change.kind} {o.change.item_key}: {o.error}" for o in failures]
-    lines += [f"unavailable {name}: {why}" for name, why in outcome.unavailable.items()]
+    lines += [f"unavailable {why}" for why in outcome.unavailable.values()]
     lines += [f"error: {p}" for p in outcome.errors]
     lines.append(summary_text(outcome.summary()))
     return "\n".join(lines)

@@ -76,7 +76,12 @@ def collect_documents(config: Config, store: StateStore) -> tuple[list[Document]
 
 
 def _read_tracker(tracker: Tracker, named: list[TicketRef]) -> list[Ticket]:
-    tickets = tracker.list_managed()
+    try:
+        tickets = tracker.list_managed()
+    except TrackerError:
+        # check() says precisely what is wrong (credentials, project, repository) if it can.
+        tracker.check()
+        raise
     listed = {t.ref.key for t in tickets}
     missing = sorted({ref for ref in named if ref.key not in listed}, key=lambda r: r.key)
     return tickets + (tracker.fetch(missing) if missing else [])
@@ -107,7 +112,7 @@ def build_plan(
         try:
             tickets[name] = _read_tracker(tracker, named[name])
         except TrackerError as exc:
-            log.error("%s: cannot read tickets: %s", name, exc)
+            log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = str(exc)
     plan = plan_changes(
         rendered,
