@@ -305,3 +305,19 @@ def test_even_debug_logs_never_show_a_secret(
     assert "syncer.apply" in text  # the debug log did run
     for secret in (sandbox.jira_token, sandbox.github_token, basic):
         assert secret not in text
+
+
+def test_a_missing_project_or_repository_says_which_setting_to_fix(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = workspace / "syncer.toml"
+    config.write_text(
+        config.read_text()
+        .replace('project = "OPS"', 'project = "NOPE"')
+        .replace('repository = "acme/platform"', 'repository = "acme/nope"')
+    )
+    assert sync(workspace) == 3
+    out = capsys.readouterr().out
+    setting = "platform-github.repository" if kind == "github" else "ops-jira.project"
+    assert f"(check trackers.{setting})" in out
+    assert writes(sandbox) == []
