@@ -144,9 +144,20 @@ def _claimed(
 
 
 def desire_items(
-    settings: Settings, documents: Iterable[Document], *, claim: Claim
+    settings: Settings,
+    documents: Iterable[Document],
+    *,
+    claim: Claim,
+    placed: Mapping[str, str] | None = None,
 ) -> tuple[list[Desired], list[Finding]]:
-    """Route every item of every parsed document and build its desired fields."""
+    """Route every item of every parsed document and build its desired fields.
+
+    The tracker of an item is, in order: the tracker owning a ticket the item names; the
+    tracker already holding its ticket (``placed``: item key -> tracker), so that a routing
+    change never makes a second ticket; the document's route. An item naming only tickets no
+    configured tracker owns (``Bug #123``, another Jira site) is tracked elsewhere: no ticket.
+    """
+    placed = placed or {}
     desired: list[Desired] = []
     findings: list[Finding] = []
     for document in documents:
@@ -164,7 +175,29 @@ def desire_items(
         for item in document.items:
             # A ticket already named in the document decides the tracker.
             named = _claimed(item.tickets, settings.trackers, routed=routed, claim=claim)
-            tracker_name = named[0][0] if named else routed
+            if item.tickets and not named:
+                findings.append(
+                    Finding(
+                        kind="tracked_elsewhere",
+                        message=f"names {', '.join(r.key for r in item.tickets)}, which no "
+                        "configured tracker holds; no ticket is made for it",
+                        item_key=item.key,
+                        source=item.source,
+                    )
+                )
+                continue
+            tracker_name = named[0][0] if named else placed.get(item.key, routed)
+            if not named and routed and tracker_name != routed:
+                findings.append(
+                    Finding(
+                        kind="rerouted",
+                        message=f"routing now sends this item to {routed}, but its ticket is "
+                        f"in {tracker_name}; it stays there",
+                        item_key=item.key,
+                        source=item.source,
+                        tracker=tracker_name,
+                    )
+                )
             if tracker_name is None:
                 findings.append(
                     Finding(

@@ -159,6 +159,8 @@ FindingKind = Literal[
     "missing_ticket",
     "no_action_items",
     "deferred",
+    "tracked_elsewhere",
+    "rerouted",
 ]
 
 

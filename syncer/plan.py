@@ -33,6 +33,7 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Literal
 
 from syncer.config import Settings
 from syncer.desired import Desired
@@ -104,8 +105,11 @@ def compare_fields(
             continue  # no priority means the tracker's default, never "clear it"
         if name in overwrite or _document_wins(name, wanted, actual, baseline):
             changed.append(name)
-    labels = tuple(sorted(set(ticket.labels) | set(desired.labels)))
-    if set(desired.labels) - set(ticket.labels):
+    missing = set(desired.labels) - set(ticket.labels)
+    if baseline is not None and "labels" not in overwrite:
+        missing -= set(baseline.labels)  # syncer set these before: a person took them off
+    labels = tuple(sorted(set(ticket.labels) | missing))
+    if missing:
         changed.append("labels")
     if desired.done != ticket.done:
         # Closing follows the document unless a person reopened what syncer closed; reopening
@@ -117,9 +121,17 @@ def compare_fields(
     return changed, desired.model_copy(update={"labels": labels})
 
 
-def _describe(changed: Sequence[str]) -> str:
-    fields = [f for f in changed if f != "done"]
-    return ", ".join(fields) + " changed in the document"
+def _describe(changed: Sequence[str], *, done: bool) -> str:
+    reasons = []
+    if "done" in changed:
+        reasons.append(
+            "marked done in the document (with a comment saying so)"
+            if done
+            else "no longer marked done in the document (with a comment saying so)"
+        )
+    if fields := [f for f in changed if f != "done"]:
+        reasons.append(", ".join(fields) + " changed in the document")
+    return "; ".join(reasons)
 
 
 class _Planner:
@@ -134,6 +146,10 @@ class _Planner:
         self.links = links
         self.settings = settings
         self.claimed: dict[tuple[str, str], ItemKey] = {}
+        """Managed tickets taken by an item (tracker, ticket) -> item key."""
+        self.named: dict[tuple[str, str], ItemKey] = {}
+        """Tickets linked by the items naming them; they never block the ticket's owner."""
+        self.desired: list[Desired] = []
         self.changes: list[Change] = []
         self.matches: list[Match] = []
         self.findings: list[Finding] = []
@@ -152,9 +168,11 @@ class _Planner:
             )
         )
 
-    def claim(self, desired: Desired, ticket: Ticket) -> bool:
+    def claim(
+        self, desired: Desired, ticket: Ticket, claims: dict[tuple[str, str], ItemKey]
+    ) -> bool:
         slot = (desired.tracker, ticket.ref.key)
-        other = self.claimed.setdefault(slot, desired.item.key)
+        other = claims.setdefault(slot, desired.item.key)
         if other != desired.item.key:
             self.finding(
                 desired,
@@ -164,6 +182,14 @@ class _Planner:
             )
             return False
         return True
+
+    def ours(self, key: ItemKey, ticket: Ticket) -> bool:
+        """Whether syncer manages ``ticket`` for item ``key`` (and may edit it)."""
+        if ticket.item_key == key:
+            return True
+        link = self.links.get(key)
+        # State knows it: a reworded item's ticket, or one whose marker a person removed.
+        return bool(link and link.status == "managed" and link.ref == ticket.ref)
 
     def identify(self, desired: Desired) -> tuple[Ticket | None, bool]:
         """(ticket, settled): settled is True when no create may follow."""
@@ -193,26 +219,35 @@ class _Planner:
         if marked:
             return marked[0], True
         link = self.links.get(key)
-        if link and link.ref and link.tracker == tracker and link.status != "pending":
-            ticket = self.index.by_ref.get((tracker, link.ref.key))
-            if ticket is None and link.status == "managed":
-                self.finding(
-                    desired,
-                    "missing_ticket",
-                    f"{link.ref.key}, this item's ticket, is gone from {tracker} "
-                    "(deleted or moved); not creating another",
-                    None,
-                )
-                return None, True
-            if ticket is not None:
-                return ticket, True
+        if not (link and link.ref and link.tracker == tracker):
+            return None, False
+        ticket = self.index.by_ref.get((tracker, link.ref.key))
+        if ticket is not None and link.status in ("managed", "linked"):
+            return ticket, True
+        if link.status == "linked":
+            # The document no longer names the person's ticket; the link stands (no request
+            # was made for it), and no ticket is created in its place.
+            self.matches.append(
+                Match(item_key=key, tracker=tracker, source=desired.item.source, ref=link.ref)
+            )
+            return None, True
+        if link.status == "managed":
+            self.finding(
+                desired,
+                "missing_ticket",
+                f"{link.ref.key}, this item's ticket, is gone from {tracker} "
+                "(deleted or moved); not creating another",
+                None,
+            )
+            return None, True
         return None, False
 
-    def keep_in_step(self, desired: Desired, ticket: Ticket) -> None:
-        if not self.claim(desired, ticket):
-            return
+    def keep_in_step(self, desired: Desired, ticket: Ticket, *, owned: bool) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
-        if ticket.item_key is None:
+        if not owned:
+            # A person's ticket, or another item's: linked and remembered, never edited.
+            if not self.claim(desired, ticket, self.named):
+                return
             link = self.links.get(key)
             if link and link.status == "linked" and link.ref == ticket.ref:
                 self.matches.append(
@@ -230,42 +265,14 @@ class _Planner:
                     )
                 )
             return
-        link = self.links.get(key) or self.links.get(ticket.item_key)
+        if not self.claim(desired, ticket, self.claimed):
+            return
+        link = self.links.get(key) or (self.links.get(ticket.item_key) if ticket.item_key else None)
         baseline = link.fields if link and link.ref == ticket.ref else None
         overwrite = self.settings.trackers[tracker].overwrite
         changed, fields = compare_fields(
             desired.fields, ticket, baseline=baseline, overwrite=overwrite
         )
-        edits = [name for name in changed if name != "done"]
-        if edits:
-            self.changes.append(
-                Change(
-                    kind="update",
-                    tracker=tracker,
-                    item_key=key,
-                    source=source,
-                    ref=ticket.ref,
-                    fields=fields,
-                    changed=tuple(edits),
-                    reason=_describe(edits),
-                )
-            )
-        if "done" in changed:
-            closing = desired.fields.done
-            self.changes.append(
-                Change(
-                    kind="close" if closing else "reopen",
-                    tracker=tracker,
-                    item_key=key,
-                    source=source,
-                    ref=ticket.ref,
-                    fields=fields,
-                    changed=("done",),
-                    reason="marked done in the document"
-                    if closing
-                    else "no longer marked done in the document",
-                )
-            )
         if not changed:
             self.matches.append(
                 Match(
@@ -276,28 +283,64 @@ class _Planner:
                     fields=desired.fields,
                 )
             )
+            return
+        # One change per ticket, so that state records it only once all of it was written.
+        kind: Literal["update", "close", "reopen"] = "update"
+        if "done" in changed:
+            kind = "close" if desired.fields.done else "reopen"
+        self.changes.append(
+            Change(
+                kind=kind,
+                tracker=tracker,
+                item_key=key,
+                source=source,
+                ref=ticket.ref,
+                fields=fields,
+                changed=tuple(changed),
+                reason=_describe(changed, done=desired.fields.done),
+            )
+        )
+
+    def _title_likeness(self, title: str, ticket: Ticket) -> float:
+        """How close an item's title is to a ticket's, now or as syncer last wrote it."""
+        titles = {normalise_title(ticket.title)}
+        link = self.links.get(ticket.item_key) if ticket.item_key else None
+        if link and link.fields and link.ref == ticket.ref:
+            titles.add(normalise_title(link.fields.title))
+        return max(difflib.SequenceMatcher(None, title, other).ratio() for other in titles)
 
     def match_reworded(self, unmatched: list[Desired]) -> list[Desired]:
-        """Pair reworded items with unclaimed tickets of their incident; return the rest."""
+        """Pair reworded items with unclaimed tickets; return the items left unpaired.
+
+        Within the item's incident a close title is enough; a ticket of an incident no document
+        mentions any more (a renamed or moved post-mortem without an explicit id) needs the
+        same title.
+        """
+        present = {_incident_part(d.item.key) for d in self.desired}
         pairs = []
         for desired in unmatched:
             incident = _incident_part(desired.item.key)
             title = normalise_title(desired.item.title)
             for ticket in self.index.managed.get(desired.tracker, []):
                 assert ticket.item_key is not None
-                if _incident_part(ticket.item_key) != incident:
-                    continue
                 if (desired.tracker, ticket.ref.key) in self.claimed:
                     continue
-                ratio = difflib.SequenceMatcher(None, title, normalise_title(ticket.title)).ratio()
-                if ratio >= REWORD_SIMILARITY:
+                ticket_incident = _incident_part(ticket.item_key)
+                if ticket_incident == incident:
+                    needed = REWORD_SIMILARITY
+                elif ticket_incident not in present:
+                    needed = 1.0
+                else:
+                    continue
+                ratio = self._title_likeness(title, ticket)
+                if ratio >= needed:
                     pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
         paired: set[ItemKey] = set()
         for _, key, _, desired, ticket in sorted(pairs, key=lambda p: p[:3]):
             if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
                 continue
             paired.add(key)
-            self.keep_in_step(desired, ticket)
+            self.keep_in_step(desired, ticket, owned=True)
         return [d for d in unmatched if d.item.key not in paired]
 
     def create(self, unmatched: list[Desired]) -> None:
@@ -369,7 +412,6 @@ def plan_changes(
     """
     planner = _Planner(tickets=tickets, links=links, settings=settings)
     seen: dict[ItemKey, Desired] = {}
-    unmatched = []
     for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
         if item.tracker not in tickets:
             continue
@@ -382,9 +424,14 @@ def plan_changes(
                 None,
             )
             continue
-        ticket, settled = planner.identify(item)
+        planner.desired.append(item)
+    found = [(item, *planner.identify(item)) for item in planner.desired]
+    # Owners first, so that an item naming another item's ticket can never take it over.
+    found.sort(key=lambda f: f[1] is None or not planner.ours(f[0].item.key, f[1]))
+    unmatched = []
+    for item, ticket, settled in found:
         if ticket is not None:
-            planner.keep_in_step(item, ticket)
+            planner.keep_in_step(item, ticket, owned=planner.ours(item.item.key, ticket))
         elif not settled:
             unmatched.append(item)
     planner.create(planner.match_reworded(unmatched))

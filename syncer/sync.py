@@ -75,16 +75,13 @@ def collect_documents(config: Config, store: StateStore) -> tuple[list[Document]
     return documents, len(fresh)
 
 
-def _read_tracker(tracker: Tracker, named: list[TicketRef]) -> list[Ticket]:
+def _list_managed(tracker: Tracker) -> list[Ticket]:
     try:
-        tickets = tracker.list_managed()
+        return tracker.list_managed()
     except TrackerError:
         # check() says precisely what is wrong (credentials, project, repository) if it can.
         tracker.check()
         raise
-    listed = {t.ref.key for t in tickets}
-    missing = sorted({ref for ref in named if ref.key not in listed}, key=lambda r: r.key)
-    return tickets + (tracker.fetch(missing) if missing else [])
 
 
 def build_plan(
@@ -94,26 +91,45 @@ def build_plan(
     links: Mapping[ItemKey, Link],
 ) -> tuple[Plan, dict[str, str]]:
     """Read the trackers and plan; returns the plan and the trackers that could not be read."""
+    tickets: dict[str, list[Ticket]] = {}
+    unavailable: dict[str, str] = {}
+    for name, tracker in trackers.items():
+        try:
+            tickets[name] = _list_managed(tracker)
+        except TrackerError as exc:
+            log.info("%s: cannot read tickets: %s", name, exc)
+            unavailable[name] = str(exc)
+
+    # An item whose ticket exists stays with that tracker, whatever the routing says now.
+    placed: dict[ItemKey, str] = {}
+    for name, found in tickets.items():
+        for ticket in found:
+            if ticket.item_key is not None:
+                placed.setdefault(ticket.item_key, name)
+    for key, link in links.items():
+        if link.status in ("managed", "linked") and link.tracker in trackers:
+            placed.setdefault(key, link.tracker)
 
     def claim(name: str, ref: TicketRef) -> TicketRef | None:
         tracker = trackers[name]
         return tracker.resolve(ref) if tracker.owns(ref) else None
 
-    wanted, findings = desire_items(config.settings, documents, claim=claim)
+    wanted, findings = desire_items(config.settings, documents, claim=claim, placed=placed)
     rendered = [
         d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)}) for d in wanted
     ]
-    named: dict[str, list[TicketRef]] = {name: [] for name in trackers}
-    for d in rendered:
-        named[d.tracker].extend(d.refs[:1])
-    tickets: dict[str, list[Ticket]] = {}
-    unavailable: dict[str, str] = {}
-    for name, tracker in trackers.items():
+    for name, found in tickets.items():
+        listed = {t.ref.key for t in found}
+        named = {d.refs[0] for d in rendered if d.tracker == name and d.refs}
+        missing = sorted((ref for ref in named if ref.key not in listed), key=lambda r: r.key)
+        if not missing:
+            continue
         try:
-            tickets[name] = _read_tracker(tracker, named[name])
+            found.extend(trackers[name].fetch(missing))
         except TrackerError as exc:
-            log.info("%s: cannot read tickets: %s", name, exc)
+            log.info("%s: cannot read named tickets: %s", name, exc)
             unavailable[name] = str(exc)
+            del tickets[name]
     plan = plan_changes(
         rendered,
         tickets=tickets,

@@ -21,6 +21,8 @@ class FakeTracker:
     writes: list[str] = field(default_factory=list)
     reads: int = 0
     comments: dict[str, list[str]] = field(default_factory=dict)
+    labelled: set[str] = field(default_factory=set)
+    """Tickets carrying the managed label without a marker (a person deleted the marker)."""
     fail_next: list[tuple[bool, bool]] = field(default_factory=list)
     """(write_happens, ambiguous) for each of the next writes that should fail."""
 
@@ -38,7 +40,9 @@ class FakeTracker:
 
     def list_managed(self) -> list[Ticket]:
         self.reads += 1
-        return [t for t in self.tickets.values() if t.item_key is not None]
+        return [
+            t for t in self.tickets.values() if t.item_key is not None or t.ref.key in self.labelled
+        ]
 
     def find(self, key: ItemKey) -> list[Ticket]:
         self.reads += 1

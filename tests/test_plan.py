@@ -11,7 +11,7 @@ import pytest
 from syncer.apply import Pacer, apply_plan
 from syncer.config import Settings
 from syncer.desired import Desired
-from syncer.model import Plan, Ticket, TicketFields, TicketRef
+from syncer.model import Incident, Plan, Ticket, TicketFields, TicketRef
 from syncer.plan import compare_fields, plan_changes
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_settings
@@ -138,7 +138,9 @@ def test_done_in_the_document_closes_and_unchecking_reopens(store: StateStore) -
     sync(ITEMS, tracker, store)
     checked = [desired("Make the payment client retry idempotently", done=True)]
     made = sync([ITEMS[0], checked[0], ITEMS[2]], tracker, store)
-    assert [(c.kind, c.reason) for c in made.changes] == [("close", "marked done in the document")]
+    assert [(c.kind, c.reason) for c in made.changes] == [
+        ("close", "marked done in the document (with a comment saying so)")
+    ]
     assert tracker.tickets["OPS-2"].done
     made = sync(ITEMS, tracker, store)
     assert [c.kind for c in made.changes] == ["reopen"]
@@ -157,14 +159,27 @@ def test_a_ticket_a_person_closed_or_reopened_is_left_alone(store: StateStore) -
     assert plan(ITEMS, tracker, store).is_empty
 
 
-def test_labels_are_added_never_removed(store: StateStore) -> None:
+def test_labels_are_added_never_removed_and_a_persons_removal_is_kept(
+    store: StateStore,
+) -> None:
     tracker = FakeTracker()
     sync(ITEMS, tracker, store)
     tracker.add(tracker.tickets["OPS-1"].model_copy(update={"labels": ("triaged",)}))
-    made = plan(ITEMS, tracker, store)
-    assert [c.changed for c in made.changes] == [("labels",)]
+    assert plan(ITEMS, tracker, store).is_empty  # a person took "postmortem" off: kept off
+    relabelled = [
+        d.model_copy(
+            update={"fields": d.fields.model_copy(update={"labels": ("postmortem", "sev2")})}
+        )
+        for d in ITEMS
+    ]
+    made = plan(relabelled, tracker, store)
+    assert [(c.ref.key if c.ref else None, c.changed) for c in made.changes] == [
+        ("OPS-1", ("labels",)),
+        ("OPS-2", ("labels",)),
+        ("OPS-3", ("labels",)),
+    ]
     assert made.changes[0].fields is not None
-    assert made.changes[0].fields.labels == ("postmortem", "triaged")
+    assert made.changes[0].fields.labels == ("sev2", "triaged")  # added; nothing taken off
 
 
 def test_a_ticket_named_in_the_document_is_linked_not_created(store: StateStore) -> None:
@@ -300,3 +315,68 @@ def test_which_fields_are_written(
         overwrite=overwrite,
     )
     assert changed == expected
+
+
+def test_an_item_naming_another_items_ticket_links_it_and_never_edits_it(
+    store: StateStore,
+) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    owner_ticket = tracker.tickets["OPS-1"]
+    other = desired("Sanitize the checkout input", refs=(owner_ticket.ref,), done=True)
+    made = sync([*ITEMS, other], tracker, store)
+    assert [(c.kind, c.item_key) for c in made.changes] == [("link", other.item.key)]
+    assert tracker.tickets["OPS-1"] == owner_ticket  # neither retitled nor closed
+    assert plan([*ITEMS, other], tracker, store).is_empty
+
+
+def test_a_linked_ticket_the_document_stops_naming_stays_linked(store: StateStore) -> None:
+    tracker = FakeTracker()
+    tracker.add(Ticket(ref=TicketRef(system="jira", key="OPS-40"), title="Existing work"))
+    ref = TicketRef(system="jira", key="OPS-40")
+    sync([desired("Upgrade the load balancer", refs=(ref,))], tracker, store)
+    made = plan([desired("Upgrade the load balancer")], tracker, store)
+    assert made.changes == ()
+    assert [(m.ref.key, m.fields) for m in made.matches] == [("OPS-40", None)]
+
+
+def test_a_ticket_whose_marker_a_person_removed_is_still_managed(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.add(tracker.tickets["OPS-2"].model_copy(update={"item_key": None}))
+    tracker.labelled.add("OPS-2")
+    checked = [ITEMS[0], desired("Make the payment client retry idempotently", done=True), ITEMS[2]]
+    made = plan(checked, tracker, store)
+    assert [(c.kind, c.ref.key if c.ref else None) for c in made.changes] == [("close", "OPS-2")]
+
+
+def test_a_reworded_item_finds_a_ticket_a_person_retitled(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.add(tracker.tickets["OPS-1"].model_copy(update={"title": "Queue depth paging"}))
+    reworded = [
+        desired("Add alerting on the checkout queue's depth", assignee="acc-alice"),
+        *ITEMS[1:],
+    ]
+    made = plan(reworded, tracker, store)
+    assert [(c.kind, c.ref.key if c.ref else None) for c in made.changes] == [("update", "OPS-1")]
+
+
+def test_a_renamed_post_mortem_without_an_id_keeps_its_tickets(store: StateStore) -> None:
+    tracker = FakeTracker()
+    old = Incident(id="2026-db-outage", title="DB outage")
+    new = Incident(id="2026-10-02-db-outage", title="DB outage")
+    titles = ["Raise the pool limit", "Alert on pool saturation"]
+    sync([desired(t, incident=old, source="2026/db-outage.md") for t in titles], tracker, store)
+    renamed = [desired(t, incident=new, source="2026-10-02-db-outage.md") for t in titles]
+    made = plan(renamed, tracker, None)
+    assert [c.kind for c in made.changes] == ["update", "update"]  # bodies name the new id
+    assert len(tracker.tickets) == 2
+
+
+def test_an_edit_and_a_tick_together_are_one_change(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    both = [desired("Add alerting on checkout queue depth", assignee="acc-bob", done=True)]
+    made = plan([*both, *ITEMS[1:]], tracker, store)
+    assert [(c.kind, c.changed) for c in made.changes] == [("close", ("assignee", "done"))]

@@ -131,3 +131,27 @@ def test_tickets_of_a_document_that_failed_to_parse_are_not_called_orphans(root:
     (root / "docs" / "inc-42.md").unlink()
     gone = run(root, trackers)
     assert [f.kind for f in gone.plan.findings] == ["orphaned", "orphaned"]
+
+
+def test_a_routing_change_never_makes_a_second_ticket(root: Path) -> None:
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    run(root, trackers)
+    (root / "docs" / "inc-42.md").rename(root / "docs" / "spare" / "inc-42.md")
+    for state in ("kept", "lost"):
+        if state == "lost":
+            for leftover in root.glob("state.db*"):
+                leftover.unlink()
+        outcome = run(root, trackers)
+        assert outcome.summary()["created"] == 0, state
+        assert [f.kind for f in outcome.plan.findings] == ["rerouted", "rerouted"], state
+    assert (len(trackers["main"].tickets), len(trackers["spare"].tickets)) == (2, 0)
+
+
+def test_an_item_naming_a_ticket_no_tracker_holds_gets_none(root: Path) -> None:
+    (root / "docs" / "inc-42.md").write_text(
+        DOC + "* [ ] Upgrade the kernel (INFRA-45)\n* [ ] Fix the flaky test, Bug #5554823\n"
+    )
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    outcome = run(root, trackers)
+    assert outcome.summary()["created"] == 2
+    assert sorted(f.kind for f in outcome.plan.findings) == ["tracked_elsewhere"] * 2
