@@ -17,17 +17,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Change, Frozen, Link, Plan, Ticket, TicketFields, TicketRef
+from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
+from syncer.model import (
+    Change,
+    Frozen,
+    Link,
+    Plan,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    oldest_first,
+)
 from syncer.state import StateStore
 from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
 
-OutcomeStatus = Literal["done", "failed", "recovered"]
+OutcomeStatus = Literal["done", "failed", "recovered", "deferred"]
+
+# A tracker's search can lag behind its writes (Jira Cloud's is eventually consistent), so a
+# lookup that misses right after a lost answer proves nothing; one that misses once the
+# tracker's search lag (``search_lag``, per tracker) has passed does.
 
 
 class Outcome(Frozen):
@@ -48,6 +61,9 @@ class ApplyResult(Frozen):
         return sum(
             1 for o in self.outcomes if o.change.kind == kind and (o.status == "failed") == failed
         )
+
+    unavailable: Mapping[str, str] = {}
+    """Trackers that stopped answering (or asked syncer to slow down) during the run."""
 
     @property
     def failed(self) -> int:
@@ -81,7 +97,7 @@ class Pacer:
 def _adopt(tracker: Tracker, change: Change) -> Ticket | None:
     """The ticket carrying this change's item key, if the tracker has one (oldest first)."""
     found = tracker.find(change.item_key)
-    return min(found, key=lambda t: t.ref.key) if found else None
+    return min(found, key=oldest_first) if found else None
 
 
 class _Applier:
@@ -92,7 +108,9 @@ class _Applier:
         *,
         pacer: Pacer,
         now: Callable[[], datetime],
+        search_lag: Mapping[str, timedelta],
     ) -> None:
+        self.search_lag = search_lag
         self.trackers = trackers
         self.store = store
         self.pacer = pacer
@@ -118,10 +136,18 @@ class _Applier:
         )
 
     def create(self, tracker: Tracker, change: Change, earlier: Link | None) -> Outcome:
-        unconfirmed = earlier is not None and earlier.status == "pending"
-        if unconfirmed and (ticket := _adopt(tracker, change)) is not None:
-            log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
-            return self.settle(tracker, change, ticket, "recovered")
+        if earlier is not None and earlier.status == "pending":
+            if (ticket := _adopt(tracker, change)) is not None:
+                log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
+                return self.settle(tracker, change, ticket, "recovered")
+            sent = earlier.last_synced or earlier.first_seen
+            if self.now() - sent < self.search_lag.get(change.tracker, timedelta()):
+                return Outcome(
+                    change=change,
+                    status="deferred",
+                    error=f"a create sent at {sent:%H:%M:%S} is not visible in {change.tracker} "
+                    "yet; waiting before sending another",
+                )
         assert change.fields is not None
         self.store.mark_pending(
             change.item_key, tracker=change.tracker, source=change.source, now=self.now()
@@ -190,6 +216,7 @@ class _Applier:
 
     def run(self, plan: Plan, links: Mapping[str, Link]) -> ApplyResult:
         outcomes = []
+        unavailable: dict[str, str] = {}
         for change in plan.changes:
             if (reason := self.down.get(change.tracker)) is not None:
                 outcomes.append(Outcome(change=change, status="failed", error=reason))
@@ -198,7 +225,13 @@ class _Applier:
                 outcomes.append(self.apply_one(change, links))
             except TrackerError as exc:
                 if isinstance(exc, TrackerUnavailableError):
-                    self.down[change.tracker] = str(exc)
+                    unavailable[change.tracker] = str(exc)
+                    self.down[change.tracker] = f"not tried: {change.tracker} stopped answering"
+                elif isinstance(exc, TrackerRateLimitedError):
+                    # Writing on through a rate limit only earns a longer ban.
+                    self.down[change.tracker] = (
+                        f"not tried: {change.tracker} is rate limiting; left for the next run"
+                    )
                 # Printed in the run's output; the log keeps it for -v readers in order.
                 log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
                 self.store.record_error(
@@ -210,7 +243,7 @@ class _Applier:
                 )
                 outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
         self.store.record_matches(plan.matches, links=links, now=self.now())
-        return ApplyResult(outcomes=tuple(outcomes))
+        return ApplyResult(outcomes=tuple(outcomes), unavailable=unavailable)
 
 
 def apply_plan(
@@ -221,10 +254,13 @@ def apply_plan(
     pacer: Pacer,
     now: Callable[[], datetime],
     links: Mapping[str, Link] | None = None,
+    search_lag: Mapping[str, timedelta] | None = None,
 ) -> ApplyResult:
     """Carry out ``plan``; every change's outcome is returned, none raises.
 
     ``links`` is the state the plan was made from (read again from ``store`` if not given).
+    ``search_lag`` says, per tracker, how long after a lost create its lookup can still miss.
     """
     known = store.links() if links is None else links
-    return _Applier(trackers, store, pacer=pacer, now=now).run(plan, known)
+    applier = _Applier(trackers, store, pacer=pacer, now=now, search_lag=search_lag or {})
+    return applier.run(plan, known)

@@ -2,7 +2,8 @@
 
 Exit codes (``syncer.errors.ExitCode``): 0 ok; 1 partial failure (some documents or changes
 failed, the rest went through); 2 usage or configuration error, nothing done; 3 a tracker was
-unreachable or refused the credentials; 130 interrupted.
+unreachable or refused the credentials; 75 another run holds the state (nothing done);
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -391,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except SyncerError as exc:
         if args.traceback:
-            raise
+            traceback.print_exc()
         _err(str(exc))
         return int(exc.exit_code)
     except KeyboardInterrupt:

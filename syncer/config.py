@@ -18,14 +18,28 @@ start-up: unknown keys are rejected and every bad field is listed with its dotte
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from syncer.errors import ConfigError
 
@@ -64,11 +78,11 @@ class StateConfig(Section):
 
 
 class PacingConfig(Section):
-    """How politely syncer writes to one tracker."""
+    """How politely syncer writes to one tracker; unset values take the tracker type's."""
 
-    seconds_between_writes: float = Field(default=1.0, ge=0)
-    max_creates_per_run: int = Field(
-        default=200, ge=0, description="creates beyond this are deferred to the next run"
+    seconds_between_writes: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    max_creates_per_run: int | None = Field(
+        default=None, ge=0, description="creates beyond this are deferred to the next run"
     )
 
 
@@ -92,14 +106,49 @@ class TrackerBase(Section):
         description="fields syncer sets even when a person changed them in the tracker",
     )
     pacing: PacingConfig = PacingConfig()
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    search_lag_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="how long the tracker's search may take to show a new ticket: a create "
+        "whose answer was lost is not sent again before this has passed",
+    )
+
+    # The tracker type's defaults, for what the file leaves unset.
+    default_write_gap: ClassVar[float] = 1.0
+    default_create_cap: ClassVar[int] = 200
+    default_search_lag: ClassVar[float] = 0.0
+
+    @property
+    def write_gap(self) -> float:
+        gap = self.pacing.seconds_between_writes
+        return self.default_write_gap if gap is None else gap
+
+    @property
+    def create_cap(self) -> int:
+        cap = self.pacing.max_creates_per_run
+        return self.default_create_cap if cap is None else cap
+
+    @property
+    def search_lag(self) -> float:
+        lag = self.search_lag_seconds
+        return self.default_search_lag if lag is None else lag
+
+
+TEMPLATE_FIELDS = frozenset({"item_key", "incident_slug"})
+"""What a custom-field template may name: ``{item_key}``, ``{incident_slug}``."""
 
 
 class JiraConfig(TrackerBase):
     """A Jira Cloud or Server/Data Center project."""
 
     type: Literal["jira"]
-    url: str
+    url: str = Field(pattern=r"^https?://[^/\s]+")
+
+    default_write_gap: ClassVar[float] = 0.5
+    # Jira Cloud's search is eventually consistent: seconds, sometimes minutes.
+    default_search_lag: ClassVar[float] = 300.0
     flavor: Literal["cloud", "server"] = "cloud"
     project: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     issue_type: str = "Task"
@@ -112,8 +161,22 @@ class JiraConfig(TrackerBase):
     )
     custom_fields: Mapping[str, str] = Field(
         default_factory=dict,
-        description="custom field name -> value template, e.g. 'Incident ID' = '{incident_id}'",
+        description="custom field name -> value template, e.g. 'Incident' = '{incident_slug}'",
     )
+
+    @field_validator("custom_fields")
+    @classmethod
+    def _templates_are_valid(cls, fields: Mapping[str, str]) -> Mapping[str, str]:
+        for name, template in fields.items():
+            try:
+                names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+            except ValueError as exc:
+                raise ValueError(f"template of {name!r}: {exc}") from None
+            unknown = sorted(set(names) - TEMPLATE_FIELDS)
+            if unknown:
+                known = ", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS))
+                raise ValueError(f"template of {name!r} uses {unknown}; known are {known}")
+        return fields
 
 
 class GitHubConfig(TrackerBase):
@@ -122,8 +185,14 @@ class GitHubConfig(TrackerBase):
     type: Literal["github"]
     url: str = Field(
         default="https://api.github.com",
+        pattern=r"^https?://[^/\s]+",
         description="API base URL; Enterprise: https://HOST/api/v3",
     )
+
+    # GitHub's secondary limits: about 20 issues a minute and 150 an hour. Its issue listing
+    # is not a search index: a new issue shows at once.
+    default_write_gap: ClassVar[float] = 3.0
+    default_create_cap: ClassVar[int] = 100
     repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     milestone: int | None = None
 
@@ -278,6 +347,8 @@ def parse_config(
     except ValidationError as exc:
         found = tuple(f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration ({len(found)} problems)", found) from None
+    except SettingsError as exc:  # a SYNCER_* override that is not valid JSON, for instance
+        raise ConfigError(f"invalid SYNCER_* environment override: {exc}") from None
     problems = _cross_check(settings)
     secrets, secret_problems = _read_secrets(settings, environ)
     if require_secrets:
@@ -308,6 +379,10 @@ def load_env_file(path: Path) -> None:
     """Fill ``os.environ`` from a ``KEY=value`` file, never overriding what is already set."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such env file")
-    for name, value in dotenv_values(path).items():
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read env file: {exc}") from None
+    for name, value in values.items():
         if value is not None:
             os.environ.setdefault(name, value)

@@ -85,6 +85,8 @@ project = {_toml_string(project)}
 {email}labels = ["postmortem"]
 owners = {{ {jira_owners} }}
 pacing = {{ seconds_between_writes = 0, max_creates_per_run = 200 }}
+# The sandbox's search shows a new issue at once (Jira Cloud's may take minutes).
+search_lag_seconds = 0
 
 [trackers.{JIRA_TRACKER}.priorities]
 # the item's own priority first, else the incident's severity

@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     """Bad command line or configuration: nothing was done."""
     TRACKER = 3
     """A tracker was unreachable or refused the credentials."""
+    LOCKED = 75
+    """Another syncer run holds the state: nothing was done; try again later (EX_TEMPFAIL)."""
     INTERRUPTED = 130
 
 
@@ -49,9 +51,15 @@ class ParseError(SyncerError):
 
 
 class StateError(SyncerError):
-    """The state store is unreadable, locked, or from a newer syncer."""
+    """The state store is unreadable or from a newer syncer."""
 
     exit_code = ExitCode.USAGE
+
+
+class StateLockedError(StateError):
+    """Another run is using the state; this one did nothing."""
+
+    exit_code = ExitCode.LOCKED
 
 
 class TrackerError(SyncerError):
@@ -72,3 +80,7 @@ class TrackerUnavailableError(TrackerError):
     """The tracker cannot be used at all this run: unreachable, bad credentials, no project."""
 
     exit_code = ExitCode.TRACKER
+
+
+class TrackerRateLimitedError(TrackerError):
+    """The tracker asked syncer to slow down; the request was not carried out."""

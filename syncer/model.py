@@ -247,3 +247,9 @@ def make_item_key(
     digest = hashlib.sha1(normalise_title(title).encode(), usedforsecurity=False).hexdigest()
     suffix = f"-{occurrence}" if occurrence > 1 else ""
     return f"{prefix}.{digest[:10]}{suffix}"
+
+
+def oldest_first(ticket: Ticket) -> tuple[int, str]:
+    """Sort key putting older tickets first: OPS-9 before OPS-10, acme/web#9 before #10."""
+    number = re.search(r"(\d+)$", ticket.ref.key)
+    return (int(number.group(1)) if number else 0, ticket.ref.key)

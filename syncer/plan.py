@@ -30,7 +30,6 @@ Managed tickets no item claims are reported as orphaned, never closed or deleted
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
@@ -47,6 +46,7 @@ from syncer.model import (
     Ticket,
     TicketFields,
     normalise_title,
+    oldest_first,
 )
 
 REWORD_SIMILARITY = 0.6
@@ -57,12 +57,6 @@ def _incident_part(key: ItemKey) -> str:
     return key.partition(".")[0]
 
 
-def _sort_key(ticket: Ticket) -> tuple[int, str]:
-    # Oldest first: OPS-9 before OPS-10, acme/web#9 before acme/web#10.
-    number = re.search(r"(\d+)$", ticket.ref.key)
-    return (int(number.group(1)) if number else 0, ticket.ref.key)
-
-
 class _Index:
     """The tickets of every tracker, looked up by reference and by marker."""
 
@@ -71,7 +65,7 @@ class _Index:
         self.by_marker: dict[tuple[str, ItemKey], list[Ticket]] = defaultdict(list)
         self.managed: dict[str, list[Ticket]] = {}
         for tracker, found in tickets.items():
-            ordered = sorted(found, key=_sort_key)
+            ordered = sorted(found, key=oldest_first)
             self.managed[tracker] = [t for t in ordered if t.item_key is not None]
             for ticket in ordered:
                 self.by_ref[(tracker, ticket.ref.key)] = ticket
@@ -347,7 +341,7 @@ class _Planner:
         made: dict[str, int] = defaultdict(int)
         for desired in unmatched:
             tracker = desired.tracker
-            cap = self.settings.trackers[tracker].pacing.max_creates_per_run
+            cap = self.settings.trackers[tracker].create_cap
             if made[tracker] >= cap:
                 self.finding(
                     desired,

@@ -23,9 +23,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
-from syncer.errors import StateError
+from syncer.errors import StateError, StateLockedError
 from syncer.model import Document, Frozen, ItemKey, Link, LinkStatus, Match, TicketFields, TicketRef
 
 SCHEMA_VERSION = 1
@@ -80,31 +81,39 @@ class StateStore:
     """An open state database. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: Path, *, scratch_copy: bool = False) -> None:
-        """Open (creating if needed) the state at ``path``.
+        """Open (creating if needed) the state at ``path``, for this process alone.
 
-        With ``scratch_copy`` the state is copied into memory and the file is only read: what
-        the run writes is thrown away on close. That is how a dry run uses state.
+        An exclusive lock (``<path>.lock``) is held until ``close()``: two overlapping runs
+        would both create what neither has yet, so the second one stops at once with
+        ``StateLockedError``. With ``scratch_copy`` the state is copied into memory, the file
+        is only read and no lock is taken: what the run writes is thrown away on close. That is
+        how a dry run uses state.
         """
         self.path = path
+        self._lock: FileLock | None = None
         try:
             if scratch_copy:
                 self._db = sqlite3.connect(":memory:", isolation_level=None)
-                if path.exists():
-                    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-                    try:
-                        source.backup(self._db)
-                    finally:
-                        source.close()
+                _copy_into(path, self._db)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                self._lock = FileLock(f"{path}.lock")
+                self._lock.acquire(timeout=0)
                 self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
+        except Timeout:
+            raise StateLockedError(
+                f"{path}: another syncer run is using this state; nothing done (try again when "
+                "it has finished)"
+            ) from None
         except sqlite3.DatabaseError as exc:
+            self._release()
             raise StateError(f"{path}: cannot open state database: {exc}") from None
         except OSError as exc:
-            raise StateError(f"{path}: cannot create state folder: {exc.strerror}") from None
+            self._release()
+            raise StateError(f"{path}: cannot open state: {exc.strerror}") from None
 
     def __enter__(self) -> StateStore:
         return self
@@ -114,16 +123,28 @@ class StateStore:
 
     def close(self) -> None:
         self._db.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"{self.path}: cannot write state: {exc}") from None
         try:
             yield self._db
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise StateError(f"{self.path}: cannot write state: {exc}") from None
 
     def _migrate(self) -> None:
         with self._transaction() as db:
@@ -160,14 +181,18 @@ class StateStore:
         return _link_from_row(row) if row else None
 
     def mark_pending(self, key: ItemKey, *, tracker: str, source: str, now: datetime) -> None:
-        """Record, before the request leaves, that a create for ``key`` is about to be sent."""
+        """Record, before the request leaves, that a create for ``key`` is about to be sent.
+
+        ``last_synced`` of a pending link is when that create was sent.
+        """
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO links (item_key, tracker, source, status, first_seen)"
-                " VALUES (?, ?, ?, 'pending', ?)"
+                "INSERT INTO links (item_key, tracker, source, status, first_seen, last_synced)"
+                " VALUES (?, ?, ?, 'pending', ?, ?)"
                 " ON CONFLICT (item_key) DO UPDATE SET status = 'pending',"
-                " tracker = excluded.tracker, source = excluded.source, ticket = NULL",
-                (key, tracker, source, now.isoformat()),
+                " tracker = excluded.tracker, source = excluded.source, ticket = NULL,"
+                " last_synced = excluded.last_synced",
+                (key, tracker, source, now.isoformat(), now.isoformat()),
             )
 
     def record_link(
@@ -292,6 +317,25 @@ class StateStore:
             )
             for row in rows
         ]
+
+
+def _copy_into(path: Path, db: sqlite3.Connection) -> None:
+    """Copy the state at ``path`` (if any) into ``db`` without writing next to it."""
+    if not path.exists():
+        return
+    if Path(f"{path}-wal").exists():
+        # Commits not yet checkpointed live in the WAL; a read-only connection reads them.
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            source.backup(db)
+        finally:
+            source.close()
+    else:
+        image = bytearray(path.read_bytes())
+        if len(image) >= 20:
+            # Header bytes 18-19 say "WAL" (2); an in-memory copy cannot be WAL, so: legacy (1).
+            image[18] = image[19] = 1
+        db.deserialize(bytes(image))
 
 
 def _link_from_row(row: tuple[str, ...]) -> Link:

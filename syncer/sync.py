@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from syncer.apply import ApplyResult, Pacer, apply_plan
 from syncer.config import Config
@@ -57,6 +57,7 @@ class SyncOutcome(Frozen):
             counts.update({n: self.result.count(k) for k, n in zip(kinds, names, strict=True)})
             counts["recovered"] = sum(1 for o in self.result.outcomes if o.status == "recovered")
             counts["failed"] = self.result.failed
+            counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")
         return counts
 
 
@@ -157,12 +158,18 @@ def run_sync(
     plan, unavailable = build_plan(config, documents, trackers, links)
     result = None
     if not dry_run:
-        pacer = Pacer(
-            {n: t.pacing.seconds_between_writes for n, t in config.settings.trackers.items()},
-            sleep=sleep,
-            clock=clock,
+        configured = config.settings.trackers
+        pacer = Pacer({n: t.write_gap for n, t in configured.items()}, sleep=sleep, clock=clock)
+        result = apply_plan(
+            plan,
+            trackers,
+            store,
+            pacer=pacer,
+            now=now,
+            links=links,
+            search_lag={n: timedelta(seconds=t.search_lag) for n, t in configured.items()},
         )
-        result = apply_plan(plan, trackers, store, pacer=pacer, now=now, links=links)
+        unavailable |= result.unavailable
     outcome = SyncOutcome(
         documents=len(documents),
         parsed=parsed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timedelta
 
 from syncer.apply import Pacer, apply_plan
 from syncer.errors import TrackerError, TrackerUnavailableError
@@ -13,6 +14,7 @@ from tests.conftest import desired, fixed_now, make_settings
 from tests.fakes import FakeTracker
 
 ITEMS = [desired("Add alerting on checkout queue depth"), desired("Pin the TLS library")]
+SEARCH_LAG = timedelta(minutes=5)
 NO_PACING = Pacer({}, sleep=lambda _: None, clock=lambda: 0.0)
 
 
@@ -25,9 +27,16 @@ def make_plan(tracker: FakeTracker, store: StateStore) -> Plan:
     )
 
 
-def run(tracker: FakeTracker, store: StateStore) -> tuple[int, int]:
+def run(
+    tracker: FakeTracker, store: StateStore, *, later: timedelta = timedelta()
+) -> tuple[int, int]:
     result = apply_plan(
-        make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now
+        make_plan(tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=lambda: fixed_now() + later,
+        search_lag={"fake": SEARCH_LAG},
     )
     return len(result.outcomes), result.failed
 
@@ -57,7 +66,19 @@ def test_an_ambiguous_failure_that_wrote_nothing_stays_pending_then_creates_once
     assert link.last_error
     second = make_plan(tracker, store)
     assert next(c.reason for c in second.changes).startswith("a create sent by an earlier run")
-    assert run(tracker, store) == (1, 0)
+    # Soon after, the lookup proves nothing (a search index may lag): wait, send nothing.
+    result = apply_plan(
+        second,
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+        search_lag={"fake": SEARCH_LAG},
+    )
+    assert [o.status for o in result.outcomes] == ["deferred"]
+    assert tracker.writes.count(f"create {ITEMS[0].item.key}") == 1
+    # Once the grace has passed, a miss means the create never happened: send it again.
+    assert run(tracker, store, later=SEARCH_LAG + timedelta(seconds=1)) == (1, 0)
     assert len(tracker.tickets) == 2
     assert tracker.writes.count(f"create {ITEMS[0].item.key}") == 2  # one lost, one real
 

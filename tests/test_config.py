@@ -100,3 +100,53 @@ def test_an_env_file_fills_only_what_is_not_set(
     assert os.environ["SYNCER_B_TOKEN"] == "quoted"
     with pytest.raises(ConfigError, match="no such env file"):
         load_env_file(tmp_path / "missing.env")
+
+
+def test_custom_field_templates_and_urls_are_checked_before_any_run() -> None:
+    data = {
+        "trackers": {
+            "ops-jira": {
+                "type": "jira",
+                "url": "not a url",
+                "project": "OPS",
+                "email": "bot@example.com",
+                "custom_fields": {"Incident": "{incident_id}"},
+                "timeout_seconds": float("inf"),
+            }
+        }
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"})
+    problems = "\n".join(caught.value.problems)
+    assert "trackers.ops-jira.url: String should match pattern" in problems
+    assert "trackers.ops-jira.timeout_seconds: Input should be a finite number" in problems
+    assert (
+        "trackers.ops-jira.custom_fields: Value error, template of 'Incident' uses "
+        "['incident_id']; known are {incident_slug}, {item_key}"
+    ) in problems
+
+
+def test_a_malformed_environment_override_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SYNCER_ROUTES", "nope")
+    with pytest.raises(ConfigError, match="invalid SYNCER_\\* environment override"):
+        load_config(EXAMPLE, environ=SECRETS)
+
+
+def test_pacing_defaults_follow_the_tracker_type() -> None:
+    config = load_config(EXAMPLE, environ=SECRETS)
+    jira, github = config.settings.trackers["ops-jira"], config.settings.trackers["web-github"]
+    assert (jira.write_gap, jira.create_cap, jira.search_lag) == (0.5, 200, 300)
+    assert (github.write_gap, github.create_cap, github.search_lag) == (3.0, 100, 0)
+
+
+def test_an_unparseable_custom_field_template_is_refused() -> None:
+    tracker = {"type": "jira", "url": "https://j", "project": "OPS", "email": "b@example.com"}
+    data = {"trackers": {"ops-jira": tracker | {"custom_fields": {"Key": "see {item_key"}}}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"})
+    assert caught.value.problems == (
+        "trackers.ops-jira.custom_fields: Value error, template of 'Key': expected '}' before "
+        "end of string",
+    )

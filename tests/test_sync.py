@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from syncer.config import Config, parse_config
-from syncer.errors import TrackerUnavailableError
+from syncer.errors import StateLockedError, TrackerUnavailableError
 from syncer.model import Ticket
 from syncer.state import StateStore
 from syncer.sync import SyncOutcome, run_sync
@@ -155,3 +155,20 @@ def test_an_item_naming_a_ticket_no_tracker_holds_gets_none(root: Path) -> None:
     outcome = run(root, trackers)
     assert outcome.summary()["created"] == 2
     assert sorted(f.kind for f in outcome.plan.findings) == ["tracked_elsewhere"] * 2
+
+
+def test_a_second_run_on_the_same_state_stops_at_once(root: Path) -> None:
+    with StateStore(root / "state.db"), pytest.raises(StateLockedError) as caught:
+        StateStore(root / "state.db")
+    assert caught.value.exit_code == 75
+    assert "another syncer run is using this state" in str(caught.value)
+    with StateStore(root / "state.db", scratch_copy=True):  # a dry run needs no lock
+        pass
+
+
+def test_a_dry_run_leaves_no_files_beside_the_state(root: Path) -> None:
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    run(root, trackers)
+    before = sorted(p.name for p in root.iterdir())
+    run(root, trackers, dry_run=True)
+    assert sorted(p.name for p in root.iterdir()) == before

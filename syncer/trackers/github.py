@@ -29,7 +29,7 @@ from github import Auth, Github, GithubException, RateLimitExceededException
 from github.Issue import Issue
 
 from syncer.config import GitHubConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
 from syncer.trackers import (
     Backoff,
@@ -445,7 +445,10 @@ class GitHubTracker:
         if status == 401:
             return self._unavailable(self._token_hint())
         if status == 429 or isinstance(exc, RateLimitExceededException):
-            return self._error(f"{doing}: GitHub rate limit hit; {_retry_hint(headers)}")
+            return TrackerRateLimitedError(
+                self._name,
+                scrub(f"{doing}: GitHub rate limit hit; {_retry_hint(headers)}", self._secrets),
+            )
         if status >= 500:
             return self._error(
                 f"{doing}: GitHub answered HTTP {status}" + (f": {message}" if message else ""),

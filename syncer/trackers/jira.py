@@ -34,7 +34,7 @@ from jira import JIRA, JIRAError
 from jira.resources import Issue
 
 from syncer.config import JiraConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
 from syncer.trackers import (
     Backoff,
@@ -250,7 +250,7 @@ class JiraTracker:
             payload[self._resolved_field(self._config.key_field, "key_field")] = key
         for field_name, template in self._config.custom_fields.items():
             field_id = self._resolved_field(field_name, f"custom_fields.{field_name}")
-            payload[field_id] = self._fill(template, key, field_name)
+            payload[field_id] = self._fill(template, key)
 
         def post() -> Issue:
             return self._client.create_issue(fields=payload, prefetch=False)
@@ -469,15 +469,10 @@ class JiraTracker:
             )
         return found
 
-    def _fill(self, template: str, key: ItemKey, field_name: str) -> str:
-        values = {"item_key": key, "incident_slug": key.split(".", 1)[0]}
-        unknown = [f for f in _TEMPLATE_FIELD.findall(template) if f not in values]
-        if unknown:
-            raise self._error(
-                f"trackers.{self._name}.custom_fields.{field_name}: unknown placeholder "
-                f"{{{unknown[0]}}} (known: {{item_key}}, {{incident_slug}})"
-            )
-        return template.format(**values)
+    @staticmethod
+    def _fill(template: str, key: ItemKey) -> str:
+        # The configuration checked the template's placeholders (config.TEMPLATE_FIELDS).
+        return template.format(item_key=key, incident_slug=key.split(".", 1)[0])
 
     def _labels(self, labels: Collection[str]) -> tuple[str, ...]:
         """Sorted, unique, without the marker labels (which syncer adds and reads itself)."""
@@ -578,7 +573,9 @@ class JiraTracker:
             headers = exc.response.headers if exc.response is not None else {}
             after = headers.get("Retry-After")
             wait = f"; retry after {after}s" if after else "; retry later"
-            return self._error(f"{doing}: Jira is rate limiting requests{wait}")
+            return TrackerRateLimitedError(
+                self._name, scrub(f"{doing}: Jira is rate limiting requests{wait}", self._secrets)
+            )
         if status is not None and status >= 500:
             return self._error(
                 f"{doing}: Jira answered HTTP {status}" + (f": {text}" if text else ""),

@@ -420,14 +420,6 @@ def test_server_create_resolves_field_names_and_fills_templates(
     assert "duedate" not in payload["fields"]
 
 
-def test_create_refuses_an_unknown_template_placeholder(rsps: responses.RequestsMock) -> None:
-    rsps.get(f"{API}/field", json=JIRA_FIELDS)
-    jira = tracker(custom_fields={"Incident": "{incident_id}"})
-
-    with pytest.raises(TrackerError, match=r"custom_fields.Incident: unknown placeholder"):
-        jira.create(KEY, fields())
-
-
 def test_create_names_an_unknown_field(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
 
