@@ -11,6 +11,16 @@ the first number is above 12 the date can only be day first and is read that way
 A date counts as a due date after ``due``, ``by``, ``deadline``, ``ETA`` or ``target``, or
 when it stands alone in brackets or at the very end of the item; a date in the middle of a
 sentence (``freeze production until 2015-11-20 due to ...``) is left in the title.
+Dotted dates ``01.12.2026`` are day first. A date after ``done``/``completed``/``fixed``
+says when the item was done: it marks the item done and is not a due date.
+
+Several tags in one pair of brackets are read one by one: ``(owner: Aiko, P1)``,
+``(@yuki, @mateo)`` (the first owner wins). A trailing ``Status: done`` / ``(status: in
+progress)`` is read like a Status column when its value is a known status word. Tickets are
+Jira keys, GitHub ``#5``/``o/r#5`` and issue or pull-request URLs, GitLab issue and merge
+request URLs (``group/project#5``, ``group/project!98``), Google Issue Tracker, Bugzilla,
+Linear and Azure Boards URLs, and ``Bug #5554823`` / ``Bug 5554823``; a label in front of
+them (``Jira: OPS-9``, ``(see OPS-9)``, ``tracked in OPS-9``) goes with them.
 """
 
 from __future__ import annotations
@@ -50,11 +60,14 @@ _MONTH = (
 DATE_PATTERN = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|\d{1,2}[/-]\d{1,2}[/-]\d{4}"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}})"
 )
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+# "01.12.2026" is written day first wherever dots are used.
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
 
@@ -75,6 +88,8 @@ def parse_date(text: str) -> date | None:
             if first > 12 >= second:
                 return date(int(match[3]), second, first)
             return date(int(match[3]), first, second)
+        if match := _DOTTED.match(value):
+            return date(int(match[3]), int(match[2]), int(match[1]))
         if (match := _MONTH_FIRST.match(value)) and (month := _month(match[1])):
             return date(int(match[3]), month, int(match[2]))
         if (match := _DAY_FIRST.match(value)) and (month := _month(match[2])):
@@ -124,13 +139,32 @@ def normalise_priority(text: str) -> str | None:
 _EMPTY_CELL = {"", "-", "--", "\u2014", "n/a", "na", "none", "tbd", "tbc", "?", "unknown", "nobody"}
 
 _HANDLE = r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9]"
+# Names are not only ASCII: "Owner: Lucía Pérez", "[Zoë] ...", "— Søren".
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+_NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+_NAME_HANDLE = r"(?:[^\W_][\w.-]*\w|[^\W_])(?:/[^\W_][\w.-]*\w)?"
 _OWNER_MARKED = re.compile(
-    rf"[\(\[]?\s*\b(?:owner|owners|assignee|assigned\s+to|owned\s+by)\s*[:=]?\s*@?((?:{_HANDLE})(?:\s+[A-Z][a-z]+)?)\s*[\)\]]?",
+    rf"[\(\[]?\s*\b(?:(?:owners?|assignee|assigned\s+to|owned\s+by)\b"
+    r"(?:\s*[:=]|\s+[-\u2013\u2014])?|assigned\s*[:=])\s*@?"
+    # "owners to each service" is prose, not an owner called "to".
+    r"(?!(?:to|for|of|and|or|the|a|an|in|on|is|are|was|were|will|should|must|can|per)\b)"
+    rf"((?:{_NAME_HANDLE})(?:\s+(?-i:{_NAME_WORD}))?)\s*[\)\]]?",
     re.IGNORECASE,
 )
-_OWNER_AT = re.compile(rf"(?:^|(?<=[\s(\[,;]))@({_HANDLE})")
-_OWNER_PREFIX = re.compile(r"^\[([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\]\s+")
-_OWNER_DASH = re.compile(r"\s[\u2014\u2013]\s*@?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*$")
+# "@acme/sre-oncall" is a GitHub team.
+_OWNER_AT = re.compile(rf"(?:^|(?<=[\s(\[,;]))@((?:{_HANDLE})(?:/[A-Za-z0-9][\w.-]*\w)?)")
+_OWNER_PREFIX = re.compile(rf"^\[({_NAME_WORD}(?:\s{_NAME_WORD})?)\]\s+")
+_OWNER_DASH = re.compile(rf"\s[\u2014\u2013]\s*@?({_NAME_WORD}(?:\s{_NAME_WORD})?)\s*[,;.]?\s*$")
+# "(owner: Aiko, P1)", "(@yuki, @mateo)": several tags in one pair of brackets.
+_TAG_LIST = re.compile(r"\(([^()]{1,80},[^()]{1,80})\)")
+_TAG = re.compile(
+    rf"^\s*(?:@{_HANDLE}|(?:owner|owners|assignee|due|by|eta|deadline|prio|priority)\b.*"
+    rf"|(?:jira|tickets?|issues?|bugs?|prs?|links?)\s*:.*|[A-Z][A-Z0-9]{{1,9}}-\d+|#\d+"
+    rf"|p[0-4]|critical|high|medium|low|(?:critical|high|medium|low)[- ]priority"
+    rf"|{DATE_PATTERN})\s*$",
+    re.IGNORECASE,
+)
 
 _CHECKBOX = re.compile(r"^\s*\[( |x|X)?\]\s*")
 _EXPLICIT_ID = re.compile(
@@ -148,7 +182,7 @@ _NOT_DONE_MARKED = re.compile(
     r"|not done)\s*[\)\]]"
     r"|\b(?:TODO|IN[ -]PROGRESS|WIP|FAILED)\b",
 )
-_DONE_EMOJI = ("✅", "✔️", "✔", "☑️", "☑", "🟢")
+_DONE_EMOJI = ("✅", "✔️", "✔", "✓", "☑️", "☑", "🟢")
 _SHORTCODE = re.compile(
     r":(white_check_mark|heavy_check_mark|ballot_box_with_check|x|construction|hourglass|"
     r"hourglass_flowing_sand|arrows_counterclockwise|warning|red_circle|yellow_circle):"
@@ -157,7 +191,23 @@ _SHORTCODE_DONE = {"white_check_mark", "heavy_check_mark", "ballot_box_with_chec
 _DONE_TRAILING = re.compile(
     r"\s[-\u2013\u2014:]\s*(?:done|completed?|fixed|closed|resolved)\s*\.?\s*$", re.IGNORECASE
 )
-_OPEN_EMOJI = ("🔄", "⏳", "🚧", "❌", "⬜", "🔲", "🟡", "🔴", "⚠️")
+_STATUS_WORDS = (
+    rf"(?:{_DONE_WORDS}|deployed|implemented|open|to ?do|in[ -]progress|wip|ongoing|pending"
+    r"|planned|blocked|not (?:started|done|yet)|started|won'?t (?:fix|do))\b"
+)
+_STATUS_TRAILING = re.compile(
+    r"(?:^|(?<=[.;,])|\s[-\u2013\u2014|]|\s)\s*[\(\[]?\s*status\s*[:=]\s*"
+    rf"({_STATUS_WORDS}[^.;:()\[\]]{{0,40}}?)"
+    r"\s*[\)\]]?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_STATUS_ONLY = re.compile(rf"^\s*{_STATUS_WORDS}\s*[.!]?\s*$", re.IGNORECASE)
+_DONE_ON = re.compile(
+    r"(?:\s-{1,2}|\s[\u2013\u2014:]|[,;(\[])?\s*\b(?:done|completed|fixed|closed|resolved|shipped"
+    rf"|merged)\s+(?:on\s+)?{DATE_PATTERN}\s*[\)\]]?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_OPEN_EMOJI = ("🔄", "⏳", "🚧", "❌", "✗", "✘", "⬜", "🔲", "🟡", "🔴", "⚠️")
 
 DONE_STATUS = {
     "done", "complete", "completed", "closed", "fixed", "resolved", "finished", "yes", "y",
@@ -182,6 +232,11 @@ def is_done_status(text: str) -> bool | None:
     return words[0] in DONE_STATUS or " ".join(words) in DONE_STATUS
 
 
+def status_word(text: str) -> bool | None:
+    """Whether text that is nothing but a status word ("FIXED", "in progress") says done."""
+    return is_done_status(text) if _STATUS_ONLY.match(text) else None
+
+
 # Uppercase prefixes that look like Jira project keys but are standards, encodings, units or
 # incident ids in post-mortems.
 _NOT_JIRA = {
@@ -195,6 +250,11 @@ _NOT_JIRA = {
 _JIRA_KEY = re.compile(r"(?<![\w/#.-])([A-Z][A-Z0-9]{1,9})-(\d{1,7})(?![\w-])")
 _GH_QUALIFIED = re.compile(r"(?<![\w/])([A-Za-z0-9][\w.-]*/[\w.-]+)#(\d{1,7})\b")
 _GH_OTHER = re.compile(r"\b((?:[Bb]ug|BUG|[Bb]z|[Cc]ase|[Rr]adar|[Cc]rbug)\s*#\s*\d{3,})\b")
+# "Bug 8812345" (the SRE book's Bug column) names a tracker bug without a "#"; a short number
+# ("bug 12") is more often prose, so five digits or more.
+# "b/1234567": Google's Issue Tracker, as the SRE workbook writes its bugs.
+_GOOGLE_BUG = re.compile(r"(?<![\w/.])b/\d{4,}\b")
+_BUG_NUMBER = re.compile(r"\b((?:[Bb]ug|BUG|[Bb]z|[Cc]rbug)\s+\d{5,})\b")
 _GH_BARE = re.compile(r"(?<![\w&/#])#(\d{1,7})\b")
 _URL = re.compile(r"<?https?://[^\s<>)\]]+>?")
 _JIRA_URL = re.compile(r"^https?://[^/\s]+/(?:jira/)?browse/([A-Z][A-Z0-9_]{1,9}-\d+)(?:[/?#].*)?$")
@@ -202,11 +262,24 @@ _JIRA_SELECTED = re.compile(r"^https?://[^/\s]+/.*[?&]selectedIssue=([A-Z][A-Z0-
 _GH_URL = re.compile(
     r"^https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+)/(?:issues|pull)/(\d+)(?:[/?#].*)?$"
 )
-_GITLAB_URL = re.compile(r"^https?://[^/\s]+/([\w./-]+)/-/(?:issues|merge_requests)/(\d+)")
+# GitLab (".../-/issues/5", and the older ".../issues/5"), Gitea and the like.
+_GITLAB_URL = re.compile(
+    r"^https?://[^/\s]+/([\w.-]+(?:/[\w.-]+)*?)(?:/-)?/(issues|merge_requests|pulls)/(\d+)"
+)
+# Other trackers' issue pages: Google's Issue Tracker, Bugzilla, Linear, Azure Boards.
+_OTHER_TRACKER_URLS = (
+    (
+        re.compile(r"^https?://(?:issuetracker\.google\.com|b\.corp\.google\.com)/issues/(\d+)"),
+        "b/{}",
+    ),
+    (re.compile(r"^https?://[^/\s]*bugzilla[^/\s]*/show_bug\.cgi\?id=(\d+)"), "Bug {}"),
+    (re.compile(r"^https?://linear\.app/[\w-]+/issue/([A-Z][A-Z0-9]{1,9}-\d+)"), "{}"),
+    (re.compile(r"^https?://dev\.azure\.com/[^\s]*/_workitems/edit/(\d+)"), "AB#{}"),
+)
 # Link text that is nothing but a name for the ticket it points at: dropped from titles.
 _TICKET_LABEL = re.compile(
     r"^\s*(?:(?:github|gh|jira|gitlab)\s+)?(?:issue|bug|ticket|pr|pull\s+request|mr|link|jira|tracking|tracker)?s?\s*"
-    r"(?:#?\s*[\w/.-]*\d+)?\s*$",
+    r"(?:[#!]?\s*[\w/.-]*\d+)?\s*$",
     re.IGNORECASE,
 )
 
@@ -221,7 +294,12 @@ def parse_ticket_url(url: str) -> TicketRef | None:
     if match := _GH_URL.match(url):
         return TicketRef(system="github", key=f"{match[1]}/{match[2]}#{match[3]}", url=url)
     if match := _GITLAB_URL.match(url):
-        return TicketRef(system="other", key=f"{match[1]}#{match[2]}", url=url)
+        # GitLab writes merge requests as "group/project!98", issues as "group/project#98".
+        mark = "!" if match[2] == "merge_requests" else "#"
+        return TicketRef(system="other", key=f"{match[1]}{mark}{match[3]}", url=url)
+    for pattern, key in _OTHER_TRACKER_URLS:
+        if match := pattern.match(url):
+            return TicketRef(system="other", key=key.format(match[1]), url=url)
     return None
 
 
@@ -238,11 +316,13 @@ def find_text_tickets(text: str) -> tuple[list[TicketRef], str]:
     found: list[TicketRef] = []
 
     def url(match: re.Match[str]) -> str:
-        ref = parse_ticket_url(match[0])
+        # Sentence punctuation after a URL is not part of it: "(Ticket: https://.../3, ...)".
+        address = match[0].rstrip(".,;:!?")
+        ref = parse_ticket_url(address)
         if ref is None:
             return match[0]
         found.append(ref)
-        return "\x00"
+        return "\x00" + match[0][len(address) :]
 
     if "://" in text:
         text = _URL.sub(url, text)
@@ -254,6 +334,19 @@ def find_text_tickets(text: str) -> tuple[list[TicketRef], str]:
     has_hash = "#" in text
     if has_hash:
         text = _GH_OTHER.sub(other, text)
+
+    def google(match: re.Match[str]) -> str:
+        found.append(TicketRef(system="other", key=match[0]))
+        return f"\x01{match[0]}\x02"
+
+    def bug(match: re.Match[str]) -> str:
+        found.append(TicketRef(system="other", key=" ".join(match[1].split())))
+        return f"\x01{match[0]}\x02"
+
+    if "ug " in text or "UG " in text or "z " in text:
+        text = _BUG_NUMBER.sub(bug, text)
+    if "b/" in text:
+        text = _GOOGLE_BUG.sub(google, text)
 
     def qualified(match: re.Match[str]) -> str:
         found.append(TicketRef(system="github", key=f"{match[1]}#{match[2]}"))
@@ -295,7 +388,12 @@ class Fields:
     checkbox: bool = False
 
 
-_TRAILING_URL = re.compile(r"[\(\[]\s*<?(https?://[^\s<>]+?)>?\s*[\)\]]\s*\.?\s*$")
+_TRAILING_URL = re.compile(
+    r"(?:[\(\[]\s*<?(https?://[^\s<>]+?)>?\s*[\)\]]"
+    r"|(?<=\S)\s*(?::|\s[-\u2013\u2014])\s*<?(https?://[^\s<>]+?)>?)\s*\.?\s*$"
+)
+# GitLab quick-action labels: ~"corrective action", ~"severity::2".
+_GITLAB_LABEL = re.compile(r'(?:^|(?<=\s))~"[^"]{1,80}"')
 _PLACEHOLDER_LINK = re.compile(
     r"[\(\[]\s*(?:link to (?:the )?(?:ticket|issue|jira|bug|pr)|(?:ticket|jira|issue) link|"
     r"link|ticket|jira|tbd|tbc)\s*[\)\]]",
@@ -311,6 +409,7 @@ _OPEN_MARKS = re.compile(
     r"|^\s*TODO\s*[:\-\u2013\u2014]?|\bTODO\s*$",
     re.IGNORECASE,
 )
+_PUNCT_RUN = re.compile(r"([.,;])(?:\s*[.,;])+")
 _EMPTY_BRACKETS = re.compile(r"[\(\[]\s*[,;:/|&-]*\s*[\)\]]")
 _EDGE_PUNCT = " \t-\u2013\u2014:;,|/&"
 
@@ -332,10 +431,21 @@ def _tidy(text: str) -> str:
         while previous != text:
             previous = text
             text = " ".join(_EMPTY_BRACKETS.sub(" ", text).split()).strip(_EDGE_PUNCT)
+    if ". ." in text or ". ," in text or ", ." in text:
+        # "Add alert. Jira: OPS-9." loses its ticket and leaves a run of stops behind.
+        text = _PUNCT_RUN.sub(r"\1", text)
     # A trailing "and"/"," left behind by removed ticket keys reads badly.
     if text.endswith((" and", ",")):
         text = _TRAILING_AND.sub("", text)
     return text
+
+
+def _split_tags(match: re.Match[str]) -> str:
+    """``(owner: Aiko, P1)`` -> ``(owner: Aiko) (P1)``, so each tag is read on its own."""
+    parts = match[1].split(",")
+    if all(_TAG.match(part) for part in parts):
+        return " ".join(f"({part.strip()})" for part in parts)
+    return match[0]
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -345,14 +455,32 @@ def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, st
     return match, text[: match.start()] + " " + text[match.end() :]
 
 
+# "(OPS-1)", "(JIRA: OPS-1)", "[tracked in OPS-1, OPS-2]"; at the end also ", tracked in OPS-1".
+_REF_LABEL = r"(?:(?:jira|tickets?|issues?|bugs?|tracked (?:in|by)|tracking|see|refs?)\s*:?\s*)?"
+_ENCLOSED_REFS = re.compile(
+    rf"[\(\[]\s*(?i:{_REF_LABEL})(?:(?:\x00|\x01[^\x02]*\x02)[\s,;/&]*(?:and\s+)?)+[\)\]]"
+)
+_TRAILING_REFS = re.compile(
+    r"\s*(?:[-\u2013\u2014:|,;]\s*)?(?i:(?:tracked (?:in|by)|see|jira|tickets?)\s*:?\s*)?"
+    r"(?:\x01[^\x02]*\x02[\s,;/&]*(?:and\s+)?)+\s*\.?\s*$"
+)
+
+
+# "Jira: OPS-9", "Ticket: [#12](...)" anywhere in an item: the label goes with its tickets.
+_LABELLED_REFS = re.compile(
+    r"(?i:\b(?:jira|tickets?|issues?|bugs?|prs?|links?|tracked (?:in|by)|tracking)\s*:\s*)"
+    r"(?:(?:\x00|\x01[^\x02]*\x02)[\s,;/&]*(?:and\s+)?)+"
+)
+
+
 def _strip_enclosed_refs(text: str) -> str:
     """Drop ticket keys that sit in brackets or at the end; keep those inside a sentence."""
+    if "\x00" in text and ("(" in text or "[" in text):
+        text = _ENCLOSED_REFS.sub(" ", text)
     if "\x01" not in text:
         return text
-    text = re.sub(r"[\(\[]\s*(?:\x01[^\x02]*\x02[\s,;/&]*(?:and\s+)?)+[\)\]]", " ", text)
-    text = re.sub(
-        r"\s*(?:[-\u2013\u2014:|]\s*)?(?:\x01[^\x02]*\x02[\s,;/&]*(?:and\s+)?)+\s*\.?\s*$", "", text
-    )
+    text = _ENCLOSED_REFS.sub(" ", text)
+    text = _TRAILING_REFS.sub("", text)
     return re.sub(r"^\s*(?:\x01[^\x02]*\x02[\s,;:/&-]*)+", "", text)
 
 
@@ -410,6 +538,8 @@ def extract_fields(line: InlineLine) -> Fields:
         match, text = _take(_EXPLICIT_ID_TAG, text)
         if match and not fields.explicit_id:
             fields.explicit_id = match[1]
+    if bracket and "," in text:
+        text = _TAG_LIST.sub(_split_tags, text)
 
     if ":" in text and (code := _SHORTCODE.search(text)):
         if fields.done is not True:
@@ -418,6 +548,18 @@ def extract_fields(line: InlineLine) -> Fields:
     if (match := _DONE_TRAILING.search(text)) is not None:
         fields.done = True
         text = text[: match.start()]
+    elif _DIGIT.search(text) and (match := _DONE_ON.search(text)) is not None:
+        # "Fix it -- done 2026-01-02": the date says when it was done, not when it is due.
+        fields.done = True
+        text = text[: match.start()]
+    if "status" in low and (match := _STATUS_TRAILING.search(text)) is not None:
+        # "Bump TLS ciphers. Status: done" / "(status: in progress)": a status tag, read
+        # like a Status column; a tag that says nothing known stays in the title.
+        said = is_done_status(match[1])
+        if said is not None:
+            if said or fields.done is None:
+                fields.done = said
+            text = text[: match.start()] + " " + text[match.end() :]
     emoji = not text.isascii()
     done_words = bracket or "DONE" in text or low.lstrip().startswith(("done", "completed"))
     open_words = bracket or any(word in text for word in ("TODO", "PROGRESS", "WIP", "FAILED"))
@@ -441,6 +583,8 @@ def extract_fields(line: InlineLine) -> Fields:
 
     text_tickets, text = find_text_tickets(text)
     tickets.extend(text_tickets)
+    if ("\x00" in text or "\x01" in text) and ":" in text:
+        text = _LABELLED_REFS.sub(" ", text)
     text = _strip_enclosed_refs(text).replace("\x00", " ")
 
     if _DIGIT.search(text):
@@ -488,8 +632,10 @@ def extract_fields(line: InlineLine) -> Fields:
     # A bare link in brackets at the end ("(https://.../commit/1fc9)") is a reference, not
     # part of the title: it moves to the description.
     if "://" in text and (match := _TRAILING_URL.search(text)):
-        fields.description = match[1]
+        fields.description = match[1] or match[2]
         text = text[: match.start()]
+    if '~"' in text:
+        text = _GITLAB_LABEL.sub(" ", text)
     fields.title = _tidy(text)
     if fields.title.endswith(".") and not fields.title.endswith(".."):
         fields.title = fields.title[:-1].rstrip()

@@ -6,21 +6,29 @@
   a bold label (``1. **Migrate the table**`` followed by prose), the label is the title and
   the prose the description. A list item that is only a bold
   label (``- **Short-term**``) with a nested list is a group, and its nested items are items.
-- A table row is one item (columns per ``tables``).
+- A table row is one item (columns per ``tables``); so is a row of a ``<table>`` written in
+  HTML (Confluence and GitLab exports), with its links and ``<s>`` kept. A ``[x]``/``[ ]``
+  cell in a table with no Status column is the row's done state.
 - In a group with no list or table, each line of a paragraph is one item, so that
-  ``Add alerting\\nRotate keys`` under the heading gives two.
+  ``Add alerting\\nRotate keys`` under the heading gives two; in a section that has lists or
+  tables, paragraphs above its first sub-heading are prose ("We met on ... to agree on
+  these:"). A one-line label (``**Short-term:**``, ``Completed:``) between lists names the
+  group of the lists after it.
 - A bullet list right after a numbered item that introduces it (a bold-only label, or text
-  ending in ``:``) holds that item's details: some writers do not indent their sub-bullets.
+  ending in ``:``), or indented like a sub-bullet (``10. Item`` then ``   - detail``, one space
+  short), holds that item's details: some writers do not indent their sub-bullets enough.
+- An item that is nothing but a ticket link is named by its ticket key.
 
 Placeholders and instructions from templates ("[Action item]", "List action items here",
 "e.g. ...", an all-italic paragraph, an empty row) are not items. Code blocks, block quotes
-and HTML are skipped.
+and HTML other than tables are skipped.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 from markdown_it.token import Token
 
@@ -33,12 +41,31 @@ from syncer.parse.fields import (
     is_done_status,
     normalise_priority,
     parse_date,
+    status_word,
 )
 from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
 from syncer.parse.sections import Group, Section, is_done_group
 from syncer.parse.tables import Columns, classify_columns, count_cells, looks_like_table
 
 MAX_ITEMS = 10_000
+
+MAX_HTML_TABLE_CHARS = 100_000
+# Rows and cells are found by splitting at their opening tags, not by one lazy pattern, so
+# that a table of unclosed tags stays linear.
+_HTML_ROW_OPEN = re.compile(r"<tr\b[^>]*>", re.IGNORECASE)
+_HTML_ROW_CLOSE = re.compile(r"</tr\s*>|</table\s*>", re.IGNORECASE)
+_HTML_CELL_OPEN = re.compile(r"<t[hd]\b[^>]*>", re.IGNORECASE)
+_HTML_CELL_CLOSE = re.compile(r"</t[hd]\s*>", re.IGNORECASE)
+# Link text is bounded so that a cell of unclosed <a> tags stays linear.
+_HTML_LINK = re.compile(
+    r"<a\s[^<>]*?\bhref\s*=\s*[\"']([^\"'<>]*)[\"'][^<>]*>((?:[^<]|<(?!/?a\b)){0,500}?)</a\s*>",
+    re.IGNORECASE,
+)
+_HTML_STRIKE = re.compile(r"</?(?:s|del|strike)\s*>", re.IGNORECASE)
+# Every tag but <br>, which render_inline reads as a space.
+_HTML_TAG = re.compile(r"<(?!br\b)/?[a-zA-Z][^>]*>")
+_BOX_CELL = re.compile(r"^\s*\[([ xX]?)\]\s*$")
+_STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open"})
 
 _PLACEHOLDER = re.compile(
     r"^(?:\[[^\]]*\]|\.{2,}|…|-+|\?+|x+|"
@@ -122,8 +149,15 @@ class ItemReader:
     def read_sections(self, sections: list[Section]) -> list[Draft]:
         """All items of ``sections``, in document order."""
         for section in sections:
+            # A writer who lists items in lists or tables under the section's sub-headings
+            # writes prose, not items, above them ("We met on ... to agree on these:").
+            structured = any(
+                _is_structure(self.parsed.tokens[start])
+                for group in section.groups
+                for start, _ in group.blocks
+            )
             for group in section.groups:
-                self._read_group(group)
+                self._read_group(group, structured=structured and group.name is None)
         return self.drafts
 
     def _warn(self, line: int | None, message: str) -> None:
@@ -137,17 +171,28 @@ class ItemReader:
             self._warn(None, f"more than {MAX_ITEMS} action items; the rest were not read")
         return False
 
-    def _read_group(self, group: Group) -> None:
+    def _read_group(self, group: Group, *, structured: bool) -> None:
         tokens = self.parsed.tokens
         context = _Context(group=group.name, done=group.done, tickets=group.tickets)
         kinds = [tokens[start].type for start, _ in group.blocks]
-        has_structure = any(
-            kind in {"bullet_list_open", "ordered_list_open", "table_open"} for kind in kinds
-        )
+        has_structure = structured or any(_is_structure(tokens[start]) for start, _ in group.blocks)
         detail_owner: Draft | None = None
+        previous: Draft | None = None
         for position, (start, stop) in enumerate(group.blocks):
             kind = kinds[position]
+            # The last item of a numbered list that ends right before this block.
+            numbered, previous = previous, None
             if kind in {"bullet_list_open", "ordered_list_open"}:
+                # "10. Item" then "   - detail": indented like a sub-bullet, one space short
+                # of the item's content, so markdown-it ended the numbered list there.
+                if (
+                    kind == "bullet_list_open"
+                    and detail_owner is None
+                    and numbered is not None
+                    and self._indented(tokens[start])
+                ):
+                    self._attach_indented(numbered, start, stop, context)
+                    continue
                 if detail_owner is not None and kind == "bullet_list_open":
                     self._attach_list(detail_owner, start, stop)
                     continue
@@ -155,7 +200,7 @@ class ItemReader:
                 self._read_list(start, stop, context)
                 detail_owner = None
                 if kind == "ordered_list_open" and len(self.drafts) > before:
-                    last = self.drafts[-1]
+                    last = previous = self.drafts[-1]
                     if _introduces_details(last) or _numbering_continues(
                         tokens, group.blocks[position + 1 :]
                     ):
@@ -163,6 +208,9 @@ class ItemReader:
             elif kind == "table_open":
                 detail_owner = None
                 self._read_table(start, stop, context)
+            elif kind == "html_block" and _is_html_table(tokens[start]):
+                detail_owner = None
+                self._read_html_table(tokens[start], context)
             elif kind == "paragraph_open":
                 raw = self._raw(tokens[start])
                 if looks_like_table(raw) is not None:
@@ -176,6 +224,30 @@ class ItemReader:
                     self._attach_paragraph(detail_owner, start)
                 elif not has_structure:
                     self._read_lines(start, context)
+                elif (label := self._group_label(start)) is not None:
+                    # "**Short-term:**" or "Completed:" on its own line above a list.
+                    context = _Context(
+                        group=label,
+                        done=group.done or is_done_group(label),
+                        tickets=group.tickets,
+                    )
+
+    def _group_label(self, start: int) -> str | None:
+        """The label of a one-line paragraph that names a group: bold, or a group word."""
+        content = self.parsed.tokens[start + 1].content
+        if "\n" in content or len(content) > 120:
+            return None
+        line = render_inline(content, self.parsed.env)[0]
+        label = _label_only(line)
+        if label and (line.lead_strong or _GROUP_WORDS.match(label)):
+            return label
+        return None
+
+    def _indented(self, token: Token) -> bool:
+        """Whether a block's first line starts with two or more spaces."""
+        if not token.map or token.map[0] >= len(self.lines):
+            return False
+        return self.lines[token.map[0]].startswith(("  ", "\t"))
 
     def _raw(self, token: Token) -> list[str]:
         if not token.map:
@@ -220,6 +292,7 @@ class ItemReader:
             return
         title_line, rest = _split_title(lines)
         fields = extract_fields(title_line)
+        _title_from_tickets(fields)
         if is_placeholder(fields.title) or (first.italic and not fields.checkbox):
             return
         if title_line.struck and fields.title:
@@ -239,15 +312,17 @@ class ItemReader:
             self._add_detail_line(draft, line, prefix="  " * depth)
         elif kind in {"bullet_list_open", "ordered_list_open"}:
             for item_start, item_stop in iter_blocks(self.parsed, start + 1, stop - 1):
-                children = iter_blocks(self.parsed, item_start + 1, item_stop - 1)
-                for number, (child_start, child_stop) in enumerate(children):
-                    if number == 0 and tokens[child_start].type == "paragraph_open":
-                        line = join_lines(
-                            render_inline(tokens[child_start + 1].content, self.parsed.env)
-                        )
-                        self._add_detail_line(draft, line, prefix="  " * depth + "- ")
-                    else:
-                        self._add_detail_block(draft, child_start, child_stop, depth=depth + 1)
+                self._add_detail_item(draft, item_start, item_stop, depth=depth)
+
+    def _add_detail_item(self, draft: Draft, start: int, stop: int, *, depth: int) -> None:
+        tokens = self.parsed.tokens
+        children = iter_blocks(self.parsed, start + 1, stop - 1)
+        for number, (child_start, child_stop) in enumerate(children):
+            if number == 0 and tokens[child_start].type == "paragraph_open":
+                line = join_lines(render_inline(tokens[child_start + 1].content, self.parsed.env))
+                self._add_detail_line(draft, line, prefix="  " * depth + "- ")
+            else:
+                self._add_detail_block(draft, child_start, child_stop, depth=depth + 1)
 
     def _add_detail_line(self, draft: Draft, line: InlineLine, *, prefix: str) -> None:
         text = " ".join(line.text.split())
@@ -275,6 +350,22 @@ class ItemReader:
         draft.end_line = max(draft.end_line, self._span(self.parsed.tokens[start])[1])
         draft.fields.tickets = dedupe_tickets(draft.fields.tickets)
 
+    def _attach_indented(self, draft: Draft, start: int, stop: int, context: _Context) -> None:
+        """The indented items of a bullet list are ``draft``'s details; any items after them,
+        back at the margin, are items of their own."""
+        items = iter_blocks(self.parsed, start + 1, stop - 1)
+        for position, (item_start, item_stop) in enumerate(items):
+            token = self.parsed.tokens[item_start]
+            if not self._indented(token):
+                for rest_start, rest_stop in items[position:]:
+                    if not self._room():
+                        return
+                    self._read_list_item(rest_start, rest_stop, context)
+                return
+            self._add_detail_item(draft, item_start, item_stop, depth=0)
+            draft.end_line = max(draft.end_line, self._span(token)[1])
+            draft.fields.tickets = dedupe_tickets(draft.fields.tickets)
+
     def _attach_paragraph(self, draft: Draft, start: int) -> None:
         self._add_detail_block(draft, start, start + 3, depth=0)
         draft.end_line = max(draft.end_line, self._span(self.parsed.tokens[start])[1])
@@ -298,6 +389,7 @@ class ItemReader:
             if not text or text.endswith(":") or _INSTRUCTION.match(text) or line.italic:
                 continue
             fields = extract_fields(line)
+            _title_from_tickets(fields)
             if is_placeholder(fields.title):
                 continue
             if line.struck:
@@ -340,8 +432,44 @@ class ItemReader:
                 )
             self._read_row(cells, columns, number, context)
 
+    def _read_html_table(self, token: Token, context: _Context) -> None:
+        """A ``<table>`` written in HTML (exports from Confluence or GitLab): rows as items."""
+        content = token.content
+        if len(content) > MAX_HTML_TABLE_CHARS:
+            self._warn(_first_line(token), "HTML table too large; its rows were not read")
+            return
+        # The line of the row being read, counted on from the table's first line.
+        first = _first_line(token) or 1
+        headers: list[str] = []
+        columns: Columns | None = None
+        counted = 0
+        for offset, stop, row in _html_parts(content, _HTML_ROW_OPEN, _HTML_ROW_CLOSE):
+            first += content.count("\n", counted, offset)
+            counted = offset
+            cells = [
+                join_lines(render_inline(_html_cell_markdown(cell), self.parsed.env))
+                for _, _, cell in _html_parts(row, _HTML_CELL_OPEN, _HTML_CELL_CLOSE)
+            ]
+            if not headers:
+                headers = [" ".join(cell.text.split()) for cell in cells]
+                columns = classify_columns(headers)
+                if columns is None:
+                    return
+                continue
+            if not self._room():
+                return
+            assert columns is not None
+            last = first + content.count("\n", offset, stop)
+            self._read_row(cells, columns, first, context, end_line=last)
+
     def _read_row(
-        self, cells: list[InlineLine], columns: Columns, number: int, context: _Context
+        self,
+        cells: list[InlineLine],
+        columns: Columns,
+        number: int,
+        context: _Context,
+        *,
+        end_line: int | None = None,
     ) -> None:
         def cell(index: int | None) -> InlineLine | None:
             if index is None or index >= len(cells):
@@ -365,15 +493,23 @@ class ItemReader:
         if (ticket := cell(columns.ticket)) is not None and ticket.text.strip():
             found = extract_fields(ticket)
             fields.tickets.extend(found.tickets)
-            if found.done is not None:
-                fields.done = found.done
+            # "Bug #123 FIXED", "n/a IN PROGRESS": the SRE book's Bug column carries a status.
+            said = found.done if found.done is not None else status_word(found.title)
+            if said is not None:
+                fields.done = said
         if (status := cell(columns.status)) is not None:
             said = is_done_status(status.text)
             if said is not None:
                 fields.done = said
         if (ident := cell(columns.id)) is not None and ident.text.strip():
             fields.explicit_id = " ".join(ident.text.split())
-        draft = Draft(fields=fields, group=context.group, line=number, end_line=number)
+        if columns.status is None:
+            # "| [x] | Renew the certificate |": a task-list box in a column of its own.
+            for index, other in enumerate(cells):
+                if index != columns.title and (box := _BOX_CELL.match(other.text)):
+                    fields.done = box[1].lower() == "x"
+                    break
+        draft = Draft(fields=fields, group=context.group, line=number, end_line=end_line or number)
         self._finish(draft, context)
 
     def _finish(self, draft: Draft, context: _Context) -> None:
@@ -387,6 +523,46 @@ class ItemReader:
             draft.fields.done = True
         draft.fields.tickets = dedupe_tickets(draft.fields.tickets)
         self.drafts.append(draft)
+
+
+def _is_structure(token: Token) -> bool:
+    return token.type in _STRUCTURE or (token.type == "html_block" and _is_html_table(token))
+
+
+def _is_html_table(token: Token) -> bool:
+    return token.content.lstrip()[:6].lower() == "<table"
+
+
+def _html_parts(
+    html: str, opening: re.Pattern[str], closing: re.Pattern[str]
+) -> list[tuple[int, int, str]]:
+    """Each element opened by ``opening``: where it starts and ends, and its contents. An
+    element ends at its closing tag, else at the next opening one."""
+    starts = list(opening.finditer(html))
+    parts: list[tuple[int, int, str]] = []
+    for number, tag in enumerate(starts):
+        end = starts[number + 1].start() if number + 1 < len(starts) else len(html)
+        body = html[tag.end() : end]
+        if (close := closing.search(body)) is not None:
+            body = body[: close.start()]
+            end = tag.end() + close.end()
+        parts.append((tag.start(), end, body))
+    return parts
+
+
+def _html_cell_markdown(html: str) -> str:
+    """An HTML cell's content as Markdown inline text: links kept, other tags dropped."""
+    text = _HTML_LINK.sub(lambda link: f"[{link[2]}]({link[1]})", html)
+    # Struck-out text means done in HTML as in Markdown.
+    text = _HTML_STRIKE.sub("~~", text)
+    text = _HTML_TAG.sub(" ", text)
+    return " ".join(unescape(text).split())
+
+
+def _title_from_tickets(fields: Fields) -> None:
+    """An item that is nothing but a ticket link ("- https://.../issues/5") is named by it."""
+    if not fields.title and fields.tickets:
+        fields.title = ", ".join(ref.key for ref in fields.tickets)
 
 
 def _wholly_italic(content: str) -> bool:

@@ -191,7 +191,8 @@ def render_inline(content: str, env: dict[str, Any]) -> list[InlineLine]:
     link_stack: list[tuple[str, int]] = []
     for token in children:
         kind = token.type
-        if kind in {"text", "code_inline"}:
+        # "text_special" holds escapes (`\_`) and entities (`&amp;`), which core would merge.
+        if kind in {"text", "code_inline", "text_special"}:
             state.add(token.content, struck=struck_depth > 0, italic=italic_depth > 0)
         elif kind in {"softbreak", "hardbreak"}:
             lines.append(state.finish())

@@ -64,6 +64,7 @@ _RAW_LABEL_LINE = re.compile(
     r"(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s*(.*)$"
 )
 _LABEL_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z /]{0,30}?)\s*:\s*(.*)$")
+_ID_LABELS = {"incident", "incident number", "incident no", "incident ref", "reference"}
 _TABLE_LABELS = {"detected": "date", "systems": "service"}
 _SECTION_NAMES = {
     "summary", "overview", "impact", "timeline", "root cause", "root causes", "background",
@@ -230,7 +231,8 @@ class MetadataReader:
         """``**Date**: 2026-11-20`` lines; only the value is rendered, and only when known."""
         for raw in content.split("\n"):
             match = _RAW_LABEL_LINE.match(raw)
-            if match is None or " ".join(match[1].lower().split()) not in _LABELS:
+            label = " ".join(match[1].lower().split()) if match else ""
+            if match is None or (label not in _LABELS and label not in _ID_LABELS):
                 continue
             value = render_inline(match[2], self.parsed.env)[0]
             if not value.italic:
@@ -249,7 +251,13 @@ class MetadataReader:
                 self._label_value(_TABLE_LABELS.get(label, label), row[1])
 
     def _label_value(self, label: str, value: str) -> None:
-        name = _LABELS.get(" ".join(label.lower().split()))
+        words = " ".join(label.lower().split())
+        name = _LABELS.get(words)
+        if name is None and words in _ID_LABELS:
+            # "Incident: INC-3390" names the id; "Incident: database outage" does not.
+            if (match := _ID_IN_TEXT.fullmatch(value.strip())) is not None and match[1]:
+                self._set("id", match[1].upper())
+            return
         if name is None:
             return
         if name == "authors":

@@ -9,7 +9,8 @@ complete marks all its items done, and a tracking-issue link in a group heading 
 
 Some documents put the section in a bold label instead of a heading: a top-level list item
 ``- **Review actions**:`` with the items nested under it, or a paragraph ``**Action items:**``
-directly above a list or table. Both count.
+directly above a list, a table or a paragraph of one item per line. Both count. Words in
+brackets describe a heading without naming it: "Action items (owner, due date)".
 
 Only top-level headings open sections: a heading quoted in a block quote does not.
 """
@@ -27,9 +28,13 @@ from syncer.parse.markdown import Parsed, iter_blocks, join_lines, render_inline
 _ACTION_HEADING = re.compile(
     r"^(?:"
     r"(?:open |outstanding |remaining |key |proposed |planned |follow[ -]?up |post[ -]?mortem |"
-    r"incident |review |corrective |preventive |preventative |remediation )?"
-    r"action (?:items?|points?|plan|list|register|tracker)"
-    r"|actions?|action items? and follow[ -]?ups?"
+    r"incident |review |corrective |preventive |preventative |remediation |"
+    r"post[ -]?incident )?"
+    r"action[ -](?:items?|points?|plan|list|register|tracker)"
+    r"|actions?|action items? and follow[ -]?ups?|actionables?|post[ -]?incident actions?"
+    r"|countermeasures?|(?:prevention|preventive|preventative) (?:measures|steps|plan|actions?)"
+    r"|changes we(?: are|'re| will|'ll) (?:making|make)"
+    r"|improvements? (?:we(?: will|'ll) make|to make)"
     r"|follow[ -]?ups?(?: (?:actions?|items?|tasks?|work))?"
     r"|follow[ -]?up and (?:action items?|next steps)"
     r"|remediations?(?: (?:items?|actions?|plan|steps|work))?"
@@ -46,6 +51,9 @@ _ACTION_HEADING = re.compile(
     r"|.*\bfuture improvements?|improvements?|improvement (?:plan|items?)"
     r"|how (?:are|will|do|can|should) we (?:prevent|preventing|avoid|avoiding|stop|stopping) .*"
     r"|(?:what|how) (?:are|will) we (?:doing|do|change|changing)(?: about (?:it|this))?.*"
+    r"|what we(?: are|'re| will|'ll| are going to) "
+    r"(?:doing|do|change|changing|improve|improving)\b.*"
+    r"|what'?s next|what comes next"
     r"|preventing (?:it|this|recurrence).*|prevention(?: steps| plan)?|preventing recurrence"
     r"|lessons learned and (?:next steps|actions?|action items?|follow[ -]?ups?)"
     r")$"
@@ -90,12 +98,19 @@ def normalise_heading(text: str) -> str:
     return " ".join(text.split()).strip(" -&")
 
 
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+
+
 def is_action_heading(text: str) -> bool:
     """Whether a heading (or a bold label) names a list of follow-up work."""
-    words = normalise_heading(text)
-    if not words or len(words) > 80:
+    full = normalise_heading(text)
+    if not full or len(full) > 80:
         return False
-    if _NOT_ACTION.search(words) and not words.startswith(("how", "what")):
+    if _NOT_ACTION.search(full) and not full.startswith(("how", "what")):
+        return False
+    # "Action items (owner, due date)": the brackets describe the list, they do not name it.
+    words = normalise_heading(_PARENTHETICAL.sub(" ", text)) if "(" in text else full
+    if not words:
         return False
     if _ACTION_HEADING.match(words):
         return True
@@ -192,10 +207,12 @@ def find_sections(parsed: Parsed) -> list[Section]:
             label = _bold_label(parsed, start)
             if label and is_action_heading(label) and position + 1 < len(top):
                 following = top[position + 1]
+                # "**Action items:**" above a list, a table, or items one per line.
                 if tokens[following[0]].type in {
                     "bullet_list_open",
                     "ordered_list_open",
                     "table_open",
+                    "paragraph_open",
                 }:
                     sections.append(
                         Section(
