@@ -9,12 +9,19 @@ How an item finds its ticket, first rule that applies:
 2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
 3. **State.** The ticket state last linked to this key (this is how a reworded item keeps its
    ticket once matched). A recorded ticket that has vanished is a finding, not re-created.
-4. **Reworded.** An unclaimed managed ticket of the same incident whose title is close to the
-   item's (similarity >= ``REWORD_SIMILARITY`` on normalised titles, best pairs first) is the
-   item's ticket under its old key. This is what keeps an edited item from becoming a duplicate
-   even when state was lost.
+4. **Reworded.** An unclaimed managed ticket of the same incident whose title (as it is now, or
+   as syncer last wrote it) is close to the item's (similarity >= ``REWORD_SIMILARITY`` on
+   normalised titles, best pairs first) is the item's ticket under its old key. A ticket of an
+   incident no document mentions any more (a renamed post-mortem without an explicit id) needs
+   the very same title. Failing that, when exactly one item of a document is new and exactly
+   one ticket state says came from that document has lost its item, the item was rewritten in
+   place. This keeps an edited item from becoming a duplicate.
 5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
    deferred to the next run.
+
+Identity is decided for every item before any ticket is claimed, owners first: an item that
+names another item's ticket links it and never edits it. An item whose ticket exists stays in
+the tracker holding it, whatever the routing says now (``desired.desire_items``).
 
 Which fields are written: for each field syncer owns, the document's value is written when it
 differs from the ticket's, unless the document has not changed that field since syncer last
@@ -22,7 +29,8 @@ wrote it (the state baseline) and the field is not in the tracker's ``overwrite`
 person changed it in the tracker on purpose, and it is kept. Without a baseline (lost state) the
 document wins, except for an assignee a person set, for reopening, and for clearing a value,
 which are kept. A missing priority never clears the tracker's (it means "the default"). Labels are
-only ever added. Done state closes or reopens.
+only ever added, and one a person took off stays off. Done state closes or reopens. All of a
+ticket's changes are one ``Change``, so state records them only once all were written.
 
 Managed tickets no item claims are reported as orphaned, never closed or deleted.
 """
@@ -335,6 +343,33 @@ class _Planner:
                 continue
             paired.add(key)
             self.keep_in_step(desired, ticket, owned=True)
+        left = [d for d in unmatched if d.item.key not in paired]
+        return self.match_rewritten(left)
+
+    def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
+        """Pair an item rewritten beyond recognition with the one ticket its document lost.
+
+        When exactly one item of a document is new and exactly one ticket that state says came
+        from that document has lost its item, the item was rewritten in place.
+        """
+        new_by_source: dict[tuple[str, str], list[Desired]] = defaultdict(list)
+        for desired in unmatched:
+            new_by_source[(desired.tracker, desired.item.source)].append(desired)
+        lost_by_source: dict[tuple[str, str], list[Ticket]] = defaultdict(list)
+        for tracker, managed in self.index.managed.items():
+            for ticket in managed:
+                assert ticket.item_key is not None
+                link = self.links.get(ticket.item_key)
+                if (tracker, ticket.ref.key) in self.claimed or link is None:
+                    continue
+                if link.ref == ticket.ref and link.tracker == tracker:
+                    lost_by_source[(tracker, link.source)].append(ticket)
+        paired: set[ItemKey] = set()
+        for slot, new in sorted(new_by_source.items()):
+            lost = lost_by_source.get(slot, [])
+            if len(new) == 1 and len(lost) == 1:
+                paired.add(new[0].item.key)
+                self.keep_in_step(new[0], lost[0], owned=True)
         return [d for d in unmatched if d.item.key not in paired]
 
     def create(self, unmatched: list[Desired]) -> None:

@@ -380,3 +380,17 @@ def test_an_edit_and_a_tick_together_are_one_change(store: StateStore) -> None:
     both = [desired("Add alerting on checkout queue depth", assignee="acc-bob", done=True)]
     made = plan([*both, *ITEMS[1:]], tracker, store)
     assert [(c.kind, c.changed) for c in made.changes] == [("close", ("assignee", "done"))]
+
+
+def test_an_item_rewritten_in_place_keeps_the_ticket_its_document_lost(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    rewritten = [
+        ITEMS[0],
+        desired("Idempotency keys on every payment request"),  # was: make the client retry...
+        ITEMS[2],
+    ]
+    made = plan(rewritten, tracker, store)
+    assert [(c.kind, c.ref.key if c.ref else None) for c in made.changes] == [("update", "OPS-2")]
+    two_new = [*rewritten, desired("Chaos-test the payment provider")]
+    assert sorted(c.kind for c in plan(two_new, tracker, store).changes) == ["create", "create"]
