@@ -40,11 +40,12 @@ MAX_NESTING = 20
 MAX_INLINE_CHARS = 4000
 
 
-def build_markdown() -> MarkdownIt:
+def build_markdown(*, front_matter: bool = True) -> MarkdownIt:
     """The configured reader; build it once, it is reused for every document."""
     md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
-    md.use(front_matter_plugin)
+    if front_matter:
+        md.use(front_matter_plugin)
     # Inline parsing runs on demand in render_inline: most of a post-mortem is prose that
     # no one asks about.
     md.disable("inline")
@@ -52,6 +53,8 @@ def build_markdown() -> MarkdownIt:
 
 
 _MD = build_markdown()
+# The front-matter rule is tried at every block of a document; most documents have none.
+_MD_PLAIN = build_markdown(front_matter=False)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class Parsed:
 def tokenize(text: str) -> Parsed:
     """Block-parse ``text``; ``closers[i]`` is the index just past the block opened at ``i``."""
     env: dict[str, Any] = {}
-    tokens = _MD.parse(text, env)
+    reader = _MD if text.startswith("---") else _MD_PLAIN
+    tokens = reader.parse(text, env)
     closers = list(range(1, len(tokens) + 1))
     stack: list[int] = []
     for index, token in enumerate(tokens):
