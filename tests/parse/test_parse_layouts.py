@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from syncer.model import Document, Incident
+from syncer.model import Incident
 from syncer.parse import parse_bytes
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "postmortems"
+from tests.parse.rows import FIXTURES, Row, as_rows, parse_fixture
 
 # title, owner, due, priority, ticket keys, done, line, end_line, group
-Row = tuple[str, str | None, date | None, str | None, tuple[str, ...], bool, int, int, str | None]
 
 EXPECTED: dict[str, list[Row]] = {
     "template_filled": [
@@ -461,28 +458,6 @@ EXPECTED: dict[str, list[Row]] = {
         ),
     ],
 }
-
-
-def parse_fixture(name: str) -> Document:
-    path = FIXTURES / f"{name}.md"
-    return parse_bytes(path.read_bytes(), source=f"postmortems/{name}.md")
-
-
-def as_rows(document: Document) -> list[Row]:
-    return [
-        (
-            item.title,
-            item.owner,
-            item.due,
-            item.priority,
-            tuple(ref.key for ref in item.tickets),
-            item.done,
-            item.line,
-            item.end_line,
-            item.group,
-        )
-        for item in document.items
-    ]
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED.items()))

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from syncer.model import ActionItem, Document
-from syncer.parse import parse_bytes, parse_postmortem
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "postmortems"
+from syncer.model import ActionItem
+from syncer.parse import parse_postmortem
+from tests.parse.rows import Row, as_rows, parse_fixture
 
 # title, owner, due, priority, ticket keys, done, line, end_line, group
-Row = tuple[str, str | None, date | None, str | None, tuple[str, ...], bool, int, int, str | None]
 
 EXPECTED: dict[str, list[Row]] = {
     "bold_label_bare_lines": [
@@ -659,28 +656,6 @@ EXPECTED: dict[str, list[Row]] = {
         ),
     ],
 }
-
-
-def parse_fixture(name: str) -> Document:
-    path = FIXTURES / f"{name}.md"
-    return parse_bytes(path.read_bytes(), source=f"postmortems/{name}.md")
-
-
-def as_rows(document: Document) -> list[Row]:
-    return [
-        (
-            item.title,
-            item.owner,
-            item.due,
-            item.priority,
-            tuple(ref.key for ref in item.tickets),
-            item.done,
-            item.line,
-            item.end_line,
-            item.group,
-        )
-        for item in document.items
-    ]
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED.items()))
