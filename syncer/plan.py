@@ -198,6 +198,13 @@ class _Planner:
         tracker, key = desired.tracker, desired.item.key
         for ref in desired.refs[:1]:
             ticket = self.index.by_ref.get((tracker, ref.key))
+            link = self.links.get(key)
+            if ticket is None and link and link.status == "linked" and link.ref == ref:
+                # Linked before, and syncer never edits a person's ticket: not read again.
+                self.matches.append(
+                    Match(item_key=key, tracker=tracker, source=desired.item.source, ref=ref)
+                )
+                return None, True
             if ticket is None:
                 self.finding(
                     desired,

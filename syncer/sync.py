@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from syncer.apply import ApplyResult, Pacer, apply_plan
 from syncer.config import Config
-from syncer.desired import desire_items
+from syncer.desired import Desired, desire_items
 from syncer.errors import TrackerError
 from syncer.model import Document, Frozen, ItemKey, Link, Plan, Problem, Ticket, TicketRef
 from syncer.plan import plan_changes
@@ -119,9 +119,15 @@ def build_plan(
     rendered = [
         d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)}) for d in wanted
     ]
+
+    def known_link(d: Desired) -> bool:
+        link = links.get(d.item.key)
+        return bool(link and link.status == "linked" and link.ref == d.refs[0])
+
     for name, found in tickets.items():
         listed = {t.ref.key for t in found}
-        named = {d.refs[0] for d in rendered if d.tracker == name and d.refs}
+        # A person's ticket linked before is not read again: syncer never edits it.
+        named = {d.refs[0] for d in rendered if d.tracker == name and d.refs and not known_link(d)}
         missing = sorted((ref for ref in named if ref.key not in listed), key=lambda r: r.key)
         if not missing:
             continue

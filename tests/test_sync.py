@@ -8,7 +8,7 @@ import pytest
 
 from syncer.config import Config, parse_config
 from syncer.errors import StateLockedError, TrackerUnavailableError
-from syncer.model import Ticket
+from syncer.model import Ticket, TicketRef
 from syncer.state import StateStore
 from syncer.sync import SyncOutcome, run_sync
 from tests.conftest import fixed_now
@@ -172,3 +172,17 @@ def test_a_dry_run_leaves_no_files_beside_the_state(root: Path) -> None:
     before = sorted(p.name for p in root.iterdir())
     run(root, trackers, dry_run=True)
     assert sorted(p.name for p in root.iterdir()) == before
+
+
+def test_a_linked_ticket_is_not_read_again_on_later_runs(root: Path) -> None:
+    (root / "docs" / "inc-42.md").write_text(DOC + "* [ ] Upgrade the load balancer (OPS-40)\n")
+    main = FakeTracker(name="main")
+    main.add(
+        Ticket(ref=TicketRef(system="jira", key="OPS-40", url="https://fake/OPS-40"), title="LB")
+    )
+    trackers = {"main": main, "spare": FakeTracker(name="spare")}
+    assert run(root, trackers).summary()["linked"] == 1
+    main.reads = 0
+    outcome = run(root, trackers)
+    assert outcome.plan.is_empty
+    assert main.reads == 1  # the bulk listing, and no fetch of OPS-40
