@@ -205,7 +205,9 @@ class _Applier:
             return Outcome(change=change, status="done", ref=change.ref)
         assert change.fields is not None
         self.pacer.wait(change.tracker)
-        ticket = tracker.update(change.ref, change.fields, changed=change.changed)
+        ticket = tracker.update(
+            change.ref, change.fields, changed=change.changed, key=change.item_key
+        )
         self.record(change, ticket.ref)
         if change.kind in ("close", "reopen"):
             self.explain(tracker, change, ticket.ref)

@@ -84,7 +84,14 @@ class FakeTracker:
         write()
         return ticket
 
-    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+    def update(
+        self,
+        ref: TicketRef,
+        fields: TicketFields,
+        *,
+        changed: Collection[str],
+        key: ItemKey | None = None,
+    ) -> Ticket:
         current = self.tickets[ref.key]
         values = {name: getattr(fields, name) for name in changed}
         updated = current.model_copy(update=values)

@@ -155,7 +155,12 @@ def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> N
 
     class CloseFails(FakeTracker):
         def update(
-            self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]
+            self,
+            ref: TicketRef,
+            fields: TicketFields,
+            *,
+            changed: Collection[str],
+            key: str | None = None,
         ) -> Ticket:
             raise TrackerError(self.name, "transition refused")
 

@@ -97,10 +97,19 @@ class Tracker(Protocol):
         """
         ...
 
-    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+    def update(
+        self,
+        ref: TicketRef,
+        fields: TicketFields,
+        *,
+        changed: Collection[str],
+        key: ItemKey | None = None,
+    ) -> Ticket:
         """Write the ``changed`` fields (names of ``TicketFields`` fields) of ``fields``.
 
         ``fields`` have already been through ``render``: they are written as they are.
+        ``key`` is the item the ticket belongs to: a managed ticket that lost its marker (a
+        person edited it out) gets it back where the tracker keeps it in the body.
 
         ``done`` closes (GitHub ``state_reason=completed``; Jira: transition to a Done-category
         status) or reopens. Returns the ticket as it reads back.

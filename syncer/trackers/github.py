@@ -212,7 +212,14 @@ class GitHubTracker:
         log.info("%s: created %s for item %s", self._name, ticket.ref, key)
         return ticket
 
-    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+    def update(
+        self,
+        ref: TicketRef,
+        fields: TicketFields,
+        *,
+        changed: Collection[str],
+        key: ItemKey | None = None,
+    ) -> Ticket:
         number = self._number(ref)
         if number is None:
             raise self._error(f"{ref.key} is not an issue of {self._repo_name}")
@@ -223,11 +230,14 @@ class GitHubTracker:
         if "body" in changed or "labels" in changed:
             # The marker and the managed label stay as they are, so read what is there now.
             self._get(issue, doing)
-            key, _ = split_body_marker(issue.body or "")
+            marker, _ = split_body_marker(issue.body or "")
+            # A reworded item's ticket keeps its old marker; a lost one is put back.
+            marker = marker or key
             if "body" in changed:
-                edits["body"] = self._body(rendered.body, key)
+                edits["body"] = self._body(rendered.body, marker)
             if "labels" in changed:
-                managed = MANAGED_LABEL in {label.name for label in issue.labels}
+                names = {label.name for label in issue.labels}
+                managed = key is not None or MANAGED_LABEL in names
                 edits["labels"] = [*rendered.labels, *([MANAGED_LABEL] if managed else [])]
         if "title" in changed:
             edits["title"] = rendered.title

@@ -269,7 +269,14 @@ class JiraTracker:
             item_key=key,
         )
 
-    def update(self, ref: TicketRef, fields: TicketFields, *, changed: Collection[str]) -> Ticket:
+    def update(
+        self,
+        ref: TicketRef,
+        fields: TicketFields,
+        *,
+        changed: Collection[str],
+        key: ItemKey | None = None,
+    ) -> Ticket:
         """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered."""
         key = self.resolve(ref).key
         doing = f"updating {key}"

@@ -584,3 +584,30 @@ def test_comment_posts_one_comment(rsps: responses.RequestsMock) -> None:
     tracker().comment(TicketRef(system="github", key="#7"), text)
 
     assert sent(rsps) == ["POST /repos/acme/web/issues/7/comments"]
+
+
+def test_an_update_puts_back_a_marker_and_label_a_person_removed(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{ISSUES}/7", json=github_issue(7, body="Edited by hand.", labels=("postmortem",)))
+    rsps.patch(
+        f"{ISSUES}/7",
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "body": f"Roll out to **1%** first.\n\n{MARKER}",
+                    "labels": ["postmortem", "sev2", "syncer"],
+                }
+            )
+        ],
+        json=github_issue(7, body=f"Roll out to **1%** first.\n\n{MARKER}"),
+    )
+
+    ticket = tracker().update(
+        TicketRef(system="github", key="acme/web#7"),
+        fields(),
+        changed=["body", "labels"],
+        key=KEY,
+    )
+
+    assert ticket.item_key == KEY
