@@ -29,6 +29,8 @@ class SyncOutcome(Frozen):
     """What one run of ``plan`` or ``sync`` found and did."""
 
     documents: int
+    items: int
+    """Action items found in the documents that could be read."""
     parsed: int
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
@@ -41,7 +43,7 @@ class SyncOutcome(Frozen):
         counts = {
             "documents": self.documents,
             "document_errors": len({p.source for p in self.errors}),
-            "items": len(self.plan.matches) + len({c.item_key for c in self.plan.changes}),
+            "items": self.items,
             "unchanged": len(self.plan.matches),
             "deferred": sum(1 for f in self.plan.findings if f.kind == "deferred"),
             "findings": len(self.plan.findings),
@@ -178,6 +180,7 @@ def run_sync(
         unavailable |= result.unavailable
     outcome = SyncOutcome(
         documents=len(documents),
+        items=sum(len(d.items) for d in documents if not d.errors),
         parsed=parsed,
         errors=tuple(p for d in documents for p in d.errors),
         warnings=tuple(p for d in documents for p in d.warnings),

@@ -153,7 +153,7 @@ def test_an_item_naming_a_ticket_no_tracker_holds_gets_none(root: Path) -> None:
     )
     trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
     outcome = run(root, trackers)
-    assert outcome.summary()["created"] == 2
+    assert (outcome.summary()["items"], outcome.summary()["created"]) == (4, 2)
     assert sorted(f.kind for f in outcome.plan.findings) == ["tracked_elsewhere"] * 2
 
 
