@@ -17,6 +17,7 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #172b4d; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; }
+.when { white-space: nowrap; }
 th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #dfe1e6; }
 th { background: #f4f5f7; } .muted { color: #6b778c; }
 .label { background: #e9f2ff; border-radius: 3px; padding: 0 .3rem; margin-right: .2rem; }
@@ -52,11 +53,11 @@ def render_page(state: State, *, base_url: str) -> str:
         for issue in issues:
             link = f"{base_url}/browse/{issue.key}"
             parts.append(
-                f'<tr><td><a href="{escape(link)}">{escape(issue.key)}</a></td>'
+                f'<tr><td class=when><a href="{escape(link)}">{escape(issue.key)}</a></td>'
                 f"<td>{escape(issue.summary)}</td><td>{escape(issue.status)}</td>"
                 f"<td>{escape(issue.assignee or '-')}</td><td>{_labels(issue.labels)}</td>"
-                f"<td>{escape(issue.duedate.isoformat() if issue.duedate else '-')}</td>"
-                f"<td>{escape(issue.updated.strftime('%Y-%m-%d %H:%M:%S'))}</td></tr>"
+                f"<td class=when>{escape(issue.duedate.isoformat() if issue.duedate else '-')}</td>"
+                f"<td class=when>{escape(issue.updated.strftime('%Y-%m-%d %H:%M:%S'))}</td></tr>"
             )
         parts.append("</table>")
     for repo in state.github_repos:
@@ -78,7 +79,7 @@ def render_page(state: State, *, base_url: str) -> str:
                 f"<td>{escape(gh.title)}</td><td>{escape(state_text)}</td>"
                 f"<td>{escape(', '.join(gh.assignees) or '-')}</td><td>{_labels(gh.labels)}</td>"
                 f"<td>{escape(str(gh.milestone) if gh.milestone else '-')}</td>"
-                f"<td>{escape(gh.updated_at.strftime('%Y-%m-%d %H:%M:%S'))}</td></tr>"
+                f"<td class=when>{escape(gh.updated_at.strftime('%Y-%m-%d %H:%M:%S'))}</td></tr>"
             )
         parts.append("</table>")
     parts.append("</body></html>")
