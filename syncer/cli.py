@@ -192,7 +192,8 @@ def _start_sandbox(
     try:
         sandbox.start(args.host, args.port, allow_remote=args.allow_remote)
     except SandboxError as exc:
-        raise ConfigError(str(exc)) from None
+        # The library speaks of its keyword argument; here the user typed an option.
+        raise ConfigError(str(exc).replace("allow_remote=True", "--allow-remote")) from None
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return sandbox

@@ -78,3 +78,9 @@ def test_summary_leaves_out_zero_counts() -> None:
     assert summary_text({"documents": 1, "items": 0, "created": 0}) == (
         "documents 1, items 0: nothing to do"
     )
+
+
+def test_the_sandbox_refuses_a_non_loopback_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--host", "0.0.0.0"]) == 2  # noqa: S104  # refused, never bound
+    err = capsys.readouterr().err
+    assert "only binds to loopback addresses unless --allow-remote" in err
