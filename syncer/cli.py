@@ -153,9 +153,9 @@ def _exit_for(outcome: SyncOutcome) -> ExitCode:
     return ExitCode.PARTIAL if failed or outcome.errors else ExitCode.OK
 
 
-def run_configured(config: Config, *, dry_run: bool, for_tests: bool = False) -> SyncOutcome:
+def run_configured(config: Config, *, dry_run: bool) -> SyncOutcome:
     """Open trackers and state for ``config`` and run one plan or sync."""
-    trackers = open_trackers(config, for_tests=for_tests)
+    trackers = open_trackers(config)
     with StateStore(config.state_path, scratch_copy=dry_run) as store:
         return run_sync(
             config,
