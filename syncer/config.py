@@ -23,9 +23,11 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -136,6 +138,21 @@ class TrackerBase(Section):
         return self.default_search_lag if lag is None else lag
 
 
+def _check_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError for a malformed port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+HttpUrlText = Annotated[str, AfterValidator(_check_url)]
+"""A tracker's base URL, kept as written (pydantic's HttpUrl would add a trailing slash)."""
+
+
 TEMPLATE_FIELDS = frozenset({"item_key", "incident_slug"})
 """What a custom-field template may name: ``{item_key}``, ``{incident_slug}``."""
 
@@ -144,7 +161,7 @@ class JiraConfig(TrackerBase):
     """A Jira Cloud or Server/Data Center project."""
 
     type: Literal["jira"]
-    url: str = Field(pattern=r"^https?://[^/\s]+")
+    url: HttpUrlText
 
     default_write_gap: ClassVar[float] = 0.5
     # Jira Cloud's search is eventually consistent: seconds, sometimes minutes.
@@ -183,9 +200,8 @@ class GitHubConfig(TrackerBase):
     """A GitHub (or GitHub Enterprise) repository."""
 
     type: Literal["github"]
-    url: str = Field(
+    url: HttpUrlText = Field(
         default="https://api.github.com",
-        pattern=r"^https?://[^/\s]+",
         description="API base URL; Enterprise: https://HOST/api/v3",
     )
 

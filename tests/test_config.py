@@ -118,7 +118,9 @@ def test_custom_field_templates_and_urls_are_checked_before_any_run() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"})
     problems = "\n".join(caught.value.problems)
-    assert "trackers.ops-jira.url: String should match pattern" in problems
+    assert (
+        "trackers.ops-jira.url: Value error, must be an http:// or https:// URL with a host"
+    ) in problems
     assert "trackers.ops-jira.timeout_seconds: Input should be a finite number" in problems
     assert (
         "trackers.ops-jira.custom_fields: Value error, template of 'Incident' uses "
@@ -150,3 +152,25 @@ def test_an_unparseable_custom_field_template_is_refused() -> None:
         "trackers.ops-jira.custom_fields: Value error, template of 'Key': expected '}' before "
         "end of string",
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://[::1", "trackers.gh.url: Value error, not a valid URL: Invalid IPv6 URL"),
+        (
+            "ftp://example.com",
+            "trackers.gh.url: Value error, must be an http:// or https:// URL with a host",
+        ),
+        (
+            "https://example.com:port",
+            "trackers.gh.url: Value error, not a valid URL: "
+            "Port could not be cast to integer value as 'port'",
+        ),
+    ],
+)
+def test_a_malformed_tracker_url_is_a_configuration_error(url: str, problem: str) -> None:
+    data = {"trackers": {"gh": {"type": "github", "url": url, "repository": "acme/web"}}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
+    assert caught.value.problems == (problem,)
