@@ -1,4 +1,4 @@
-"""Validate JSON against schemas in the shared OpenAPI descriptions (../shared/apispecs)."""
+"""Validate JSON against schemas of the official OpenAPI descriptions (copies in apispecs/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "apispecs"
+SPECS = Path(__file__).resolve().parent / "apispecs"
 GITHUB = "github-rest-issues.openapi.json"
 JIRA = "jira-cloud-platform-v3-issues.openapi.json"
 
