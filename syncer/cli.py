@@ -119,7 +119,7 @@ def _cmd_parse(args: argparse.Namespace) -> ExitCode:
 
 def _load(args: argparse.Namespace) -> Config:
     if args.env_file:
-        load_env_file(Path(args.env_file))
+        load_env_file(Path(args.env_file), os.environ)
     config = load_config(Path(args.config))
     _redact(config)
     return config

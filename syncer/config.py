@@ -20,7 +20,9 @@ from __future__ import annotations
 import os
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -38,12 +40,15 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
 )
+from pydantic_settings.sources.utils import parse_env_vars
 
 from syncer.errors import ConfigError
+from syncer.policy import DuePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
 
 TrackerName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
 """A tracker's name: it becomes part of environment variable names, so it stays simple."""
@@ -237,6 +242,32 @@ class PoliciesConfig(Section):
     stale_days: int = Field(default=14, ge=1, description="an open ticket untouched this long")
 
 
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("syncer_environ", default=None)
+"""The environment ``parse_config`` was given; ``None`` means ``os.environ``."""
+
+
+@contextmanager
+def _reading(environ: Mapping[str, str]) -> Iterator[None]:
+    token = _ENVIRON.set(environ)
+    try:
+        yield
+    finally:
+        _ENVIRON.reset(token)
+
+
+class _GivenEnvironment(EnvSettingsSource):
+    """``SYNCER_*`` overrides from the environment ``parse_config`` was handed, not the process's
+    (so a caller, a test or the CLI's ``main(env=...)``, decides what configuration means)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            return super()._load_env_vars()
+        return parse_env_vars(
+            environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
 class Settings(BaseSettings):
     """The whole configuration: the TOML file's tables, overridable from ``SYNCER_*``."""
 
@@ -261,7 +292,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML data arrives as init arguments; the environment wins over it.
-        return (env_settings, init_settings)
+        return (_GivenEnvironment(settings_cls), init_settings)
 
 
 class Secrets(BaseModel):
@@ -293,6 +324,44 @@ class Config(BaseModel):
     @property
     def source_root(self) -> Path:
         return self.resolve(self.settings.sources.root)
+
+    @property
+    def policy(self) -> SyncPolicy:
+        """The policy values the core decides with (no secrets, no environment)."""
+        return sync_policy(self.settings)
+
+
+def tracker_policy(tracker: JiraConfig | GitHubConfig) -> TrackerPolicy:
+    """One tracker's settings as the planner and ``desire_items`` need them."""
+    return TrackerPolicy(
+        labels=tuple(sorted(set(tracker.labels))),
+        owners=dict(tracker.owners),
+        priorities=dict(tracker.priorities),
+        overwrite=frozenset(tracker.overwrite),
+        create_cap=tracker.create_cap,
+    )
+
+
+def sync_policy(settings: Settings) -> SyncPolicy:
+    """The frozen policy values built once from validated settings."""
+    default = settings.default_tracker
+    if default is None and len(settings.trackers) == 1:
+        default = next(iter(settings.trackers))
+    return SyncPolicy(
+        trackers={name: tracker_policy(t) for name, t in settings.trackers.items()},
+        routing=RoutingPolicy(
+            routes=tuple(
+                Route(tracker=r.tracker, team=r.team, service=r.service, path=r.path)
+                for r in settings.routes
+            ),
+            default=default,
+        ),
+        due=DuePolicy(
+            due_days=dict(settings.policies.due_days),
+            default_due_days=settings.policies.default_due_days,
+        ),
+        document_base_url=settings.sources.base_url,
+    )
 
 
 def env_prefix(tracker_name: str) -> str:
@@ -355,11 +424,12 @@ def parse_config(
 ) -> Config:
     """Validate a parsed TOML mapping; raise ``ConfigError`` listing every bad field path.
 
-    Overrides are read from ``os.environ``; secrets from ``environ`` (default ``os.environ``).
+    ``SYNCER_*`` overrides and secrets are read from ``environ`` (default ``os.environ``).
     """
     environ = os.environ if environ is None else environ
     try:
-        settings = Settings(**dict(data))  # type: ignore[arg-type]  # validated right here
+        with _reading(environ):
+            settings = Settings(**dict(data))  # type: ignore[arg-type]  # validated right here
     except ValidationError as exc:
         found = tuple(f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration ({len(found)} problems)", found) from None
@@ -391,8 +461,8 @@ def load_config(
     )
 
 
-def load_env_file(path: Path) -> None:
-    """Fill ``os.environ`` from a ``KEY=value`` file, never overriding what is already set."""
+def load_env_file(path: Path, environ: MutableMapping[str, str]) -> None:
+    """Fill ``environ`` from a ``KEY=value`` file, never overriding what is already set."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such env file")
     try:
@@ -401,4 +471,4 @@ def load_env_file(path: Path) -> None:
         raise ConfigError(f"{path}: cannot read env file: {exc}") from None
     for name, value in values.items():
         if value is not None:
-            os.environ.setdefault(name, value)
+            environ.setdefault(name, value)

@@ -1,19 +1,29 @@
 """What each action item should look like in its tracker: routing and ticket fields. Pure.
 
-``desire_items`` turns parsed documents and the configuration into ``Desired`` values: the
-tracker an item belongs to, the ticket fields syncer owns (in Markdown, before a tracker renders
-them), and the findings met on the way (unknown owners, documents no route accepts). It reads no
-clock, file or environment.
+``desire_items`` turns parsed documents and the policy values (``syncer.policy``) into
+``Desired`` values: the tracker an item belongs to, the ticket fields syncer owns (in Markdown,
+before a tracker renders them), and the findings met on the way (unknown owners, documents no
+route accepts). It reads no clock, file or environment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
-from fnmatch import fnmatchcase
 
-from syncer.config import Settings
-from syncer.model import ActionItem, Document, Finding, Frozen, Incident, TicketFields, TicketRef
+from syncer.model import (
+    ActionItem,
+    Document,
+    Finding,
+    FindingKind,
+    Frozen,
+    Incident,
+    ItemKey,
+    TicketFields,
+    TicketRef,
+)
+from syncer.policy import DuePolicy, RoutingPolicy, SyncPolicy
 
 FOOTER = "Managed by syncer: edit the action item in the post-mortem, not this description."
 
@@ -33,32 +43,18 @@ Claim = Callable[[str, TicketRef], TicketRef | None]
 """``claim(tracker_name, ref)``: the canonical reference if ``ref`` points into that tracker."""
 
 
-def route_document(settings: Settings, document: Document) -> str | None:
+def route_document(routing: RoutingPolicy, document: Document) -> str | None:
     """The tracker a document's items go to: the first matching route, else the default."""
-    incident = document.incident
-    for route in settings.routes:
-        if route.team is not None and route.team != incident.team:
-            continue
-        if route.service is not None and route.service != incident.service:
-            continue
-        if route.path is not None and not fnmatchcase(document.source, route.path):
-            continue
-        return route.tracker
-    if settings.default_tracker is not None:
-        return settings.default_tracker
-    if len(settings.trackers) == 1:
-        return next(iter(settings.trackers))
-    return None
+    return routing.route(document)
 
 
-def due_date(settings: Settings, item: ActionItem, incident: Incident) -> date | None:
+def due_date(policy: DuePolicy, item: ActionItem, incident: Incident) -> date | None:
     """The item's own due date, else the incident date plus the severity's allowance."""
     if item.due is not None:
         return item.due
     if incident.date is None:
         return None
-    policy = settings.policies
-    days = policy.due_days.get(incident.severity or "", policy.default_due_days)
+    days = policy.days_for(incident.severity)
     return None if days is None else incident.date + timedelta(days=days)
 
 
@@ -97,10 +93,10 @@ def ticket_body(
 
 
 def desired_fields(
-    settings: Settings, tracker_name: str, item: ActionItem, incident: Incident
+    policy: SyncPolicy, tracker_name: str, item: ActionItem, incident: Incident
 ) -> tuple[TicketFields, list[Finding]]:
     """The ticket fields for one item in one tracker, and any owner it could not map."""
-    tracker = settings.trackers[tracker_name]
+    tracker = policy.trackers[tracker_name]
     findings = []
     assignee = _lookup(tracker.owners, item.owner)
     if item.owner and assignee is None:
@@ -113,8 +109,8 @@ def desired_fields(
                 source=item.source,
             )
         )
-    due = due_date(settings, item, incident)
-    base = settings.sources.base_url
+    due = due_date(policy.due, item, incident)
+    base = policy.document_base_url
     url = f"{base.rstrip('/')}/{item.source}" if base else None
     fields = TicketFields(
         title=item.title[:250],
@@ -143,12 +139,64 @@ def _claimed(
     return claimed
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """Where one item could go: what it names, what routing says, what holds its ticket."""
+
+    item: ActionItem
+    named: list[tuple[str, TicketRef]]
+    routed: str | None
+    tracker: str | None
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One row of the placement table: when it applies, the finding, and whether to skip."""
+
+    kind: FindingKind
+    applies: Callable[[_Placement], bool]
+    message: Callable[[_Placement], str]
+    skip: bool
+    """The item gets no ticket; later rows are not consulted."""
+    names_tracker: bool = False
+
+
+_CHECKS = (
+    _Check(
+        kind="tracked_elsewhere",
+        applies=lambda p: bool(p.item.tickets) and not p.named,
+        message=lambda p: (
+            f"names {', '.join(r.key for r in p.item.tickets)}, which no "
+            "configured tracker holds; no ticket is made for it"
+        ),
+        skip=True,
+    ),
+    _Check(
+        kind="rerouted",
+        applies=lambda p: not p.named and p.routed is not None and p.tracker != p.routed,
+        message=lambda p: (
+            f"routing now sends this item to {p.routed}, but its ticket is "
+            f"in {p.tracker}; it stays there"
+        ),
+        skip=False,
+        names_tracker=True,
+    ),
+    _Check(
+        kind="unroutable",
+        applies=lambda p: p.tracker is None,
+        message=lambda p: "no route or default_tracker accepts this document",
+        skip=True,
+    ),
+)
+"""Checked in order for every item; the first skipping row that applies ends its placement."""
+
+
 def desire_items(
-    settings: Settings,
+    policy: SyncPolicy,
     documents: Iterable[Document],
     *,
     claim: Claim,
-    placed: Mapping[str, str] | None = None,
+    placed: Mapping[ItemKey, str] | None = None,
 ) -> tuple[list[Desired], list[Finding]]:
     """Route every item of every parsed document and build its desired fields.
 
@@ -171,52 +219,44 @@ def desire_items(
                     source=document.source,
                 )
             )
-        routed = route_document(settings, document)
+        routed = policy.routing.route(document)
         for item in document.items:
             # A ticket already named in the document decides the tracker.
-            named = _claimed(item.tickets, settings.trackers, routed=routed, claim=claim)
-            if item.tickets and not named:
+            named = _claimed(item.tickets, policy.trackers, routed=routed, claim=claim)
+            placement = _Placement(
+                item=item,
+                named=named,
+                routed=routed,
+                tracker=named[0][0] if named else placed.get(item.key, routed),
+            )
+            skipped = False
+            for check in _CHECKS:
+                if not check.applies(placement):
+                    continue
                 findings.append(
                     Finding(
-                        kind="tracked_elsewhere",
-                        message=f"names {', '.join(r.key for r in item.tickets)}, which no "
-                        "configured tracker holds; no ticket is made for it",
+                        kind=check.kind,
+                        message=check.message(placement),
                         item_key=item.key,
                         source=item.source,
+                        tracker=placement.tracker if check.names_tracker else None,
                     )
                 )
+                if check.skip:
+                    skipped = True
+                    break
+            if skipped or placement.tracker is None:
                 continue
-            tracker_name = named[0][0] if named else placed.get(item.key, routed)
-            if not named and routed and tracker_name != routed:
-                findings.append(
-                    Finding(
-                        kind="rerouted",
-                        message=f"routing now sends this item to {routed}, but its ticket is "
-                        f"in {tracker_name}; it stays there",
-                        item_key=item.key,
-                        source=item.source,
-                        tracker=tracker_name,
-                    )
-                )
-            if tracker_name is None:
-                findings.append(
-                    Finding(
-                        kind="unroutable",
-                        message="no route or default_tracker accepts this document",
-                        item_key=item.key,
-                        source=item.source,
-                    )
-                )
-                continue
-            fields, problems = desired_fields(settings, tracker_name, item, document.incident)
-            findings += [p.model_copy(update={"tracker": tracker_name}) for p in problems]
+            tracker = placement.tracker
+            fields, problems = desired_fields(policy, tracker, item, document.incident)
+            findings += [p.model_copy(update={"tracker": tracker}) for p in problems]
             desired.append(
                 Desired(
                     item=item,
                     incident=document.incident,
-                    tracker=tracker_name,
+                    tracker=tracker,
                     fields=fields,
-                    refs=tuple(ref for name, ref in named if name == tracker_name),
+                    refs=tuple(ref for name, ref in named if name == tracker),
                 )
             )
     return desired, findings

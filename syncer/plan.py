@@ -42,20 +42,22 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
 
-from syncer.config import Settings
 from syncer.desired import Desired
 from syncer.model import (
     Change,
     Finding,
+    FindingKind,
     ItemKey,
     Link,
     Match,
     Plan,
     Ticket,
     TicketFields,
+    TicketRef,
     normalise_title,
     oldest_first,
 )
+from syncer.policy import SyncPolicy
 
 REWORD_SIMILARITY = 0.6
 _OWNED = ("title", "body", "assignee", "due", "priority")
@@ -142,11 +144,11 @@ class _Planner:
         *,
         tickets: Mapping[str, Sequence[Ticket]],
         links: Mapping[ItemKey, Link],
-        settings: Settings,
+        policy: SyncPolicy,
     ) -> None:
         self.index = _Index(tickets)
         self.links = links
-        self.settings = settings
+        self.policy = policy
         self.claimed: dict[tuple[str, str], ItemKey] = {}
         """Managed tickets taken by an item (tracker, ticket) -> item key."""
         self.named: dict[tuple[str, str], ItemKey] = {}
@@ -156,17 +158,17 @@ class _Planner:
         self.matches: list[Match] = []
         self.findings: list[Finding] = []
 
-    def finding(self, desired: Desired, kind: str, message: str, ticket: Ticket | None) -> None:
+    def finding(
+        self, desired: Desired, kind: FindingKind, message: str, ticket: Ticket | None
+    ) -> None:
         self.findings.append(
-            Finding.model_validate(
-                {
-                    "kind": kind,
-                    "message": message,
-                    "item_key": desired.item.key,
-                    "source": desired.item.source,
-                    "tracker": desired.tracker,
-                    "ref": ticket.ref if ticket else None,
-                }
+            Finding(
+                kind=kind,
+                message=message,
+                item_key=desired.item.key,
+                source=desired.item.source,
+                tracker=desired.tracker,
+                ref=ticket.ref if ticket else None,
             )
         )
 
@@ -278,7 +280,7 @@ class _Planner:
             return
         link = self.links.get(key) or (self.links.get(ticket.item_key) if ticket.item_key else None)
         baseline = link.fields if link and link.ref == ticket.ref else None
-        overwrite = self.settings.trackers[tracker].overwrite
+        overwrite = self.policy.trackers[tracker].overwrite
         changed, fields = compare_fields(
             desired.fields, ticket, baseline=baseline, overwrite=overwrite
         )
@@ -383,7 +385,7 @@ class _Planner:
         made: dict[str, int] = defaultdict(int)
         for desired in unmatched:
             tracker = desired.tracker
-            cap = self.settings.trackers[tracker].create_cap
+            cap = self.policy.trackers[tracker].create_cap
             if made[tracker] >= cap:
                 self.finding(
                     desired,
@@ -432,21 +434,71 @@ class _Planner:
                 )
 
 
+def where_tickets_live(
+    tickets: Mapping[str, Sequence[Ticket]],
+    links: Mapping[ItemKey, Link],
+    *,
+    trackers: Collection[str],
+) -> dict[ItemKey, str]:
+    """Item key -> the tracker already holding its ticket (by marker, else by state).
+
+    ``desire_items`` takes this as ``placed``: an item whose ticket exists stays with that
+    tracker, whatever the routing says now.
+    """
+    placed: dict[ItemKey, str] = {}
+    for name, found in tickets.items():
+        for ticket in found:
+            if ticket.item_key is not None:
+                placed.setdefault(ticket.item_key, name)
+    for key, link in links.items():
+        if link.status in ("managed", "linked") and link.tracker in trackers:
+            placed.setdefault(key, link.tracker)
+    return placed
+
+
+def tickets_to_fetch(
+    desired: Iterable[Desired],
+    tickets: Mapping[str, Sequence[Ticket]],
+    links: Mapping[ItemKey, Link],
+) -> dict[str, list[TicketRef]]:
+    """Per readable tracker, the tickets documents name that its listing did not include.
+
+    A person's ticket linked before is not read again: syncer never edits it.
+    """
+    wanted: dict[str, list[TicketRef]] = {}
+    for name, found in tickets.items():
+        listed = {t.ref.key for t in found}
+        named = set()
+        for d in desired:
+            if d.tracker != name or not d.refs:
+                continue
+            link = links.get(d.item.key)
+            if link and link.status == "linked" and link.ref == d.refs[0]:
+                continue
+            named.add(d.refs[0])
+        missing = sorted((ref for ref in named if ref.key not in listed), key=lambda r: r.key)
+        if missing:
+            wanted[name] = missing
+    return wanted
+
+
 def plan_changes(
     desired: Iterable[Desired],
     *,
     tickets: Mapping[str, Sequence[Ticket]],
     links: Mapping[ItemKey, Link],
-    settings: Settings,
+    policy: SyncPolicy,
     failed_sources: Collection[str] = (),
+    findings: Sequence[Finding] = (),
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
     ``desired`` fields must already be rendered by their tracker; ``tickets`` holds, per tracker,
-    every managed ticket plus the tickets documents name. Items of trackers missing from
-    ``tickets`` are not planned (their tracker could not be read).
+    every managed ticket plus the tickets documents name (``tickets_to_fetch``). Items of
+    trackers missing from ``tickets`` are not planned (their tracker could not be read).
+    ``findings`` (from ``desire_items``) come first in the plan's findings.
     """
-    planner = _Planner(tickets=tickets, links=links, settings=settings)
+    planner = _Planner(tickets=tickets, links=links, policy=policy)
     seen: dict[ItemKey, Desired] = {}
     for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
         if item.tracker not in tickets:
@@ -478,7 +530,8 @@ def plan_changes(
             sorted(planner.changes, key=lambda c: (c.tracker, order[c.kind], c.item_key))
         ),
         matches=tuple(sorted(planner.matches, key=lambda m: m.item_key)),
-        findings=tuple(
+        findings=tuple(findings)
+        + tuple(
             sorted(planner.findings, key=lambda f: (f.kind, f.tracker or "", f.item_key or ""))
         ),
     )

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 from syncer.apply import ApplyResult, Pacer, apply_plan
 from syncer.config import Config
-from syncer.desired import Desired, desire_items
+from syncer.desired import desire_items
 from syncer.errors import TrackerError
 from syncer.model import Document, Frozen, ItemKey, Link, Plan, Problem, Ticket, TicketRef
-from syncer.plan import plan_changes
+from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
+from syncer.policy import SyncPolicy
 from syncer.sources import cache_tag, discover, read_documents
 from syncer.state import StateStore
 from syncer.trackers.base import Tracker
@@ -87,8 +88,8 @@ def _list_managed(tracker: Tracker) -> list[Ticket]:
         raise
 
 
-def build_plan(
-    config: Config,
+def read_and_plan(
+    policy: SyncPolicy,
     documents: list[Document],
     trackers: Mapping[str, Tracker],
     links: Mapping[ItemKey, Link],
@@ -103,38 +104,18 @@ def build_plan(
             log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = str(exc)
 
-    # An item whose ticket exists stays with that tracker, whatever the routing says now.
-    placed: dict[ItemKey, str] = {}
-    for name, found in tickets.items():
-        for ticket in found:
-            if ticket.item_key is not None:
-                placed.setdefault(ticket.item_key, name)
-    for key, link in links.items():
-        if link.status in ("managed", "linked") and link.tracker in trackers:
-            placed.setdefault(key, link.tracker)
-
     def claim(name: str, ref: TicketRef) -> TicketRef | None:
         tracker = trackers[name]
         return tracker.resolve(ref) if tracker.owns(ref) else None
 
-    wanted, findings = desire_items(config.settings, documents, claim=claim, placed=placed)
+    placed = where_tickets_live(tickets, links, trackers=trackers)
+    wanted, findings = desire_items(policy, documents, claim=claim, placed=placed)
     rendered = [
         d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)}) for d in wanted
     ]
-
-    def known_link(d: Desired) -> bool:
-        link = links.get(d.item.key)
-        return bool(link and link.status == "linked" and link.ref == d.refs[0])
-
-    for name, found in tickets.items():
-        listed = {t.ref.key for t in found}
-        # A person's ticket linked before is not read again: syncer never edits it.
-        named = {d.refs[0] for d in rendered if d.tracker == name and d.refs and not known_link(d)}
-        missing = sorted((ref for ref in named if ref.key not in listed), key=lambda r: r.key)
-        if not missing:
-            continue
+    for name, missing in tickets_to_fetch(rendered, tickets, links).items():
         try:
-            found.extend(trackers[name].fetch(missing))
+            tickets[name].extend(trackers[name].fetch(missing))
         except TrackerError as exc:
             log.info("%s: cannot read named tickets: %s", name, exc)
             unavailable[name] = str(exc)
@@ -143,10 +124,11 @@ def build_plan(
         rendered,
         tickets=tickets,
         links=links,
-        settings=config.settings,
+        policy=policy,
         failed_sources={d.source for d in documents if d.errors},
+        findings=findings,
     )
-    return plan.model_copy(update={"findings": tuple(findings) + plan.findings}), unavailable
+    return plan, unavailable
 
 
 def run_sync(
@@ -163,7 +145,7 @@ def run_sync(
     started = now()
     documents, parsed = collect_documents(config, store)
     links = store.links()
-    plan, unavailable = build_plan(config, documents, trackers, links)
+    plan, unavailable = read_and_plan(config.policy, documents, trackers, links)
     result = None
     if not dry_run:
         configured = config.settings.trackers

@@ -1,4 +1,4 @@
-"""Shared fixtures: a settings value with one fake tracker, and desired-item builders."""
+"""Shared fixtures: a policy value with one fake tracker, and desired-item builders."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import stamina
 
-from syncer.config import JiraConfig, PacingConfig, Settings
 from syncer.desired import Desired
 from syncer.model import ActionItem, Incident, TicketFields, TicketRef, make_item_key
+from syncer.policy import RoutingPolicy, SyncPolicy, TrackerPolicy
 from syncer.state import StateStore
 
 
@@ -22,18 +22,12 @@ def _no_retry_sleeps() -> Iterator[None]:
     stamina.set_testing(False)
 
 
-def make_settings(*, max_creates: int = 100, overwrite: tuple[str, ...] = ()) -> Settings:
-    tracker = JiraConfig.model_validate(
-        {
-            "type": "jira",
-            "url": "https://jira.example.com",
-            "project": "OPS",
-            "email": "bot@example.com",
-            "pacing": PacingConfig(seconds_between_writes=0, max_creates_per_run=max_creates),
-            "overwrite": overwrite,
-        }
+def make_policy(*, max_creates: int = 100, overwrite: tuple[str, ...] = ()) -> SyncPolicy:
+    """One fake tracker taking every document; built from values, never from the environment."""
+    tracker = TrackerPolicy(
+        labels=("postmortem",), overwrite=frozenset(overwrite), create_cap=max_creates
     )
-    return Settings(trackers={"fake": tracker}, default_tracker="fake")
+    return SyncPolicy(trackers={"fake": tracker}, routing=RoutingPolicy(default="fake"))
 
 
 INCIDENT = Incident(id="INC-7", title="Checkout outage", date=date(2026, 11, 2), severity="SEV2")

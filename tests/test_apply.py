@@ -10,7 +10,7 @@ from syncer.errors import TrackerError, TrackerUnavailableError
 from syncer.model import Plan, Ticket, TicketFields, TicketRef
 from syncer.plan import plan_changes
 from syncer.state import StateStore
-from tests.conftest import desired, fixed_now, make_settings
+from tests.conftest import desired, fixed_now, make_policy
 from tests.fakes import FakeTracker
 
 ITEMS = [desired("Add alerting on checkout queue depth"), desired("Pin the TLS library")]
@@ -23,7 +23,7 @@ def make_plan(tracker: FakeTracker, store: StateStore) -> Plan:
         ITEMS,
         tickets={"fake": tracker.list_managed()},
         links=store.links(),
-        settings=make_settings(),
+        policy=make_policy(),
     )
 
 
@@ -142,7 +142,7 @@ def test_the_pacer_spaces_writes_of_one_tracker() -> None:
 def test_an_item_already_done_gets_a_closed_ticket(store: StateStore) -> None:
     tracker = FakeTracker()
     done = [desired("Roll back the bad deploy", done=True)]
-    made = plan_changes(done, tickets={"fake": []}, links={}, settings=make_settings())
+    made = plan_changes(done, tickets={"fake": []}, links={}, policy=make_policy())
     result = apply_plan(made, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
     assert [o.status for o in result.outcomes] == ["done"]
     assert tracker.writes == [f"create {done[0].item.key}", "update OPS-1 done"]
@@ -151,7 +151,7 @@ def test_an_item_already_done_gets_a_closed_ticket(store: StateStore) -> None:
 
 def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> None:
     done = [desired("Roll back the bad deploy", done=True)]
-    made = plan_changes(done, tickets={"fake": []}, links={}, settings=make_settings())
+    made = plan_changes(done, tickets={"fake": []}, links={}, policy=make_policy())
 
     class CloseFails(FakeTracker):
         def update(
@@ -168,7 +168,7 @@ def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> N
     result = apply_plan(made, {"fake": flaky}, store, pacer=NO_PACING, now=fixed_now)
     assert [o.status for o in result.outcomes] == ["failed"]
     again = plan_changes(
-        done, tickets={"fake": flaky.list_managed()}, links=store.links(), settings=make_settings()
+        done, tickets={"fake": flaky.list_managed()}, links=store.links(), policy=make_policy()
     )
     assert [c.kind for c in again.changes] == ["close"]
 
@@ -188,7 +188,7 @@ def test_a_failed_comment_does_not_undo_a_close(store: StateStore) -> None:
         done,
         tickets={"fake": tracker.list_managed()},
         links=store.links(),
-        settings=make_settings(),
+        policy=make_policy(),
     )
     result = apply_plan(plan, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
     assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]

@@ -67,9 +67,9 @@ def test_references_between_sections_and_missing_secrets_are_checked() -> None:
     )
 
 
-def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SYNCER_STATE__PATH", "/var/lib/syncer/state.db")
-    config = load_config(EXAMPLE, environ=SECRETS)
+def test_environment_overrides_the_file() -> None:
+    environ = {**SECRETS, "SYNCER_STATE__PATH": "/var/lib/syncer/state.db"}
+    config = load_config(EXAMPLE, environ=environ)
     assert config.state_path == Path("/var/lib/syncer/state.db")
 
 
@@ -86,20 +86,14 @@ def test_bad_toml_is_one_line_naming_the_file(tmp_path: Path) -> None:
         load_config(broken, environ={})
 
 
-def test_an_env_file_fills_only_what_is_not_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_env_file_fills_only_what_is_not_set(tmp_path: Path) -> None:
     env_file = tmp_path / "syncer.env"
     env_file.write_text("# sandbox\nSYNCER_A_TOKEN=from-file\nexport SYNCER_B_TOKEN='quoted'\n")
-    monkeypatch.setenv("SYNCER_A_TOKEN", "already-set")
-    monkeypatch.delenv("SYNCER_B_TOKEN", raising=False)
-    load_env_file(env_file)
-    import os
-
-    assert os.environ["SYNCER_A_TOKEN"] == "already-set"
-    assert os.environ["SYNCER_B_TOKEN"] == "quoted"
+    environ = {"SYNCER_A_TOKEN": "already-set"}
+    load_env_file(env_file, environ)
+    assert environ == {"SYNCER_A_TOKEN": "already-set", "SYNCER_B_TOKEN": "quoted"}
     with pytest.raises(ConfigError, match="no such env file"):
-        load_env_file(tmp_path / "missing.env")
+        load_env_file(tmp_path / "missing.env", environ)
 
 
 def test_custom_field_templates_and_urls_are_checked_before_any_run() -> None:
@@ -128,12 +122,9 @@ def test_custom_field_templates_and_urls_are_checked_before_any_run() -> None:
     ) in problems
 
 
-def test_a_malformed_environment_override_is_one_clear_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("SYNCER_ROUTES", "nope")
+def test_a_malformed_environment_override_is_one_clear_error() -> None:
     with pytest.raises(ConfigError, match="invalid SYNCER_\\* environment override"):
-        load_config(EXAMPLE, environ=SECRETS)
+        load_config(EXAMPLE, environ={**SECRETS, "SYNCER_ROUTES": "nope"})
 
 
 def test_pacing_defaults_follow_the_tracker_type() -> None:

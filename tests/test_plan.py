@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 
 from syncer.apply import Pacer, apply_plan
-from syncer.config import Settings
 from syncer.desired import Desired
 from syncer.model import Incident, Plan, Ticket, TicketFields, TicketRef
 from syncer.plan import compare_fields, plan_changes
+from syncer.policy import SyncPolicy
 from syncer.state import StateStore
-from tests.conftest import desired, fixed_now, make_settings
+from tests.conftest import desired, fixed_now, make_policy
 from tests.fakes import FakeTracker
 
 
@@ -22,7 +22,7 @@ def plan(
     items: Sequence[Desired],
     tracker: FakeTracker,
     store: StateStore | None,
-    settings: Settings | None = None,
+    policy: SyncPolicy | None = None,
 ) -> Plan:
     """Plan against the tracker, with the links in ``store`` (None: state was lost)."""
     return plan_changes(
@@ -31,7 +31,7 @@ def plan(
             "fake": tracker.list_managed() + tracker.fetch([r for d in items for r in d.refs])
         },
         links=store.links() if store else {},
-        settings=settings or make_settings(),
+        policy=policy or make_policy(),
     )
 
 
@@ -39,9 +39,9 @@ def sync(
     items: Sequence[Desired],
     tracker: FakeTracker,
     store: StateStore,
-    settings: Settings | None = None,
+    policy: SyncPolicy | None = None,
 ) -> Plan:
-    made = plan(items, tracker, store, settings)
+    made = plan(items, tracker, store, policy)
     pacer = Pacer({}, sleep=lambda _: None, clock=lambda: 0.0)
     result = apply_plan(made, {"fake": tracker}, store, pacer=pacer, now=fixed_now)
     assert result.failed == 0
@@ -124,7 +124,7 @@ def test_a_persons_assignee_is_kept_and_the_documents_change_wins(store: StateSt
     ticket = tracker.tickets["OPS-1"]
     tracker.add(ticket.model_copy(update={"assignee": "acc-bob"}))
     assert plan(ITEMS, tracker, store).is_empty  # kept: the document did not change it
-    overwrite = plan(ITEMS, tracker, store, make_settings(overwrite=("assignee",)))
+    overwrite = plan(ITEMS, tracker, store, make_policy(overwrite=("assignee",)))
     assert [c.changed for c in overwrite.changes] == [("assignee",)]
     moved = [desired("Add alerting on checkout queue depth", assignee="acc-carol"), *ITEMS[1:]]
     made = plan(moved, tracker, store)
@@ -223,7 +223,7 @@ def test_two_tickets_with_one_marker_are_reported_and_the_oldest_kept(store: Sta
 
 
 def test_creates_beyond_the_cap_are_deferred(store: StateStore) -> None:
-    made = plan(ITEMS, FakeTracker(), store, make_settings(max_creates=2))
+    made = plan(ITEMS, FakeTracker(), store, make_policy(max_creates=2))
     assert len(made.changes) == 2
     assert [f.kind for f in made.findings] == ["deferred"]
 
@@ -248,7 +248,7 @@ def test_a_ticket_deleted_behind_syncers_back_is_reported_not_recreated(store: S
 
 
 def test_items_of_an_unreadable_tracker_are_not_planned(store: StateStore) -> None:
-    made = plan_changes(ITEMS, tickets={}, links={}, settings=make_settings())
+    made = plan_changes(ITEMS, tickets={}, links={}, policy=make_policy())
     assert made.changes == ()
     assert made.matches == ()
 
