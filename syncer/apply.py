@@ -18,12 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Literal
 
 from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
 from syncer.model import (
     Change,
-    Frozen,
     Link,
     Plan,
     Ticket,
@@ -31,43 +29,11 @@ from syncer.model import (
     TicketRef,
     oldest_first,
 )
+from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
 from syncer.state import StateStore
 from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
-
-OutcomeStatus = Literal["done", "failed", "recovered", "deferred"]
-
-# A tracker's search can lag behind its writes (Jira Cloud's is eventually consistent), so a
-# lookup that misses right after a lost answer proves nothing; one that misses once the
-# tracker's search lag (``search_lag``, per tracker) has passed does.
-
-
-class Outcome(Frozen):
-    """What became of one change."""
-
-    change: Change
-    status: OutcomeStatus
-    ref: TicketRef | None = None
-    error: str | None = None
-
-
-class ApplyResult(Frozen):
-    """Every change's outcome, in plan order."""
-
-    outcomes: tuple[Outcome, ...] = ()
-
-    def count(self, kind: str, *, failed: bool = False) -> int:
-        return sum(
-            1 for o in self.outcomes if o.change.kind == kind and (o.status == "failed") == failed
-        )
-
-    unavailable: Mapping[str, str] = {}
-    """Trackers that stopped answering (or asked syncer to slow down) during the run."""
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for o in self.outcomes if o.status == "failed")
 
 
 class Pacer:
@@ -140,6 +106,9 @@ class _Applier:
             if (ticket := _adopt(tracker, change)) is not None:
                 log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
                 return self.settle(tracker, change, ticket, "recovered")
+            # A tracker's search can lag behind its writes (Jira Cloud's is eventually
+            # consistent), so a lookup that misses right after a lost answer proves nothing;
+            # one that misses once the tracker's search lag has passed does.
             sent = earlier.last_synced or earlier.first_seen
             if self.now() - sent < self.search_lag.get(change.tracker, timedelta()):
                 return Outcome(

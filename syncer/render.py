@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from syncer.model import ActionItem, Change, Document, Finding, Plan, Problem
-from syncer.sync import SyncOutcome
+from syncer.outcome import SyncOutcome
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:

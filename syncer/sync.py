@@ -9,59 +9,24 @@ plan (its items are neither created nor updated: syncer cannot know what is ther
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from syncer.apply import ApplyResult, Pacer, apply_plan
+from syncer.apply import Pacer, apply_plan
 from syncer.config import Config
 from syncer.desired import desire_items
 from syncer.errors import TrackerError
-from syncer.model import Document, Frozen, ItemKey, Link, Plan, Problem, Ticket, TicketRef
+from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
+from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.policy import SyncPolicy
 from syncer.sources import cache_tag, discover, read_documents
 from syncer.state import StateStore
+from syncer.trackers import open_trackers
 from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
-
-
-class SyncOutcome(Frozen):
-    """What one run of ``plan`` or ``sync`` found and did."""
-
-    documents: int
-    items: int
-    """Action items found in the documents that could be read."""
-    parsed: int
-    errors: tuple[Problem, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-    plan: Plan
-    result: ApplyResult | None = None
-    unavailable: Mapping[str, str] = {}
-
-    def summary(self) -> dict[str, int]:
-        """Counts by outcome, the numbers a person and the run history look at."""
-        counts = {
-            "documents": self.documents,
-            "document_errors": len({p.source for p in self.errors}),
-            "items": self.items,
-            "unchanged": len(self.plan.matches),
-            "deferred": sum(1 for f in self.plan.findings if f.kind == "deferred"),
-            "findings": len(self.plan.findings),
-            "unavailable_trackers": len(self.unavailable),
-        }
-        kinds = ("create", "update", "link", "close", "reopen")
-        names = ("created", "updated", "linked", "closed", "reopened")
-        if self.result is None:
-            counts.update(
-                {f"to_{k}": sum(1 for c in self.plan.changes if c.kind == k) for k in kinds}
-            )
-        else:
-            counts.update({n: self.result.count(k) for k, n in zip(kinds, names, strict=True)})
-            counts["recovered"] = sum(1 for o in self.result.outcomes if o.status == "recovered")
-            counts["failed"] = self.result.failed
-            counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")
-        return counts
 
 
 def collect_documents(config: Config, store: StateStore) -> tuple[list[Document], int]:
@@ -177,3 +142,21 @@ def run_sync(
         summary=outcome.summary(),
     )
     return outcome
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_configured(
+    config: Config,
+    *,
+    dry_run: bool,
+    now: Callable[[], datetime] = _utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> SyncOutcome:
+    """Open the trackers and the state of ``config`` and run one plan (``dry_run``) or sync."""
+    trackers = open_trackers(config)
+    with StateStore(config.state_path, scratch_copy=dry_run) as store:
+        return run_sync(config, trackers, store, dry_run=dry_run, now=now, sleep=sleep, clock=clock)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +88,51 @@ def test_the_sandbox_refuses_a_non_loopback_address(capsys: pytest.CaptureFixtur
     assert main(["sandbox", "--host", "0.0.0.0"]) == 2  # noqa: S104  # refused, never bound
     err = capsys.readouterr().err
     assert "only binds to loopback addresses unless --allow-remote" in err
+
+
+def test_main_reads_the_environment_and_streams_it_is_given(tmp_path: Path) -> None:
+    config = tmp_path / "syncer.toml"
+    config.write_text(
+        '[trackers.ops]\ntype = "github"\nrepository = "acme/web"\n', encoding="utf-8"
+    )
+    env_file = tmp_path / "syncer.env"
+    env_file.write_text("SYNCER_STATE__PATH=from-file.db\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    before = dict(os.environ)
+    code = main(
+        ["validate", "--config", str(config), "--env-file", str(env_file)],
+        env={"SYNCER_OPS_TOKEN": "t0k"},
+        stdout=out,
+        stderr=err,
+    )
+    assert code == 0, err.getvalue()
+    assert out.getvalue().strip().endswith(f"state: {tmp_path / 'from-file.db'})")
+    assert dict(os.environ) == before  # the env file filled the given mapping, not the process's
+    missing = io.StringIO()
+    assert main(["validate", "--config", str(config)], env={}, stderr=missing) == 2
+    assert "set the environment variable SYNCER_OPS_TOKEN" in missing.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("code", "absent"),
+    [
+        (
+            "from syncer.cli import main; import io; "
+            f"main(['parse', {str(FIXTURES / 'table_pipes.md')!r}], env={{}}, "
+            "stdout=io.StringIO(), stderr=io.StringIO())",
+            ("syncer.sandbox",),
+        ),
+        ("import syncer.commands.sync, syncer.commands.validate", ("syncer.sandbox",)),
+        ("import syncer.render", ("syncer.sync", "syncer.apply", "syncer.sandbox")),
+    ],
+)
+def test_the_import_graph_keeps_product_and_renderer_apart(
+    code: str, absent: tuple[str, ...]
+) -> None:
+    check = f"{code}; import sys; print(sorted(m for m in sys.modules if m.startswith('syncer.')))"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    loaded = done.stdout
+    assert "syncer." in loaded
+    for module in absent:
+        assert f"'{module}'" not in loaded
+        assert f"'{module}." not in loaded

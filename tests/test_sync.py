@@ -9,8 +9,9 @@ import pytest
 from syncer.config import Config, parse_config
 from syncer.errors import StateLockedError, TrackerUnavailableError
 from syncer.model import Ticket, TicketRef
+from syncer.outcome import SyncOutcome
 from syncer.state import StateStore
-from syncer.sync import SyncOutcome, run_sync
+from syncer.sync import run_sync
 from tests.conftest import fixed_now
 from tests.fakes import FakeTracker
 

@@ -1,0 +1,180 @@
+"""``syncer sandbox`` and ``syncer demo``: the local Jira and GitHub stand-ins, and the whole loop.
+
+The sandbox is a test stand-in, not part of the product: it is imported only when one of these
+commands runs, so ``syncer parse``, ``plan`` and ``sync`` never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from syncer import demo
+from syncer.commands.base import Context, Subcommands, exit_for
+from syncer.config import load_config
+from syncer.errors import ConfigError, ExitCode
+from syncer.render import outcome_markdown, outcome_text
+from syncer.sync import run_configured
+
+if TYPE_CHECKING:
+    from syncer.sandbox import Sandbox
+
+
+def register(commands: Subcommands) -> None:
+    def listen_options(command: argparse.ArgumentParser, *, port: int) -> None:
+        command.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+        command.add_argument("--port", type=int, default=port, help="0 picks a free port")
+        command.add_argument("--jira-flavor", choices=("cloud", "server"), default="cloud")
+        command.add_argument(
+            "--allow-remote", action="store_true", help="bind a non-loopback address anyway"
+        )
+
+    sandbox = commands.add_parser("sandbox", help="serve local Jira and GitHub stand-ins")
+    listen_options(sandbox, port=0)
+    sandbox.add_argument("--data", metavar="FILE", help="keep issues in this JSON file")
+    sandbox.add_argument("--jira-project", action="append", metavar="KEY", help="(repeatable)")
+    sandbox.add_argument(
+        "--github-repo", action="append", metavar="OWNER/NAME", help="(repeatable)"
+    )
+    sandbox.set_defaults(run=run_sandbox)
+
+    demo_command = commands.add_parser(
+        "demo", help="sync the example post-mortems into a sandbox, end to end"
+    )
+    listen_options(demo_command, port=0)
+    demo_command.add_argument("--workdir", metavar="DIR", help="keep every file here")
+    demo_command.set_defaults(run=run_demo)
+
+
+def _start_sandbox(
+    args: argparse.Namespace,
+    *,
+    data: Path | None,
+    projects: tuple[str, ...],
+    repos: tuple[str, ...],
+) -> Sandbox:
+    from syncer.sandbox import Sandbox, SandboxError  # noqa: PLC0415  # only when asked for
+
+    sandbox = Sandbox(args.jira_flavor, jira_projects=projects, github_repos=repos, data_path=data)
+    try:
+        sandbox.start(args.host, args.port, allow_remote=args.allow_remote)
+    except SandboxError as exc:
+        # The library speaks of its keyword argument; here the user typed an option.
+        raise ConfigError(str(exc).replace("allow_remote=True", "--allow-remote")) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return sandbox
+
+
+def _sandbox_files(
+    sandbox: Sandbox, *, project: str, repository: str
+) -> tuple[str, dict[str, str]]:
+    from syncer.sandbox.store import jira_account_id  # noqa: PLC0415  # only when asked for
+
+    accounts = {
+        person: jira_account_id(person) if sandbox.flavor == "cloud" else person
+        for person in demo.PEOPLE
+    }
+    config = demo.sandbox_config(
+        sandbox.url,
+        flavor=sandbox.flavor,
+        project=project,
+        repository=repository,
+        jira_accounts=accounts,
+        jira_email=sandbox.jira_email,
+    )
+    env = demo.sandbox_env(
+        jira_token=sandbox.jira_token,
+        jira_email=sandbox.jira_email,
+        github_token=sandbox.github_token,
+        flavor=sandbox.flavor,
+    )
+    return config, env
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C or SIGTERM (a container stopping)."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    threading.Event().wait()
+
+
+def run_sandbox(args: argparse.Namespace, context: Context) -> ExitCode:
+    projects = tuple(args.jira_project or ["OPS"])
+    repos = tuple(args.github_repo or ["acme/platform"])
+    data = Path(args.data) if args.data else None
+    sandbox = _start_sandbox(args, data=data, projects=projects, repos=repos)
+    config, env = _sandbox_files(sandbox, project=projects[0], repository=repos[0])
+    out = context.out
+    out(f"sandbox ({sandbox.flavor} Jira) listening on {sandbox.url}")
+    out(f"  issues page:  {sandbox.url}/")
+    out(f"  Jira:         {sandbox.url}/rest/api/2/  (projects {', '.join(projects)})")
+    out(f"  GitHub:       {sandbox.url}/  (repositories {', '.join(repos)})")
+    out(f"  data:         {data or 'in memory'}")
+    out("\nEnvironment for syncer (or save as syncer.env and pass --env-file):")
+    out("".join(f"  export {k}={v}\n" for k, v in env.items()))
+    out("syncer.toml for this sandbox:\n")
+    out(config)
+    out("Ctrl-C stops the sandbox.", flush=True)
+    try:
+        _wait_for_interrupt()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return ExitCode.OK
+
+
+def run_demo(args: argparse.Namespace, context: Context) -> ExitCode:
+    if args.workdir:
+        workdir = Path(args.workdir).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        return _run_demo(args, context, workdir)
+    with tempfile.TemporaryDirectory(prefix="syncer-demo-") as folder:
+        return _run_demo(args, context, Path(folder))
+
+
+def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> ExitCode:
+    out = context.out
+    sandbox = _start_sandbox(
+        args, data=workdir / "sandbox.json", projects=("OPS",), repos=("acme/platform",)
+    )
+    port = sandbox.url.rsplit(":", 1)[1]
+    try:
+        copied = demo.copy_examples(workdir / "postmortems")
+        config_text, env = _sandbox_files(sandbox, project="OPS", repository="acme/platform")
+        (workdir / "syncer.toml").write_text(config_text, encoding="utf-8")
+        (workdir / "syncer.env").write_text(demo.env_file_text(env), encoding="utf-8")
+        context.env.update(env)
+        config = load_config(workdir / "syncer.toml", environ=context.env)
+        context.redactor.add_config(config)
+        out(f"syncer demo: sandbox on {sandbox.url}, {len(copied)} post-mortems in {workdir}")
+        out("\n== plan (the dry run) ==")
+        out(outcome_text(run_configured(config, dry_run=True), show_plan=True))
+        out("\n== sync ==")
+        outcome = run_configured(config, dry_run=False)
+        out(outcome_text(outcome, show_plan=False))
+        (workdir / "report.md").write_text(outcome_markdown(outcome), encoding="utf-8")
+        jira = sandbox.jira_issues("OPS")
+        github = sandbox.github_issues("acme/platform")
+    finally:
+        sandbox.stop()
+    out("\n== where to look ==")
+    out(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
+    if args.workdir:
+        out(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
+        out("  sandbox.json and report.md. To look at the issues and check that a second")
+        out("  sync creates nothing:")
+        out(f"    syncer sandbox --port {port} --data {workdir / 'sandbox.json'}")
+        config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
+        out(f"    syncer sync --config {config_file} --env-file {env_file}")
+    else:
+        out("  (a temporary folder, removed now; run `syncer demo --workdir DIR` to keep it)")
+    return exit_for(outcome)

@@ -1,0 +1,38 @@
+"""``syncer validate``: check a configuration, its secrets, and optionally the trackers."""
+
+from __future__ import annotations
+
+import argparse
+
+from syncer.commands.base import Context, Subcommands, configured_command
+from syncer.errors import ExitCode, TrackerError
+from syncer.trackers import open_trackers
+
+
+def register(commands: Subcommands) -> None:
+    validate = configured_command(
+        commands, "validate", "check a configuration file and its secrets", run_validate
+    )
+    validate.add_argument(
+        "--check-trackers",
+        action="store_true",
+        help="also connect to each tracker: credentials, project or repository",
+    )
+
+
+def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
+    config = context.load(args)
+    names = ", ".join(config.settings.trackers) or "none"
+    context.out(f"{args.config}: valid (trackers: {names}; state: {config.state_path})")
+    if not args.check_trackers:
+        return ExitCode.OK
+    code = ExitCode.OK
+    for name, tracker in open_trackers(config).items():
+        try:
+            tracker.check()
+        except TrackerError as exc:
+            context.out(f"  {name}: {exc}")
+            code = ExitCode.TRACKER
+        else:
+            context.out(f"  {name}: reachable, credentials accepted")
+    return code

@@ -1,0 +1,78 @@
+"""What a run returns: per-change outcomes and the outcome of a whole plan or sync. Values only.
+
+The shell (``apply``, ``sync``) builds these; the renderer (``render``) and the CLI read them.
+Nothing here imports the shell, so values flow one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from syncer.model import Change, Frozen, Plan, Problem, TicketRef
+
+OutcomeStatus = Literal["done", "failed", "recovered", "deferred"]
+
+
+class Outcome(Frozen):
+    """What became of one change."""
+
+    change: Change
+    status: OutcomeStatus
+    ref: TicketRef | None = None
+    error: str | None = None
+
+
+class ApplyResult(Frozen):
+    """Every change's outcome, in plan order."""
+
+    outcomes: tuple[Outcome, ...] = ()
+    unavailable: Mapping[str, str] = {}
+    """Trackers that stopped answering (or asked syncer to slow down) during the run."""
+
+    def count(self, kind: str, *, failed: bool = False) -> int:
+        return sum(
+            1 for o in self.outcomes if o.change.kind == kind and (o.status == "failed") == failed
+        )
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for o in self.outcomes if o.status == "failed")
+
+
+class SyncOutcome(Frozen):
+    """What one run of ``plan`` or ``sync`` found and did."""
+
+    documents: int
+    items: int
+    """Action items found in the documents that could be read."""
+    parsed: int
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    plan: Plan
+    result: ApplyResult | None = None
+    unavailable: Mapping[str, str] = {}
+
+    def summary(self) -> dict[str, int]:
+        """Counts by outcome, the numbers a person and the run history look at."""
+        counts = {
+            "documents": self.documents,
+            "document_errors": len({p.source for p in self.errors}),
+            "items": self.items,
+            "unchanged": len(self.plan.matches),
+            "deferred": sum(1 for f in self.plan.findings if f.kind == "deferred"),
+            "findings": len(self.plan.findings),
+            "unavailable_trackers": len(self.unavailable),
+        }
+        kinds = ("create", "update", "link", "close", "reopen")
+        names = ("created", "updated", "linked", "closed", "reopened")
+        if self.result is None:
+            counts.update(
+                {f"to_{k}": sum(1 for c in self.plan.changes if c.kind == k) for k in kinds}
+            )
+        else:
+            counts.update({n: self.result.count(k) for k, n in zip(kinds, names, strict=True)})
+            counts["recovered"] = sum(1 for o in self.result.outcomes if o.status == "recovered")
+            counts["failed"] = self.result.failed
+            counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")
+        return counts
