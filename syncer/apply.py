@@ -22,11 +22,18 @@ from datetime import datetime, timedelta
 from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
 from syncer.model import (
     Change,
+    CloseChange,
+    CommentChange,
+    CreateChange,
     Link,
+    LinkChange,
     Plan,
+    ReopenChange,
     Ticket,
     TicketFields,
     TicketRef,
+    UpdateChange,
+    WriteChange,
     oldest_first,
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
@@ -60,7 +67,7 @@ class Pacer:
         self._last[tracker] = self._clock()
 
 
-def _adopt(tracker: Tracker, change: Change) -> Ticket | None:
+def _adopt(tracker: Tracker, change: CreateChange) -> Ticket | None:
     """The ticket carrying this change's item key, if the tracker has one (oldest first)."""
     found = tracker.find(change.item_key)
     return min(found, key=oldest_first) if found else None
@@ -91,17 +98,18 @@ class _Applier:
         linked: bool = False,
         fields: TicketFields | None = None,
     ) -> None:
+        """Remember the item's ticket; ``fields`` (as written) for a ticket syncer manages."""
         self.store.record_link(
             change.item_key,
             tracker=change.tracker,
             source=change.source,
             status="linked" if linked else "managed",
             ref=ticket_ref,
-            fields=None if linked else fields or change.fields,
+            fields=None if linked else fields,
             now=self.now(),
         )
 
-    def create(self, tracker: Tracker, change: Change, earlier: Link | None) -> Outcome:
+    def create(self, tracker: Tracker, change: CreateChange, earlier: Link | None) -> Outcome:
         if earlier is not None and earlier.status == "pending":
             if (ticket := _adopt(tracker, change)) is not None:
                 log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
@@ -117,7 +125,6 @@ class _Applier:
                     error=f"a create sent at {sent:%H:%M:%S} is not visible in {change.tracker} "
                     "yet; waiting before sending another",
                 )
-        assert change.fields is not None
         self.store.mark_pending(
             change.item_key, tracker=change.tracker, source=change.source, now=self.now()
         )
@@ -136,10 +143,11 @@ class _Applier:
         log.info("%s: created %s", change.item_key, ticket.ref)
         return self.settle(tracker, change, ticket, "done")
 
-    def explain(self, tracker: Tracker, change: Change, ref: TicketRef) -> None:
+    def explain(self, tracker: Tracker, change: CloseChange | ReopenChange, ref: TicketRef) -> None:
         """Tell the ticket's watchers why syncer closed or reopened it; best effort."""
-        verb = "closed" if change.kind == "close" else "reopened"
-        state = "marks" if change.kind == "close" else "no longer marks"
+        closing = isinstance(change, CloseChange)
+        verb = "closed" if closing else "reopened"
+        state = "marks" if closing else "no longer marks"
         text = f"syncer {verb} this issue: the post-mortem `{change.source}` {state} it done."
         self.pacer.wait(change.tracker)
         try:
@@ -150,35 +158,42 @@ class _Applier:
             )
 
     def settle(
-        self, tracker: Tracker, change: Change, ticket: Ticket, status: OutcomeStatus
+        self, tracker: Tracker, change: CreateChange, ticket: Ticket, status: OutcomeStatus
     ) -> Outcome:
         """Record a created ticket; close it first when the item is already done."""
-        assert change.fields is not None
         if change.fields.done and not ticket.done:
             # Recorded as open first: should closing fail, the next run still sees it to do.
             self.record(change, ticket.ref, fields=change.fields.model_copy(update={"done": False}))
             self.pacer.wait(change.tracker)
             ticket = tracker.update(ticket.ref, change.fields, changed=("done",))
             log.info("%s: closed %s (done in the document)", change.item_key, ticket.ref)
-        self.record(change, ticket.ref)
+        self.record(change, ticket.ref, fields=change.fields)
         return Outcome(change=change, status=status, ref=ticket.ref)
 
     def apply_one(self, change: Change, links: Mapping[str, Link]) -> Outcome:
         tracker = self.trackers[change.tracker]
-        if change.kind == "create":
-            return self.create(tracker, change, links.get(change.item_key))
-        assert change.ref is not None
-        if change.kind == "link":
-            self.record(change, change.ref, linked=True)
-            log.info("%s: linked %s", change.item_key, change.ref)
-            return Outcome(change=change, status="done", ref=change.ref)
-        assert change.fields is not None
+        match change:
+            case CreateChange():
+                return self.create(tracker, change, links.get(change.item_key))
+            case LinkChange():
+                self.record(change, change.ref, linked=True)
+                log.info("%s: linked %s", change.item_key, change.ref)
+                return Outcome(change=change, status="done", ref=change.ref)
+            case CommentChange():
+                self.pacer.wait(change.tracker)
+                tracker.comment(change.ref, change.text)
+                log.info("%s: commented on %s", change.item_key, change.ref)
+                return Outcome(change=change, status="done", ref=change.ref)
+            case UpdateChange() | CloseChange() | ReopenChange():
+                return self.write(tracker, change)
+
+    def write(self, tracker: Tracker, change: WriteChange) -> Outcome:
         self.pacer.wait(change.tracker)
         ticket = tracker.update(
             change.ref, change.fields, changed=change.changed, key=change.item_key
         )
-        self.record(change, ticket.ref)
-        if change.kind in ("close", "reopen"):
+        self.record(change, ticket.ref, fields=change.fields)
+        if isinstance(change, CloseChange | ReopenChange):
             self.explain(tracker, change, ticket.ref)
         log.info(
             "%s: %s %s (%s)", change.item_key, change.kind, ticket.ref, ", ".join(change.changed)

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,20 +135,72 @@ class Ticket(Frozen):
     )
 
 
-ChangeKind = Literal["create", "update", "link", "close", "reopen"]
+ChangeKind = Literal["create", "update", "link", "close", "reopen", "comment"]
 
 
-class Change(Frozen):
-    """One thing a sync would do to one tracker, and why."""
+class _ChangeBase(Frozen):
+    """What every change says: which tracker, which item, from which document, and why."""
 
-    kind: ChangeKind
     tracker: str
     item_key: ItemKey
     source: str
-    ref: TicketRef | None = None
-    fields: TicketFields | None = None
-    changed: tuple[str, ...] = ()
     reason: str
+
+
+class CreateChange(_ChangeBase):
+    """Create a ticket carrying the item's key, with these (rendered) fields."""
+
+    kind: Literal["create"] = "create"
+    fields: TicketFields
+
+
+class LinkChange(_ChangeBase):
+    """Remember a ticket a person made (named in the document); it is never edited."""
+
+    kind: Literal["link"] = "link"
+    ref: TicketRef
+
+
+class _WriteChange(_ChangeBase):
+    """Write the ``changed`` fields of ``fields`` to an existing managed ticket."""
+
+    ref: TicketRef
+    fields: TicketFields
+    changed: tuple[str, ...]
+
+
+class UpdateChange(_WriteChange):
+    kind: Literal["update"] = "update"
+
+
+class CloseChange(_WriteChange):
+    """An update that closes the ticket (``done`` is among ``changed``), with a comment."""
+
+    kind: Literal["close"] = "close"
+
+
+class ReopenChange(_WriteChange):
+    """An update that reopens the ticket (``done`` is among ``changed``), with a comment."""
+
+    kind: Literal["reopen"] = "reopen"
+
+
+class CommentChange(_ChangeBase):
+    """Add a comment to a ticket; nothing else on it changes."""
+
+    kind: Literal["comment"] = "comment"
+    ref: TicketRef
+    text: str
+
+
+Change = Annotated[
+    CreateChange | LinkChange | UpdateChange | CloseChange | ReopenChange | CommentChange,
+    Field(discriminator="kind"),
+]
+"""One thing a sync would do to one tracker, and why: one type per kind of change."""
+
+WriteChange = UpdateChange | CloseChange | ReopenChange
+"""The changes that write fields to an existing ticket."""
 
 
 FindingKind = Literal[

@@ -40,20 +40,25 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Literal
 
 from syncer.desired import Desired
 from syncer.model import (
     Change,
+    CloseChange,
+    CreateChange,
     Finding,
     FindingKind,
     ItemKey,
     Link,
+    LinkChange,
     Match,
     Plan,
+    ReopenChange,
     Ticket,
     TicketFields,
     TicketRef,
+    UpdateChange,
+    WriteChange,
     normalise_title,
     oldest_first,
 )
@@ -266,8 +271,7 @@ class _Planner:
                 )
             else:
                 self.changes.append(
-                    Change(
-                        kind="link",
+                    LinkChange(
                         tracker=tracker,
                         item_key=key,
                         source=source,
@@ -296,12 +300,11 @@ class _Planner:
             )
             return
         # One change per ticket, so that state records it only once all of it was written.
-        kind: Literal["update", "close", "reopen"] = "update"
+        write: type[WriteChange] = UpdateChange
         if "done" in changed:
-            kind = "close" if desired.fields.done else "reopen"
+            write = CloseChange if desired.fields.done else ReopenChange
         self.changes.append(
-            Change(
-                kind=kind,
+            write(
                 tracker=tracker,
                 item_key=key,
                 source=source,
@@ -402,8 +405,7 @@ class _Planner:
                 else "new action item"
             )
             self.changes.append(
-                Change(
-                    kind="create",
+                CreateChange(
                     tracker=tracker,
                     item_key=desired.item.key,
                     source=desired.item.source,
@@ -524,7 +526,7 @@ def plan_changes(
             unmatched.append(item)
     planner.create(planner.match_reworded(unmatched))
     planner.orphans(failed_sources)
-    order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3}
+    order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3, "comment": 4}
     return Plan(
         changes=tuple(
             sorted(planner.changes, key=lambda c: (c.tracker, order[c.kind], c.item_key))

@@ -9,7 +9,18 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from syncer.model import ActionItem, Change, Document, Finding, Plan, Problem
+from syncer.model import (
+    ActionItem,
+    Change,
+    CommentChange,
+    CreateChange,
+    Document,
+    Finding,
+    LinkChange,
+    Plan,
+    Problem,
+    UpdateChange,
+)
 from syncer.outcome import SyncOutcome
 
 
@@ -122,18 +133,34 @@ def documents_text(documents: Iterable[Document]) -> str:
     return "\n\n".join(blocks)
 
 
+def _change_title(change: Change) -> str | None:
+    """The title a change writes, if it writes one."""
+    return None if isinstance(change, LinkChange | CommentChange) else change.fields.title
+
+
 def _change_text(change: Change) -> str:
-    target = change.ref.key if change.ref else (change.fields.title if change.fields else "")
-    verb = {
-        "create": "create",
-        "update": "update",
-        "link": "link",
-        "close": "close",
-        "reopen": "reopen",
-    }
-    extra = f" [{', '.join(change.changed)}]" if change.kind == "update" else ""
+    target = change.fields.title if isinstance(change, CreateChange) else change.ref.key
+    extra = f" [{', '.join(change.changed)}]" if isinstance(change, UpdateChange) else ""
     why = f"({change.reason}; {change.item_key})"
-    return f"{verb[change.kind]:<7} {change.tracker}: {_clip(target, 70)}{extra}  {why}"
+    return f"{change.kind:<7} {change.tracker}: {_clip(target, 70)}{extra}  {why}"
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    """One change as ``plan --format json`` prints it: every key present, whatever the kind."""
+    data = change.model_dump(mode="json")
+    shape = {
+        "kind": data["kind"],
+        "tracker": data["tracker"],
+        "item_key": data["item_key"],
+        "source": data["source"],
+        "ref": data.get("ref"),
+        "fields": data.get("fields"),
+        "changed": data.get("changed", []),
+        "reason": data["reason"],
+    }
+    if "text" in data:
+        shape["text"] = data["text"]
+    return shape
 
 
 def _finding_text(finding: Finding) -> str:
@@ -152,7 +179,7 @@ def plan_text(plan: Plan) -> str:
 
 def plan_json(plan: Plan) -> dict[str, Any]:
     return {
-        "changes": [c.model_dump(mode="json") for c in plan.changes],
+        "changes": [change_json(c) for c in plan.changes],
         "unchanged": [m.model_dump(mode="json", exclude={"fields"}) for m in plan.matches],
         "findings": [f.model_dump(mode="json") for f in plan.findings],
     }
@@ -219,7 +246,7 @@ def outcome_markdown(outcome: SyncOutcome) -> str:
             lines += ["", "## Changes", ""]
             lines += [
                 f"- {o.change.kind} [{o.ref.key}]({o.ref.url or ''}): "
-                f"{o.change.fields.title if o.change.fields else o.change.item_key}"
+                f"{_change_title(o.change) or o.change.item_key}"
                 for o in done
                 if o.ref
             ]

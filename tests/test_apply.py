@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from syncer.apply import Pacer, apply_plan
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Plan, Ticket, TicketFields, TicketRef
+from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef
 from syncer.plan import plan_changes
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_policy
@@ -194,3 +194,25 @@ def test_a_failed_comment_does_not_undo_a_close(store: StateStore) -> None:
     assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]
     assert tracker.tickets["OPS-1"].done
     assert tracker.writes[-2:] == ["update OPS-1 done", "comment OPS-1"]
+
+
+def test_a_comment_change_comments_and_touches_nothing_else(store: StateStore) -> None:
+    tracker = FakeTracker()
+    run(tracker, store)
+    ticket = tracker.list_managed()[0]
+    assert ticket.item_key is not None
+    before = store.links()
+    change = CommentChange(
+        tracker="fake",
+        item_key=ticket.item_key,
+        source="inc-7.md",
+        ref=ticket.ref,
+        text="the post-mortem asks for an owner",
+        reason="asked for",
+    )
+    result = apply_plan(Plan(changes=(change,)), {"fake": tracker}, store, pacer=NO_PACING,
+                        now=fixed_now)  # fmt: skip
+    assert [(o.status, o.ref) for o in result.outcomes] == [("done", ticket.ref)]
+    assert tracker.comments[ticket.ref.key] == ["the post-mortem asks for an owner"]
+    assert tracker.writes[-1] == f"comment {ticket.ref.key}"
+    assert store.links() == before

@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from syncer.cli import main
-from syncer.render import summary_text
+from syncer.model import (
+    Change,
+    CreateChange,
+    LinkChange,
+    Plan,
+    TicketFields,
+    TicketRef,
+    UpdateChange,
+)
+from syncer.render import plan_json, summary_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "postmortems"
 ITEM_FIELDS = {"key", "title", "owner", "due", "priority", "tickets", "done", "line", "end_line"}
@@ -136,3 +145,25 @@ def test_the_import_graph_keeps_product_and_renderer_apart(
     for module in absent:
         assert f"'{module}'" not in loaded
         assert f"'{module}." not in loaded
+
+
+def test_plan_json_gives_every_change_the_same_keys() -> None:
+    ref = TicketRef(system="jira", key="OPS-1")
+    fields = TicketFields(title="Pin the TLS library", body="b")
+    create = CreateChange(tracker="ops", item_key="inc-1.x", source="a.md", reason="why",
+                          fields=fields)  # fmt: skip
+    common = create.model_dump(exclude={"kind", "fields"})
+    changes: list[Change] = [
+        create,
+        LinkChange.model_validate({**common, "ref": ref}),
+        UpdateChange.model_validate({**common, "ref": ref, "fields": fields, "changed": ["title"]}),
+    ]
+    shapes = plan_json(Plan(changes=tuple(changes)))["changes"]
+    keys = ["kind", "tracker", "item_key", "source", "ref", "fields", "changed", "reason"]
+    assert [list(shape) for shape in shapes] == [keys] * 3
+    assert [(s["kind"], s["ref"], s["changed"]) for s in shapes] == [
+        ("create", None, []),
+        ("link", {"system": "jira", "key": "OPS-1", "url": None}, []),
+        ("update", {"system": "jira", "key": "OPS-1", "url": None}, ["title"]),
+    ]
+    assert shapes[1]["fields"] is None
