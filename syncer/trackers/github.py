@@ -3,15 +3,16 @@
 Owns every GitHub word: repositories, issue numbers, ``state_reason``, Link-header pages.
 Nothing outside ``syncer/trackers/`` sees a GitHub payload; ``Ticket`` values leave this module.
 
+* Fetching and translating are apart: every request goes through PyGithub's requester as JSON
+  (one ``Requests`` wrapper classifies its failures), and ``ticket_from_github`` turns an
+  issue's JSON into a ``Ticket``, a pure function tested on recorded answers.
 * The marker is the fixed label ``syncer`` (so managed issues list in bulk) plus the hidden body
   marker ``<!-- syncer:key=<item key> -->`` at the end of the body, after a blank line. Issues
   are never looked up through the search API: its index lags behind writes by seconds to
   minutes, which is exactly when a lost create answer has to be found.
-* The client is lazy: building a repository or an issue object sends nothing; only listing,
-  completing (``complete()``), creating and editing do.
 * PyGithub's own retry (urllib3 ``Retry``, which also retries POST on some statuses) and its
-  request pacing are off: syncer paces writes itself, and retries reads only, here, with
-  ``stamina``.
+  request pacing are off: syncer paces writes itself, and retries reads only, with ``stamina``.
+* ``create`` and ``update`` write fields as ``render`` returned them.
 """
 
 from __future__ import annotations
@@ -19,40 +20,42 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlparse
 
 import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
-from github.Issue import Issue
 
 from syncer.config import GitHubConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
+from syncer.errors import TrackerError, TrackerRateLimitedError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
-from syncer.trackers import (
+from syncer.trackers.base import BODY_MARKER_PREFIX, MANAGED_LABEL, body_marker
+from syncer.trackers.markup import normalise_text
+from syncer.trackers.transport import (
     Backoff,
-    describe_transport_failure,
+    Hints,
+    Requests,
     retry_after_backoff,
-    retry_read,
     scrub,
     transport_is_transient,
 )
-from syncer.trackers.base import BODY_MARKER_PREFIX, MANAGED_LABEL, body_marker
-from syncer.trackers.markup import normalise_text
 
-__all__ = ["GitHubTracker", "split_body_marker"]
+__all__ = ["GitHubTracker", "issue_number", "split_body_marker", "ticket_from_github"]
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _MARKER = re.compile(r"\s*" + re.escape(BODY_MARKER_PREFIX) + r"([A-Za-z0-9._-]+) -->\s*\Z")
 _BARE_NUMBER = re.compile(r"^#(\d+)$")
 _REPO_NUMBER = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
 _ISSUE_PATH = re.compile(r"^/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/(\d+)/?$")
 _GONE = (404, 410)
+
+Raw = Mapping[str, Any]
+
+
+# -- translation: pure functions of JSON ----------------------------------------------------
 
 
 def split_body_marker(body: str) -> tuple[ItemKey | None, str]:
@@ -64,25 +67,90 @@ def split_body_marker(body: str) -> tuple[ItemKey | None, str]:
     return match.group(1), normalise_text(text[: match.start()])
 
 
+def web_url(api_url: str) -> str:
+    """``https://api.github.com`` -> ``https://github.com``; Enterprise keeps its host."""
+    api = urlparse(api_url)
+    host = "github.com" if api.netloc == "api.github.com" else api.netloc
+    return f"{api.scheme}://{host}"
+
+
+def issue_ref(number: int, *, repository: str, web: str) -> TicketRef:
+    return TicketRef(
+        system="github", key=f"{repository}#{number}", url=f"{web}/{repository}/issues/{number}"
+    )
+
+
+def issue_number(ref: TicketRef, *, repository: str, web: str) -> int | None:
+    """The number of the issue ``ref`` names in ``repository``, or ``None`` if it is not there."""
+    if ref.url:
+        url = urlparse(ref.url)
+        if f"{url.scheme}://{url.netloc}" == web:
+            path = _ISSUE_PATH.match(url.path)
+            if path and path.group(1).casefold() == repository.casefold():
+                return int(path.group(2))
+    if ref.system != "github":
+        return None
+    key = ref.key.strip()
+    if bare := _BARE_NUMBER.match(key):
+        return int(bare.group(1))
+    full = _REPO_NUMBER.match(key)
+    if full and full.group(1).casefold() == repository.casefold():
+        return int(full.group(2))
+    return None
+
+
+def tidy_labels(labels: Collection[str]) -> tuple[str, ...]:
+    """Sorted, unique, without the managed label (which syncer adds and reads itself)."""
+    return tuple(sorted({label for label in labels if label and label != MANAGED_LABEL}))
+
+
+def is_issue_of(raw: Raw, repository: str) -> bool:
+    """Whether the JSON is an issue (not a pull request) of ``repository`` (not transferred)."""
+    if "pull_request" in raw or "/pull/" in str(raw.get("html_url") or ""):
+        return False
+    expected = f"/repos/{repository}".casefold()
+    return urlparse(str(raw.get("repository_url") or "")).path.casefold().endswith(expected)
+
+
+def _github_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
+    """One issue's JSON (REST ``issue`` schema) as a ``Ticket``."""
+    item_key, text = split_body_marker(str(raw.get("body") or ""))
+    assignees = [user["login"] for user in raw.get("assignees") or []]
+    state = raw.get("state")
+    return Ticket(
+        ref=issue_ref(int(raw["number"]), repository=repository, web=web),
+        title=str(raw.get("title") or ""),
+        body=text,
+        labels=tidy_labels([label["name"] for label in raw.get("labels") or []]),
+        assignee=assignees[0] if assignees else None,
+        done=state == "closed",
+        status=str(state or ""),
+        updated=_github_time(raw.get("updated_at")),
+        item_key=item_key,
+    )
+
+
+def _with_marker(body: str, key: ItemKey | None) -> str:
+    return f"{body}\n\n{body_marker(key)}" if key else body
+
+
 class GitHubTracker:
     """One GitHub repository."""
 
-    def __init__(
-        self, name: str, config: GitHubConfig, secrets: Secrets, *, for_tests: bool = False
-    ) -> None:
-        """Build the (lazy) client; sends no request (``check()`` is the first one).
-
-        ``for_tests`` keeps every retry of a read but drops the pauses between them.
-        """
+    def __init__(self, name: str, config: GitHubConfig, secrets: Secrets) -> None:
+        """Build the client; sends no request (``check()`` is the first one)."""
         self._name = name
         self._config = config
         self._repo_name = config.repository
-        self._no_wait = for_tests
         token = secrets.token.get_secret_value()
-        self._secrets = [token]
-        api = urlparse(config.url)
-        web_host = "github.com" if api.netloc == "api.github.com" else api.netloc
-        self._web = f"{api.scheme}://{web_host}"
+        self._web = web_url(config.url)
         self._client = Github(
             auth=Auth.Token(token),
             base_url=config.url.rstrip("/"),
@@ -93,7 +161,16 @@ class GitHubTracker:
             seconds_between_writes=None,
             lazy=True,
         )
-        self._repo = self._client.get_repo(config.repository)
+        self._http = Requests(
+            name,
+            url=config.url,
+            timeout=config.timeout_seconds,
+            secrets=[token],
+            library_error=GithubException,
+            classify=self._classify,
+            transient=_transient,
+        )
+        self._issues = f"/repos/{self._repo_name}/issues"
 
     # -- Protocol: identity -------------------------------------------------------------------
 
@@ -109,10 +186,7 @@ class GitHubTracker:
         return self._number(ref) is not None
 
     def resolve(self, ref: TicketRef) -> TicketRef:
-        number = self._number(ref)
-        if number is None:
-            raise self._error(f"{ref.key} is not an issue of {self._repo_name}")
-        return self._ref(number)
+        return issue_ref(self._must_number(ref), repository=self._repo_name, web=self._web)
 
     def render(self, fields: TicketFields) -> TicketFields:
         return fields.model_copy(
@@ -120,7 +194,7 @@ class GitHubTracker:
                 "title": fields.title.strip(),
                 "body": normalise_text(fields.body),
                 # The configured labels go on every issue, so they read back on every issue.
-                "labels": self._labels([*self._config.labels, *fields.labels]),
+                "labels": tidy_labels([*self._config.labels, *fields.labels]),
                 "due": None,
                 "priority": None,
             }
@@ -129,28 +203,23 @@ class GitHubTracker:
     # -- Protocol: reads ----------------------------------------------------------------------
 
     def check(self) -> None:
-        doing = f"reading repository {self._repo_name}"
         try:
-            self._read(self._repo.complete)
-        except GithubException as exc:
-            if exc.status == 401:
-                raise self._unavailable(self._token_hint()) from exc
-            if exc.status in _GONE:
-                raise self._unavailable(
+            doing = f"reading repository {self._repo_name}"
+            raw = self._json("GET", f"/repos/{self._repo_name}", doing, read=True)
+        except TrackerError as exc:
+            if _status(exc) in _GONE:
+                raise self._http.unavailable(
                     f"repository {self._repo_name} not found or not visible to the token "
                     f"(check trackers.{self._name}.repository)"
                 ) from exc
-            raise self._unavailable(str(self._failure(exc, doing))) from exc
-        except requests.RequestException as exc:
-            raise self._unavailable(str(self._transport(exc, doing))) from exc
-        raw = self._repo.raw_data
+            raise self._http.unavailable(str(exc)) from exc
         if raw.get("has_issues") is False:
-            raise self._unavailable(f"issues are disabled in repository {self._repo_name}")
+            raise self._http.unavailable(f"issues are disabled in repository {self._repo_name}")
         permissions = raw.get("permissions")
         if isinstance(permissions, dict) and not any(
             permissions.get(level) for level in ("admin", "maintain", "push")
         ):
-            raise self._unavailable(
+            raise self._http.unavailable(
                 f"the token cannot write to {self._repo_name}: GitHub silently drops labels "
                 "set on new issues without push access, so syncer could not find its issues"
             )
@@ -169,40 +238,40 @@ class GitHubTracker:
         numbers = list(dict.fromkeys(n for ref in refs if (n := self._number(ref)) is not None))
         tickets: list[Ticket] = []
         for number in numbers:
-            issue = self._repo.get_issue(number)
+            doing = f"fetching {self._repo_name}#{number}"
             try:
-                self._read(issue.complete)
-            except GithubException as exc:
-                if exc.status in _GONE:
+                raw = self._json("GET", f"{self._issues}/{number}", doing, read=True)
+            except TrackerError as exc:
+                if _status(exc) in _GONE:
                     continue
-                raise self._failure(exc, f"fetching {self._repo_name}#{number}") from exc
-            except requests.RequestException as exc:
-                raise self._transport(exc, f"fetching {self._repo_name}#{number}") from exc
+                raise
             # PyGithub follows the 301 of a transferred issue; that issue is not ours any more.
-            if self._is_here(issue) and not _is_pull_request(issue):
-                tickets.append(self._ticket(issue))
+            if is_issue_of(raw, self._repo_name):
+                tickets.append(self._ticket(raw))
         return tickets
 
     # -- Protocol: writes ---------------------------------------------------------------------
 
     def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
-        doing = f"creating the issue of item {key}"
-        rendered = self.render(fields)
-        options: dict[str, Any] = {
-            "body": self._body(rendered.body, key),
-            "labels": [*rendered.labels, MANAGED_LABEL],
+        """One POST; ``fields`` as ``render`` returned them."""
+        body: dict[str, Any] = {
+            "title": fields.title,
+            "body": _with_marker(fields.body, key),
+            "labels": [*fields.labels, MANAGED_LABEL],
         }
-        if rendered.assignee is not None:
-            options["assignees"] = [rendered.assignee]
+        if fields.assignee is not None:
+            body["assignees"] = [fields.assignee]
         if self._config.milestone is not None:
-            options["milestone"] = self._repo.get_milestone(self._config.milestone)
-
-        def post() -> Issue:
-            return self._repo.create_issue(rendered.title, **options)
-
-        issue = self._write(post, doing, assignee=rendered.assignee)
-        ticket = self._ticket(issue)
-        if MANAGED_LABEL not in {label.name for label in issue.labels}:
+            body["milestone"] = self._config.milestone
+        raw = self._json(
+            "POST",
+            self._issues,
+            f"creating the issue of item {key}",
+            body=body,
+            hints={"assignee": fields.assignee},
+        )
+        ticket = self._ticket(raw)
+        if MANAGED_LABEL not in {label["name"] for label in raw.get("labels") or []}:
             log.warning(
                 "%s: GitHub dropped the labels of %s (item %s): the token lacks push access",
                 self._name,
@@ -220,103 +289,79 @@ class GitHubTracker:
         changed: Collection[str],
         key: ItemKey | None = None,
     ) -> Ticket:
-        number = self._number(ref)
-        if number is None:
-            raise self._error(f"{ref.key} is not an issue of {self._repo_name}")
+        """PATCH of the changed fields (``fields`` as ``render`` returned them)."""
+        number = self._must_number(ref)
+        url = f"{self._issues}/{number}"
         doing = f"updating {self._repo_name}#{number}"
-        rendered = self.render(fields)
-        issue = self._repo.get_issue(number)
         edits: dict[str, Any] = {}
         if "body" in changed or "labels" in changed:
             # The marker and the managed label stay as they are, so read what is there now.
-            self._get(issue, doing)
-            marker, _ = split_body_marker(issue.body or "")
+            current = self._json("GET", url, doing, read=True)
+            marker, _ = split_body_marker(str(current.get("body") or ""))
             # A reworded item's ticket keeps its old marker; a lost one is put back.
             marker = marker or key
             if "body" in changed:
-                edits["body"] = self._body(rendered.body, marker)
+                edits["body"] = _with_marker(fields.body, marker)
             if "labels" in changed:
-                names = {label.name for label in issue.labels}
+                names = {label["name"] for label in current.get("labels") or []}
                 managed = key is not None or MANAGED_LABEL in names
-                edits["labels"] = [*rendered.labels, *([MANAGED_LABEL] if managed else [])]
+                edits["labels"] = [*fields.labels, *([MANAGED_LABEL] if managed else [])]
         if "title" in changed:
-            edits["title"] = rendered.title
+            edits["title"] = fields.title
         if "assignee" in changed:
-            edits["assignees"] = [rendered.assignee] if rendered.assignee else []
+            edits["assignees"] = [fields.assignee] if fields.assignee else []
         if "done" in changed:
-            edits["state"] = "closed" if rendered.done else "open"
-            edits["state_reason"] = "completed" if rendered.done else "reopened"
+            edits["state"] = "closed" if fields.done else "open"
+            edits["state_reason"] = "completed" if fields.done else "reopened"
         if not edits:
-            self._get(issue, doing)
-            return self._ticket(issue)
-
-        def patch() -> None:
-            issue.edit(**edits)
-
-        self._write(patch, doing, assignee=rendered.assignee)
-        return self._ticket(issue)
+            return self._ticket(self._json("GET", url, doing, read=True))
+        raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})
+        return self._ticket(raw)
 
     def comment(self, ref: TicketRef, text: str) -> None:
-        number = self._number(ref)
-        if number is None:
-            raise self._error(f"{ref.key} is not an issue of {self._repo_name}")
-        issue = self._repo.get_issue(number)
-
-        def post() -> None:
-            issue.create_comment(text)
-
-        self._write(post, f"commenting on {self._repo_name}#{number}", assignee=None)
+        number = self._must_number(ref)
+        self._json(
+            "POST",
+            f"{self._issues}/{number}/comments",
+            f"commenting on {self._repo_name}#{number}",
+            body={"body": text},
+        )
 
     # -- requests -----------------------------------------------------------------------------
 
-    def _read(self, call: Callable[[], T]) -> T:
-        return retry_read(call, transient=self._transient, no_wait=self._no_wait)
+    def _json(
+        self,
+        verb: str,
+        url: str,
+        doing: str,
+        *,
+        read: bool = False,
+        body: Mapping[str, Any] | None = None,
+        hints: Hints | None = None,
+    ) -> Raw:
+        """One request's JSON answer; reads retried, writes sent once."""
 
-    @staticmethod
-    def _transient(exc: Exception) -> Backoff:
-        if isinstance(exc, GithubException):
-            headers = exc.headers or {}
-            if exc.status == 429 or isinstance(exc, RateLimitExceededException):
-                after = headers.get("retry-after")
-                if after is not None:
-                    return retry_after_backoff(str(after))
-                # A primary limit resets within the hour: not worth waiting for here.
-                return exc.status == 429
-            return exc.status >= 500
-        return transport_is_transient(exc)
+        def call() -> Raw:
+            _, data = self._client.requester.requestJsonAndCheck(
+                verb, url, input=dict(body) if body is not None else None
+            )
+            return data if isinstance(data, Mapping) else {}
 
-    def _write(self, call: Callable[[], T], doing: str, *, assignee: str | None) -> T:
-        try:
-            return call()
-        except GithubException as exc:
-            raise self._failure(exc, doing, assignee=assignee) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
-
-    def _get(self, issue: Issue, doing: str) -> None:
-        try:
-            self._read(issue.complete)
-        except GithubException as exc:
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
+        if read:
+            return self._http.read(call, doing)
+        return self._http.write(call, doing, hints=hints)
 
     def _list(self, doing: str, *, sort: str | None, direction: str | None) -> list[Ticket]:
-        """Every managed issue, from the raw pages.
-
-        Listing goes through PyGithub's requester rather than ``get_issues``: building a full
-        ``Issue`` object (with its users, labels and reactions) per listed issue cost more than
-        the requests themselves on a repository of thousands.
-        """
+        """Every managed issue, from the raw pages (building PyGithub objects cost more)."""
         options: dict[str, Any] = {"state": "all", "labels": MANAGED_LABEL, "per_page": 100}
         if sort is not None:
             options["sort"] = sort
         if direction is not None:
             options["direction"] = direction
 
-        def listing() -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = []
-            url: str | None = f"/repos/{self._repo_name}/issues"
+        def listing() -> list[Raw]:
+            found: list[Raw] = []
+            url: str | None = self._issues
             parameters: dict[str, Any] | None = options
             while url is not None:
                 headers, page = self._client.requester.requestJsonAndCheck(
@@ -327,152 +372,54 @@ class GitHubTracker:
                 url, parameters = _next_page(headers), None  # the next URL carries the query
             return found
 
-        try:
-            listed = self._read(listing)
-        except GithubException as exc:
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
-        return [
-            self._make_ticket(
-                number=int(raw["number"]),
-                title=raw.get("title"),
-                body=raw.get("body"),
-                labels=[label["name"] for label in raw.get("labels") or []],
-                assignees=[user["login"] for user in raw.get("assignees") or []],
-                state=raw.get("state"),
-                updated=_github_time(raw.get("updated_at")),
-            )
-            for raw in listed
-        ]
+        return [self._ticket(raw) for raw in self._http.read(listing, doing)]
 
     # -- translation --------------------------------------------------------------------------
 
     def _number(self, ref: TicketRef) -> int | None:
-        if ref.url:
-            url = urlparse(ref.url)
-            if f"{url.scheme}://{url.netloc}" == self._web:
-                path = _ISSUE_PATH.match(url.path)
-                if path and path.group(1).casefold() == self._repo_name.casefold():
-                    return int(path.group(2))
-            if ref.system != "github":
-                return None
-        if ref.system != "github":
-            return None
-        key = ref.key.strip()
-        if bare := _BARE_NUMBER.match(key):
-            return int(bare.group(1))
-        full = _REPO_NUMBER.match(key)
-        if full and full.group(1).casefold() == self._repo_name.casefold():
-            return int(full.group(2))
-        return None
+        return issue_number(ref, repository=self._repo_name, web=self._web)
 
-    def _ref(self, number: int) -> TicketRef:
-        return TicketRef(
-            system="github",
-            key=f"{self._repo_name}#{number}",
-            url=f"{self._web}/{self._repo_name}/issues/{number}",
-        )
+    def _must_number(self, ref: TicketRef) -> int:
+        number = self._number(ref)
+        if number is None:
+            raise self._http.error(f"{ref.key} is not an issue of {self._repo_name}")
+        return number
 
-    @staticmethod
-    def _labels(labels: Collection[str]) -> tuple[str, ...]:
-        """Sorted, unique, without the managed label (which syncer adds and reads itself)."""
-        return tuple(sorted({label for label in labels if label and label != MANAGED_LABEL}))
-
-    @staticmethod
-    def _body(body: str, key: ItemKey | None) -> str:
-        text = normalise_text(body)
-        return f"{text}\n\n{body_marker(key)}" if key else text
-
-    def _is_here(self, issue: Issue) -> bool:
-        expected = f"/repos/{self._repo_name}".casefold()
-        return urlparse(issue.repository_url).path.casefold().endswith(expected)
-
-    def _ticket(self, issue: Issue) -> Ticket:
-        return self._make_ticket(
-            number=issue.number,
-            title=issue.title,
-            body=issue.body,
-            labels=[label.name for label in issue.labels],
-            assignees=[user.login for user in issue.assignees],
-            state=issue.state,
-            updated=issue.updated_at,
-        )
-
-    def _make_ticket(
-        self,
-        *,
-        number: int,
-        title: str | None,
-        body: str | None,
-        labels: Collection[str],
-        assignees: Sequence[str],
-        state: str | None,
-        updated: datetime | None,
-    ) -> Ticket:
-        item_key, text = split_body_marker(body or "")
-        if updated is not None and updated.tzinfo is None:
-            updated = updated.replace(tzinfo=UTC)
-        return Ticket(
-            ref=self._ref(number),
-            title=title or "",
-            body=text,
-            labels=self._labels(labels),
-            assignee=assignees[0] if assignees else None,
-            done=state == "closed",
-            status=state or "",
-            updated=updated,
-            item_key=item_key,
-        )
+    def _ticket(self, raw: Raw) -> Ticket:
+        return ticket_from_github(raw, repository=self._repo_name, web=self._web)
 
     # -- errors -------------------------------------------------------------------------------
 
-    def _error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
-        return TrackerError(self._name, scrub(message, self._secrets), ambiguous=ambiguous)
-
-    def _unavailable(self, message: str) -> TrackerUnavailableError:
-        message = message.removeprefix(f"{self._name}: ")
-        return TrackerUnavailableError(self._name, scrub(message, self._secrets))
-
-    def _token_hint(self) -> str:
-        return f"GitHub refused the token (check {env_prefix(self._name)}TOKEN)"
-
-    def _transport(self, exc: requests.RequestException, doing: str) -> TrackerError:
-        failure = describe_transport_failure(
-            exc, url=self._config.url, timeout=self._config.timeout_seconds
-        )
-        if failure.unreachable:
-            return self._unavailable(f"{doing}: {failure.message}")
-        return self._error(f"{doing}: {failure.message}", ambiguous=failure.ambiguous)
-
-    def _failure(
-        self, exc: GithubException, doing: str, *, assignee: str | None = None
-    ) -> TrackerError:
+    def _classify(self, exc: GithubException, doing: str, hints: Hints) -> TrackerError:
         status = exc.status
         data = exc.data if isinstance(exc.data, dict) else {}
         message = str(data.get("message") or "")
         headers = exc.headers or {}
         if status == 401:
-            return self._unavailable(self._token_hint())
+            return self._http.unavailable(
+                f"GitHub refused the token (check {env_prefix(self._name)}TOKEN)"
+            )
         if status == 429 or isinstance(exc, RateLimitExceededException):
             return TrackerRateLimitedError(
                 self._name,
-                scrub(f"{doing}: GitHub rate limit hit; {_retry_hint(headers)}", self._secrets),
+                scrub(
+                    f"{doing}: GitHub rate limit hit; {_retry_hint(headers)}", self._http.secrets
+                ),
             )
         if status >= 500:
-            return self._error(
+            return self._http.error(
                 f"{doing}: GitHub answered HTTP {status}" + (f": {message}" if message else ""),
                 ambiguous=True,
             )
         if status == 422:
-            hints = list(self._validation_hints(data, assignee))
-            if hints:
-                return self._error(f"{doing}: " + "; ".join(hints))
+            found = list(self._validation_hints(data, hints.get("assignee")))
+            if found:
+                return self._http.error(f"{doing}: " + "; ".join(found))
         if status == 403:
-            return self._error(f"{doing}: GitHub denied permission: {message or 'HTTP 403'}")
+            return self._http.error(f"{doing}: GitHub denied permission: {message or 'HTTP 403'}")
         if status in _GONE:
-            return self._error(f"{doing}: not found on GitHub (deleted, moved or not visible)")
-        return self._error(f"{doing}: GitHub refused the request (HTTP {status}): {message}")
+            return self._http.error(f"{doing}: not found on GitHub (deleted, moved or not visible)")
+        return self._http.error(f"{doing}: GitHub refused the request (HTTP {status}): {message}")
 
     def _validation_hints(self, data: Mapping[str, Any], assignee: str | None) -> Iterator[str]:
         setting = f"trackers.{self._name}"
@@ -500,22 +447,31 @@ class GitHubTracker:
                 yield detail
 
 
+def _transient(exc: Exception) -> Backoff:
+    if isinstance(exc, GithubException):
+        headers = exc.headers or {}
+        if exc.status == 429 or isinstance(exc, RateLimitExceededException):
+            after = headers.get("retry-after")
+            if after is not None:
+                return retry_after_backoff(str(after))
+            # A primary limit resets within the hour: not worth waiting for here.
+            return exc.status == 429
+        return exc.status >= 500
+    return transport_is_transient(exc)
+
+
+def _status(exc: TrackerError) -> int | None:
+    """The HTTP status behind a classified error, when GitHub answered one."""
+    cause = exc.__cause__
+    return cause.status if isinstance(cause, GithubException) else None
+
+
 def _next_page(headers: Mapping[str, Any]) -> str | None:
     """The ``rel="next"`` URL of a ``Link`` header, if there is one."""
     for link in requests.utils.parse_header_links(str(headers.get("link") or "")):
         if link.get("rel") == "next":
             return link.get("url")
     return None
-
-
-def _github_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def _is_pull_request(issue: Issue) -> bool:
-    return "/pull/" in (issue.html_url or "")
 
 
 def _retry_hint(headers: Mapping[str, Any]) -> str:

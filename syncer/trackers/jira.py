@@ -16,7 +16,10 @@ outside ``syncer/trackers/`` sees a Jira payload; ``Ticket`` values leave this m
 * The marker is the pair of labels ``syncer`` and ``syncer:<item key>``; ``key_field``, when set,
   carries a second copy of the key but is never searched.
 * ``render`` turns the Markdown body into wiki markup; ``create`` and ``update`` take fields as
-  ``render`` returned them and write the body unchanged (converting twice would garble it).
+  ``render`` returned them and write them unchanged (converting twice would garble the body).
+* Every request goes through one ``Requests`` wrapper, which classifies failures once;
+  ``ticket_from_jira`` turns an issue's JSON into a ``Ticket``, a pure function tested on
+  recorded answers.
 """
 
 from __future__ import annotations
@@ -24,34 +27,31 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlparse
 
-import requests
 from jira import JIRA, JIRAError
 from jira.resources import Issue
 
 from syncer.config import JiraConfig, Secrets, env_prefix
 from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
-from syncer.trackers import (
+from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
+from syncer.trackers.markup import markdown_to_wiki, normalise_text
+from syncer.trackers.transport import (
     Backoff,
-    describe_transport_failure,
+    Hints,
+    Requests,
     retry_after_backoff,
-    retry_read,
     scrub,
     transport_is_transient,
 )
-from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
-from syncer.trackers.markup import markdown_to_wiki, normalise_text
 
-__all__ = ["JiraTracker"]
+__all__ = ["JiraTracker", "is_done", "ticket_from_jira", "tidy_labels"]
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 KEYS_PER_SEARCH = 50
 """``key in (...)`` lists are cut into chunks of this many keys, so the JQL stays short."""
@@ -70,30 +70,121 @@ def _jql_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# -- translation: pure functions of JSON ----------------------------------------------------
+
+
+def _category(status: Mapping[str, Any]) -> str | None:
+    category = status.get("statusCategory") or {}
+    key = category.get("key")
+    return str(key) if key is not None else None
+
+
+def is_done(raw: Mapping[str, Any]) -> bool:
+    """Whether an issue's status is in the Done category."""
+    return _category(raw.get("fields", {}).get("status") or {}) == "done"
+
+
+def tidy_labels(labels: Collection[str]) -> tuple[str, ...]:
+    """Sorted, unique, without the marker labels (which syncer adds and reads itself)."""
+    return tuple(
+        sorted(
+            {
+                label
+                for label in labels
+                if label and label != MANAGED_LABEL and not label.startswith(KEY_LABEL_PREFIX)
+            }
+        )
+    )
+
+
+def marker_key(labels: Collection[str]) -> ItemKey | None:
+    """The item key a ``syncer:<key>`` label carries, if any."""
+    return next(
+        (label[len(KEY_LABEL_PREFIX) :] for label in labels if label.startswith(KEY_LABEL_PREFIX)),
+        None,
+    )
+
+
+def issue_ref(key: str, *, base: str) -> TicketRef:
+    return TicketRef(system="jira", key=key, url=f"{base}/browse/{key}")
+
+
+def ticket_from_jira(
+    raw: Mapping[str, Any],
+    *,
+    base: str,
+    cloud: bool,
+    due_field: str,
+    key_field: str | None = None,
+) -> Ticket:
+    """One issue's JSON (REST v2 ``IssueBean``) as a ``Ticket``; field ids already resolved."""
+    fields: Mapping[str, Any] = raw.get("fields") or {}
+    labels: list[str] = list(fields.get("labels") or [])
+    item_key = marker_key(labels)
+    if item_key is None and key_field:
+        copy = fields.get(key_field)
+        item_key = copy if isinstance(copy, str) and copy else None
+    assignee = fields.get("assignee") or {}
+    priority = fields.get("priority") or {}
+    status = fields.get("status") or {}
+    due = fields.get(due_field)
+    updated = fields.get("updated")
+    return Ticket(
+        ref=issue_ref(str(raw["key"]), base=base),
+        title=str(fields.get("summary") or ""),
+        body=normalise_text(str(fields.get("description") or "")),
+        labels=tidy_labels(labels),
+        assignee=assignee.get("accountId" if cloud else "name"),
+        due=date.fromisoformat(str(due)[:10]) if due else None,
+        priority=priority.get("name"),
+        done=_category(status) == "done",
+        status=str(status.get("name") or ""),
+        updated=datetime.fromisoformat(str(updated)) if updated else None,
+        item_key=item_key,
+    )
+
+
+def _transient(exc: Exception) -> Backoff:
+    if isinstance(exc, JIRAError):
+        if exc.status_code == 429:
+            headers = exc.response.headers if exc.response is not None else {}
+            return retry_after_backoff(headers.get("Retry-After"))
+        return exc.status_code is not None and exc.status_code >= 500
+    return transport_is_transient(exc)
+
+
+def _status(exc: TrackerError) -> int | None:
+    """The HTTP status behind a classified error, when Jira answered one."""
+    cause = exc.__cause__
+    return cause.status_code if isinstance(cause, JIRAError) else None
+
+
 class JiraTracker:
     """One Jira project, Cloud or Server/Data Center."""
 
-    def __init__(
-        self, name: str, config: JiraConfig, secrets: Secrets, *, for_tests: bool = False
-    ) -> None:
-        """Build the client; sends no request (``check()`` is the first one).
-
-        ``for_tests`` keeps every retry of a read but drops the pauses between them.
-        """
+    def __init__(self, name: str, config: JiraConfig, secrets: Secrets) -> None:
+        """Build the client; sends no request (``check()`` is the first one)."""
         self._name = name
         self._config = config
         self._cloud = config.flavor == "cloud"
         self._base = config.url.rstrip("/")
-        self._no_wait = for_tests
         token = secrets.token.get_secret_value()
-        self._secrets = [token]
+        hidden = [token]
         if self._cloud:
             email = secrets.email or config.email or ""
-            basic = base64.b64encode(f"{email}:{token}".encode()).decode()
-            self._secrets.append(basic)
+            hidden.append(base64.b64encode(f"{email}:{token}".encode()).decode())
             auth: dict[str, Any] = {"basic_auth": (email, token)}
         else:
             auth = {"token_auth": token}
+        self._http = Requests(
+            name,
+            url=self._base,
+            timeout=config.timeout_seconds,
+            secrets=hidden,
+            library_error=JIRAError,
+            classify=self._classify,
+            transient=_transient,
+        )
         self._client = JIRA(
             server=self._base,
             get_server_info=False,
@@ -134,18 +225,13 @@ class JiraTracker:
         return self._ref(key)
 
     def render(self, fields: TicketFields) -> TicketFields:
-        """Markdown body -> wiki markup, plus ``_tidy``. ``create``/``update`` take the result."""
-        return self._tidy(fields.model_copy(update={"body": markdown_to_wiki(fields.body)}))
-
-    def _tidy(self, fields: TicketFields) -> TicketFields:
-        # Idempotent, unlike the wiki conversion: the engine hands create/update fields that
-        # render() already made, so the body is written exactly as given.
+        """Markdown body -> wiki markup, tidied; ``create``/``update`` write the result as is."""
         return fields.model_copy(
             update={
                 "title": " ".join(fields.title.split()),
-                "body": normalise_text(fields.body),
+                "body": normalise_text(markdown_to_wiki(fields.body)),
                 # The configured labels go on every ticket, so they read back on every ticket.
-                "labels": self._labels([*self._config.labels, *fields.labels]),
+                "labels": tidy_labels([*self._config.labels, *fields.labels]),
             }
         )
 
@@ -158,7 +244,7 @@ class JiraTracker:
             raise
         except TrackerError as exc:
             # Whatever stops these two reads stops the whole run for this tracker.
-            raise self._unavailable(str(exc).removeprefix(f"{self._name}: ")) from exc
+            raise self._http.unavailable(str(exc)) from exc
 
     def _check(self) -> None:
         def myself() -> dict[str, Any]:
@@ -167,27 +253,21 @@ class JiraTracker:
         def project() -> object:
             return self._client.project(self._config.project)
 
-        doing = "checking the credentials"
         try:
-            self._read(myself)
-        except JIRAError as exc:
-            if exc.status_code in (401, 403):
-                raise self._unavailable(self._credentials_hint()) from exc
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
-        doing = f"reading project {self._config.project}"
+            self._http.read(myself, "checking the credentials")
+        except TrackerError as exc:
+            if _status(exc) in (401, 403):
+                raise self._http.unavailable(self._credentials_hint()) from exc
+            raise
         try:
-            self._read(project)
-        except JIRAError as exc:
-            if exc.status_code == 404:
-                raise self._unavailable(
+            self._http.read(project, f"reading project {self._config.project}")
+        except TrackerError as exc:
+            if _status(exc) == 404:
+                raise self._http.unavailable(
                     f"project {self._config.project} does not exist or is not visible to "
                     f"these credentials (check trackers.{self._name}.project)"
                 ) from exc
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
+            raise
 
     def list_managed(self) -> list[Ticket]:
         jql = (
@@ -212,11 +292,16 @@ class JiraTracker:
             jql = f"key in ({', '.join(chunk)}) ORDER BY key ASC"
             doing = f"fetching {', '.join(chunk)}"
             try:
-                tickets += self._search(jql, doing=doing, raw_errors=True)
-            except JIRAError as exc:
+                tickets += self._search(jql, doing=doing)
+            except TrackerError as exc:
                 # Jira refuses the whole query when one key does not exist.
-                if exc.status_code != 400 or not _NO_SUCH_KEY.search(exc.text or ""):
-                    raise self._failure(exc, doing) from exc
+                cause = exc.__cause__
+                if not (
+                    isinstance(cause, JIRAError)
+                    and cause.status_code == 400
+                    and _NO_SUCH_KEY.search(cause.text or "")
+                ):
+                    raise
                 tickets += [t for key in chunk if (t := self._fetch_one(key)) is not None]
         # A moved ticket answers under its new key: the reference no longer points at it.
         wanted = set(keys)
@@ -227,7 +312,7 @@ class JiraTracker:
     def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
         """One POST; ``fields`` as ``render`` returned them."""
         doing = f"creating the ticket of item {key}"
-        rendered = self._tidy(fields)
+        rendered = fields
         payload: dict[str, Any] = {
             "project": {"key": self._config.project},
             "summary": rendered.title,
@@ -255,11 +340,11 @@ class JiraTracker:
         def post() -> Issue:
             return self._client.create_issue(fields=payload, prefetch=False)
 
-        issue = self._write(post, doing, sent=sent)
+        issue = self._http.write(post, doing, hints=sent)
         log.info("%s: created %s for item %s", self._name, issue.key, key)
         # Built from what was sent: a read-back GET could fail after the create took effect.
         return Ticket(
-            ref=self._ref(str(issue.key)),
+            ref=issue_ref(str(issue.key), base=self._base),
             title=rendered.title,
             body=rendered.body,
             labels=rendered.labels,
@@ -277,11 +362,15 @@ class JiraTracker:
         changed: Collection[str],
         key: ItemKey | None = None,
     ) -> Ticket:
-        """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered."""
-        key = self.resolve(ref).key
-        doing = f"updating {key}"
-        rendered = self._tidy(fields)
-        issue = self._get_issue(key, doing)
+        """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered.
+
+        A managed ticket whose marker labels a person removed (``key`` given, no ``syncer:``
+        label left) gets them back with this write.
+        """
+        issue_key = self.resolve(ref).key
+        doing = f"updating {issue_key}"
+        rendered = fields
+        issue = self._get_issue(issue_key, doing)
         payload: dict[str, Any] = {}
         if "title" in changed:
             payload["summary"] = rendered.title
@@ -296,24 +385,27 @@ class JiraTracker:
         if "due" in changed:
             due_id = self._resolved_field(self._config.due_field, "due_field")
             payload[due_id] = None if rendered.due is None else rendered.due.isoformat()
+        current: list[str] = list(issue.raw["fields"].get("labels") or [])
+        markers = [m for m in current if m == MANAGED_LABEL or m.startswith(KEY_LABEL_PREFIX)]
+        lost = key is not None and marker_key(current) is None
+        if lost:
+            markers = [MANAGED_LABEL, KEY_LABEL_PREFIX + str(key)]
         if "labels" in changed:
-            markers = [
-                label
-                for label in issue.raw["fields"].get("labels") or []
-                if label == MANAGED_LABEL or label.startswith(KEY_LABEL_PREFIX)
-            ]
             payload["labels"] = [*rendered.labels, *markers]
+        elif lost and (payload or "done" in changed):
+            # Put back the marker a person took off, leaving the other labels as they are.
+            payload["labels"] = [*tidy_labels(current), *markers]
         sent = {"assignee": rendered.assignee, "priority": rendered.priority}
         if payload:
 
             def put() -> None:
                 issue.update(fields=payload)
 
-            self._write(put, doing, sent=sent)
+            self._http.write(put, doing, hints=sent)
         raw: dict[str, Any] = issue.raw
-        if "done" in changed and self._is_done(raw) != rendered.done:
-            self._transition(key, done=rendered.done, doing=doing)
-            raw = self._get_issue(key, doing).raw
+        if "done" in changed and is_done(raw) != rendered.done:
+            self._transition(issue_key, done=rendered.done, doing=doing)
+            raw = self._get_issue(issue_key, doing).raw
         return self._ticket(raw)
 
     def comment(self, ref: TicketRef, text: str) -> None:
@@ -323,31 +415,11 @@ class JiraTracker:
         def post() -> None:
             self._client.add_comment(key, body)
 
-        self._write(post, f"commenting on {key}", sent={})
+        self._http.write(post, f"commenting on {key}")
 
     # -- requests -----------------------------------------------------------------------------
 
-    def _read(self, call: Callable[[], T]) -> T:
-        return retry_read(call, transient=self._transient, no_wait=self._no_wait)
-
-    @staticmethod
-    def _transient(exc: Exception) -> Backoff:
-        if isinstance(exc, JIRAError):
-            if exc.status_code == 429:
-                headers = exc.response.headers if exc.response is not None else {}
-                return retry_after_backoff(headers.get("Retry-After"))
-            return exc.status_code is not None and exc.status_code >= 500
-        return transport_is_transient(exc)
-
-    def _write(self, call: Callable[[], T], doing: str, *, sent: Mapping[str, str | None]) -> T:
-        try:
-            return call()
-        except JIRAError as exc:
-            raise self._failure(exc, doing, sent=sent) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
-
-    def _search(self, jql: str, *, doing: str, raw_errors: bool = False) -> list[Ticket]:
+    def _search(self, jql: str, *, doing: str) -> list[Ticket]:
         wanted = self._wanted_fields()
 
         def search() -> list[dict[str, Any]]:
@@ -381,15 +453,7 @@ class JiraTracker:
                 elif not issues or len(found) >= int(page.get("total", 0)):
                     return found
 
-        try:
-            listed = self._read(search)
-        except JIRAError as exc:
-            if raw_errors:
-                raise
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
-        return [self._ticket(raw) for raw in listed]
+        return [self._ticket(raw) for raw in self._http.read(search, doing)]
 
     def _get_issue(self, key: str, doing: str) -> Issue:
         wanted = ",".join(self._wanted_fields())
@@ -397,18 +461,13 @@ class JiraTracker:
         def get() -> Issue:
             return self._client.issue(key, fields=wanted)
 
-        try:
-            return self._read(get)
-        except JIRAError as exc:
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
+        return self._http.read(get, doing)
 
     def _fetch_one(self, key: str) -> Ticket | None:
         try:
             return self._ticket(self._get_issue(key, f"fetching {key}").raw)
         except TrackerError as exc:
-            if isinstance(exc.__cause__, JIRAError) and exc.__cause__.status_code == 404:
+            if _status(exc) == 404:
                 return None
             raise
 
@@ -417,12 +476,7 @@ class JiraTracker:
             found: list[dict[str, Any]] = self._client.transitions(key)
             return found
 
-        try:
-            available = self._read(transitions)
-        except JIRAError as exc:
-            raise self._failure(exc, doing) from exc
-        except requests.RequestException as exc:
-            raise self._transport(exc, doing) from exc
+        available = self._http.read(transitions, doing)
         wanted = ("done",) if done else ("new", "indeterminate")
         chosen = None
         for category in wanted:
@@ -432,7 +486,7 @@ class JiraTracker:
         if chosen is None:
             goal = "a Done" if done else "an open (To Do or In Progress)"
             names = ", ".join(repr(t.get("name")) for t in available) or "none"
-            raise self._error(
+            raise self._http.error(
                 f"{doing}: no workflow transition leads to {goal} status "
                 f"(available: {names}); move it by hand or adjust the workflow of project "
                 f"{self._config.project}"
@@ -442,7 +496,7 @@ class JiraTracker:
         def post() -> None:
             self._client.transition_issue(key, transition_id)
 
-        self._write(post, doing, sent={})
+        self._http.write(post, doing)
 
     # -- fields -------------------------------------------------------------------------------
 
@@ -458,12 +512,7 @@ class JiraTracker:
         if name == "duedate" or name.startswith("customfield_"):
             return name
         if self._field_ids is None:
-            try:
-                listed = self._read(self._client.fields)
-            except JIRAError as exc:
-                raise self._failure(exc, "listing the Jira fields") from exc
-            except requests.RequestException as exc:
-                raise self._transport(exc, "listing the Jira fields") from exc
+            listed = self._http.read(self._client.fields, "listing the Jira fields")
             ids: dict[str, str] = {}
             for field in listed:
                 ids.setdefault(str(field.get("id")).casefold(), str(field.get("id")))
@@ -471,7 +520,7 @@ class JiraTracker:
             self._field_ids = ids
         found = self._field_ids.get(name.casefold())
         if found is None:
-            raise self._error(
+            raise self._http.error(
                 f"Jira has no field named {name!r} (check trackers.{self._name}.{setting})"
             )
         return found
@@ -481,25 +530,13 @@ class JiraTracker:
         # The configuration checked the template's placeholders (config.TEMPLATE_FIELDS).
         return template.format(item_key=key, incident_slug=key.split(".", 1)[0])
 
-    def _labels(self, labels: Collection[str]) -> tuple[str, ...]:
-        """Sorted, unique, without the marker labels (which syncer adds and reads itself)."""
-        return tuple(
-            sorted(
-                {
-                    label
-                    for label in labels
-                    if label and label != MANAGED_LABEL and not label.startswith(KEY_LABEL_PREFIX)
-                }
-            )
-        )
-
     def _user(self, account: str) -> dict[str, str]:
         return {"accountId": account} if self._cloud else {"name": account}
 
     # -- translation --------------------------------------------------------------------------
 
     def _ref(self, key: str) -> TicketRef:
-        return TicketRef(system="jira", key=key, url=f"{self._base}/browse/{key}")
+        return issue_ref(key, base=self._base)
 
     def _on_my_host(self, url: str) -> bool:
         return urlparse(url).hostname == urlparse(self._base).hostname
@@ -509,51 +546,17 @@ class JiraTracker:
         match = _BROWSE_PATH.search(urlparse(url).path)
         return match.group(1).upper() if match else None
 
-    @staticmethod
-    def _is_done(raw: Mapping[str, Any]) -> bool:
-        return _category(raw.get("fields", {}).get("status") or {}) == "done"
-
     def _ticket(self, raw: Mapping[str, Any]) -> Ticket:
-        fields: Mapping[str, Any] = raw.get("fields") or {}
-        labels: list[str] = list(fields.get("labels") or [])
-        item_key = next(
-            (
-                label[len(KEY_LABEL_PREFIX) :]
-                for label in labels
-                if label.startswith(KEY_LABEL_PREFIX)
-            ),
-            None,
-        )
-        if item_key is None and self._config.key_field:
-            copy = fields.get(self._resolved_field(self._config.key_field, "key_field"))
-            item_key = copy if isinstance(copy, str) and copy else None
-        assignee = fields.get("assignee") or {}
-        priority = fields.get("priority") or {}
-        status = fields.get("status") or {}
-        due = fields.get(self._resolved_field(self._config.due_field, "due_field"))
-        updated = fields.get("updated")
-        key = str(raw["key"])
-        return Ticket(
-            ref=self._ref(key),
-            title=str(fields.get("summary") or ""),
-            body=normalise_text(str(fields.get("description") or "")),
-            labels=self._labels(labels),
-            assignee=assignee.get("accountId" if self._cloud else "name"),
-            due=date.fromisoformat(str(due)[:10]) if due else None,
-            priority=priority.get("name"),
-            done=_category(status) == "done",
-            status=str(status.get("name") or ""),
-            updated=datetime.fromisoformat(str(updated)) if updated else None,
-            item_key=item_key,
+        key_field = self._config.key_field
+        return ticket_from_jira(
+            raw,
+            base=self._base,
+            cloud=self._cloud,
+            due_field=self._resolved_field(self._config.due_field, "due_field"),
+            key_field=self._resolved_field(key_field, "key_field") if key_field else None,
         )
 
     # -- errors -------------------------------------------------------------------------------
-
-    def _error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
-        return TrackerError(self._name, scrub(message, self._secrets), ambiguous=ambiguous)
-
-    def _unavailable(self, message: str) -> TrackerUnavailableError:
-        return TrackerUnavailableError(self._name, scrub(message, self._secrets))
 
     def _credentials_hint(self) -> str:
         prefix = env_prefix(self._name)
@@ -561,44 +564,35 @@ class JiraTracker:
             return f"Jira refused the credentials (check {prefix}TOKEN / _EMAIL)"
         return f"Jira refused the credentials (check {prefix}TOKEN)"
 
-    def _transport(self, exc: requests.RequestException, doing: str) -> TrackerError:
-        failure = describe_transport_failure(
-            exc, url=self._base, timeout=self._config.timeout_seconds
-        )
-        if failure.unreachable:
-            return self._unavailable(f"{doing}: {failure.message}")
-        return self._error(f"{doing}: {failure.message}", ambiguous=failure.ambiguous)
-
-    def _failure(
-        self, exc: JIRAError, doing: str, *, sent: Mapping[str, str | None] | None = None
-    ) -> TrackerError:
+    def _classify(self, exc: JIRAError, doing: str, sent: Hints) -> TrackerError:
         status = exc.status_code
         text = exc.text or ""
         if status == 401:
-            return self._unavailable(self._credentials_hint())
+            return self._http.unavailable(self._credentials_hint())
         if status == 429:
             headers = exc.response.headers if exc.response is not None else {}
             after = headers.get("Retry-After")
             wait = f"; retry after {after}s" if after else "; retry later"
             return TrackerRateLimitedError(
-                self._name, scrub(f"{doing}: Jira is rate limiting requests{wait}", self._secrets)
+                self._name,
+                scrub(f"{doing}: Jira is rate limiting requests{wait}", self._http.secrets),
             )
         if status is not None and status >= 500:
-            return self._error(
+            return self._http.error(
                 f"{doing}: Jira answered HTTP {status}" + (f": {text}" if text else ""),
                 ambiguous=True,
             )
-        hints = list(self._field_hints(exc, sent or {}))
+        hints = list(self._field_hints(exc, sent))
         if hints:
-            return self._error(f"{doing}: " + "; ".join(hints))
+            return self._http.error(f"{doing}: " + "; ".join(hints))
         if status == 403:
-            return self._error(f"{doing}: Jira denied permission: {text or 'HTTP 403'}")
+            return self._http.error(f"{doing}: Jira denied permission: {text or 'HTTP 403'}")
         if status == 404:
-            return self._error(f"{doing}: not found in Jira" + (f" ({text})" if text else ""))
+            return self._http.error(f"{doing}: not found in Jira" + (f" ({text})" if text else ""))
         detail = text or (f"HTTP {status}" if status else "request failed")
-        return self._error(f"{doing}: Jira refused the request: {detail}")
+        return self._http.error(f"{doing}: Jira refused the request: {detail}")
 
-    def _field_hints(self, exc: JIRAError, sent: Mapping[str, str | None]) -> Iterator[str]:
+    def _field_hints(self, exc: JIRAError, sent: Hints) -> Iterator[str]:
         """One readable sentence per field Jira complained about, with the fix where known."""
         errors: dict[str, str] = {}
         if exc.response is not None:
@@ -645,9 +639,3 @@ class JiraTracker:
                 yield f"Jira cannot set field {name!r}: {fix}"
             else:
                 yield f"field {field!r}: {message}"
-
-
-def _category(status: Mapping[str, Any]) -> str | None:
-    category = status.get("statusCategory") or {}
-    key = category.get("key")
-    return str(key) if key is not None else None

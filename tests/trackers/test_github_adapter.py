@@ -37,7 +37,7 @@ LISTING = {"state": "all", "labels": "syncer", "per_page": "100"}
 
 
 def tracker(**overrides: Any) -> GitHubTracker:
-    return GitHubTracker("ops-gh", github_config(**overrides), SERVER_SECRETS, for_tests=True)
+    return GitHubTracker("ops-gh", github_config(**overrides), SERVER_SECRETS)
 
 
 def expected_ticket(number: int = 1, **changes: Any) -> Ticket:
@@ -66,6 +66,11 @@ def fields(**changes: Any) -> TicketFields:
         priority="High",
     )
     return base.model_copy(update=changes)
+
+
+def rendered(**changes: Any) -> TicketFields:
+    """The fields as the engine hands them to create/update: through ``render`` first."""
+    return tracker().render(fields(**changes))
 
 
 def assert_clean(exc: BaseException) -> None:
@@ -157,7 +162,7 @@ def test_reads_are_retried_on_5xx_but_writes_are_not(rsps: responses.RequestsMoc
     with stamina.set_testing(True, attempts=3):
         assert tracker().list_managed() == [expected_ticket(1)]
         with pytest.raises(TrackerError) as caught:
-            tracker().create(KEY, fields())
+            tracker().create(KEY, rendered())
 
     assert caught.value.ambiguous
     assert sent(rsps) == [
@@ -252,7 +257,7 @@ def test_create_posts_title_body_with_marker_labels_assignee_and_milestone(
         ),
     )
 
-    ticket = tracker(milestone=3).create(KEY, fields(assignee="octocat"))
+    ticket = tracker(milestone=3).create(KEY, rendered(assignee="octocat"))
 
     assert sent(rsps) == ["POST /repos/acme/web/issues"]
     assert ticket == expected_ticket(
@@ -263,7 +268,7 @@ def test_create_posts_title_body_with_marker_labels_assignee_and_milestone(
 def test_create_without_assignee_or_milestone_sends_neither(rsps: responses.RequestsMock) -> None:
     rsps.post(ISSUES, status=201, json=github_issue(13))
 
-    tracker().create(KEY, fields())
+    tracker().create(KEY, rendered())
 
     assert set(json.loads(rsps.calls[0].request.body or "")) == {"title", "body", "labels"}
 
@@ -285,7 +290,7 @@ def test_close_and_reopen_patch_state_only(
     )
 
     ticket = tracker().update(
-        TicketRef(system="github", key="#7"), fields(done=done), changed=["done"]
+        TicketRef(system="github", key="#7"), rendered(done=done), changed=["done"]
     )
 
     assert sent(rsps) == ["PATCH /repos/acme/web/issues/7"]
@@ -313,7 +318,7 @@ def test_body_and_label_updates_keep_marker_and_managed_label(
 
     ticket = tracker().update(
         TicketRef(system="github", key="acme/web#7"),
-        fields(),
+        rendered(),
         changed=["body", "labels", "title", "assignee", "due", "priority"],
     )
 
@@ -331,7 +336,7 @@ def test_label_update_of_an_unmanaged_linked_issue_adds_no_marker(
         json=github_issue(8, body="Written by a person.", labels=("postmortem", "sev2")),
     )
 
-    ticket = tracker().update(TicketRef(system="github", key="#8"), fields(), changed=["labels"])
+    ticket = tracker().update(TicketRef(system="github", key="#8"), rendered(), changed=["labels"])
 
     assert ticket.item_key is None
 
@@ -339,7 +344,7 @@ def test_label_update_of_an_unmanaged_linked_issue_adds_no_marker(
 def test_update_of_fields_github_lacks_only_reads(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{ISSUES}/7", json=github_issue(7))
 
-    tracker().update(TicketRef(system="github", key="#7"), fields(), changed=["due", "priority"])
+    tracker().update(TicketRef(system="github", key="#7"), rendered(), changed=["due", "priority"])
 
     assert sent(rsps) == ["GET /repos/acme/web/issues/7"]
 
@@ -360,7 +365,7 @@ def test_an_unknown_assignee_names_the_owner_map(rsps: responses.RequestsMock) -
     )
 
     with pytest.raises(TrackerError) as caught:
-        tracker().create(KEY, fields(assignee="bob"))
+        tracker().create(KEY, rendered(assignee="bob"))
 
     assert str(caught.value) == (
         f"ops-gh: creating the issue of item {KEY}: owner map trackers.ops-gh.owners gives "
@@ -380,7 +385,7 @@ def test_a_missing_milestone_names_the_setting(rsps: responses.RequestsMock) -> 
     )
 
     with pytest.raises(TrackerError, match=r"milestone 99 does not exist in acme/web"):
-        tracker(milestone=99).create(KEY, fields())
+        tracker(milestone=99).create(KEY, rendered())
 
 
 @pytest.mark.parametrize(
@@ -400,7 +405,7 @@ def test_rate_limits_are_not_ambiguous_and_say_when(
     rsps.post(ISSUES, status=status, json={"message": message}, headers={"Retry-After": "60"})
 
     with pytest.raises(TrackerError) as caught:
-        tracker().create(KEY, fields())
+        tracker().create(KEY, rendered())
 
     assert not caught.value.ambiguous
     assert str(caught.value).endswith("GitHub rate limit hit; retry after 60s")
@@ -424,7 +429,9 @@ def test_a_server_error_on_a_write_is_ambiguous(rsps: responses.RequestsMock) ->
     rsps.patch(f"{ISSUES}/7", status=500, json={"message": "Server Error"})
 
     with pytest.raises(TrackerError) as caught:
-        tracker().update(TicketRef(system="github", key="#7"), fields(done=True), changed=["done"])
+        tracker().update(
+            TicketRef(system="github", key="#7"), rendered(done=True), changed=["done"]
+        )
 
     assert caught.value.ambiguous
     assert str(caught.value) == (
@@ -437,7 +444,7 @@ def test_a_dropped_connection_on_a_write_is_ambiguous(rsps: responses.RequestsMo
     rsps.post(ISSUES, body=requests.ConnectionError(dropped))
 
     with pytest.raises(TrackerError) as caught:
-        tracker().create(KEY, fields())
+        tracker().create(KEY, rendered())
 
     assert caught.value.ambiguous
     assert str(caught.value) == (
@@ -451,7 +458,7 @@ def test_secrets_never_reach_a_message(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{AT}/repos/{REPO}", status=401, json={"message": f"Bad token {TOKEN}"})
 
     with pytest.raises(TrackerError) as created:
-        tracker().create(KEY, fields())
+        tracker().create(KEY, rendered())
     with pytest.raises(TrackerUnavailableError) as checked:
         tracker().check()
 
@@ -605,7 +612,7 @@ def test_an_update_puts_back_a_marker_and_label_a_person_removed(
 
     ticket = tracker().update(
         TicketRef(system="github", key="acme/web#7"),
-        fields(),
+        rendered(),
         changed=["body", "labels"],
         key=KEY,
     )

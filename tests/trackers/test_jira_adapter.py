@@ -41,7 +41,7 @@ BASIC = "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
 
 def tracker(flavor: str = "cloud", **overrides: Any) -> JiraTracker:
     secrets = SECRETS if flavor == "cloud" else SERVER_SECRETS
-    return JiraTracker("ops-jira", jira_config(flavor, **overrides), secrets, for_tests=True)
+    return JiraTracker("ops-jira", jira_config(flavor, **overrides), secrets)
 
 
 def expected_ticket(key: str = "OPS-1", **changes: Any) -> Ticket:
@@ -490,9 +490,10 @@ def test_update_puts_only_changed_fields_keeps_markers_and_closes(
     closed = jira_issue(status="done", labels=("postmortem", "sev2", "syncer", f"syncer:{KEY}"))
     rsps.get(f"{API}/issue/OPS-1", match=[wanted], json=closed)
 
-    ticket = tracker().update(
+    jira = tracker()
+    ticket = jira.update(
         TicketRef(system="jira", key="ops-1"),
-        fields(done=True),
+        jira.render(fields(done=True)),  # the engine hands over rendered fields
         changed=["title", "labels", "done"],
     )
 

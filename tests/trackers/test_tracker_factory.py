@@ -11,18 +11,17 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from syncer.config import parse_config
 from syncer.errors import ConfigError
-from syncer.trackers import (
+from syncer.trackers import open_tracker, open_trackers
+from syncer.trackers.base import Tracker
+from syncer.trackers.github import GitHubTracker
+from syncer.trackers.jira import JiraTracker
+from syncer.trackers.transport import (
     READ_ATTEMPTS,
     describe_transport_failure,
-    open_tracker,
-    open_trackers,
     retry_after_backoff,
     retry_read,
     scrub,
 )
-from syncer.trackers.base import Tracker
-from syncer.trackers.github import GitHubTracker
-from syncer.trackers.jira import JiraTracker
 from tests.trackers.payloads import SECRETS, SERVER_SECRETS, github_config, jira_config
 
 CONFIG = {
@@ -42,7 +41,7 @@ ENVIRON = {
 def test_open_trackers_opens_each_configured_tracker_without_a_request() -> None:
     config = parse_config(CONFIG, base_dir=Path("."), environ=ENVIRON)
 
-    trackers = open_trackers(config, for_tests=True)
+    trackers = open_trackers(config)
 
     assert {name: type(t) for name, t in trackers.items()} == {
         "ops-jira": JiraTracker,
@@ -101,15 +100,14 @@ def test_retry_after_backoff(header: str | None, backoff: object) -> None:
     assert retry_after_backoff(header) == backoff
 
 
-@pytest.mark.parametrize("no_wait", [True, False])
-def test_retry_read_stops_at_the_first_permanent_failure(no_wait: bool) -> None:
+def test_retry_read_stops_at_the_first_permanent_failure() -> None:
     outcomes: list[Exception] = [TimeoutError("1"), TimeoutError("2"), KeyError("permanent")]
 
     def call() -> str:
         raise outcomes.pop(0)
 
     with stamina.set_testing(True, attempts=10), pytest.raises(KeyError):
-        retry_read(call, transient=lambda e: isinstance(e, TimeoutError), no_wait=no_wait)
+        retry_read(call, transient=lambda e: isinstance(e, TimeoutError))
     assert outcomes == []
 
 

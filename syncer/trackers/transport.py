@@ -1,0 +1,181 @@
+"""The transport policy both adapters share, and the request wrapper each adapter builds on it.
+
+One policy, not two:
+
+* reads are retried (``retry_read``) with ``stamina`` on transient failures only (connection
+  errors, timeouts, HTTP 429 and 5xx), bounded by attempts and total time; writes never are,
+  because a write whose answer was lost may have taken effect (the engine looks the marker up
+  instead). Tests switch the pauses off with ``stamina.set_testing``;
+* a ``requests`` failure is classified once (``describe_transport_failure``): whether the
+  request may have reached the server (``ambiguous``) and whether the tracker is unreachable;
+* secrets never reach a message (``scrub``).
+
+``Requests`` is the wrapper: an adapter gives it its client library's exception type, a function
+classifying that exception into a ``TrackerError``, and a function saying which failures of a
+read are transient. Every request of the adapter then goes through ``read`` or ``write``, so an
+error is classified in exactly one place per adapter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import requests
+import stamina
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from syncer.errors import TrackerError, TrackerUnavailableError
+
+T = TypeVar("T")
+E = TypeVar("E", bound=Exception)
+
+READ_ATTEMPTS = 4
+"""A read is tried at most this often (the first try included)."""
+
+READ_TOTAL_SECONDS = 90.0
+"""...and retried for at most this long, waits included."""
+
+MAX_RETRY_AFTER_SECONDS = 30.0
+"""A 429 asking for a longer pause is not waited out: the run reports it instead."""
+
+Backoff = bool | float | dt.timedelta
+
+Hints = Mapping[str, str | None]
+"""What a write sent that an error message may name (the assignee, the priority)."""
+
+
+def retry_read(call: Callable[[], T], *, transient: Callable[[Exception], Backoff]) -> T:
+    """``call()``, retried while ``transient`` says the failure is worth another try.
+
+    ``transient`` returns ``False`` (give up), ``True`` (back off exponentially) or a number of
+    seconds to wait (a server's ``Retry-After``). ``stamina.set_testing`` switches pauses off.
+    """
+    caller = stamina.RetryingCaller(
+        attempts=READ_ATTEMPTS, timeout=READ_TOTAL_SECONDS, wait_initial=0.5, wait_max=10.0
+    )
+    return caller(transient, call)
+
+
+def transport_is_transient(exc: Exception) -> bool:
+    """Whether a ``requests`` failure of a read is worth retrying."""
+    return isinstance(
+        exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
+    )
+
+
+def retry_after_backoff(header: str | None) -> Backoff:
+    """The backoff a 429's ``Retry-After`` asks for: seconds, or ``False`` when too long."""
+    if header is None:
+        return True
+    try:
+        seconds = float(header)
+    except ValueError:
+        return True
+    return max(seconds, 0.0) if seconds <= MAX_RETRY_AFTER_SECONDS else False
+
+
+@dataclass(frozen=True)
+class TransportFailure:
+    """What a ``requests`` exception means for syncer."""
+
+    message: str
+    ambiguous: bool
+    """The request may have reached the server and taken effect."""
+    unreachable: bool
+    """The server could not be reached at all; nothing was sent."""
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    reason: object = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def describe_transport_failure(
+    exc: requests.RequestException, *, url: str, timeout: float
+) -> TransportFailure:
+    """Classify a failure below HTTP: never sent (unreachable) or possibly applied (ambiguous)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return TransportFailure(f"cannot reach {url} (connect timeout)", False, True)
+    if isinstance(exc, requests.Timeout):
+        return TransportFailure(f"no answer from {url} within {timeout:g}s", True, False)
+    if isinstance(exc, requests.ConnectionError):
+        if _never_sent(exc):
+            return TransportFailure(f"cannot reach {url} (connection refused or unknown host)",
+                                    False, True)  # fmt: skip
+        return TransportFailure(f"the connection to {url} dropped before an answer", True, False)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return TransportFailure(f"the answer from {url} was cut off", True, False)
+    return TransportFailure(f"request to {url} failed ({type(exc).__name__})", False, False)
+
+
+def scrub(text: str, secrets: Iterable[str], *, limit: int = 300) -> str:
+    """``text`` as one line of at most ``limit`` characters, every secret replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class Requests(Generic[E]):
+    """One adapter's requests: retried reads, single writes, errors classified once.
+
+    ``classify(exc, doing, hints)`` turns the library's exception ``E`` into a ``TrackerError``
+    (it may use ``error``/``unavailable`` below); ``transient(exc)`` says whether a failed read is
+    worth another try.
+    """
+
+    def __init__(
+        self,
+        tracker: str,
+        *,
+        url: str,
+        timeout: float,
+        secrets: Iterable[str],
+        library_error: type[E],
+        classify: Callable[[E, str, Hints], TrackerError],
+        transient: Callable[[Exception], Backoff],
+    ) -> None:
+        self.tracker = tracker
+        self.url = url
+        self.timeout = timeout
+        self.secrets = tuple(secrets)
+        self._library_error = library_error
+        self._classify = classify
+        self._transient = transient
+
+    def read(self, call: Callable[[], T], doing: str) -> T:
+        """``call()``, retried on transient failures; any failure as a ``TrackerError``."""
+        return self._classified(lambda: retry_read(call, transient=self._transient), doing, {})
+
+    def write(self, call: Callable[[], T], doing: str, *, hints: Hints | None = None) -> T:
+        """``call()`` once, never retried; any failure as a ``TrackerError``."""
+        return self._classified(call, doing, hints or {})
+
+    def _classified(self, call: Callable[[], T], doing: str, hints: Hints) -> T:
+        try:
+            return call()
+        except TrackerError:
+            raise
+        except self._library_error as exc:
+            raise self._classify(exc, doing, hints) from exc
+        except requests.RequestException as exc:
+            raise self.transport_failure(exc, doing) from exc
+
+    def error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
+        return TrackerError(self.tracker, scrub(message, self.secrets), ambiguous=ambiguous)
+
+    def unavailable(self, message: str) -> TrackerUnavailableError:
+        message = message.removeprefix(f"{self.tracker}: ")
+        return TrackerUnavailableError(self.tracker, scrub(message, self.secrets))
+
+    def transport_failure(self, exc: requests.RequestException, doing: str) -> TrackerError:
+        failure = describe_transport_failure(exc, url=self.url, timeout=self.timeout)
+        if failure.unreachable:
+            return self.unavailable(f"{doing}: {failure.message}")
+        return self.error(f"{doing}: {failure.message}", ambiguous=failure.ambiguous)
