@@ -33,14 +33,7 @@ from syncer.errors import TrackerError, TrackerRateLimitedError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
 from syncer.trackers.base import BODY_MARKER_PREFIX, MANAGED_LABEL, body_marker
 from syncer.trackers.markup import normalise_text
-from syncer.trackers.transport import (
-    Backoff,
-    Hints,
-    Requests,
-    retry_after_backoff,
-    scrub,
-    transport_is_transient,
-)
+from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
 __all__ = ["GitHubTracker", "issue_number", "split_body_marker", "ticket_from_github"]
 
@@ -106,7 +99,7 @@ def tidy_labels(labels: Collection[str]) -> tuple[str, ...]:
 
 def is_issue_of(raw: Raw, repository: str) -> bool:
     """Whether the JSON is an issue (not a pull request) of ``repository`` (not transferred)."""
-    if "pull_request" in raw or "/pull/" in str(raw.get("html_url") or ""):
+    if raw.get("pull_request") or "/pull/" in str(raw.get("html_url") or ""):
         return False
     expected = f"/repos/{repository}".casefold()
     return urlparse(str(raw.get("repository_url") or "")).path.casefold().endswith(expected)
@@ -144,9 +137,11 @@ def _with_marker(body: str, key: ItemKey | None) -> str:
 class GitHubTracker:
     """One GitHub repository."""
 
+    system: TicketSystem = "github"
+
     def __init__(self, name: str, config: GitHubConfig, secrets: Secrets) -> None:
         """Build the client; sends no request (``check()`` is the first one)."""
-        self._name = name
+        self.name = name
         self._config = config
         self._repo_name = config.repository
         token = secrets.token.get_secret_value()
@@ -167,20 +162,12 @@ class GitHubTracker:
             timeout=config.timeout_seconds,
             secrets=[token],
             library_error=GithubException,
+            answer=_answer,
             classify=self._classify,
-            transient=_transient,
         )
         self._issues = f"/repos/{self._repo_name}/issues"
 
     # -- Protocol: identity -------------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def system(self) -> TicketSystem:
-        return "github"
 
     def owns(self, ref: TicketRef) -> bool:
         return self._number(ref) is not None
@@ -207,10 +194,10 @@ class GitHubTracker:
             doing = f"reading repository {self._repo_name}"
             raw = self._json("GET", f"/repos/{self._repo_name}", doing, read=True)
         except TrackerError as exc:
-            if _status(exc) in _GONE:
+            if self._http.status(exc) in _GONE:
                 raise self._http.unavailable(
                     f"repository {self._repo_name} not found or not visible to the token "
-                    f"(check trackers.{self._name}.repository)"
+                    f"(check trackers.{self.name}.repository)"
                 ) from exc
             raise self._http.unavailable(str(exc)) from exc
         if raw.get("has_issues") is False:
@@ -242,7 +229,7 @@ class GitHubTracker:
             try:
                 raw = self._json("GET", f"{self._issues}/{number}", doing, read=True)
             except TrackerError as exc:
-                if _status(exc) in _GONE:
+                if self._http.status(exc) in _GONE:
                     continue
                 raise
             # PyGithub follows the 301 of a transferred issue; that issue is not ours any more.
@@ -274,11 +261,11 @@ class GitHubTracker:
         if MANAGED_LABEL not in {label["name"] for label in raw.get("labels") or []}:
             log.warning(
                 "%s: GitHub dropped the labels of %s (item %s): the token lacks push access",
-                self._name,
+                self.name,
                 ticket.ref,
                 key,
             )
-        log.info("%s: created %s for item %s", self._name, ticket.ref, key)
+        log.info("%s: created %s for item %s", self.name, ticket.ref, key)
         return ticket
 
     def update(
@@ -397,11 +384,11 @@ class GitHubTracker:
         headers = exc.headers or {}
         if status == 401:
             return self._http.unavailable(
-                f"GitHub refused the token (check {env_prefix(self._name)}TOKEN)"
+                f"GitHub refused the token (check {env_prefix(self.name)}TOKEN)"
             )
         if status == 429 or isinstance(exc, RateLimitExceededException):
             return TrackerRateLimitedError(
-                self._name,
+                self.name,
                 scrub(
                     f"{doing}: GitHub rate limit hit; {_retry_hint(headers)}", self._http.secrets
                 ),
@@ -422,7 +409,7 @@ class GitHubTracker:
         return self._http.error(f"{doing}: GitHub refused the request (HTTP {status}): {message}")
 
     def _validation_hints(self, data: Mapping[str, Any], assignee: str | None) -> Iterator[str]:
-        setting = f"trackers.{self._name}"
+        setting = f"trackers.{self.name}"
         for error in data.get("errors") or []:
             if not isinstance(error, dict):
                 yield str(error)
@@ -447,23 +434,13 @@ class GitHubTracker:
                 yield detail
 
 
-def _transient(exc: Exception) -> Backoff:
-    if isinstance(exc, GithubException):
-        headers = exc.headers or {}
-        if exc.status == 429 or isinstance(exc, RateLimitExceededException):
-            after = headers.get("retry-after")
-            if after is not None:
-                return retry_after_backoff(str(after))
-            # A primary limit resets within the hour: not worth waiting for here.
-            return exc.status == 429
-        return exc.status >= 500
-    return transport_is_transient(exc)
-
-
-def _status(exc: TrackerError) -> int | None:
-    """The HTTP status behind a classified error, when GitHub answered one."""
-    cause = exc.__cause__
-    return cause.status if isinstance(cause, GithubException) else None
+def _answer(exc: GithubException) -> Answer:
+    after = (exc.headers or {}).get("retry-after")
+    return Answer(
+        status=exc.status,
+        retry_after=None if after is None else str(after),
+        rate_limited=isinstance(exc, RateLimitExceededException),
+    )
 
 
 def _next_page(headers: Mapping[str, Any]) -> str | None:

@@ -40,14 +40,7 @@ from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavaila
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
 from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
-from syncer.trackers.transport import (
-    Backoff,
-    Hints,
-    Requests,
-    retry_after_backoff,
-    scrub,
-    transport_is_transient,
-)
+from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
 __all__ = ["JiraTracker", "is_done", "ticket_from_jira", "tidy_labels"]
 
@@ -144,27 +137,19 @@ def ticket_from_jira(
     )
 
 
-def _transient(exc: Exception) -> Backoff:
-    if isinstance(exc, JIRAError):
-        if exc.status_code == 429:
-            headers = exc.response.headers if exc.response is not None else {}
-            return retry_after_backoff(headers.get("Retry-After"))
-        return exc.status_code is not None and exc.status_code >= 500
-    return transport_is_transient(exc)
-
-
-def _status(exc: TrackerError) -> int | None:
-    """The HTTP status behind a classified error, when Jira answered one."""
-    cause = exc.__cause__
-    return cause.status_code if isinstance(cause, JIRAError) else None
+def _answer(exc: JIRAError) -> Answer:
+    headers = exc.response.headers if exc.response is not None else {}
+    return Answer(status=exc.status_code, retry_after=headers.get("Retry-After"))
 
 
 class JiraTracker:
     """One Jira project, Cloud or Server/Data Center."""
 
+    system: TicketSystem = "jira"
+
     def __init__(self, name: str, config: JiraConfig, secrets: Secrets) -> None:
         """Build the client; sends no request (``check()`` is the first one)."""
-        self._name = name
+        self.name = name
         self._config = config
         self._cloud = config.flavor == "cloud"
         self._base = config.url.rstrip("/")
@@ -182,8 +167,8 @@ class JiraTracker:
             timeout=config.timeout_seconds,
             secrets=hidden,
             library_error=JIRAError,
+            answer=_answer,
             classify=self._classify,
-            transient=_transient,
         )
         self._client = JIRA(
             server=self._base,
@@ -199,14 +184,6 @@ class JiraTracker:
         self._field_ids: dict[str, str] | None = None
 
     # -- Protocol: identity -------------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def system(self) -> TicketSystem:
-        return "jira"
 
     def owns(self, ref: TicketRef) -> bool:
         if ref.url and self._on_my_host(ref.url):
@@ -256,16 +233,16 @@ class JiraTracker:
         try:
             self._http.read(myself, "checking the credentials")
         except TrackerError as exc:
-            if _status(exc) in (401, 403):
+            if self._http.status(exc) in (401, 403):
                 raise self._http.unavailable(self._credentials_hint()) from exc
             raise
         try:
             self._http.read(project, f"reading project {self._config.project}")
         except TrackerError as exc:
-            if _status(exc) == 404:
+            if self._http.status(exc) == 404:
                 raise self._http.unavailable(
                     f"project {self._config.project} does not exist or is not visible to "
-                    f"these credentials (check trackers.{self._name}.project)"
+                    f"these credentials (check trackers.{self.name}.project)"
                 ) from exc
             raise
 
@@ -341,7 +318,7 @@ class JiraTracker:
             return self._client.create_issue(fields=payload, prefetch=False)
 
         issue = self._http.write(post, doing, hints=sent)
-        log.info("%s: created %s for item %s", self._name, issue.key, key)
+        log.info("%s: created %s for item %s", self.name, issue.key, key)
         # Built from what was sent: a read-back GET could fail after the create took effect.
         return Ticket(
             ref=issue_ref(str(issue.key), base=self._base),
@@ -359,8 +336,8 @@ class JiraTracker:
         ref: TicketRef,
         fields: TicketFields,
         *,
+        key: ItemKey | None = None,  # the item, whose marker is put back if a person removed it
         changed: Collection[str],
-        key: ItemKey | None = None,
     ) -> Ticket:
         """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered.
 
@@ -467,7 +444,7 @@ class JiraTracker:
         try:
             return self._ticket(self._get_issue(key, f"fetching {key}").raw)
         except TrackerError as exc:
-            if _status(exc) == 404:
+            if self._http.status(exc) == 404:
                 return None
             raise
 
@@ -521,7 +498,7 @@ class JiraTracker:
         found = self._field_ids.get(name.casefold())
         if found is None:
             raise self._http.error(
-                f"Jira has no field named {name!r} (check trackers.{self._name}.{setting})"
+                f"Jira has no field named {name!r} (check trackers.{self.name}.{setting})"
             )
         return found
 
@@ -559,7 +536,7 @@ class JiraTracker:
     # -- errors -------------------------------------------------------------------------------
 
     def _credentials_hint(self) -> str:
-        prefix = env_prefix(self._name)
+        prefix = env_prefix(self.name)
         if self._cloud:
             return f"Jira refused the credentials (check {prefix}TOKEN / _EMAIL)"
         return f"Jira refused the credentials (check {prefix}TOKEN)"
@@ -574,7 +551,7 @@ class JiraTracker:
             after = headers.get("Retry-After")
             wait = f"; retry after {after}s" if after else "; retry later"
             return TrackerRateLimitedError(
-                self._name,
+                self.name,
                 scrub(f"{doing}: Jira is rate limiting requests{wait}", self._http.secrets),
             )
         if status is not None and status >= 500:
@@ -603,7 +580,7 @@ class JiraTracker:
             if isinstance(body, dict) and isinstance(body.get("errors"), dict):
                 errors = {str(k): str(v) for k, v in body["errors"].items()}
         project = self._config.project
-        setting = f"trackers.{self._name}"
+        setting = f"trackers.{self.name}"
         custom = {
             self._field_ids.get(n.casefold(), n) if self._field_ids else n: n
             for n in self._config.custom_fields

@@ -11,9 +11,10 @@ One policy, not two:
 * secrets never reach a message (``scrub``).
 
 ``Requests`` is the wrapper: an adapter gives it its client library's exception type, a function
-classifying that exception into a ``TrackerError``, and a function saying which failures of a
-read are transient. Every request of the adapter then goes through ``read`` or ``write``, so an
-error is classified in exactly one place per adapter.
+reading the HTTP answer out of that exception (``Answer``), and a function classifying it into a
+``TrackerError``. Every request of the adapter then goes through ``read`` or ``write``, so an
+error is classified in exactly one place per adapter, and which failures are worth retrying is
+decided here, once, for both.
 """
 
 from __future__ import annotations
@@ -122,12 +123,23 @@ def scrub(text: str, secrets: Iterable[str], *, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a client library's exception says about the HTTP answer behind it."""
+
+    status: int | None
+    retry_after: str | None = None
+    """The ``Retry-After`` header, if the server sent one."""
+    rate_limited: bool = False
+    """The server refused because of a rate limit (HTTP 429, or GitHub's 403 with a reset)."""
+
+
 class Requests(Generic[E]):
     """One adapter's requests: retried reads, single writes, errors classified once.
 
-    ``classify(exc, doing, hints)`` turns the library's exception ``E`` into a ``TrackerError``
-    (it may use ``error``/``unavailable`` below); ``transient(exc)`` says whether a failed read is
-    worth another try.
+    ``answer(exc)`` reads the status (and rate-limit headers) out of the library's exception
+    ``E``; ``classify(exc, doing, hints)`` turns it into a ``TrackerError`` (it may use
+    ``error``/``unavailable`` below).
     """
 
     def __init__(
@@ -138,16 +150,32 @@ class Requests(Generic[E]):
         timeout: float,
         secrets: Iterable[str],
         library_error: type[E],
+        answer: Callable[[E], Answer],
         classify: Callable[[E, str, Hints], TrackerError],
-        transient: Callable[[Exception], Backoff],
     ) -> None:
         self.tracker = tracker
         self.url = url
         self.timeout = timeout
         self.secrets = tuple(secrets)
         self._library_error = library_error
+        self._answer = answer
         self._classify = classify
-        self._transient = transient
+
+    def _transient(self, exc: Exception) -> Backoff:
+        if not isinstance(exc, self._library_error):
+            return transport_is_transient(exc)
+        answer = self._answer(exc)
+        if answer.status == 429 or answer.rate_limited:
+            if answer.retry_after is not None:
+                return retry_after_backoff(answer.retry_after)
+            # A primary limit (no Retry-After) resets within the hour: not worth waiting for.
+            return answer.status == 429
+        return answer.status is not None and answer.status >= 500
+
+    def status(self, exc: TrackerError) -> int | None:
+        """The HTTP status behind a classified error, when the tracker answered one."""
+        cause = exc.__cause__
+        return self._answer(cause).status if isinstance(cause, self._library_error) else None
 
     def read(self, call: Callable[[], T], doing: str) -> T:
         """``call()``, retried on transient failures; any failure as a ``TrackerError``."""

@@ -861,3 +861,57 @@ def test_comment_posts_wiki_markup(rsps: responses.RequestsMock) -> None:
     )
 
     assert sent(rsps) == ["POST /rest/api/2/issue/OPS-1/comment"]
+
+
+def test_an_update_puts_back_the_marker_labels_a_person_removed(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue(labels=("postmortem", "triaged")))
+    rsps.put(
+        f"{API}/issue/10001",
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "fields": {
+                        "summary": "Add a canary stage",
+                        "labels": ["postmortem", "triaged", "syncer", f"syncer:{KEY}"],
+                    },
+                    "update": {},
+                }
+            )
+        ],
+        status=204,
+    )
+    rsps.get(f"{API}/issue/10001", json=jira_issue(labels=("postmortem", "triaged", "syncer",
+                                                           f"syncer:{KEY}")))  # fmt: skip
+    jira = tracker()
+
+    ticket = jira.update(
+        TicketRef(system="jira", key="OPS-1"), jira.render(fields()), changed=["title"], key=KEY
+    )
+
+    assert ticket.item_key == KEY
+
+
+def test_a_reworded_items_ticket_keeps_its_old_marker(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue())  # carries syncer:inc-7.ai-1
+    rsps.put(
+        f"{API}/issue/10001",
+        match=[
+            matchers.json_params_matcher(
+                {"fields": {"summary": "Add a canary stage"}, "update": {}}
+            )
+        ],
+        status=204,
+    )
+    rsps.get(f"{API}/issue/10001", json=jira_issue())
+    jira = tracker()
+
+    ticket = jira.update(
+        TicketRef(system="jira", key="OPS-1"),
+        jira.render(fields()),
+        changed=["title"],
+        key="inc-7.reworded",
+    )
+
+    assert ticket.item_key == KEY
