@@ -39,17 +39,6 @@ class ConfigError(SyncerError):
         self.problems = problems
 
 
-class ParseError(SyncerError):
-    """A document could not be read or parsed at all."""
-
-    def __init__(self, source: str, line: int | None, message: str) -> None:
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {message}")
-        self.source = source
-        self.line = line
-        self.message = message
-
-
 class StateError(SyncerError):
     """The state store is unreadable or from a newer syncer."""
 

@@ -210,8 +210,9 @@ def test_a_comment_change_comments_and_touches_nothing_else(store: StateStore) -
         text="the post-mortem asks for an owner",
         reason="asked for",
     )
-    result = apply_plan(Plan(changes=(change,)), {"fake": tracker}, store, pacer=NO_PACING,
-                        now=fixed_now)  # fmt: skip
+    result = apply_plan(
+        Plan(changes=(change,)), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now
+    )
     assert [(o.status, o.ref) for o in result.outcomes] == [("done", ticket.ref)]
     assert tracker.comments[ticket.ref.key] == ["the post-mortem asks for an owner"]
     assert tracker.writes[-1] == f"comment {ticket.ref.key}"

@@ -150,8 +150,9 @@ def test_the_import_graph_keeps_product_and_renderer_apart(
 def test_plan_json_gives_every_change_the_same_keys() -> None:
     ref = TicketRef(system="jira", key="OPS-1")
     fields = TicketFields(title="Pin the TLS library", body="b")
-    create = CreateChange(tracker="ops", item_key="inc-1.x", source="a.md", reason="why",
-                          fields=fields)  # fmt: skip
+    create = CreateChange(
+        tracker="ops", item_key="inc-1.x", source="a.md", reason="why", fields=fields
+    )
     common = create.model_dump(exclude={"kind", "fields"})
     changes: list[Change] = [
         create,

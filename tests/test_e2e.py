@@ -243,6 +243,7 @@ def test_wrong_credentials_are_one_clear_line_without_the_secret(
     assert issues(sandbox, kind) == []
 
 
+@pytest.mark.slow
 def test_killing_a_sync_at_random_points_never_duplicates(
     workspace: Path, sandbox: Sandbox, kind: str
 ) -> None:

@@ -882,8 +882,10 @@ def test_an_update_puts_back_the_marker_labels_a_person_removed(
         ],
         status=204,
     )
-    rsps.get(f"{API}/issue/10001", json=jira_issue(labels=("postmortem", "triaged", "syncer",
-                                                           f"syncer:{KEY}")))  # fmt: skip
+    rsps.get(
+        f"{API}/issue/10001",
+        json=jira_issue(labels=("postmortem", "triaged", "syncer", f"syncer:{KEY}")),
+    )
     jira = tracker()
 
     ticket = jira.update(
