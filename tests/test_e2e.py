@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+import requests
 
 from syncer import demo
 from syncer.cli import main
@@ -191,6 +192,60 @@ def test_an_edited_item_updates_its_issue(workspace: Path, sandbox: Sandbox, kin
     assert not any(
         w.startswith("POST") and w.endswith(("/issue", "/issues")) for w in writes(sandbox)
     )
+
+
+def _remove_key_marker(sandbox: Sandbox, kind: str, title: str) -> None:
+    """What a person does by hand: take the item-key marker off an issue, keep the rest."""
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        body = (issue.body or "").split("<!-- syncer:key=")[0].rstrip()
+        answer = requests.patch(
+            f"{sandbox.url}/repos/acme/platform/issues/{issue.number}",
+            json={"body": body},
+            headers={"Authorization": f"token {sandbox.github_token}"},
+            timeout=10,
+        )
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        labels = [label for label in jira.labels if not label.startswith("syncer:")]
+        auth = (
+            {"auth": (sandbox.jira_email, sandbox.jira_token)}
+            if sandbox.flavor == "cloud"
+            else {"headers": {"Authorization": f"Bearer {sandbox.jira_token}"}}
+        )
+        answer = requests.put(
+            f"{sandbox.url}/rest/api/2/issue/{jira.key}",
+            json={"fields": {"labels": labels}},
+            timeout=10,
+            **auth,
+        )
+    answer.raise_for_status()
+
+
+def _has_key_marker(sandbox: Sandbox, kind: str, title: str) -> bool:
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        return "<!-- syncer:key=" in (issue.body or "")
+    [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+    return any(label.startswith("syncer:") for label in jira.labels)
+
+
+def test_a_marker_a_person_removed_is_put_back_by_the_next_write(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    title = "Add an alert on pool saturation above 80%"
+    assert sync(workspace) == 0
+    _remove_key_marker(sandbox, kind, title)
+    assert not _has_key_marker(sandbox, kind, title)
+    doc = workspace / "postmortems" / "inc-3101.md"
+    doc.write_text(doc.read_text().replace(f"{title} @bob", f"{title} @carol"))
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert _has_key_marker(sandbox, kind, title)
+    assert len(issues(sandbox, kind)) == ITEMS
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
 
 
 def test_losing_the_state_file_creates_nothing(
