@@ -28,7 +28,8 @@ from syncer.report.text import (
     where,
 )
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|<>~&$@])")
+# Brackets are enough to stop a link or image; "@" keeps a report from pinging people.
+_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~&$@])")
 _BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c]+")
 
 T = TypeVar("T")
