@@ -667,33 +667,34 @@ def _recurrence(
         assert later_date is not None
         subject = _subject(later, team_of)
         named = related_ids(texts[later.source]) if later.source in texts else set()
-        candidates: dict[str, tuple[Document, RecurrenceVia]] = {}
-        for previous in by_subject[subject]:
-            candidates[previous.incident.id] = (previous, subject[0])  # type: ignore[assignment]
+        candidates: dict[str, tuple[Document, RecurrenceVia, list[_Item]]] = {}
+        # Same service (else team): the latest earlier incident whose follow-ups were still
+        # open then; older ones are reported against their own successors.
+        for previous in reversed(by_subject[subject] if subject[1] != NO_TEAM.casefold() else []):
+            still_open = _open_at(by_incident.get(previous.incident.id, []), later_date)
+            if still_open:
+                via: RecurrenceVia = "service" if subject[0] == "service" else "team"
+                candidates[previous.incident.id] = (previous, via, still_open)
+                break
         for token in named:
             earlier = by_id.get(token)
-            if earlier is None or earlier is later:
+            if earlier is None or earlier is later or earlier.incident.id in candidates:
                 continue
             earlier_date = earlier.incident.date
             if earlier_date is not None and earlier_date <= later_date:
-                candidates.setdefault(earlier.incident.id, (earlier, "related"))
-        for earlier, via in sorted(candidates.values(), key=lambda c: c[0].incident.id):
+                still_open = _open_at(by_incident.get(earlier.incident.id, []), later_date)
+                if still_open:
+                    candidates[earlier.incident.id] = (earlier, "related", still_open)
+        for earlier, via, still_open in sorted(candidates.values(), key=lambda c: c[0].incident.id):
             earlier_date = earlier.incident.date
             assert earlier_date is not None
             follow_ups = by_incident.get(earlier.incident.id, [])
-            still_open = [
-                e
-                for e in follow_ups
-                if (not e.done and not e.wont_do)
-                or (e.close_date is not None and e.close_date > later_date)
-            ]
-            if not still_open:
-                continue
             refs = tuple(
                 e.row.ticket.key if e.row.ticket is not None else e.item.key for e in still_open
             )
             days = (later_date - earlier_date).days
-            shared = subject[1] if via == "service" else f"team {subject[1]}"
+            service = (later.incident.service or "").strip()
+            shared = service if via == "service" else f"team {team_of(later)}"
             if via == "related":
                 shared = earlier.incident.id
                 head = f"{later.incident.id} recurred {days} days after {earlier.incident.id}"
@@ -723,6 +724,18 @@ def _recurrence(
         by_subject[subject].append(later)
     entries.sort(key=lambda e: (e.team, e.incident_id, e.earlier_id))
     return entries
+
+
+def _open_at(follow_ups: Sequence[_Item], day: dt.date) -> list[_Item]:
+    """The follow-ups still open on ``day``: open now, or closed on a ticket after that day.
+
+    An item done in the document alone has no known close date; it is not counted.
+    """
+    return [
+        e
+        for e in follow_ups
+        if (not e.done and not e.wont_do) or (e.close_date is not None and e.close_date > day)
+    ]
 
 
 def _subject(document: Document, team_of: _TeamOf) -> tuple[str, str]:
