@@ -363,3 +363,45 @@ def test_ticket_without_category_falls_back_to_done_flag() -> None:
     )
     loop = result.loops[0]
     assert loop.done == 2  # b1 by its ticket, b3 by the document
+
+
+def test_recurrence_names_the_latest_earlier_incident_still_open() -> None:
+    def doc(n: int, day: int, *, team: str | None = "infra") -> Document:
+        source = f"{n}.md"
+        return Document(
+            source=source,
+            content_hash=source,
+            incident=Incident(id=f"INC-{n}", date=dt.date(2026, 11, day), team=team, service="db"),
+            items=(w.item(f"INC-{n}", "x", "Open thing", source=source, line=3),),
+        )
+
+    documents = [doc(1, 1), doc(2, 5), doc(3, 9)]
+    result = build_report(
+        documents=documents, tickets={}, links={}, history=[], policy=ReportPolicy(), now=w.NOW
+    )
+    # INC-3 against INC-2 only (INC-2 already stands for INC-1); INC-2 against INC-1.
+    assert [(e.incident_id, e.earlier_id, e.days_after) for e in result.recurrence] == [
+        ("INC-2", "INC-1", 4),
+        ("INC-3", "INC-2", 4),
+    ]
+
+
+def test_no_recurrence_between_incidents_without_service_or_team() -> None:
+    def doc(n: int, day: int) -> Document:
+        source = f"{n}.md"
+        return Document(
+            source=source,
+            content_hash=source,
+            incident=Incident(id=f"INC-{n}", date=dt.date(2026, 11, day)),
+            items=(w.item(f"INC-{n}", "x", "Open thing", source=source, line=3),),
+        )
+
+    result = build_report(
+        documents=[doc(1, 1), doc(2, 5)],
+        tickets={},
+        links={},
+        history=[],
+        policy=ReportPolicy(),
+        now=w.NOW,
+    )
+    assert result.recurrence == ()
