@@ -10,6 +10,7 @@ from syncer.report.gate import gate
 from syncer.report.html import render_html
 from syncer.report.json import render_json
 from syncer.report.markdown import render_markdown
+from syncer.report.metrics import history_from_runs
 from syncer.report.model import HistoryPoint, Report, TrackerRead
 from syncer.report.policy import ReportPolicy, policy_from_config
 
@@ -20,6 +21,7 @@ __all__ = [
     "TrackerRead",
     "build_report",
     "gate",
+    "history_from_runs",
     "policy_from_config",
     "render_html",
     "render_json",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json as jsonlib
 
-from syncer.report.model import Report
+from syncer.report.model import SCHEMA_VERSION, Report
 
 
 def report_data(report: Report) -> dict[str, object]:
@@ -18,6 +18,24 @@ def report_data(report: Report) -> dict[str, object]:
     data = report.model_dump(mode="json")
     data["counts"] = report.counts()
     return data
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of ``render_json``'s output (``syncer/report/schema-v1.json``)."""
+    schema = Report.model_json_schema(mode="serialization")
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    properties["counts"] = {
+        "type": "object",
+        "additionalProperties": {"type": "integer"},
+        "description": "headline counts, one per section",
+    }
+    required = schema.setdefault("required", [])
+    assert isinstance(required, list)
+    required.extend(name for name in ("schema_version", "counts") if name not in required)
+    schema["$id"] = f"https://syncer.invalid/report/schema-v{SCHEMA_VERSION}.json"
+    schema["title"] = f"syncer follow-up report, schema version {SCHEMA_VERSION}"
+    return schema
 
 
 def render_json(report: Report) -> str:

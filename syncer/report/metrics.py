@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
 from syncer.report.model import Count, HistoryPoint, TrendPoint
 
@@ -96,3 +97,27 @@ def weekly_trend(
             else TrendPoint(week=week)
         )
     return tuple(trend)
+
+
+class RunLike(Protocol):
+    """What ``history_from_runs`` reads of a past run (``syncer.state.RunRecord`` fits)."""
+
+    @property
+    def finished(self) -> dt.datetime: ...
+
+    @property
+    def summary(self) -> Mapping[str, int]: ...
+
+
+def history_from_runs(runs: Iterable[RunLike]) -> list[HistoryPoint]:
+    """The trend's points from state's run history: runs whose summary has ``open`` and
+    ``overdue`` (what ``Report.counts()`` gives; record it after each report run). Runs
+    without them (plain syncs) add nothing, so their weeks stay gaps unless a report ran."""
+    points = []
+    for run in runs:
+        summary = run.summary
+        if "open" in summary and "overdue" in summary:
+            points.append(
+                HistoryPoint(at=run.finished, open=summary["open"], overdue=summary["overdue"])
+            )
+    return points

@@ -405,3 +405,26 @@ def test_no_recurrence_between_incidents_without_service_or_team() -> None:
         now=w.NOW,
     )
     assert result.recurrence == ()
+
+
+def test_history_from_runs_reads_report_runs_only() -> None:
+    from syncer.report import history_from_runs
+    from syncer.state import RunRecord
+
+    runs = [
+        RunRecord(
+            id=1,
+            started=w.utc(2026, 11, 3, 8),
+            finished=w.utc(2026, 11, 3, 9),
+            command="report",
+            summary=report().counts(),
+        ),
+        RunRecord(
+            id=2,
+            started=w.utc(2026, 11, 10),
+            finished=w.utc(2026, 11, 10, 1),
+            command="sync",
+            summary={"documents": 5, "items": 11},
+        ),
+    ]
+    assert history_from_runs(runs) == [HistoryPoint(at=w.utc(2026, 11, 3, 9), open=7, overdue=4)]

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
@@ -253,3 +254,21 @@ def test_renderers_are_deterministic_apart_from_chart_ids(render: object) -> Non
     first, second = render(world_report()), render(world_report())
     strip = re.compile(r"chart-[0-9a-f-]{36}|on \d{4}-\d{2}-\d{2}")
     assert strip.sub("", first) == strip.sub("", second)
+
+
+def test_json_matches_its_published_schema() -> None:
+    import jsonschema
+
+    from syncer.report.json import json_schema
+
+    published = Path(__file__).parents[2] / "syncer" / "report" / "schema-v1.json"
+    # A change to the report's values changes the schema: regenerate the file (and bump
+    # SCHEMA_VERSION when a field is renamed, removed or changes meaning).
+    assert json.loads(published.read_text(encoding="utf-8")) == json_schema()
+    validator = jsonschema.Draft202012Validator(json_schema())
+    for report in (world_report(), hostile_report()):
+        errors = list(validator.iter_errors(json.loads(render_json(report))))
+        assert errors == []
+    broken = json.loads(render_json(world_report()))
+    broken["overdue"][0]["row"]["surprise"] = 1
+    assert not validator.is_valid(broken)
