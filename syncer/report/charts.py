@@ -50,7 +50,7 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
 
 def age_chart(metrics: Metrics) -> str:
     """Open items by age bucket."""
-    chart = pygal.Bar(**_config(show_legend=False))
+    chart = pygal.Bar(**_config(show_legend=False, print_values=True, print_zeroes=False))
     chart.x_labels = [bucket.label for bucket in metrics.age_buckets]
     chart.add("open items", [bucket.count for bucket in metrics.age_buckets])
     return _svg(chart)
@@ -62,7 +62,7 @@ def overdue_chart(metrics: Metrics) -> str:
     teams = sorted({cell.team for cell in cells})
     severities = sorted({cell.severity for cell in cells})
     counts = {(cell.team, cell.severity): cell.count for cell in cells}
-    chart = pygal.StackedBar(**_config())
+    chart = pygal.StackedBar(**_config(print_values=True, print_zeroes=False))
     chart.x_labels = teams
     for severity in severities:
         chart.add(severity, [counts.get((team, severity)) for team in teams])

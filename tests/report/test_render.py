@@ -222,6 +222,8 @@ def test_html_charts_draw_the_numbers() -> None:
     # One bar per age bucket, each carrying its count: 3, 0, 4, 0 (see test_build).
     values = re.findall(r'<desc class="value">([^<]*)</desc>', age)
     assert values == ["3", "0", "4", "0"]
+    # The non-zero counts are printed on their bars: readable with no tooltip script.
+    assert re.findall(r'class="value">([^<]*)</text>', age) == ["3", "4"]
     trend = html[html.index('id="chart-trend"') :]
     assert "2026-11-09" in trend
     assert "overdue" in trend
