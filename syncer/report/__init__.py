@@ -8,6 +8,7 @@ answers ``--fail-on``. Nothing here reads a clock, file, environment or tracker.
 from syncer.report.build import build_report
 from syncer.report.gate import gate
 from syncer.report.html import render_html
+from syncer.report.inputs import owners_for, routes_for
 from syncer.report.json import render_json
 from syncer.report.markdown import render_markdown
 from syncer.report.metrics import history_from_runs
@@ -22,8 +23,10 @@ __all__ = [
     "build_report",
     "gate",
     "history_from_runs",
+    "owners_for",
     "policy_from_config",
     "render_html",
     "render_json",
     "render_markdown",
+    "routes_for",
 ]

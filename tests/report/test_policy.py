@@ -228,3 +228,19 @@ def test_gate() -> None:
     assert gate(empty, ("untracked", "overdue", "stale", "drift")) == {}
     with pytest.raises(ValueError, match="unknown --fail-on kind 'late'"):
         parse_gate_kinds("overdue,late")
+
+
+def test_routes_and_owners_from_the_settings() -> None:
+    from syncer.report import owners_for, routes_for
+    from tests.conftest import make_settings
+
+    settings = make_settings()
+    settings = settings.model_copy(
+        update={
+            "trackers": {
+                "fake": settings.trackers["fake"].model_copy(update={"owners": {"@Alice": "acc-a"}})
+            }
+        }
+    )
+    assert routes_for(settings, [w.D1]) == {w.D1_SOURCE: "fake"}
+    assert owners_for(settings) == {"fake": {"alice": "acc-a"}}
