@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_calendars
 from pydantic import Field
 
 from syncer.config import ReportConfig
@@ -98,6 +97,9 @@ def policy_from_config(config: ReportConfig, *, years: Iterable[int]) -> ReportP
     """Build the policy from ``[report]``; ``years`` bounds the country holidays expanded."""
     days: set[dt.date] = set(config.holidays)
     if config.holiday_country:
+        # Imported here: its calendars take longer to load than the rest of the report.
+        import holidays as holiday_calendars  # noqa: PLC0415
+
         country, _, subdivision = config.holiday_country.partition("-")
         try:
             calendar = holiday_calendars.country_holidays(

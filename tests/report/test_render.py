@@ -274,3 +274,29 @@ def test_json_matches_its_published_schema() -> None:
     broken = json.loads(render_json(world_report()))
     broken["overdue"][0]["row"]["surprise"] = 1
     assert not validator.is_valid(broken)
+
+
+def test_every_format_over_the_repository_fixture_post_mortems() -> None:
+    from syncer.parse import parse_bytes
+
+    folder = Path(__file__).parents[1] / "fixtures" / "postmortems"
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
+    documents = [parse_bytes(t.encode(), source=name) for name, t in texts.items()]
+    report = build_report(
+        documents=documents,
+        tickets={},
+        links={},
+        history=[],
+        policy=ReportPolicy(),
+        now=w.NOW,
+        texts=texts,
+    )
+    assert len(report.loops) == len(documents)
+    assert report.metrics.items == sum(len(d.items) for d in documents)
+    markdown, html = render_markdown(report), render_html(report)
+    for _, title in SECTIONS:
+        assert f"## {title}" in markdown
+        assert f"<h2>{title}</h2>" in html
+    _check(html)
+    data = json.loads(render_json(report))
+    assert data["counts"]["incidents"] == len(documents)
