@@ -23,9 +23,11 @@ import tomllib
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -268,6 +270,45 @@ class _GivenEnvironment(EnvSettingsSource):
         )
 
 
+class ReportConfig(Section):
+    """The follow-up report: deadlines per severity, staleness, and the calendar they count in.
+
+    Where ``deadline_days`` names no value for a severity, the built-in rule applies: 4 weeks
+    for the highest severities (SEV0-SEV2, P0-P1, critical, highest) and 8 weeks for the rest
+    (20 and 40 days when ``day_kind`` is ``business``).
+    """
+
+    deadline_days: Mapping[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="severity (case ignored) -> days after the incident an item is due",
+    )
+    day_kind: Literal["calendar", "business"] = Field(
+        default="calendar", description="business days skip Saturdays, Sundays and holidays"
+    )
+    holidays: tuple[date, ...] = Field(default=(), description="dates that are not business days")
+    holiday_country: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        description="also skip this country's (or 'DE-BY' subdivision's) public holidays",
+    )
+    timezone: str = Field(
+        default="UTC", description="where document dates are local dates (IANA name)"
+    )
+    stale_after_days: int = Field(default=14, ge=1)
+    in_progress_stale_days: int = Field(default=30, ge=1)
+    draft_max_age_days: int = Field(default=14, ge=1)
+    trend_weeks: int = Field(default=12, ge=1, le=520)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}") from None
+        return name
+
+
 class Settings(BaseSettings):
     """The whole configuration: the TOML file's tables, overridable from ``SYNCER_*``."""
 
@@ -281,6 +322,7 @@ class Settings(BaseSettings):
     default_tracker: str | None = None
     routes: tuple[RouteConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
+    report: ReportConfig = ReportConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -117,6 +117,14 @@ class TicketFields(Frozen):
     done: bool = False
 
 
+StatusCategory = Literal["todo", "in_progress", "done"]
+"""Jira's status categories (To Do, In Progress, Done); a GitHub issue is todo or done."""
+
+Resolution = Literal["done", "wont_do"]
+"""Why a ticket was closed: Jira's resolution, GitHub's ``state_reason`` (completed vs not
+planned); duplicates and the like count as ``wont_do``: the work was not done."""
+
+
 class Ticket(Frozen):
     """A ticket as a tracker reports it, translated out of the tracker's own words."""
 
@@ -133,6 +141,16 @@ class Ticket(Frozen):
     item_key: ItemKey | None = Field(
         default=None, description="the syncer marker found on the ticket, if it is managed"
     )
+    # Read for the follow-up report; trackers that do not fill them leave the report to fall
+    # back on ``done`` and ``status`` (times are UTC, aware).
+    status_category: StatusCategory | None = Field(
+        default=None, description="the tracker's workflow bucket: to do, in progress or done"
+    )
+    resolution: Resolution | None = Field(
+        default=None, description="for a closed ticket: done, or closed without doing it"
+    )
+    created: dt.datetime | None = None
+    resolved: dt.datetime | None = Field(default=None, description="when it was last closed")
 
 
 ChangeKind = Literal["create", "update", "link", "close", "reopen", "comment"]
