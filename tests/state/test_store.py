@@ -95,9 +95,7 @@ def test_the_heartbeat_keeps_the_last_success_and_the_last_error(
         assert store.heartbeat() is None
         store.record_heartbeat(now=NOW, ok=True, next_due=NOW + timedelta(minutes=15))
         later = NOW + timedelta(minutes=15)
-        store.record_heartbeat(
-            now=later, ok=False, next_due=later + timedelta(hours=1), error="x"
-        )
+        store.record_heartbeat(now=later, ok=False, next_due=later + timedelta(hours=1), error="x")
         beat = store.heartbeat()
         # Read beside a run holding the lock: a health probe never waits for a run.
         assert read_heartbeat(state_target) == beat
