@@ -265,3 +265,22 @@ def test_run_once_records_the_heartbeat_and_returns_the_cycle_status(tmp_path: P
         return 0
 
     assert run_once(interrupted, stop=StopSignal(), heartbeat=heartbeat) == 143
+
+
+@pytest.mark.parametrize(
+    ("worker", "problem"),
+    [
+        ({"sync_every_minutes": 0}, "worker.sync_every_minutes: Input should be greater than"),
+        ({"report_at": "8:30"}, "worker.report_at: Value error, must be a time of day as HH:MM"),
+        ({"report_at": "24:00"}, "worker.report_at: Value error, must be a time of day as HH:MM"),
+        ({"timezone": "Mars/Olympus"}, "worker.timezone: Value error, unknown time zone"),
+        ({"every": 5}, "worker.every: Extra inputs are not permitted"),
+    ],
+)
+def test_a_bad_worker_section_names_the_field(worker: dict[str, object], problem: str) -> None:
+    from syncer.config import parse_config
+    from syncer.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"worker": worker}, base_dir=Path(), environ={})
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
