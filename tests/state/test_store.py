@@ -297,3 +297,18 @@ def test_a_document_belongs_to_the_first_shard_that_matches_it(tmp_path: Path) -
     ]
     assert (state.owns("web/a.md"), state.owns("ops/c.md")) == (True, False)
     assert SqliteTarget(path=tmp_path / "state.db", shard="web").file == tmp_path / "state.web.db"
+
+
+def test_open_store_takes_a_configuration_and_its_shard(tmp_path: Path) -> None:
+    config = parse_config(
+        {"state": {"path": "data/state.db", "shard": "web", "shards": {"web": ["**"]}}},
+        base_dir=tmp_path,
+        environ={},
+    )
+    with open_store(config) as store:
+        store.record_heartbeat(now=NOW, ok=True, next_due=None)
+    assert (tmp_path / "data" / "state.web.db").is_file()
+    assert not (tmp_path / "data" / "state.db").exists()
+    beat = read_heartbeat(config)
+    assert beat is not None
+    assert beat.last_success == NOW
