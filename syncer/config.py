@@ -23,7 +23,8 @@ import tomllib
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, time
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -80,10 +82,102 @@ class SourcesConfig(Section):
     )
 
 
-class StateConfig(Section):
-    """Where syncer keeps its cache of item <-> ticket links."""
+ShardName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
+"""A shard's name: it becomes part of a file name and of a PostgreSQL schema name."""
 
-    path: str = "state.db"
+
+def _check_state_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError for a malformed port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError("must be a postgresql:// URL")
+    if parts.password is not None:
+        # A password in the URL would end up in logs, process listings and messages.
+        raise ValueError(
+            "must not contain a password: set SYNCER_STATE_PASSWORD (or PGPASSWORD) instead"
+        )
+    return value
+
+
+class StateConfig(Section):
+    """Where syncer keeps its cache of item <-> ticket links, and how workers share it out."""
+
+    path: str = Field(default="state.db", description="the SQLite file (when url is unset)")
+    url: Annotated[str | None, AfterValidator(_check_state_url)] = Field(
+        default=None,
+        description="postgresql://user@host:5432/db: PostgreSQL instead of the file at path; "
+        "the password comes from SYNCER_STATE_PASSWORD or PGPASSWORD",
+    )
+    shard: ShardName | None = Field(
+        default=None,
+        description="this worker's shard: its own lock and its own state (file or schema)",
+    )
+    shards: Mapping[ShardName, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="shard name -> globs on document names; a document belongs to the first "
+        "shard (in file order) that matches it",
+    )
+
+    @model_validator(mode="after")
+    def _shard_is_known(self) -> StateConfig:
+        if self.shards and self.shard is None:
+            raise ValueError(
+                "shard: required when shards are configured (this worker's shard, one of "
+                f"{', '.join(self.shards)}; e.g. SYNCER_STATE__SHARD)"
+            )
+        if self.shards and self.shard not in self.shards:
+            raise ValueError(f"shard: {self.shard!r} is not one of {', '.join(self.shards)}")
+        return self
+
+    def shard_of(self, source: str) -> str | None:
+        """The shard that owns the document named ``source``; None when no shard matches."""
+        for name, patterns in self.shards.items():
+            if any(fnmatchcase(source, pattern) for pattern in patterns):
+                return name
+        return None
+
+    def owns(self, source: str) -> bool:
+        """Whether this worker reads ``source``: always when unsharded, else by ``shard_of``."""
+        return not self.shards or self.shard_of(source) == self.shard
+
+
+def _check_clock_time(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a time of day as HH:MM (24-hour)") from None
+    if len(value) != 5:
+        raise ValueError("must be a time of day as HH:MM (24-hour)")
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
+        ) from None
+    return value
+
+
+class WorkerConfig(Section):
+    """The long-running worker's schedule (``syncer run`` without ``--once``)."""
+
+    sync_every_minutes: int = Field(default=15, ge=1, le=1440, description="sync interval")
+    report_at: Annotated[str | None, AfterValidator(_check_clock_time)] = Field(
+        default=None, description="local time of day (HH:MM) of the daily report; unset: none"
+    )
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
+        default="UTC", description="IANA time zone report_at is read in"
+    )
 
 
 class PacingConfig(Section):
@@ -323,6 +417,7 @@ class Settings(BaseSettings):
     routes: tuple[RouteConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
     report: ReportConfig = ReportConfig()
+    worker: WorkerConfig = WorkerConfig()
 
     @classmethod
     def settings_customise_sources(

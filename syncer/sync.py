@@ -22,7 +22,7 @@ from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.policy import SyncPolicy
 from syncer.sources import cache_tag, discover, read_documents
-from syncer.state import StateStore
+from syncer.state import StateStore, open_store
 from syncer.trackers import open_trackers
 from syncer.trackers.base import Tracker
 
@@ -158,5 +158,5 @@ def run_configured(
 ) -> SyncOutcome:
     """Open the trackers and the state of ``config`` and run one plan (``dry_run``) or sync."""
     trackers = open_trackers(config)
-    with StateStore(config.state_path, scratch_copy=dry_run) as store:
+    with open_store(config, scratch_copy=dry_run) as store:
         return run_sync(config, trackers, store, dry_run=dry_run, now=now, sleep=sleep, clock=clock)

@@ -1,18 +1,27 @@
-"""Shared fixtures: a policy value with one fake tracker, and desired-item builders."""
+"""Shared fixtures: a policy value with one fake tracker, desired-item builders, and state.
+
+State fixtures run on both backends: SQLite in a temporary folder, and PostgreSQL on a real
+throwaway server started once per test session (``tests/postgres_server.py``), each test in
+its own shard (its own schema).
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import stamina
+from pydantic import SecretStr
 
 from syncer.desired import Desired
 from syncer.model import ActionItem, Incident, TicketFields, TicketRef, make_item_key
 from syncer.policy import RoutingPolicy, SyncPolicy, TrackerPolicy
-from syncer.state import StateStore
+from syncer.state import PostgresTarget, SqliteTarget, StateStore, StateTarget, open_store
+from tests.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
 
 
 @pytest.fixture(autouse=True)
@@ -58,9 +67,32 @@ def desired(
     return Desired(item=item, incident=incident, tracker="fake", fields=fields, refs=refs)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = start_server()
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+_shards = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_target(request: pytest.FixtureRequest, tmp_path: Path) -> StateTarget:
+    """Where a test's state lives: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return SqliteTarget(path=tmp_path / "state.db")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return PostgresTarget(
+        url=server.url, shard=f"t{os.getpid()}_{next(_shards)}", password=SecretStr(PASSWORD)
+    )
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    with StateStore(tmp_path / "state.db") as opened:
+def store(state_target: StateTarget) -> Iterator[StateStore]:
+    with open_store(state_target) as opened:
         yield opened
 
 

@@ -1,0 +1,146 @@
+"""The port every state backend adapts to, and the values state hands out.
+
+``StateStore`` (``store.py``) holds all of state's SQL once; a backend only connects, locks,
+runs statements and knows its own schema migrations. The shared SQL is written with ``?``
+placeholders in the dialect SQLite and PostgreSQL share (``ON CONFLICT ... DO UPDATE``,
+``excluded.``); a backend translates placeholders if its driver wants another style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from syncer.errors import StateError
+from syncer.model import Frozen
+
+SCHEMA_VERSION = 2
+"""1: links, documents, runs. 2: the heartbeat of the scheduled worker."""
+
+Row = tuple[Any, ...]
+
+Migrations = Sequence[tuple[int, Sequence[str]]]
+"""(version, statements) in ascending order; a store at version N runs every step above N."""
+
+
+class StateBackend(Protocol):
+    """One open connection to a state database, with the run lock when one was asked for."""
+
+    label: str
+    """How messages name this state: a path, or a URL without its password."""
+
+    migrations: Migrations
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[Row]: ...
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A write transaction: committed on exit, rolled back if the block raises."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection and release the run lock, if held."""
+        ...
+
+
+class RunRecord(Frozen):
+    """One past run and its summary counts."""
+
+    id: int
+    started: datetime
+    finished: datetime
+    command: str
+    summary: Mapping[str, int]
+
+
+class Heartbeat(Frozen):
+    """What the scheduled worker last did, for health checks.
+
+    ``last_error`` and ``last_error_at`` keep the most recent failure even after later
+    successes, so a health check can say what went wrong last.
+    """
+
+    last_cycle: datetime | None = None
+    """When the last cycle (successful or not) ended."""
+    last_success: datetime | None = None
+    next_due: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+
+TABLES: Mapping[str, tuple[str, ...]] = {
+    "links": (
+        "item_key",
+        "tracker",
+        "source",
+        "status",
+        "ticket",
+        "fields",
+        "first_seen",
+        "last_synced",
+        "last_error",
+    ),
+    "documents": ("source", "content_hash", "parsed"),
+    "runs": ("id", "started", "finished", "command", "summary"),
+    "heartbeat": ("id", "last_cycle", "last_success", "next_due", "last_error", "last_error_at"),
+}
+"""Every data table and its columns, identical in both backends (copies rely on it)."""
+
+TABLE_SINCE: Mapping[str, int] = {"links": 1, "documents": 1, "runs": 1, "heartbeat": 2}
+"""The schema version that introduced each table."""
+
+
+def migrate(backend: StateBackend) -> None:
+    """Bring ``backend``'s schema to ``SCHEMA_VERSION``, one versioned step at a time."""
+    with backend.transaction():
+        backend.execute(
+            "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
+        rows = backend.query("SELECT value FROM meta WHERE name = 'schema_version'")
+        version = int(rows[0][0]) if rows else 0
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{backend.label}: state schema {version} is newer than this syncer "
+                f"understands ({SCHEMA_VERSION}); upgrade syncer"
+            )
+        for step, statements in backend.migrations:
+            if step > version:
+                for statement in statements:
+                    backend.execute(statement)
+        backend.execute(
+            "INSERT INTO meta (name, value) VALUES ('schema_version', ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def heartbeat_from_row(row: Row) -> Heartbeat:
+    """A ``heartbeat`` table row (without its id) as a value."""
+    last_cycle, last_success, next_due, last_error, last_error_at = row
+    try:
+        return Heartbeat(
+            last_cycle=_when(last_cycle),
+            last_success=_when(last_success),
+            next_due=_when(next_due),
+            last_error=last_error,
+            last_error_at=_when(last_error_at),
+        )
+    except (ValidationError, ValueError) as exc:
+        raise StateError(f"the heartbeat in state is unreadable: {exc}") from None
+
+
+HEARTBEAT_SELECT = (
+    "SELECT last_cycle, last_success, next_due, last_error, last_error_at FROM heartbeat"
+    " WHERE id = 1"
+)

