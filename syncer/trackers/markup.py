@@ -2,15 +2,29 @@
 
 Pure text in, text out; no request, no clock. Covers what action-item descriptions use:
 headings, bullet and numbered lists (nested by indentation), block quotes, fenced code, tables,
-horizontal rules, and inline links, bold, italics, strike-through and code spans. Characters that
-would start a Jira macro or link (``{``, ``[``) in plain text are escaped so they read back as
-typed. Line structure is kept and trailing whitespace is dropped; the output depends on the
-input alone, which is what lets the planner compare rendered fields with tickets read back.
+horizontal rules, and inline links, bold, italics, strike-through and code spans.
+
+Everything else a document holds is text, and Jira must show it as typed: a post-mortem is
+written by many people and pasted from anywhere, and wiki markup would otherwise turn
+``!http://host/x.png!`` into an embedded external image, ``{jira:OPS-1}`` into another ticket,
+``[~name]`` into a mention and a leading ``h1.`` into a heading. So every character Jira would
+interpret is escaped where it could take effect: ``{ [ |`` always, ``!`` before a non-space,
+``* _ - + ^ ~`` where they could open or close a text effect (not inside words, so
+``2026-10-02`` and ``snake_case`` stay readable), ``??``, ``&`` before an entity name, list,
+heading and quote starts at a line start, and a bare non-web scheme (``file://``). A backslash
+is written as the entity ``&#92;``: in wiki markup ``\\\\`` is a line break and there is no other
+literal backslash. Links are kept only to http(s) and mailto targets; any other target stays
+as escaped text. Fenced code whose text contains ``{code`` goes in a ``{noformat}`` block, and
+in escaped lines when it also contains ``{noformat``, so no block can be closed from inside.
+
+Line structure is kept and trailing whitespace is dropped; the output depends on the input
+alone, which is what lets the planner compare rendered fields with tickets read back.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["markdown_to_wiki", "normalise_text"]
 
@@ -22,15 +36,51 @@ _QUOTE = re.compile(r"^\s*>\s?(.*)$")
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_LINK = re.compile(r"\[([^\]\n]+)\]\(\s*<?([^)\s>]+)>?\s*\)")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+# Inline constructs cut out before emphasis and escaping, leftmost first: a backslash escape,
+# a code span, a link or image, an autolink.
+_INLINE = re.compile(
+    r"\\(?P<escaped>[!-/:-@\[-`{-~])"
+    r"|(?P<ticks>`+)(?P<code>.+?)(?P=ticks)"
+    r"|!?\[(?P<text>[^\]\n]+)\]\(\s*<?(?P<url>[^)\s>]+)>?\s*\)"
+    r"|<(?P<auto>(?:https?://|mailto:)[^>\s]+)>"
+)
+_WEB_URL = re.compile(r"(?i)(?:https?://|mailto:)\S")
+# Characters a URL may hold that would end or split a wiki link, or start markup inside it.
+_URL_UNSAFE = re.compile(r"[\[\]|{}!\\^`'\"<>]")
+
 _BOLD_STAR = re.compile(r"(?<![*\\])\*\*(?=\S)(.+?)(?<=\S)\*\*(?!\*)")
 _BOLD_UNDERSCORE = re.compile(r"(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
 _ITALIC_STAR = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
+_ITALIC_UNDERSCORE = re.compile(r"(?<![_\w])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![_\w])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
-_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+
+# Unicode noncharacters, never part of real text (and removed from the input): placeholders
+# for cut-out pieces and for the emphasis marks this module writes itself.
+_OPEN, _CLOSE, _STRONG, _EMPHASIS, _DELETED = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4"
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+_PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_MARKS = str.maketrans({_STRONG: "*", _EMPHASIS: "_", _DELETED: "-"})
+
+# A text-effect mark acts where it is not inside a word: Jira opens an effect on a mark after a
+# non-alphanumeric and before a non-space, and closes it on one after a non-space and before a
+# non-alphanumeric (or the end).
+_EFFECTS = r"[*_\-+^~]"
+_ALNUM = r"[^\W_]"
+_SPECIAL = re.compile(
+    r"[\\{\[|]"
+    r"|!(?=\S)"
+    r"|\?(?=\?)|(?<=\?)\?"
+    r"|&(?=#?\w+;)"
+    rf"|(?<!{_ALNUM}){_EFFECTS}(?=\S)|(?<=\S){_EFFECTS}(?!{_ALNUM})"
+    r"|(?i:(?<![\w+.-])(?!https?:)[a-z][\w+.-]*:(?=//))"
+    r"|(?i:(?<![\w+.-])(?:javascript|vbscript|data|file):)"
+)
+_MARK_START = re.compile(r"^(\s*)([*#\-])")
+_BLOCK_START = re.compile(r"^(\s*(?i:h[1-6]|bq))\.")
+_ENTITIES = {"\\": "&#92;", "&": "&amp;"}
+_MARKUP_CHARS = frozenset("*_-+^~?!{}[]|#")
 
 
 def normalise_text(text: str) -> str:
@@ -46,7 +96,8 @@ def normalise_text(text: str) -> str:
 def markdown_to_wiki(markdown: str) -> str:
     """The Jira wiki markup that shows ``markdown`` the way a Markdown viewer would."""
     out: list[str] = []
-    lines = normalise_text(markdown).expandtabs(4).split("\n")
+    text = _NONCHARACTERS.sub("\ufffd", normalise_text(markdown))
+    lines = text.expandtabs(4).split("\n")
     nesting: list[tuple[int, str]] = []  # (indent, "*" or "#") of the open list levels
     i = 0
     while i < len(lines):
@@ -88,19 +139,26 @@ def _list_prefix(nesting: list[tuple[int, str]], indent: int, marker: str) -> st
 
 
 def _convert_fence(lines: list[str], start: int, marker: str, language: str, out: list[str]) -> int:
-    out.append(f"{{code:{language}}}" if language else "{code}")
-    i = start + 1
-    while i < len(lines) and not lines[i].strip().startswith(marker):
-        out.append(lines[i])
-        i += 1
-    out.append("{code}")
-    return i + 1
+    end = start + 1
+    while end < len(lines) and not lines[end].strip().startswith(marker):
+        end += 1
+    body = lines[start + 1 : end]
+    folded = "\n".join(body).lower()
+    if "{code" not in folded:
+        out += [f"{{code:{language}}}" if language else "{code}", *body, "{code}"]
+    elif "{noformat" not in folded:
+        out += ["{noformat}", *body, "{noformat}"]
+    else:
+        # Neither block can hold this text without it closing the block early: plain lines.
+        out += [_protect_line_start(_escape(line)) if line.strip() else "" for line in body]
+    return end + 1
 
 
 def _cells(row: str) -> list[str]:
     match = _TABLE_ROW.match(row)
     inner = match.group(1) if match else row
-    return [_convert_inline(cell.strip()) for cell in inner.split("|")]
+    # An empty cell is written as a space: "||" would start a header cell.
+    return [_convert_inline(cell.strip()) or " " for cell in _CELL_BORDER.split(inner)]
 
 
 def _convert_table(lines: list[str], start: int, out: list[str]) -> int:
@@ -119,31 +177,87 @@ def _convert_line(line: str) -> str:
         return f"h{len(heading.group(1))}. {_convert_inline(heading.group(2))}"
     if quote := _QUOTE.match(line):
         return "bq. " + _convert_inline(quote.group(1))
-    return _convert_inline(line)
+    return _convert_inline(line, line_start=True)
 
 
-def _convert_inline(text: str) -> str:
-    # Code spans and links are cut out first so that emphasis and escaping never touch them.
+def _convert_inline(text: str, *, line_start: bool = False, links: bool = True) -> str:
+    """Inline Markdown -> wiki markup; ``line_start`` when ``text`` opens a paragraph line."""
+    # Escapes, code spans and links are cut out first so that emphasis and escaping never
+    # touch them; emphasis marks become noncharacters so that escaping leaves them alone.
     kept: list[str] = []
 
     def keep(wiki: str) -> str:
         kept.append(wiki)
-        return f"\x00{len(kept) - 1}\x00"
+        return f"{_OPEN}{len(kept) - 1}{_CLOSE}"
 
-    text = _CODE_SPAN.sub(lambda m: keep("{{" + m.group(2).strip() + "}}"), text)
-    text = _LINK.sub(lambda m: keep(f"[{_emphasis(m.group(1))}|{m.group(2)}]"), text)
-    text = _AUTOLINK.sub(lambda m: keep(f"[{m.group(1)}]"), text)
+    def cut(match: re.Match[str]) -> str:
+        if (escaped := match.group("escaped")) is not None:
+            return keep(_escape_literal(escaped))
+        if (code := match.group("code")) is not None:
+            return keep(_monospace(code.strip()) if code.strip() else _escape(match.group(0)))
+        if (url := match.group("url")) is not None:
+            if not links or not _WEB_URL.match(url):
+                return keep(_escape(match.group(0)))
+            label = _convert_inline(match.group("text"), links=False)
+            return keep(f"[{label}|{_safe_url(url)}]")
+        auto = match.group("auto")
+        return keep(f"[{_safe_url(auto)}]" if links else _escape(match.group(0)))
+
+    text = _INLINE.sub(cut, text)
     text = _emphasis(text)
-    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
+    text = _escape(text)
+    if line_start:  # before the marks are written: "*bold*" may open a line
+        text = _MARK_START.sub(r"\1\\\2", text, count=1)
+    text = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text.translate(_MARKS))
+    if line_start:  # after the pieces are back: "h1\." in Markdown is "h1." here
+        text = _BLOCK_START.sub(r"\1&#46;", text, count=1)
+    return text
 
 
 def _emphasis(text: str) -> str:
-    text = _escape(text)
-    text = _ITALIC_STAR.sub(r"_\1_", text)
-    text = _BOLD_STAR.sub(r"*\1*", text)
-    text = _BOLD_UNDERSCORE.sub(r"*\1*", text)
-    return _STRIKE.sub(r"-\1-", text)
+    text = _ITALIC_STAR.sub(_marked(_EMPHASIS), text)
+    text = _BOLD_STAR.sub(_marked(_STRONG), text)
+    text = _BOLD_UNDERSCORE.sub(_marked(_STRONG), text)
+    text = _ITALIC_UNDERSCORE.sub(_marked(_EMPHASIS), text)
+    return _STRIKE.sub(_marked(_DELETED), text)
+
+
+def _marked(mark: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: mark + match.group(1) + mark
 
 
 def _escape(text: str) -> str:
-    return text.replace("{", "\\{").replace("[", "\\[")
+    """``text`` as wiki markup that shows it as typed (see the module docstring)."""
+    return _SPECIAL.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found in _ENTITIES:
+        return _ENTITIES[found]
+    if found.endswith(":"):  # a scheme Jira would link: its colon as an entity
+        return found[:-1] + "&#58;"
+    return "\\" + found
+
+
+def _escape_literal(char: str) -> str:
+    # A character the document escaped is meant as typed wherever it stands: no context to
+    # judge by, so any character Jira could read as markup is escaped.
+    if char in _ENTITIES:
+        return _ENTITIES[char]
+    return "\\" + char if char in _MARKUP_CHARS else char
+
+
+def _monospace(code: str) -> str:
+    # Jira still reads markup inside {{...}}, and "}}" would close it early.
+    return "{{" + _escape(code).replace("}", "\\}") + "}}"
+
+
+def _protect_line_start(text: str) -> str:
+    """Escape a list, heading or quote start that plain text would make at a line start."""
+    text = _MARK_START.sub(r"\1\\\2", text, count=1)
+    return _BLOCK_START.sub(r"\1&#46;", text, count=1)
+
+
+def _safe_url(url: str) -> str:
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)
