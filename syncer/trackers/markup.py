@@ -61,21 +61,19 @@ _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _OPEN, _CLOSE, _STRONG, _EMPHASIS, _DELETED = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4"
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 _PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
-_MARKS = str.maketrans({_STRONG: "*", _EMPHASIS: "_", _DELETED: "-"})
+_MAY_HOLD_PIECES = re.compile(r"[\\`\[<]")
+_MAY_HOLD_EMPHASIS = re.compile(r"[*_]|~~")
 
-# A text-effect mark acts where it is not inside a word: Jira opens an effect on a mark after a
-# non-alphanumeric and before a non-space, and closes it on one after a non-space and before a
-# non-alphanumeric (or the end).
-_EFFECTS = r"[*_\-+^~]"
-_ALNUM = r"[^\W_]"
-_SPECIAL = re.compile(
-    r"[\\{\[|]"
-    r"|!(?=\S)"
-    r"|\?(?=\?)|(?<=\?)\?"
-    r"|&(?=#?\w+;)"
-    rf"|(?<!{_ALNUM}){_EFFECTS}(?=\S)|(?<=\S){_EFFECTS}(?!{_ALNUM})"
-    r"|(?i:(?<![\w+.-])(?!https?:)[a-z][\w+.-]*:(?=//))"
-    r"|(?i:(?<![\w+.-])(?:javascript|vbscript|data|file):)"
+# Characters that may need a backslash; whether one does depends on its neighbours (decided
+# in ``_escape_one``: one character-class scan is much faster than lookarounds at every place).
+_CANDIDATE = re.compile(r"[\\{\[|!?&*_\-+^~]")
+_EFFECTS = frozenset("*_-+^~")
+_ENTITY_NAME = re.compile(r"#?\w+;")
+# Schemes Jira would turn into a link in plain text: any "name://" but http(s), and the ones
+# that run or read something without slashes.
+_SCHEME = re.compile(
+    r"(?i:(?<![\w+.-])(?!https?:)[a-z][\w+.-]*:(?=//)"
+    r"|(?<![\w+.-])(?:javascript|vbscript|data|file):)"
 )
 _MARK_START = re.compile(r"^(\s*)([*#\-])")
 _BLOCK_START = re.compile(r"^(\s*(?i:h[1-6]|bq))\.")
@@ -203,41 +201,74 @@ def _convert_inline(text: str, *, line_start: bool = False, links: bool = True) 
         auto = match.group("auto")
         return keep(f"[{_safe_url(auto)}]" if links else _escape(match.group(0)))
 
-    text = _INLINE.sub(cut, text)
-    text = _emphasis(text)
+    # Each pass only where its characters occur: most lines of a description are plain words.
+    if _MAY_HOLD_PIECES.search(text):
+        text = _INLINE.sub(cut, text)
+    marked = _MAY_HOLD_EMPHASIS.search(text) is not None
+    if marked:
+        text = _emphasis(text)
     text = _escape(text)
     if line_start:  # before the marks are written: "*bold*" may open a line
-        text = _MARK_START.sub(r"\1\\\2", text, count=1)
-    text = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text.translate(_MARKS))
+        text = _protect_mark_start(text)
+    if marked:
+        text = text.replace(_STRONG, "*").replace(_EMPHASIS, "_").replace(_DELETED, "-")
+    if kept:
+        text = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
     if line_start:  # after the pieces are back: "h1\." in Markdown is "h1." here
-        text = _BLOCK_START.sub(r"\1&#46;", text, count=1)
+        text = _protect_block_start(text)
     return text
 
 
 def _emphasis(text: str) -> str:
-    text = _ITALIC_STAR.sub(_marked(_EMPHASIS), text)
-    text = _BOLD_STAR.sub(_marked(_STRONG), text)
-    text = _BOLD_UNDERSCORE.sub(_marked(_STRONG), text)
-    text = _ITALIC_UNDERSCORE.sub(_marked(_EMPHASIS), text)
-    return _STRIKE.sub(_marked(_DELETED), text)
+    for pattern, wrap, needs in _EMPHASIS_RULES:
+        if needs in text:
+            text = pattern.sub(wrap, text)
+    return text
 
 
-def _marked(mark: str) -> Callable[[re.Match[str]], str]:
+def _wrapper(mark: str) -> Callable[[re.Match[str]], str]:
+    # A function, not a "\\1" template: re expands templates in Python, match by match.
     return lambda match: mark + match.group(1) + mark
+
+
+_EMPHASIS_RULES = (
+    (_ITALIC_STAR, _wrapper(_EMPHASIS), "*"),
+    (_BOLD_STAR, _wrapper(_STRONG), "**"),
+    (_BOLD_UNDERSCORE, _wrapper(_STRONG), "__"),
+    (_ITALIC_UNDERSCORE, _wrapper(_EMPHASIS), "_"),
+    (_STRIKE, _wrapper(_DELETED), "~~"),
+)
 
 
 def _escape(text: str) -> str:
     """``text`` as wiki markup that shows it as typed (see the module docstring)."""
-    return _SPECIAL.sub(_escape_one, text)
+    text = _CANDIDATE.sub(_escape_one, text)
+    if ":" in text:
+        text = _SCHEME.sub(lambda m: m.group(0)[:-1] + "&#58;", text)
+    return text
 
 
 def _escape_one(match: re.Match[str]) -> str:
-    found = match.group(0)
-    if found in _ENTITIES:
-        return _ENTITIES[found]
-    if found.endswith(":"):  # a scheme Jira would link: its colon as an entity
-        return found[:-1] + "&#58;"
-    return "\\" + found
+    char, text, at = match.group(0), match.string, match.start()
+    before = text[at - 1] if at else ""
+    after = text[at + 1] if at + 1 < len(text) else ""
+    if char in "{[|":
+        escape = True
+    elif char in _ENTITIES:
+        if char == "\\" or _ENTITY_NAME.match(text, at + 1):
+            return _ENTITIES[char]
+        escape = False
+    elif char == "!":  # "!x...!" is an image
+        escape = after != "" and not after.isspace()
+    elif char == "?":  # "??x??" is a citation
+        escape = "?" in (before, after)
+    else:
+        # A text-effect mark opens after a non-alphanumeric and before a non-space, and closes
+        # after a non-space and before a non-alphanumeric: escaped where it could do either.
+        opens = not before.isalnum() and after != "" and not after.isspace()
+        closes = before != "" and not before.isspace() and not after.isalnum()
+        escape = opens or closes
+    return "\\" + char if escape else char
 
 
 def _escape_literal(char: str) -> str:
@@ -255,8 +286,19 @@ def _monospace(code: str) -> str:
 
 def _protect_line_start(text: str) -> str:
     """Escape a list, heading or quote start that plain text would make at a line start."""
-    text = _MARK_START.sub(r"\1\\\2", text, count=1)
-    return _BLOCK_START.sub(r"\1&#46;", text, count=1)
+    return _protect_block_start(_protect_mark_start(text))
+
+
+def _protect_mark_start(text: str) -> str:
+    if (found := _MARK_START.match(text)) is None:
+        return text
+    return f"{found.group(1)}\\{text[found.end(1) :]}"
+
+
+def _protect_block_start(text: str) -> str:
+    if (found := _BLOCK_START.match(text)) is None:
+        return text
+    return f"{found.group(1)}&#46;{text[found.end() :]}"
 
 
 def _safe_url(url: str) -> str:
