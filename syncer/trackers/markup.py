@@ -69,12 +69,8 @@ _MAY_HOLD_EMPHASIS = re.compile(r"[*_]|~~")
 _CANDIDATE = re.compile(r"[\\{\[|!?&*_\-+^~]")
 _EFFECTS = frozenset("*_-+^~")
 _ENTITY_NAME = re.compile(r"#?\w+;")
-# Schemes Jira would turn into a link in plain text: any "name://" but http(s), and the ones
-# that run or read something without slashes.
-_SCHEME = re.compile(
-    r"(?i:(?<![\w+.-])(?!https?:)[a-z][\w+.-]*:(?=//)"
-    r"|(?<![\w+.-])(?:javascript|vbscript|data|file):)"
-)
+# Schemes Jira would turn into a link in plain text ("ftp://", "file://"...), but http(s).
+_SCHEME = re.compile(r"(?i:(?<![a-z0-9])(?!https?:)[a-z][\w+.-]*:(?=//))")
 _MARK_START = re.compile(r"^(\s*)([*#\-])")
 _BLOCK_START = re.compile(r"^(\s*(?i:h[1-6]|bq))\.")
 _ENTITIES = {"\\": "&#92;", "&": "&amp;"}
