@@ -74,6 +74,8 @@ _SCHEME = re.compile(r"(?i:(?<![a-z0-9])(?!https?:)[a-z][\w+.-]*:(?=//))")
 _MARK_START = re.compile(r"^(\s*)([*#\-])")
 _BLOCK_START = re.compile(r"^(\s*(?i:h[1-6]|bq))\.")
 _ENTITIES = {"\\": "&#92;", "&": "&amp;"}
+# An escaped colon stands alone as a piece: written as an entity so it cannot end a scheme.
+_LITERALS = {**_ENTITIES, ":": "&#58;"}
 _MARKUP_CHARS = frozenset("*_-+^~?!{}[]|#")
 
 
@@ -152,7 +154,7 @@ def _cells(row: str) -> list[str]:
     match = _TABLE_ROW.match(row)
     inner = match.group(1) if match else row
     # An empty cell is written as a space: "||" would start a header cell.
-    return [_convert_inline(cell.strip()) or " " for cell in _CELL_BORDER.split(inner)]
+    return [_convert_inline(c.strip(), tight=True) or " " for c in _CELL_BORDER.split(inner)]
 
 
 def _convert_table(lines: list[str], start: int, out: list[str]) -> int:
@@ -174,8 +176,15 @@ def _convert_line(line: str) -> str:
     return _convert_inline(line, line_start=True)
 
 
-def _convert_inline(text: str, *, line_start: bool = False, links: bool = True) -> str:
-    """Inline Markdown -> wiki markup; ``line_start`` when ``text`` opens a paragraph line."""
+def _convert_inline(
+    text: str, *, line_start: bool = False, links: bool = True, tight: bool = False
+) -> str:
+    """Inline Markdown -> wiki markup; ``line_start`` when ``text`` opens a paragraph line.
+
+    ``tight`` when ``text`` will stand between markup (a table cell, a link label) rather than
+    between a space or line end: its first and last characters are then escaped as if a mark
+    stood next to them.
+    """
     # Escapes, code spans and links are cut out first so that emphasis and escaping never
     # touch them; emphasis marks become noncharacters so that escaping leaves them alone.
     kept: list[str] = []
@@ -188,14 +197,16 @@ def _convert_inline(text: str, *, line_start: bool = False, links: bool = True) 
         if (escaped := match.group("escaped")) is not None:
             return keep(_escape_literal(escaped))
         if (code := match.group("code")) is not None:
-            return keep(_monospace(code.strip()) if code.strip() else _escape(match.group(0)))
+            if not code.strip():
+                return keep(_escape(match.group(0), tight=True))
+            return keep(_monospace(code.strip()))
         if (url := match.group("url")) is not None:
             if not links or not _WEB_URL.match(url):
-                return keep(_escape(match.group(0)))
-            label = _convert_inline(match.group("text"), links=False)
+                return keep(_escape(match.group(0), tight=True))
+            label = _convert_inline(match.group("text"), links=False, tight=True)
             return keep(f"[{label}|{_safe_url(url)}]")
         auto = match.group("auto")
-        return keep(f"[{_safe_url(auto)}]" if links else _escape(match.group(0)))
+        return keep(f"[{_safe_url(auto)}]" if links else _escape(match.group(0), tight=True))
 
     # Each pass only where its characters occur: most lines of a description are plain words.
     if _MAY_HOLD_PIECES.search(text):
@@ -203,11 +214,12 @@ def _convert_inline(text: str, *, line_start: bool = False, links: bool = True) 
     marked = _MAY_HOLD_EMPHASIS.search(text) is not None
     if marked:
         text = _emphasis(text)
-    text = _escape(text)
+    text = _escape(text, tight=tight)
     if line_start:  # before the marks are written: "*bold*" may open a line
         text = _protect_mark_start(text)
     if marked:
         text = text.replace(_STRONG, "*").replace(_EMPHASIS, "_").replace(_DELETED, "-")
+        text = _escape_schemes(text)  # a mark may have joined two words into one scheme
     if kept:
         text = _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
     if line_start:  # after the pieces are back: "h1\." in Markdown is "h1." here
@@ -236,18 +248,29 @@ _EMPHASIS_RULES = (
 )
 
 
-def _escape(text: str) -> str:
-    """``text`` as wiki markup that shows it as typed (see the module docstring)."""
-    text = _CANDIDATE.sub(_escape_one, text)
-    if ":" in text:
-        text = _SCHEME.sub(lambda m: m.group(0)[:-1] + "&#58;", text)
-    return text
+def _escape(text: str, *, tight: bool = False) -> str:
+    """``text`` as wiki markup that shows it as typed (see the module docstring).
+
+    ``tight``: ``text`` is not bounded by spaces or line ends but by markup, so a mark at
+    either end may open or close an effect, an image, with what stands beyond it.
+    """
+    return _escape_schemes(_CANDIDATE.sub(_escape_tight if tight else _escape_one, text))
 
 
-def _escape_one(match: re.Match[str]) -> str:
+def _escape_schemes(text: str) -> str:
+    if ":" not in text:
+        return text
+    return _SCHEME.sub(lambda m: m.group(0)[:-1] + "&#58;", text)
+
+
+def _escape_tight(match: re.Match[str]) -> str:
+    return _escape_one(match, edge="\x01")
+
+
+def _escape_one(match: re.Match[str], edge: str = "") -> str:
     char, text, at = match.group(0), match.string, match.start()
-    before = text[at - 1] if at else ""
-    after = text[at + 1] if at + 1 < len(text) else ""
+    before = text[at - 1] if at else edge
+    after = text[at + 1] if at + 1 < len(text) else edge
     if char in "{[|":
         escape = True
     elif char in _ENTITIES:
@@ -270,14 +293,14 @@ def _escape_one(match: re.Match[str]) -> str:
 def _escape_literal(char: str) -> str:
     # A character the document escaped is meant as typed wherever it stands: no context to
     # judge by, so any character Jira could read as markup is escaped.
-    if char in _ENTITIES:
-        return _ENTITIES[char]
+    if char in _LITERALS:
+        return _LITERALS[char]
     return "\\" + char if char in _MARKUP_CHARS else char
 
 
 def _monospace(code: str) -> str:
     # Jira still reads markup inside {{...}}, and "}}" would close it early.
-    return "{{" + _escape(code).replace("}", "\\}") + "}}"
+    return "{{" + _escape(code, tight=True).replace("}", "\\}") + "}}"
 
 
 def _protect_line_start(text: str) -> str:

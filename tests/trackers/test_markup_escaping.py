@@ -71,7 +71,7 @@ def test_wiki_markup_in_text_is_escaped(markdown: str, wiki: str) -> None:
         ("![graph](https://x.test/g.png)", "[graph|https://x.test/g.png]"),
         ("![x](javascript:alert(1))", "\\!\\[x](javascript:alert(1))"),
         # A link label is text too.
-        ("[{jira:OPS-1} !x!](https://x.test)", "[\\{jira:OPS-1} \\!x!|https://x.test]"),
+        ("[{jira:OPS-1} !x!](https://x.test)", "[\\{jira:OPS-1} \\!x\\!|https://x.test]"),
         ("[[~bob]](https://x.test)", "\\[\\[\\~bob]](https://x.test)"),
         ("[`a|b`](https://x.test)", "[{{a\\|b}}|https://x.test]"),
     ],
@@ -84,7 +84,8 @@ def test_links_only_to_web_and_mail(markdown: str, wiki: str) -> None:
     ("markdown", "wiki"),
     [
         ("`}}{{`", "{{\\}\\}\\{\\{}}"),
-        ("`!http://e.test/x.png!`", "{{\\!http://e.test/x.png!}}"),
+        ("`!http://e.test/x.png!`", "{{\\!http://e.test/x.png\\!}}"),
+        ("```!```!", "{{\\!}}!"),
         ("`{jira:OPS-1}`", "{{\\{jira:OPS-1\\}}}"),
         # A fenced block that names its own terminator goes in the other kind of block...
         ("```\n{code}\n```", "{noformat}\n{code}\n{noformat}"),

@@ -59,6 +59,7 @@ def _inline_constructs(line: str) -> list[tuple[str, str]]:
     active = {i for i, _ in _unescaped(line)}
     # The line with every escaped character (and its backslash) blanked out.
     live = "".join(c if i in active else "\x01" for i, c in enumerate(line))
+    plain = list(live)  # what is left for Jira to find bare links in: not links' insides
     i = 0
     while i < len(live):
         char = live[i]
@@ -77,6 +78,7 @@ def _inline_constructs(line: str) -> list[tuple[str, str]]:
                 target = line[bar + 1 : end] if bar >= 0 else inner
                 found.append(("link", target))
             if end >= 0:
+                plain[i : end + 1] = "\x01" * (end + 1 - i)
                 i = end
         elif char == "!" and i + 1 < len(live) and not live[i + 1].isspace():
             end = live.find("!", i + 1)
@@ -84,7 +86,7 @@ def _inline_constructs(line: str) -> list[tuple[str, str]]:
                 found.append(("image", line[i + 1 : end]))
                 i = end
         i += 1
-    for match in _SCHEME.finditer(live):
+    for match in _SCHEME.finditer("".join(plain)):
         scheme = match.group(1).lower()
         if scheme in ("http", "https"):
             continue
