@@ -152,7 +152,9 @@ def test_nothing_active_that_the_markdown_did_not_hold(markdown: str) -> None:
             # A link to the web or mail, whose target the document wrote (percent-escapes
             # are how the converter keeps "]", "|" and the like from ending it).
             assert target.lower().startswith(_WEB), target
-            assert unquote(target) in markdown or target in markdown, target
+            # (The converter reads noncharacters, which it uses itself, as U+FFFD.)
+            source = re.sub("[\ufdd0-\ufdef]", "\ufffd", markdown)
+            assert unquote(target) in source or target in source, target
     assert sum(kind == "block" for kind, _ in constructs) <= _fence_lines(markdown)
     headings = sum(kind == "heading" for kind, _ in constructs)
     assert headings <= _markdown_headings(markdown)
