@@ -67,7 +67,6 @@ _MAY_HOLD_EMPHASIS = re.compile(r"[*_]|~~")
 # Characters that may need a backslash; whether one does depends on its neighbours (decided
 # in ``_escape_one``: one character-class scan is much faster than lookarounds at every place).
 _CANDIDATE = re.compile(r"[\\{\[|!?&*_\-+^~]")
-_EFFECTS = frozenset("*_-+^~")
 _ENTITY_NAME = re.compile(r"#?\w+;")
 # Schemes Jira would turn into a link in plain text ("ftp://", "file://"...), but http(s).
 _SCHEME = re.compile(r"(?i:(?<![a-z0-9])(?!https?:)[a-z][\w+.-]*:(?=//))")
