@@ -1,7 +1,8 @@
 """Finding and reading post-mortem files: the file-system edge of parsing.
 
 ``discover`` expands files, folders (searched recursively for ``*.md``) and globs into a sorted
-list; ``read_documents`` reads and parses them one at a time (a generator, so a large tree is
+list, minus the ``exclude`` globs matched against each file's name relative to the sources'
+root; ``read_documents`` reads and parses them one at a time (a generator, so a large tree is
 never held in memory), reusing a cached parse when a file's bytes have not changed and the same
 version of syncer parsed them. A file that cannot be read becomes a ``Document`` with an error;
 it never stops the others.
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -30,8 +32,29 @@ def source_name(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
-def discover(paths: Iterable[str], *, base: Path, exclude: Iterable[str] = ()) -> list[Path]:
-    """Every Markdown file named by ``paths`` (relative to ``base``), minus ``exclude`` globs."""
+def exclusion(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regex for ``exclude`` globs: fnmatch's, except that ``**/`` also matches no folder.
+
+    Without that, ``**/template.md`` would skip ``sub/template.md`` but not a ``template.md``
+    directly in the root, which nobody writing the glob means.
+    """
+    alternatives = [
+        "(?:.*/)?".join(translate(part).removesuffix(r"\Z") for part in pattern.split("**/"))
+        for pattern in patterns
+    ]
+    if not alternatives:
+        return re.compile("(?!)")
+    return re.compile("(?s:" + "|".join(f"(?:{a})" for a in alternatives) + r")\Z")
+
+
+def discover(
+    paths: Iterable[str], *, base: Path, root: Path | None = None, exclude: Iterable[str] = ()
+) -> list[Path]:
+    """Every Markdown file named by ``paths`` (relative to ``base``), minus ``exclude`` globs.
+
+    ``exclude`` is matched against each file's source name, its path relative to ``root``
+    (``base`` when not given), the same name the document goes by everywhere else.
+    """
     found: set[Path] = set()
     for spec in paths:
         target = base / spec
@@ -46,12 +69,9 @@ def discover(paths: Iterable[str], *, base: Path, exclude: Iterable[str] = ()) -
                 found.add(match)
             else:
                 found.add(match)  # reported as unreadable by read_documents, not lost silently
-    patterns = list(exclude)
-    return sorted(
-        p
-        for p in found
-        if not any(fnmatchcase(source_name(p, base), pattern) for pattern in patterns)
-    )
+    skip = exclusion(exclude)
+    names_from = base if root is None else root
+    return sorted(p for p in found if not skip.match(source_name(p, names_from)))
 
 
 def _unreadable(source: str, message: str) -> Document:

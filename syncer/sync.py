@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 def collect_documents(config: Config, store: StateStore) -> tuple[list[Document], int]:
     """Every configured document, parsed or from the parse cache; and how many were parsed."""
     sources = config.settings.sources
-    files = discover(sources.paths, base=config.base_dir, exclude=sources.exclude)
+    files = discover(
+        sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
+    )
     documents, fresh = [], []
     for document, parsed_now in read_documents(
         files, root=config.source_root, cache=store.cached_documents()

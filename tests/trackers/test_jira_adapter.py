@@ -434,7 +434,7 @@ def test_create_writes_a_rendered_body_as_given(rsps: responses.RequestsMock) ->
         f"{API}/issue",
         match=[
             matchers.json_params_matcher(
-                {"fields": {"description": "*bold* [x|https://x.test] {{{code}}}"}},
+                {"fields": {"description": "*bold* [x|https://x.test] {{\\{code\\}}}"}},
                 strict_match=False,
             )
         ],
