@@ -21,7 +21,7 @@ from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.policy import SyncPolicy
-from syncer.sources import cache_tag, discover, read_documents
+from syncer.sources import cache_tag, discover, read_documents, source_name
 from syncer.state import StateStore, open_store
 from syncer.trackers import open_trackers
 from syncer.trackers.base import Tracker
@@ -32,9 +32,12 @@ log = logging.getLogger(__name__)
 def collect_documents(config: Config, store: StateStore) -> tuple[list[Document], int]:
     """Every configured document, parsed or from the parse cache; and how many were parsed."""
     sources = config.settings.sources
-    files = discover(
+    found = discover(
         sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
     )
+    # A sharded worker reads only its own documents, so two workers never touch the same one.
+    state = config.settings.state
+    files = [f for f in found if state.owns(source_name(f, config.source_root))]
     documents, fresh = [], []
     for document, parsed_now in read_documents(
         files, root=config.source_root, cache=store.cached_documents()

@@ -11,7 +11,7 @@ from syncer.errors import StateLockedError, TrackerUnavailableError
 from syncer.model import Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.state import StateStore
-from syncer.sync import run_sync
+from syncer.sync import collect_documents, run_sync
 from tests.conftest import fixed_now
 from tests.fakes import FakeTracker
 
@@ -187,3 +187,17 @@ def test_a_linked_ticket_is_not_read_again_on_later_runs(root: Path) -> None:
     outcome = run(root, trackers)
     assert outcome.plan.is_empty
     assert main.reads == 1  # the bulk listing, and no fetch of OPS-40
+
+
+def test_a_sharded_worker_reads_only_the_documents_of_its_shard(root: Path) -> None:
+    (root / "docs" / "spare" / "inc-43.md").write_text(DOC.replace("INC-42", "INC-43"))
+    base = make_config(root)
+    shards = {"spare": ("spare/**",), "rest": ("**",)}
+    for shard, expected in (("rest", ["inc-42.md"]), ("spare", ["spare/inc-43.md"])):
+        state = base.settings.state.model_copy(update={"shard": shard, "shards": shards})
+        config = base.model_copy(
+            update={"settings": base.settings.model_copy(update={"state": state})}
+        )
+        with StateStore(root / f"state.{shard}.db") as store:
+            documents, _ = collect_documents(config, store)
+        assert [d.source for d in documents] == expected
