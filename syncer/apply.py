@@ -42,6 +42,9 @@ from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
 
+NOT_ATTEMPTED = "not attempted: the run was asked to stop"
+"""The error of a change left for the next run because a stop signal arrived first."""
+
 
 class Pacer:
     """Spaces one tracker's writes ``seconds`` apart; sleeping is the caller's to supply."""
@@ -200,10 +203,14 @@ class _Applier:
         )
         return Outcome(change=change, status="done", ref=ticket.ref)
 
-    def run(self, plan: Plan, links: Mapping[str, Link]) -> ApplyResult:
+    def run(self, plan: Plan, links: Mapping[str, Link], stop: Callable[[], bool]) -> ApplyResult:
         outcomes = []
         unavailable: dict[str, str] = {}
         for change in plan.changes:
+            if stop():
+                # Checked only between changes: a write in flight always finishes and is recorded.
+                outcomes.append(Outcome(change=change, status="deferred", error=NOT_ATTEMPTED))
+                continue
             if (reason := self.down.get(change.tracker)) is not None:
                 outcomes.append(Outcome(change=change, status="failed", error=reason))
                 continue
@@ -241,12 +248,15 @@ def apply_plan(
     now: Callable[[], datetime],
     links: Mapping[str, Link] | None = None,
     search_lag: Mapping[str, timedelta] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyResult:
     """Carry out ``plan``; every change's outcome is returned, none raises.
 
     ``links`` is the state the plan was made from (read again from ``store`` if not given).
     ``search_lag`` says, per tracker, how long after a lost create its lookup can still miss.
+    ``stop`` is asked before each change; once it says yes, the remaining changes are returned
+    as deferred (``NOT_ATTEMPTED``) without a request, and state is left as it is for them.
     """
     known = store.links() if links is None else links
     applier = _Applier(trackers, store, pacer=pacer, now=now, search_lag=search_lag or {})
-    return applier.run(plan, known)
+    return applier.run(plan, known, stop or (lambda: False))

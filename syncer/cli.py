@@ -7,29 +7,34 @@ environment it was handed; it never changes ``os.environ``. To add a command: wr
 
 Exit codes (``syncer.errors.ExitCode``): 0 ok; 1 partial failure (some documents or changes
 failed, the rest went through); 2 usage or configuration error, nothing done; 3 a tracker was
-unreachable or refused the credentials; 75 another run holds the state (nothing done);
-130 interrupted.
+unreachable or refused the credentials; 4 the report's gate found items (``run``); 75 another
+run holds the state (nothing done); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
+import stamina
+
 from syncer import __version__
-from syncer.commands import parse, sandbox, sync, validate
-from syncer.commands.base import Context, Redactor, Subcommands
+from syncer.commands import health, parse, run, sandbox, sync, validate
+from syncer.commands.base import Context, Subcommands
 from syncer.errors import ConfigError, ExitCode, SyncerError
+from syncer.logs import configure_logging
+from syncer.trackers.transport import log_retry
 
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     parse.register,
     validate.register,
     sync.register,
+    run.register,
+    health.register,
     sandbox.register,
 )
 """Every command family, in the order ``--help`` lists them."""
@@ -47,22 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--traceback", action="store_true", help="show the full traceback of an error"
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines for people (text) or one JSON object a line for log shippers",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMANDS:
         register(commands)
     return parser
-
-
-def _configure_logging(verbosity: int, *, stream: TextIO, redactor: Redactor) -> None:
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(redactor)
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)])
-    # Client libraries log request details at DEBUG; keep them quiet unless asked for twice.
-    for noisy in ("urllib3", "github", "jira"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 2 else logging.WARNING)
 
 
 def main(
@@ -80,7 +79,14 @@ def main(
     )
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, stream=context.stderr, redactor=context.redactor)
+    context.log_handler = configure_logging(
+        args.verbose,
+        stream=context.stderr,
+        secrets=lambda: context.redactor.secrets,
+        log_format=args.log_format,
+    )
+    # A retry is one line naming tracker, host, attempt and wait; not stamina's bare warning.
+    stamina.instrumentation.set_on_retry_hooks([log_retry])
     try:
         return int(args.run(args, context))
     except ConfigError as exc:

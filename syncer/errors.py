@@ -18,9 +18,14 @@ class ExitCode(IntEnum):
     """Bad command line or configuration: nothing was done."""
     TRACKER = 3
     """A tracker was unreachable or refused the credentials."""
+    GATE = 4
+    """The follow-up report's gate found items of a kind it was told to fail on."""
     LOCKED = 75
     """Another syncer run holds the state: nothing was done; try again later (EX_TEMPFAIL)."""
     INTERRUPTED = 130
+    """Stopped by SIGINT (Ctrl-C): the write in flight finished, state recorded."""
+    TERMINATED = 143
+    """Stopped by SIGTERM (a container stop): the write in flight finished, state recorded."""
 
 
 class SyncerError(Exception):

@@ -28,8 +28,22 @@ from syncer.trackers.base import Tracker
 
 log = logging.getLogger(__name__)
 
+Progress = Callable[[str, int, "int | None"], None]
+"""``progress(stage, count, total)``: how far a stage is ("documents parsed", "tickets read",
+"changes applied"); ``total`` is None when unknown. The CLI draws it; the core only calls it."""
 
-def collect_documents(config: Config, store: StateStore) -> tuple[list[Document], int]:
+
+def _no_progress(stage: str, count: int, total: int | None) -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+def collect_documents(
+    config: Config, store: StateStore, *, progress: Progress = _no_progress
+) -> tuple[list[Document], int]:
     """Every configured document, parsed or from the parse cache; and how many were parsed."""
     sources = config.settings.sources
     found = discover(
@@ -43,6 +57,7 @@ def collect_documents(config: Config, store: StateStore) -> tuple[list[Document]
         files, root=config.source_root, cache=store.cached_documents()
     ):
         documents.append(document)
+        progress("documents parsed", len(documents), len(files))
         if parsed_now and not document.errors:
             fresh.append((cache_tag(document.content_hash), document))
     store.cache_documents(fresh)
@@ -63,6 +78,8 @@ def read_and_plan(
     documents: list[Document],
     trackers: Mapping[str, Tracker],
     links: Mapping[ItemKey, Link],
+    *,
+    progress: Progress = _no_progress,
 ) -> tuple[Plan, dict[str, str]]:
     """Read the trackers and plan; returns the plan and the trackers that could not be read."""
     tickets: dict[str, list[Ticket]] = {}
@@ -70,6 +87,7 @@ def read_and_plan(
     for name, tracker in trackers.items():
         try:
             tickets[name] = _list_managed(tracker)
+            progress("tickets read", sum(len(t) for t in tickets.values()), None)
         except TrackerError as exc:
             log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = str(exc)
@@ -110,14 +128,28 @@ def run_sync(
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    stop: Callable[[], bool] = _never,
+    progress: Progress = _no_progress,
 ) -> SyncOutcome:
-    """Plan, and unless ``dry_run`` apply; record the run in state."""
+    """Plan, and unless ``dry_run`` apply; record the run in state.
+
+    ``stop`` is asked between two changes (a signal arrived: the rest waits for the next run).
+    """
     started = now()
-    documents, parsed = collect_documents(config, store)
+    documents, parsed = collect_documents(config, store, progress=progress)
     links = store.links()
-    plan, unavailable = read_and_plan(config.policy, documents, trackers, links)
+    plan, unavailable = read_and_plan(config.policy, documents, trackers, links, progress=progress)
     result = None
     if not dry_run:
+        applied = 0
+
+        def between_changes() -> bool:
+            # apply_plan asks this once before each change: the place to count them too.
+            nonlocal applied
+            progress("changes applied", applied, len(plan.changes))
+            applied += 1
+            return stop()
+
         configured = config.settings.trackers
         pacer = Pacer({n: t.write_gap for n, t in configured.items()}, sleep=sleep, clock=clock)
         result = apply_plan(
@@ -128,7 +160,9 @@ def run_sync(
             now=now,
             links=links,
             search_lag={n: timedelta(seconds=t.search_lag) for n, t in configured.items()},
+            stop=between_changes,
         )
+        progress("changes applied", len(plan.changes), len(plan.changes))
         unavailable |= result.unavailable
     outcome = SyncOutcome(
         documents=len(documents),
@@ -160,8 +194,20 @@ def run_configured(
     now: Callable[[], datetime] = _utc_now,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    stop: Callable[[], bool] = _never,
+    progress: Progress = _no_progress,
 ) -> SyncOutcome:
     """Open the trackers and the state of ``config`` and run one plan (``dry_run``) or sync."""
     trackers = open_trackers(config)
     with open_store(config, scratch_copy=dry_run) as store:
-        return run_sync(config, trackers, store, dry_run=dry_run, now=now, sleep=sleep, clock=clock)
+        return run_sync(
+            config,
+            trackers,
+            store,
+            dry_run=dry_run,
+            now=now,
+            sleep=sleep,
+            clock=clock,
+            stop=stop,
+            progress=progress,
+        )

@@ -34,12 +34,14 @@ from typing import Protocol
 import schedule
 
 from syncer.config import WorkerConfig
+from syncer.errors import SyncerError
 
 log = logging.getLogger(__name__)
 
-SUCCESS_CODES = frozenset({0, 1})
-"""A job that returns 0 (ok) or 1 (partial: some changes failed and are retried next cycle)
-has completed a cycle; any other status, or an exception, is recorded as the last error."""
+SUCCESS_CODES = frozenset({0, 1, 4})
+"""A job that returns 0 (ok), 1 (partial: some changes failed and are retried next cycle) or 4
+(the report's gate found items: a finding about the post-mortems, not about the worker) has
+completed a cycle; any other status, or an exception, is recorded as the last error."""
 
 MAX_SLEEP_SECONDS = 60.0
 """The loop wakes at least this often, so a jump of the wall clock is noticed."""
@@ -132,6 +134,9 @@ def _call(name: str, job: Job, stop: StopSignal, clock: Callable[[], datetime]) 
     """Run one job, never letting its failure escape: the loop must go on."""
     try:
         status = job(stop)
+    except SyncerError as exc:  # an expected failure: its one line says it all
+        log.warning("%s failed: %s; the worker carries on", name, exc)
+        return _Outcome(name, clock(), ok=False, error=f"{name}: {_one_line(exc)}")
     except Exception as exc:  # isolation is the point: any job failure is logged, not fatal
         log.exception("%s failed; the worker carries on", name)
         return _Outcome(name, clock(), ok=False, error=f"{name}: {_one_line(exc)}")

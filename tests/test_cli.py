@@ -110,7 +110,7 @@ def test_main_reads_the_environment_and_streams_it_is_given(tmp_path: Path) -> N
     before = dict(os.environ)
     code = main(
         ["validate", "--config", str(config), "--env-file", str(env_file)],
-        env={"SYNCER_OPS_TOKEN": "t0k"},
+        env={"SYNCER_OPS_TOKEN": "t0k-of-some-length"},
         stdout=out,
         stderr=err,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import logging
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +16,18 @@ from typing import TextIO, TypeAlias
 
 from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ExitCode
+from syncer.logs import RedactingHandler, redact
 from syncer.outcome import SyncOutcome
+from syncer.state import PASSWORD_ENV
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``register(commands)`` receives: ``parser.add_subparsers()``."""
 
 
-class Redactor(logging.Filter):
-    """Replaces every known secret value with ``***``, in log lines and in messages."""
+class Redactor:
+    """The secrets of this invocation, and their redaction from messages and log lines."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.secrets: set[str] = set()
 
     def add_config(self, config: Config) -> None:
@@ -38,15 +38,12 @@ class Redactor(logging.Filter):
             if secrets.email:  # Basic auth sends base64(email:token); a debug log could show it
                 self.secrets.add(base64.b64encode(f"{secrets.email}:{token}".encode()).decode())
 
-    def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+    def add(self, secret: str) -> None:
+        self.secrets.add(secret)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg, record.args = self.scrub(record.getMessage()), None
-        return True
+    def scrub(self, text: str) -> str:
+        """``text`` with secret values masked (``syncer.logs.redact``)."""
+        return redact(text, self.secrets)
 
 
 @dataclass
@@ -57,6 +54,8 @@ class Context:
     stderr: TextIO
     env: MutableMapping[str, str]
     redactor: Redactor = field(default_factory=Redactor)
+    log_handler: RedactingHandler | None = None
+    """The handler every log line goes through (set by ``syncer.cli.main``)."""
 
     def out(self, text: str = "", *, flush: bool = False) -> None:
         print(text, file=self.stdout, flush=flush)
@@ -71,6 +70,9 @@ class Context:
             load_env_file(Path(args.env_file), self.env)
         config = load_config(Path(args.config), environ=self.env)
         self.redactor.add_config(config)
+        for name in (PASSWORD_ENV, "PGPASSWORD"):  # the state database's password
+            if password := self.env.get(name):
+                self.redactor.add(password)
         return config
 
 

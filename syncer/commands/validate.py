@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 
 from syncer.commands.base import Context, Subcommands, configured_command
+from syncer.config import Config, env_prefix
 from syncer.errors import ExitCode, TrackerError
+from syncer.logs import MIN_SECRET_LENGTH, short_secret
+from syncer.state import PASSWORD_ENV, state_target
 from syncer.trackers import open_trackers
 
 
@@ -20,10 +24,34 @@ def register(commands: Subcommands) -> None:
     )
 
 
+def short_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The environment variables holding a secret too short to be real (or to be masked)."""
+    names = [
+        f"{env_prefix(name)}TOKEN"
+        for name, secrets in config.secrets.items()
+        if short_secret(secrets.token.get_secret_value())
+    ]
+    if config.settings.state.url:  # the state database's password
+        for name in (PASSWORD_ENV, "PGPASSWORD"):
+            value = environ.get(name)
+            if value and short_secret(value):
+                names.append(name)
+    return names
+
+
 def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
+    short = short_secrets(config, context.env)
+    for name in short:
+        context.err(
+            f"{name} is shorter than {MIN_SECRET_LENGTH} characters: not a real token (a "
+            "placeholder?), and too short to keep out of logs"
+        )
+    if short:
+        return ExitCode.USAGE
     names = ", ".join(config.settings.trackers) or "none"
-    context.out(f"{args.config}: valid (trackers: {names}; state: {config.state_path})")
+    label = state_target(config, environ=context.env).label
+    context.out(f"{args.config}: valid (trackers: {names}; state: {label})")
     if not args.check_trackers:
         return ExitCode.OK
     code = ExitCode.OK

@@ -8,6 +8,10 @@ One policy, not two:
   instead). Tests switch the pauses off with ``stamina.set_testing``;
 * a ``requests`` failure is classified once (``describe_transport_failure``): whether the
   request may have reached the server (``ambiguous``) and whether the tracker is unreachable;
+* a server that cannot be reached at all (connection refused, unknown host) is not retried:
+  another try in a second finds it just as absent, and the run reports it at once;
+* each retry is logged as one line naming the tracker, the host, the attempt and the wait
+  (``log_retry``, installed as stamina's retry hook by the CLI);
 * secrets never reach a message (``scrub``).
 
 ``Requests`` is the wrapper: an adapter gives it its client library's exception type, a function
@@ -19,16 +23,22 @@ decided here, once, for both.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import stamina
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.logs import redact
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Exception)
@@ -61,9 +71,47 @@ def retry_read(call: Callable[[], T], *, transient: Callable[[Exception], Backof
 
 
 def transport_is_transient(exc: Exception) -> bool:
-    """Whether a ``requests`` failure of a read is worth retrying."""
+    """Whether a ``requests`` failure of a read is worth retrying.
+
+    Not when the connection was refused or the host name is unknown: that is a wrong URL or a
+    server that is down, and retrying only makes the run slower to say so.
+    """
+    if isinstance(exc, requests.ConnectionError) and _refused_or_unknown(exc):
+        return False
     return isinstance(
         exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
+    )
+
+
+_requesting: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "syncer_requesting", default=None
+)
+"""(tracker, host) of the read being retried, for ``log_retry``."""
+
+
+def log_retry(details: stamina.instrumentation.RetryDetails) -> None:
+    """stamina's retry hook: one line saying which tracker and host, which attempt, how long."""
+    tracker, host = _requesting.get() or ("(unknown tracker)", "(unknown host)")
+    cause = details.caused_by
+    why = type(cause).__name__
+    status = getattr(getattr(cause, "response", None), "status_code", None)
+    status = status if status is not None else getattr(cause, "status_code", None)
+    if isinstance(status, int):
+        why = f"HTTP {status}"
+    log.warning(
+        "%s: %s failed (%s); retry %d of %d in %.1f s",
+        tracker,
+        host,
+        why,
+        details.retry_num,
+        READ_ATTEMPTS - 1,
+        details.wait_for,
+        extra={
+            "tracker": tracker,
+            "host": host,
+            "attempt": details.retry_num + 1,
+            "wait": round(details.wait_for, 3),
+        },
     )
 
 
@@ -89,11 +137,19 @@ class TransportFailure:
     """The server could not be reached at all; nothing was sent."""
 
 
-def _never_sent(exc: requests.ConnectionError) -> bool:
+def _reason(exc: requests.ConnectionError) -> object:
     reason: object = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+    return reason.reason if isinstance(reason, MaxRetryError) else reason
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    return isinstance(_reason(exc), NewConnectionError | ConnectTimeoutError)
+
+
+def _refused_or_unknown(exc: requests.ConnectionError) -> bool:
+    # urllib3's NameResolutionError (an unknown host) is a NewConnectionError too; a connect
+    # timeout is a plain ConnectTimeoutError (a busy network may answer the next try).
+    return isinstance(_reason(exc), NewConnectionError)
 
 
 def describe_transport_failure(
@@ -115,10 +171,8 @@ def describe_transport_failure(
 
 
 def scrub(text: str, secrets: Iterable[str], *, limit: int = 300) -> str:
-    """``text`` as one line of at most ``limit`` characters, every secret replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    """``text`` as one line of at most ``limit`` characters, secret values replaced by ``***``."""
+    text = redact(text, secrets)
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
@@ -179,7 +233,11 @@ class Requests(Generic[E]):
 
     def read(self, call: Callable[[], T], doing: str) -> T:
         """``call()``, retried on transient failures; any failure as a ``TrackerError``."""
-        return self._classified(lambda: retry_read(call, transient=self._transient), doing, {})
+        token = _requesting.set((self.tracker, urlsplit(self.url).hostname or self.url))
+        try:
+            return self._classified(lambda: retry_read(call, transient=self._transient), doing, {})
+        finally:
+            _requesting.reset(token)
 
     def write(self, call: Callable[[], T], doing: str, *, hints: Hints | None = None) -> T:
         """``call()`` once, never retried; any failure as a ``TrackerError``."""

@@ -124,5 +124,7 @@ def test_retry_read_gives_up_after_the_attempts() -> None:
     assert len(calls) == READ_ATTEMPTS
 
 
-def test_scrub() -> None:
-    assert scrub("a tok b tok", ["tok", ""]) == "a *** b ***"
+def test_scrub_masks_secret_values_and_keeps_one_line() -> None:
+    assert scrub("a tok-0123456 b\ntok-0123456", ["tok-0123456", ""]) == "a *** b ***"
+    # A short secret is not hunted through words; where it stands as a value it is masked.
+    assert scrub("syncer tried s again; token=s", ["s"]) == "syncer tried s again; token=***"

@@ -1,0 +1,251 @@
+"""``syncer run``: the scheduled worker, one cycle (``--once``) or the long-running loop.
+
+A cycle is one sync, then the follow-up report and its delivery, under one hold of the state's
+run lock. ``--once`` is for cron, a Kubernetes CronJob or a CI schedule; without it the worker
+syncs every ``[worker] sync_every_minutes`` and reports daily at ``[worker] report_at``
+(``syncer.worker.run_forever``). Either way every cycle records a heartbeat (``syncer health``
+reads it) and ends with one summary log line.
+
+SIGTERM and SIGINT are turned into a stop flag (``syncer.worker.handle_signals``): the change
+being written finishes and is recorded, the rest are reported as not attempted, the summary is
+printed, and the command exits 143 (SIGTERM) or 130 (SIGINT). A second signal exits at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import logging
+import signal
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from syncer.apply import NOT_ATTEMPTED
+from syncer.commands.base import Context, Subcommands, configured_command, exit_for
+from syncer.commands.progress import TerminalProgress, callback, progress_for
+from syncer.config import Config
+from syncer.errors import ExitCode
+from syncer.logs import run_id, set_level
+from syncer.outcome import SyncOutcome
+from syncer.render import outcome_json, outcome_text, summary_text
+from syncer.state import StateStore, StateTarget, open_store, state_target, write_heartbeat
+from syncer.sync import run_sync
+from syncer.trackers import open_trackers
+from syncer.trackers.base import Tracker
+from syncer.worker import StopSignal, handle_signals, run_forever, run_once
+
+log = logging.getLogger("syncer.run")
+
+
+def register(commands: Subcommands) -> None:
+    command = configured_command(
+        commands,
+        "run",
+        "the scheduled worker: sync and report on a schedule, or one cycle with --once",
+        run_worker,
+    )
+    command.add_argument(
+        "--once",
+        action="store_true",
+        help="one cycle (sync, then the report and its delivery), then exit: for cron, a "
+        "Kubernetes CronJob or CI",
+    )
+    command.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how --once prints what the cycle did on stdout",
+    )
+
+
+@dataclass(frozen=True)
+class ReportDone:
+    """What the report stage of a cycle did, for the summary."""
+
+    code: ExitCode
+    summary: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    """One cycle's sync outcome, report (None when not made) and exit code."""
+
+    outcome: SyncOutcome
+    report: ReportDone | None
+    code: ExitCode
+    seconds: float
+
+
+def combined_exit(sync: ExitCode, report: ExitCode | None) -> ExitCode:
+    """The worst of the two stages: a tracker or configuration problem, then the report's gate,
+    then a partial failure."""
+    codes = [sync] if report is None else [sync, report]
+    for worst in (ExitCode.TRACKER, ExitCode.USAGE, ExitCode.GATE, ExitCode.PARTIAL):
+        if worst in codes:
+            return worst
+    return ExitCode.OK
+
+
+def not_attempted(outcome: SyncOutcome) -> int:
+    if outcome.result is None:
+        return 0
+    return sum(1 for o in outcome.result.outcomes if o.error == NOT_ATTEMPTED)
+
+
+class Cycle:
+    """The jobs of ``syncer run``: a sync, a report, or both under one lock (``--once``)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        target: StateTarget,
+        drawer: TerminalProgress | None,
+    ) -> None:
+        self.config = config
+        self.target = target
+        self.drawer = drawer
+        self.last: CycleResult | None = None
+
+    def _sync(
+        self, trackers: Mapping[str, Tracker], store: StateStore, stop: StopSignal
+    ) -> SyncOutcome:
+        try:
+            return run_sync(
+                self.config,
+                trackers,
+                store,
+                dry_run=False,
+                now=lambda: datetime.now(UTC),
+                sleep=time.sleep,
+                clock=time.monotonic,
+                stop=lambda: stop.requested,
+                progress=callback(self.drawer),
+            )
+        finally:
+            if self.drawer is not None:
+                self.drawer.close()
+
+    def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> int:
+        """One job; returns its exit code (the caller adds 128 + signal when stopped)."""
+        with run_id():
+            started = time.monotonic()
+            trackers = open_trackers(self.config)
+            with open_store(self.target) as store:
+                outcome = self._sync(trackers, store, stop) if sync else None
+                made = None
+                if report and not stop.requested:
+                    made = report_stage(
+                        self.config, store=store, trackers=trackers, now=datetime.now(UTC)
+                    )
+            code = combined_exit(
+                exit_for(outcome) if outcome is not None else ExitCode.OK,
+                made.code if made is not None else None,
+            )
+            seconds = time.monotonic() - started
+            if outcome is not None:
+                self.last = CycleResult(outcome, made, code, seconds)
+            log_summary(outcome, made, stop=stop, seconds=seconds, code=code)
+            return int(code)
+
+
+def log_summary(
+    outcome: SyncOutcome | None,
+    report: ReportDone | None,
+    *,
+    stop: StopSignal,
+    seconds: float,
+    code: ExitCode,
+) -> None:
+    """The one line every cycle ends with."""
+    parts = []
+    if outcome is not None:
+        parts.append(f"sync {summary_text(outcome.summary())}")
+    if report is not None:
+        parts.append(f"report {report.summary}")
+    if stop.requested:
+        left = not_attempted(outcome) if outcome is not None else 0
+        parts.append(f"stopped by {_signal_name(stop)}: {left} changes not attempted")
+    log.info(
+        "cycle finished in %.1f s (exit %d); %s",
+        seconds,
+        int(code),
+        "; ".join(parts),
+        extra={"duration": round(seconds, 3)},
+    )
+
+
+def _signal_name(stop: StopSignal) -> str:
+    return signal.Signals(stop.signum).name if stop.signum else "a signal"
+
+
+def report_stage(
+    config: Config,
+    *,
+    store: StateStore,
+    trackers: Mapping[str, Tracker],
+    now: datetime,
+) -> ReportDone | None:
+    """The follow-up report and its delivery (filled in from the report branch)."""
+    return None
+
+
+def print_once(
+    context: Context, result: CycleResult | None, *, fmt: str, verbose: int, stop: StopSignal
+) -> None:
+    """What ``run --once`` did, on stdout: the sync outcome, the report, and a stop."""
+    if result is None:
+        return
+    left = not_attempted(result.outcome)
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "sync": json.loads(outcome_json(result.outcome)),
+            "report": dict(result.report.data) if result.report else None,
+            "stopped_by": _signal_name(stop) if stop.requested else None,
+            "not_attempted": left,
+            "seconds": round(result.seconds, 3),
+        }
+        context.out(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    context.out(outcome_text(result.outcome, show_plan=verbose > 0))
+    if result.report is not None:
+        context.out(f"report: {result.report.summary}")
+    if stop.requested:
+        context.out(
+            f"stopped by {_signal_name(stop)}: {left} changes not attempted (left for the next "
+            "run); the write in flight finished and is recorded"
+        )
+
+
+def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
+    config = context.load(args)
+    set_level(logging.INFO)  # the worker's log lines are its account of what it did
+    target = state_target(config, environ=context.env)
+    drawer = progress_for(
+        context.stderr,
+        machine_output=args.format == "json" or args.log_format == "json",
+        handler=context.log_handler,
+    )
+    cycle = Cycle(config, target=target, drawer=drawer)
+    heartbeat = functools.partial(write_heartbeat, target)
+    with handle_signals(StopSignal()) as stop:
+        if args.once:
+            try:
+                status = run_once(cycle.run, stop=stop, heartbeat=heartbeat)
+            finally:
+                print_once(context, cycle.last, fmt=args.format, verbose=args.verbose, stop=stop)
+        else:
+            worker = config.settings.worker
+            status = run_forever(
+                worker,
+                sync=functools.partial(cycle.run, report=False),
+                report=functools.partial(cycle.run, sync=False),
+                stop=stop,
+                heartbeat=heartbeat,
+            )
+    return ExitCode(status)
