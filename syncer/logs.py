@@ -51,6 +51,10 @@ _VALUE_PATTERNS = (
 
 _run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("syncer_run_id", default=None)
 
+_fields: contextvars.ContextVar[dict[str, object] | None] = contextvars.ContextVar(
+    "syncer_log_fields", default=None
+)
+
 _ITEM_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*\.[a-z0-9][a-z0-9_-]*$")
 
 
@@ -84,18 +88,37 @@ def current_run_id() -> str | None:
     return _run_id.get()
 
 
+@contextmanager
+def log_fields() -> Iterator[None]:
+    """A block inside which ``bind`` attaches fields (tracker, item key) to every log line."""
+    token = _fields.set({})
+    try:
+        yield
+    finally:
+        _fields.reset(token)
+
+
+def bind(**fields: object) -> None:
+    """Attach ``fields`` to the log lines that follow, inside the enclosing ``log_fields``."""
+    current = _fields.get()
+    if current is not None:
+        current.clear()
+        current.update(fields)
+
+
 def _context(record: logging.LogRecord) -> dict[str, object]:
     """The structured fields of a record: given as ``extra`` or lifted from its arguments."""
-    fields: dict[str, object] = {}
+    fields: dict[str, object] = dict(_fields.get() or {})
     args = record.args if isinstance(record.args, tuple) else ()
     message = record.msg if isinstance(record.msg, str) else ""
     first = args[0] if args else None
     if message.startswith("%s: ") and isinstance(first, str) and _ITEM_KEY.match(first):
         fields["item_key"] = first
     for arg in args:
-        key, tracker = getattr(arg, "key", None), getattr(arg, "tracker", None)
-        if isinstance(key, str) and isinstance(tracker, str) and "ticket" not in fields:
-            fields["ticket"], fields["tracker"] = key, tracker  # a TicketRef
+        key, system = getattr(arg, "key", None), getattr(arg, "system", None)
+        if isinstance(key, str) and isinstance(system, str):  # a TicketRef
+            fields["ticket"] = key
+            break
     for name in ("item_key", "ticket", "tracker", "duration", "host", "attempt", "wait"):
         value = getattr(record, name, None)
         if value is not None:

@@ -17,6 +17,7 @@ from syncer.apply import Pacer, apply_plan
 from syncer.config import Config
 from syncer.desired import desire_items
 from syncer.errors import TrackerError
+from syncer.logs import bind, log_fields
 from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
@@ -147,21 +148,25 @@ def run_sync(
             # apply_plan asks this once before each change: the place to count them too.
             nonlocal applied
             progress("changes applied", applied, len(plan.changes))
+            if applied < len(plan.changes):
+                change = plan.changes[applied]
+                bind(tracker=change.tracker, item_key=change.item_key)
             applied += 1
             return stop()
 
         configured = config.settings.trackers
         pacer = Pacer({n: t.write_gap for n, t in configured.items()}, sleep=sleep, clock=clock)
-        result = apply_plan(
-            plan,
-            trackers,
-            store,
-            pacer=pacer,
-            now=now,
-            links=links,
-            search_lag={n: timedelta(seconds=t.search_lag) for n, t in configured.items()},
-            stop=between_changes,
-        )
+        with log_fields():  # each change's log lines name its tracker and item key
+            result = apply_plan(
+                plan,
+                trackers,
+                store,
+                pacer=pacer,
+                now=now,
+                links=links,
+                search_lag={n: timedelta(seconds=t.search_lag) for n, t in configured.items()},
+                stop=between_changes,
+            )
         progress("changes applied", len(plan.changes), len(plan.changes))
         unavailable |= result.unavailable
     outcome = SyncOutcome(
