@@ -252,11 +252,19 @@ class StateStore:
                 ),
             )
 
-    def runs(self, *, limit: int = 100) -> list[RunRecord]:
-        rows = self._backend.query(
-            "SELECT id, started, finished, command, summary FROM runs ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
+    def runs(self, *, limit: int = 100, command: str | None = None) -> list[RunRecord]:
+        """The latest ``limit`` runs, newest first; only those of ``command`` when given."""
+        if command is None:
+            rows = self._backend.query(
+                "SELECT id, started, finished, command, summary FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._backend.query(
+                "SELECT id, started, finished, command, summary FROM runs WHERE command = ?"
+                " ORDER BY id DESC LIMIT ?",
+                (command, limit),
+            )
         return [
             RunRecord(
                 id=row[0],
