@@ -7,8 +7,9 @@ environment it was handed; it never changes ``os.environ``. To add a command: wr
 
 Exit codes (``syncer.errors.ExitCode``): 0 ok; 1 partial failure (some documents or changes
 failed, the rest went through); 2 usage or configuration error, nothing done; 3 a tracker was
-unreachable or refused the credentials; 4 the report's gate found items (``run``); 75 another
-run holds the state (nothing done); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+unreachable or refused the credentials; 4 the report's gate found items (``report
+--fail-on``, ``run``); 75 another run holds the state (nothing done); 130 interrupted (SIGINT),
+143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import TextIO
 import stamina
 
 from syncer import __version__
-from syncer.commands import health, parse, run, sandbox, sync, validate
+from syncer.commands import health, parse, report, run, sandbox, sync, validate
 from syncer.commands.base import Context, Subcommands
 from syncer.errors import ConfigError, ExitCode, SyncerError
 from syncer.logs import configure_logging
@@ -33,6 +34,7 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     parse.register,
     validate.register,
     sync.register,
+    report.register,
     run.register,
     health.register,
     sandbox.register,

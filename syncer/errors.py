@@ -19,7 +19,7 @@ class ExitCode(IntEnum):
     TRACKER = 3
     """A tracker was unreachable or refused the credentials."""
     GATE = 4
-    """The follow-up report's gate found items of a kind it was told to fail on."""
+    """``syncer report --fail-on``: the report holds items of a kind the caller gates on."""
     LOCKED = 75
     """Another syncer run holds the state: nothing was done; try again later (EX_TEMPFAIL)."""
     INTERRUPTED = 130

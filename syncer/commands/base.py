@@ -37,6 +37,7 @@ class Redactor:
             self.secrets.add(token)
             if secrets.email:  # Basic auth sends base64(email:token); a debug log could show it
                 self.secrets.add(base64.b64encode(f"{secrets.email}:{token}".encode()).decode())
+        self.secrets.update(url.get_secret_value() for url in config.webhooks.values())
 
     def add(self, secret: str) -> None:
         self.secrets.add(secret)

@@ -109,7 +109,7 @@ def _github_time(value: Any) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
@@ -117,16 +117,26 @@ def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
     item_key, text = split_body_marker(str(raw.get("body") or ""))
     assignees = [user["login"] for user in raw.get("assignees") or []]
     state = raw.get("state")
+    closed = state == "closed"
+    reason = raw.get("state_reason")
     return Ticket(
         ref=issue_ref(int(raw["number"]), repository=repository, web=web),
         title=str(raw.get("title") or ""),
         body=text,
         labels=tidy_labels([label["name"] for label in raw.get("labels") or []]),
         assignee=assignees[0] if assignees else None,
-        done=state == "closed",
+        done=closed,
         status=str(state or ""),
         updated=_github_time(raw.get("updated_at")),
         item_key=item_key,
+        status_category="done" if closed else "todo",
+        # Closed as "not planned" (or "duplicate") means it was not done; "completed", or no
+        # reason on an issue closed before GitHub had reasons, means it was.
+        resolution=(
+            ("done" if reason in (None, "completed", "reopened") else "wont_do") if closed else None
+        ),
+        created=_github_time(raw.get("created_at")),
+        resolved=_github_time(raw.get("closed_at")) if closed else None,
     )
 
 

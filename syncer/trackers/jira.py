@@ -28,7 +28,7 @@ import base64
 import logging
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -37,7 +37,15 @@ from jira.resources import Issue
 
 from syncer.config import JiraConfig, Secrets, env_prefix
 from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.model import (
+    ItemKey,
+    Resolution,
+    StatusCategory,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    TicketSystem,
+)
 from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
@@ -98,6 +106,35 @@ def marker_key(labels: Collection[str]) -> ItemKey | None:
     )
 
 
+_CATEGORIES: Mapping[str, StatusCategory] = {
+    "new": "todo",
+    "indeterminate": "in_progress",
+    "done": "done",
+}
+"""Jira's statusCategory keys in the core's words."""
+
+DONE_RESOLUTIONS = frozenset({"done", "fixed", "resolved", "complete", "completed"})
+"""Resolution names (case-folded) meaning the work was done; any other (Won't Do, Won't Fix,
+Duplicate, Cannot Reproduce, Declined...) means the ticket was closed without doing it."""
+
+
+def _jira_time(value: Any) -> datetime | None:
+    """``2026-11-27T10:00:00.000+0000`` -> an aware UTC datetime."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def resolution_of(fields: Mapping[str, Any]) -> Resolution | None:
+    """Done or won't do, from the resolution's name; ``None`` when the issue has none."""
+    resolution = fields.get("resolution")
+    if not isinstance(resolution, Mapping):
+        return None
+    name = str(resolution.get("name") or "").strip().casefold()
+    return "done" if name in DONE_RESOLUTIONS else "wont_do"
+
+
 def issue_ref(key: str, *, base: str) -> TicketRef:
     return TicketRef(system="jira", key=key, url=f"{base}/browse/{key}")
 
@@ -121,7 +158,8 @@ def ticket_from_jira(
     priority = fields.get("priority") or {}
     status = fields.get("status") or {}
     due = fields.get(due_field)
-    updated = fields.get("updated")
+    category = _category(status)
+    done = category == "done"
     return Ticket(
         ref=issue_ref(str(raw["key"]), base=base),
         title=str(fields.get("summary") or ""),
@@ -130,10 +168,16 @@ def ticket_from_jira(
         assignee=assignee.get("accountId" if cloud else "name"),
         due=date.fromisoformat(str(due)[:10]) if due else None,
         priority=priority.get("name"),
-        done=_category(status) == "done",
+        done=done,
         status=str(status.get("name") or ""),
-        updated=datetime.fromisoformat(str(updated)) if updated else None,
+        updated=_jira_time(fields.get("updated")),
         item_key=item_key,
+        status_category=_CATEGORIES.get(category or ""),
+        # A reopened issue may keep a stale resolution on some workflows: only a closed one has
+        # a meaningful one.
+        resolution=resolution_of(fields) if done else None,
+        created=_jira_time(fields.get("created")),
+        resolved=_jira_time(fields.get("resolutiondate")) if done else None,
     )
 
 
@@ -479,6 +523,8 @@ class JiraTracker:
 
     def _wanted_fields(self) -> tuple[str, ...]:
         wanted = ["summary", "description", "labels", "assignee", "priority", "status", "updated"]
+        # For the follow-up report, in the same requests: won't do vs done, and ages.
+        wanted += ["resolution", "created", "resolutiondate"]
         wanted.append(self._resolved_field(self._config.due_field, "due_field"))
         if self._config.key_field:
             wanted.append(self._resolved_field(self._config.key_field, "key_field"))
