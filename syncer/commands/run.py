@@ -17,21 +17,28 @@ import argparse
 import functools
 import json
 import logging
+import os
 import signal
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from syncer.apply import NOT_ATTEMPTED
 from syncer.commands.base import Context, Subcommands, configured_command, exit_for
 from syncer.commands.progress import TerminalProgress, callback, progress_for
+from syncer.commands.report import exit_for_report
 from syncer.config import Config
-from syncer.errors import ExitCode
+from syncer.errors import ConfigError, ExitCode
 from syncer.logs import run_id, set_level
 from syncer.outcome import SyncOutcome
 from syncer.render import outcome_json, outcome_text, summary_text
+from syncer.report.gate import GATE_KINDS, parse_gate_kinds
+from syncer.report.model import GateKind
+from syncer.reporting import ReportFormat, produce_report
 from syncer.state import StateStore, StateTarget, open_store, state_target, write_heartbeat
 from syncer.sync import run_sync
 from syncer.trackers import open_trackers
@@ -59,6 +66,17 @@ def register(commands: Subcommands) -> None:
         choices=("text", "json"),
         default="text",
         help="how --once prints what the cycle did on stdout",
+    )
+    command.add_argument(
+        "--report-output",
+        metavar="FILE",
+        help="write each report here, replacing the last (.md, .html or .json)",
+    )
+    command.add_argument(
+        "--fail-on",
+        metavar="KINDS",
+        default="",
+        help=f"exit 4 when the report has any of these ({', '.join(GATE_KINDS)})",
     )
 
 
@@ -106,10 +124,14 @@ class Cycle:
         *,
         target: StateTarget,
         drawer: TerminalProgress | None,
+        fail_on: tuple[GateKind, ...] = (),
+        report_output: Path | None = None,
     ) -> None:
         self.config = config
         self.target = target
         self.drawer = drawer
+        self.fail_on = fail_on
+        self.report_output = report_output
         self.last: CycleResult | None = None
 
     def _sync(
@@ -141,7 +163,12 @@ class Cycle:
                 made = None
                 if report and not stop.requested:
                     made = report_stage(
-                        self.config, store=store, trackers=trackers, now=datetime.now(UTC)
+                        self.config,
+                        store=store,
+                        trackers=trackers,
+                        now=datetime.now(UTC),
+                        fail_on=self.fail_on,
+                        output=self.report_output,
                     )
             code = combined_exit(
                 exit_for(outcome) if outcome is not None else ExitCode.OK,
@@ -190,9 +217,61 @@ def report_stage(
     store: StateStore,
     trackers: Mapping[str, Tracker],
     now: datetime,
-) -> ReportDone | None:
-    """The follow-up report and its delivery (filled in from the report branch)."""
-    return None
+    fail_on: tuple[GateKind, ...],
+    output: Path | None,
+) -> ReportDone:
+    """The follow-up report (``syncer.reporting.produce_report``: built, recorded in the run
+    history, delivered as configured), written to ``output`` if given, and gated on ``fail_on``."""
+    made = produce_report(config, store=store, trackers=trackers, now=now)
+    if output is not None:
+        write_atomically(output, made.render(report_format(output)))
+    hits = made.gate(fail_on) if fail_on else {}
+    counts = made.report.counts()
+    summary = ", ".join(
+        f"{kind} {counts[kind]}" for kind in ("untracked", "unowned", "overdue", "stale", "drift")
+    )
+    if made.deliveries:
+        delivered = sum(1 for d in made.deliveries if d.status == "done")
+        summary += f"; delivered {delivered} of {len(made.deliveries)}"
+    if hits:
+        summary += "; gate: " + ", ".join(f"{count} {kind}" for kind, count in hits.items())
+    for delivery in made.failed_deliveries:
+        log.warning(
+            "report: %s %s to %s failed: %s",
+            delivery.team,
+            delivery.channel,
+            delivery.target,
+            delivery.detail,
+        )
+    data = {
+        "summary": made.summary(),
+        "gate": dict(hits),
+        "output": str(output) if output else None,
+        "unavailable": dict(made.unavailable),
+        "deliveries": [d.model_dump(mode="json") for d in made.deliveries],
+    }
+    return ReportDone(exit_for_report(made, bool(hits)), summary, data)
+
+
+def report_format(path: Path) -> ReportFormat:
+    """The report's format from the output file's suffix (Markdown unless .html or .json)."""
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return "html"
+    return "json" if suffix == ".json" else "md"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one step, so a reader (a web server, an upload) never sees half."""
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+        ) as tmp:
+            tmp.write(text)
+        os.chmod(tmp.name, 0o644)  # a report is for reading (temporary files start private)
+        os.replace(tmp.name, path)
+    except OSError as exc:
+        raise ConfigError(f"--report-output: cannot write {path}: {exc.strerror}") from None
 
 
 def print_once(
@@ -223,6 +302,10 @@ def print_once(
 
 
 def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
+    try:
+        fail_on = tuple(parse_gate_kinds(args.fail_on))
+    except ValueError as exc:
+        raise ConfigError(f"--fail-on: {exc}") from None
     config = context.load(args)
     set_level(logging.INFO)  # the worker's log lines are its account of what it did
     target = state_target(config, environ=context.env)
@@ -231,7 +314,13 @@ def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
         machine_output=args.format == "json" or args.log_format == "json",
         handler=context.log_handler,
     )
-    cycle = Cycle(config, target=target, drawer=drawer)
+    cycle = Cycle(
+        config,
+        target=target,
+        drawer=drawer,
+        fail_on=fail_on,
+        report_output=Path(args.report_output) if args.report_output else None,
+    )
     heartbeat = functools.partial(write_heartbeat, target)
     with handle_signals(StopSignal()) as stop:
         if args.once:
