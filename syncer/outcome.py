@@ -31,9 +31,10 @@ class ApplyResult(Frozen):
     """Trackers that stopped answering (or asked syncer to slow down) during the run."""
 
     def count(self, kind: str, *, failed: bool = False) -> int:
-        return sum(
-            1 for o in self.outcomes if o.change.kind == kind and (o.status == "failed") == failed
-        )
+        """Changes of ``kind`` carried out (or, with ``failed``, that failed); deferred ones
+        were neither."""
+        wanted = ("failed",) if failed else ("done", "recovered")
+        return sum(1 for o in self.outcomes if o.change.kind == kind and o.status in wanted)
 
     @property
     def failed(self) -> int:

@@ -155,7 +155,8 @@ class Cycle:
 
     def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> int:
         """One job; returns its exit code (the caller adds 128 + signal when stopped)."""
-        with run_id():
+        with run_id() as current:
+            log.info("%s started (run %s)", _job_name(sync=sync, report=report), current)
             started = time.monotonic()
             trackers = open_trackers(self.config)
             with open_store(self.target) as store:
@@ -177,8 +178,13 @@ class Cycle:
             seconds = time.monotonic() - started
             if outcome is not None:
                 self.last = CycleResult(outcome, made, code, seconds)
-            log_summary(outcome, made, stop=stop, seconds=seconds, code=code)
+            shown = ExitCode(stop.exit_code) if stop.requested else code
+            log_summary(outcome, made, stop=stop, seconds=seconds, code=shown)
             return int(code)
+
+
+def _job_name(*, sync: bool, report: bool) -> str:
+    return "cycle" if sync and report else "sync" if sync else "report"
 
 
 def log_summary(
