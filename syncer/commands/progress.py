@@ -33,13 +33,18 @@ class TerminalProgress:
         if stage != self._stage:
             self.close()
             self._stage = stage
+            sized = self._sized()
             self._bar = tqdm(
                 total=total,
                 desc=stage,
                 unit=_UNITS.get(stage, "it"),
                 file=self._stream,
                 leave=False,
-                dynamic_ncols=True,
+                # A terminal that reports no size (a bare pseudo-terminal) gets 80x24: tqdm
+                # would otherwise draw nothing at all.
+                dynamic_ncols=sized,
+                ncols=None if sized else 80,
+                nrows=None if sized else 24,
             )
             if self._handler is not None:
                 self._handler.through = lambda line: tqdm.write(line, file=self._stream)
@@ -49,6 +54,13 @@ class TerminalProgress:
             bar.total = total
         if count > bar.n:
             bar.update(count - bar.n)
+
+    def _sized(self) -> bool:
+        try:
+            size = os.get_terminal_size(self._stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            return False
+        return size.columns > 0 and size.lines > 0
 
     def close(self) -> None:
         if self._bar is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from syncer.commands.base import Context, Subcommands, configured_command, exit_for
+from syncer.commands.progress import callback, progress_for
 from syncer.errors import ExitCode
 from syncer.render import outcome_json, outcome_text
 from syncer.sync import run_configured
@@ -21,7 +22,16 @@ def register(commands: Subcommands) -> None:
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
-    outcome = run_configured(config, dry_run=args.command == "plan")
+    drawer = progress_for(
+        context.stderr,
+        machine_output=args.format == "json" or args.log_format == "json",
+        handler=context.log_handler,
+    )
+    try:
+        outcome = run_configured(config, dry_run=args.command == "plan", progress=callback(drawer))
+    finally:
+        if drawer is not None:
+            drawer.close()
     if args.format == "json":
         context.out(outcome_json(outcome))
     else:
