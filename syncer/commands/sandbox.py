@@ -57,7 +57,13 @@ def _start_sandbox(
     projects: tuple[str, ...],
     repos: tuple[str, ...],
 ) -> Sandbox:
-    from syncer.sandbox import Sandbox, SandboxError  # noqa: PLC0415  # only when asked for
+    try:
+        from syncer.sandbox import Sandbox, SandboxError  # noqa: PLC0415  # only when asked for
+    except ModuleNotFoundError:  # the production image leaves the test stand-in out
+        raise ConfigError(
+            "the sandbox is not installed here (the production image leaves it out); "
+            "install syncer from its source to use it"
+        ) from None
 
     sandbox = Sandbox(args.jira_flavor, jira_projects=projects, github_repos=repos, data_path=data)
     try:
