@@ -43,6 +43,19 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def fd_kinds() -> dict[str, int]:
+    """Open descriptors by kind (socket, pipe, a file's suffix), to tell a leak's source."""
+    kinds: dict[str, int] = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        kind = target.split(":", 1)[0] if ":" in target else Path(target).suffix or target
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=300)
@@ -96,6 +109,7 @@ def main() -> None:
             print(f"{done} cycles of {args.docs * 5} items in {elapsed:.1f} s; exits {statuses}")
             print(f"after cycle 1:   RSS {first[0] / 1024:7.1f} MiB   open fds {first[1]}")
             print(f"after cycle {done}: RSS {last[0] / 1024:7.1f} MiB   open fds {last[1]}")
+            print(f"open fds by kind: {fd_kinds()}")
             config = load_config(work / "syncer.toml", environ=environ)
             print(f"heartbeat: {read_heartbeat(state_target(config, environ=environ))}")
     finally:

@@ -34,7 +34,7 @@ from typing import Protocol
 import schedule
 
 from syncer.config import WorkerConfig
-from syncer.errors import SyncerError
+from syncer.errors import StateError, StateLockedError, SyncerError
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,11 @@ def run_once(
     """
     try:
         status = cycle(stop)
+    except StateLockedError as exc:
+        _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_one_line(exc)), None)
+        raise
+    except StateError:
+        raise  # the state cannot be opened: no heartbeat can be written there either
     except Exception as exc:
         _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_one_line(exc)), None)
         raise

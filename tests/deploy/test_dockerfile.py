@@ -78,3 +78,14 @@ def test_the_lock_pins_every_dependency_with_hashes() -> None:
     locked = {name.lower() for name, _ in pinned}
     assert {_name(d) for d in declared} <= locked
     assert "pytest" not in locked  # only what the product needs
+
+
+def test_the_sandbox_stays_out_of_the_image() -> None:
+    # .dockerignore: later lines win; the sandbox is excluded after syncer/ is let in.
+    rules = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert rules.index("syncer/sandbox/") > rules.index("!syncer/")
+    assert not any(rule.startswith("!syncer/sandbox") for rule in rules)

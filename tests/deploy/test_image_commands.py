@@ -152,5 +152,6 @@ def test_the_image_commands_run_as_a_non_root_user_with_a_read_only_config(
     unwritable = {**env, "SYNCER_STATE__PATH": str(config / "state.db")}
     refused = syncer(unwritable, "run", "--once", "--config", toml)
     assert refused.returncode == 2, refused.stderr
-    [line] = refused.stderr.splitlines()
-    assert "state.path" in line
+    [line] = [line for line in refused.stderr.splitlines() if line.startswith("syncer: ")]
+    assert line.startswith("syncer: state.path: the state folder"), refused.stderr
+    assert "Traceback" not in refused.stderr
