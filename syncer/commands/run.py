@@ -21,7 +21,8 @@ import os
 import signal
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,18 @@ class CycleResult:
     seconds: float
 
 
+@contextmanager
+def closing_trackers(trackers: Mapping[str, Tracker]) -> Iterator[None]:
+    """Close each tracker's connections at the end of a job (the adapters that can)."""
+    try:
+        yield
+    finally:
+        for tracker in trackers.values():
+            close = getattr(tracker, "close", None)
+            if callable(close):
+                close()
+
+
 def combined_exit(sync: ExitCode, report: ExitCode | None) -> ExitCode:
     """The worst of the two stages: a tracker or configuration problem, then the report's gate,
     then a partial failure."""
@@ -156,10 +169,11 @@ class Cycle:
     def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> int:
         """One job; returns its exit code (the caller adds 128 + signal when stopped)."""
         with run_id() as current:
-            log.info("%s started (run %s)", _job_name(sync=sync, report=report), current)
             started = time.monotonic()
             trackers = open_trackers(self.config)
-            with open_store(self.target) as store:
+            with closing_trackers(trackers), open_store(self.target) as store:
+                # Only once the lock is held: a run turned away says so in its one line.
+                log.info("%s started (run %s)", _job_name(sync=sync, report=report), current)
                 outcome = self._sync(trackers, store, stop) if sync else None
                 made = None
                 if report and not stop.requested:

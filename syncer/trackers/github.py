@@ -199,6 +199,10 @@ class GitHubTracker:
 
     # -- Protocol: reads ----------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close the client's connections (a long-running worker opens a client per cycle)."""
+        self._client.close()
+
     def check(self) -> None:
         try:
             doing = f"reading repository {self._repo_name}"

@@ -258,6 +258,10 @@ class JiraTracker:
 
     # -- Protocol: reads ----------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Close the client's connections (a long-running worker opens a client per cycle)."""
+        self._client.close()  # type: ignore[no-untyped-call]  # jira leaves close unannotated
+
     def check(self) -> None:
         try:
             self._check()
