@@ -14,6 +14,7 @@ from pathlib import Path
 from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
+from syncer.outcome import Delivery
 from syncer.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.reporting import FORMATS, ReportFormat, ReportRun, produce_report
 from syncer.state import open_store
@@ -107,6 +108,14 @@ def exit_for_report(run: ReportRun, failed_gate: bool) -> ExitCode:
     return ExitCode.OK
 
 
+def _delivered(delivery: Delivery) -> str:
+    if delivery.channel == "publish":
+        return f"{delivery.team}: report {delivery.detail} in {delivery.target}"
+    if delivery.channel == "webhook":
+        return f"{delivery.team}: digest posted to the webhook in {delivery.target}"
+    return f"{delivery.team}: nudged the assignee of {delivery.target} ({delivery.detail})"
+
+
 def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
     try:
         kinds = parse_gate_kinds(args.fail_on)
@@ -158,6 +167,9 @@ def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
                 f"{delivery.team}: {delivery.channel} to {delivery.target} failed: "
                 f"{delivery.detail}"
             )
+        else:
+            # The report itself may be on stdout: what was delivered goes beside it.
+            (context.out if args.output else context.err)(_delivered(delivery))
     hits = run.gate(kinds)
     if hits:
         context.err(
