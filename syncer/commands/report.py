@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.config import Config, load_config, load_env_file
@@ -57,8 +58,6 @@ def register(commands: Subcommands) -> None:
 def parse_as_of(text: str, *, timezone: str) -> dt.datetime:
     """``2026-12-01`` -> the last moment of that day in ``timezone``; an ISO moment as given
     (UTC when it names no zone)."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415  # only with --as-of
-
     try:
         if len(text.strip()) == 10:
             day = dt.date.fromisoformat(text.strip())

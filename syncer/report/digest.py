@@ -103,7 +103,7 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
                 "text": {"type": "mrkdwn", "text": _link(report_url, "Full report")},
             }
         )
-    text = f"{title}: " + headline_counts(report)
+    text = f"{mrkdwn(title)}: " + headline_counts(report)
     if report_url:
         text += f" ({_link(report_url, 'full report')})"
     return {"text": text, "blocks": blocks}
