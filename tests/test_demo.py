@@ -36,6 +36,9 @@ def test_demo_syncs_the_examples_and_a_restarted_sandbox_gets_no_duplicates(
     assert overdue >= 1
     markdown = (workdir / "followup-report.md").read_text()
     assert "INC-2050 recurred on payments-proxy 35 days after INC-2041" in markdown
+    # An assignee that is the owner's mapped account (a Jira Cloud accountId) is not repeated.
+    assert "(assignee 712020:" not in markdown
+    assert "| alice |" in markdown
     assert "<svg" in (workdir / "followup-report.html").read_text()
 
     for name in ("SYNCER_OPS_JIRA_TOKEN", "SYNCER_OPS_JIRA_EMAIL", "SYNCER_PLATFORM_GITHUB_TOKEN"):
