@@ -19,12 +19,12 @@ def test_demo_syncs_the_examples_and_a_restarted_sandbox_gets_no_duplicates(
     assert main(["demo", "--workdir", str(workdir)]) == 0
     out = capsys.readouterr().out
     assert "== plan (the dry run) ==" in out
-    assert "created 17" in out
+    assert "created 18" in out
     for name in ("syncer.toml", "syncer.env", "sandbox.json", "state.db", "report.md"):
         assert (workdir / name).is_file(), name
     assert len(list((workdir / "postmortems").glob("*.md"))) == 4
     saved = json.loads((workdir / "sandbox.json").read_text())
-    assert len(saved["jira_issues"]) + len(saved["github_issues"]) == 17
+    assert len(saved["jira_issues"]) + len(saved["github_issues"]) == 18
     # The follow-up report: written, its path and headline counts printed. The examples hold
     # an unowned item (INC-2050's load test), a recurrence (INC-2050 after INC-2041 on
     # payments-proxy) and overdue items (dates in 2026, so any later day has them).
@@ -61,7 +61,7 @@ def test_demo_syncs_the_examples_and_a_restarted_sandbox_gets_no_duplicates(
         sandbox.stop()
     assert code == 0
     assert writes == []
-    assert "unchanged 17" in capsys.readouterr().out
+    assert "unchanged 18" in capsys.readouterr().out
 
 
 def test_the_demo_without_a_workdir_leaves_nothing_behind(
