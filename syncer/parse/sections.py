@@ -25,52 +25,72 @@ from syncer.model import TicketRef
 from syncer.parse.fields import find_text_tickets, parse_ticket_url, remove_ticket_links
 from syncer.parse.markdown import Parsed, iter_blocks, join_lines, render_inline
 
-_ACTION_HEADING = re.compile(
-    r"^(?:"
-    r"(?:open |outstanding |remaining |key |proposed |planned |follow[ -]?up |post[ -]?mortem |"
-    r"incident |review |corrective |preventive |preventative |remediation |"
-    r"post[ -]?incident )?"
-    r"action[ -](?:items?|points?|plan|list|register|tracker)"
-    r"|actions?|action items? and follow[ -]?ups?|actionables?|post[ -]?incident actions?"
-    r"|countermeasures?|(?:prevention|preventive|preventative) (?:measures|steps|plan|actions?)"
-    r"|changes we(?: are|'re| will|'ll) (?:making|make)"
-    r"|improvements? (?:we(?: will|'ll) make|to make)"
-    r"|follow[ -]?ups?(?: (?:actions?|items?|tasks?|work))?"
-    r"|follow[ -]?up and (?:action items?|next steps)"
-    r"|remediations?(?: (?:items?|actions?|plan|steps|work))?"
-    r"|(?:corrective|preventive|preventative|remedial|review|mitigation|improvement|"
-    r"follow[ -]?up|planned|future|next|repair|recovery) "
-    r"(?:actions?|measures|steps|items?|tasks?|work)"
-    r"|corrective (?:and|&) (?:preventive|preventative) (?:actions?|measures)"
-    r"|(?:corrective|preventive|preventative) actions? (?:and|&) "
-    r"(?:preventive|preventative|corrective) (?:actions?|measures)"
-    r"|capa"
-    r"|next steps?"
-    r"|to ?dos?(?: (?:list|items))?(?: and bugs filed)?|bugs filed|tickets filed"
-    r"|tasks?|follow[ -]?up tasks"
-    r"|.*\bfuture improvements?|improvements?|improvement (?:plan|items?)"
-    r"|how (?:are|will|do|can|should) we (?:prevent|preventing|avoid|avoiding|stop|stopping) .*"
-    r"|(?:what|how) (?:are|will) we (?:doing|do|change|changing)(?: about (?:it|this))?.*"
-    r"|what we(?: are|'re| will|'ll| are going to) "
-    r"(?:doing|do|change|changing|improve|improving)\b.*"
-    r"|what'?s next|what comes next"
-    r"|preventing (?:it|this|recurrence).*|prevention(?: steps| plan)?|preventing recurrence"
-    r"|lessons learned and (?:next steps|actions?|action items?|follow[ -]?ups?)"
-    r")$"
+# Headings are read as word stems, so that "Measure" and "Measures", "Preventive" and
+# "Preventative", "Follow-up" and "Followups" are one word, and scored rather than matched
+# against a list of titles: see ``is_action_heading``.
+_STRONG = ("action", "followup", "remedi", "correct", "prevent", "countermeasure", "todo", "capa",
+           "recommend",
+           "improv")  # fmt: skip
+# Words that name follow-up work only next to a kind of work: "Next steps", "Repair items".
+_QUALIFIER = ("next", "mitigat", "repair", "recover", "future", "plan", "review", "open",
+              "outstanding", "remain", "propos", "fix", "chang", "bug")  # fmt: skip
+_WORK = ("item", "task", "step", "measure", "work", "point", "list", "plan", "fix", "ticket",
+         "bug", "issue", "change")  # fmt: skip
+# A heading naming one of these is another section, whatever else it says: "Actions taken",
+# "Follow-up meeting notes", "Advice to customers", "What could have gone better".
+_DECOY = ("timeline", "lesson", "learn", "went", "lucky", "resolution", "summar", "impact",
+          "detect", "trigger", "cause", "background", "contribut", "glossar", "referenc",
+          "appendi", "advice", "advis", "customer", "operator", "taken", "during", "perform",
+          "execut", "checklist", "meeting", "note", "template", "status", "could", "did",
+          "history", "overview", "context", "respon", "whys")  # fmt: skip
+# "What we are doing about it", "Changes we'll make", "How do we avoid this?".
+_WE_AUX = frozenset({"will", "are", "is", "going", "shall", "do", "can", "should", "plan", "must"})
+_WE_WORK = ("do", "doing", "chang", "mak", "tak", "improv", "fix", "prevent", "avoid", "stop",
+            "differ")  # fmt: skip
+_FILED = frozenset({"filed", "opened", "created", "raised", "logged"})
+_PART_SPLIT = re.compile(r"\s+(?:and|plus)\s+|\s*&\s*")
+_SEPARATOR = re.compile(r"[/,+;|]")
+_CANONICAL = (
+    (re.compile(r"\bfollow[\s-]*ups?\b"), "followup"),
+    (re.compile(r"\bto[\s-]*dos?\b"), "todo"),
+    (re.compile(r"\bpost[\s-]*(?:mortem|incident)\b"), "postmortem"),
+    (re.compile(r"\bwhat'?s\b"), "what is"),
+    (re.compile(r"\b(we|they)'re\b"), r"\1 are"),
+    (re.compile(r"\b(we|they|i)'ll\b"), r"\1 will"),
+    (re.compile(r"\b(we|they|i)'ve\b"), r"\1 have"),
+    (re.compile(r"'s?\b|-"), " "),
 )
-# Headings that merely mention follow-up work among other words still hold it:
-# "Action items and owners", "Lessons learned and action items", "Remediation & follow-up".
-_ACTION_PHRASE = re.compile(
-    r"\b(?:action items?|action points?|follow[ -]?ups?|corrective actions?|preventi?ve actions?|"
-    r"preventative (?:actions?|measures)|remediations?|next steps|to ?dos?)\b"
-)
-_NOT_ACTION_PHRASE = re.compile(r"\b(?:checklist|meeting|template|owner|notes|status|summary)\b")
+
+
+def _starts(word: str, stems: tuple[str, ...]) -> bool:
+    return word.startswith(stems)
+
+
+def _part_names_work(words: list[str]) -> bool:
+    """Whether one part of a heading ("next steps" in "Lessons learned and next steps") names
+    follow-up work."""
+    if not words or any(_starts(word, _DECOY) for word in words):
+        return False
+    if any(_starts(word, _STRONG) for word in words):
+        return True
+    qualifiers = {n for n, word in enumerate(words) if _starts(word, _QUALIFIER)}
+    nouns = {n for n, word in enumerate(words) if _starts(word, _WORK)}
+    if qualifiers and nouns and (len(qualifiers | nouns) > 1):
+        return True
+    if len(words) == 1 and _starts(words[0], ("task", "measure")):
+        return True
+    if "we" in words and _WE_AUX.intersection(words) and any(_starts(w, _WE_WORK) for w in words):
+        return True
+    if _FILED.intersection(words) and nouns:
+        return True
+    return words[0] == "what" and "next" in words
+
+
 _OTHER_SECTION = re.compile(
     r"^(?:timeline|lessons? learned|root causes?|summary|impact|what went (?:well|wrong)|"
     r"where we got lucky|supporting information|appendix|stats|detection|resolution|"
     r"background|trigger|contributing factors|glossary|references)$"
 )
-_NOT_ACTION = re.compile(r"\b(?:taken|during|performed|timeline|went well|went wrong)\b")
 _DONE_GROUP = re.compile(
     r"\b(?:completed?|done|finished|closed|resolved|fixed|implemented|shipped"
     r"|already (?:done|fixed))\b"
@@ -102,19 +122,24 @@ _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 
 
 def is_action_heading(text: str) -> bool:
-    """Whether a heading (or a bold label) names a list of follow-up work."""
+    """Whether a heading (or a bold label) names a list of follow-up work.
+
+    The heading's words are split into parts at "and", "&", "/" and commas; it holds action
+    items when one part names follow-up work (a word of ``_STRONG``, a qualifier next to a kind
+    of work, "what we will do ...") and says nothing of another section (``_DECOY``). Words in
+    brackets describe the heading and are left out: "Action items (owner, due date)".
+    """
+    # "/" and "," separate parts as "and" does ("Lessons learned / Action items").
+    text = _SEPARATOR.sub(" & ", text)
     full = normalise_heading(text)
     if not full or len(full) > 80:
         return False
-    if _NOT_ACTION.search(full) and not full.startswith(("how", "what")):
-        return False
-    # "Action items (owner, due date)": the brackets describe the list, they do not name it.
     words = normalise_heading(_PARENTHETICAL.sub(" ", text)) if "(" in text else full
-    if not words:
-        return False
-    if _ACTION_HEADING.match(words):
-        return True
-    return bool(_ACTION_PHRASE.search(words)) and not _NOT_ACTION_PHRASE.search(words)
+    for pattern, replacement in _CANONICAL:
+        words = pattern.sub(replacement, words)
+    return any(
+        _part_names_work(part.split()) for part in _PART_SPLIT.split(words.replace("?", " "))
+    )
 
 
 def is_done_group(text: str) -> bool:
