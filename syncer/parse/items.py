@@ -65,7 +65,7 @@ _HTML_STRIKE = re.compile(r"</?(?:s|del|strike)\s*>", re.IGNORECASE)
 # Every tag but <br>, which render_inline reads as a space.
 _HTML_TAG = re.compile(r"<(?!br\b)/?[a-zA-Z][^>]*>")
 _BOX_CELL = re.compile(r"^\s*\[([ xX]?)\]\s*$")
-_STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open"})
+_STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "list_item_open"})
 
 _PLACEHOLDER = re.compile(
     r"^(?:\[[^\]]*\]|\.{2,}|…|-+|\?+|x+|"
@@ -205,6 +205,11 @@ class ItemReader:
                         tokens, group.blocks[position + 1 :]
                     ):
                         detail_owner = last
+            elif kind == "list_item_open":
+                # An item of a list that a bold label inside the same list opened.
+                detail_owner = None
+                if self._room():
+                    self._read_list_item(start, stop, context)
             elif kind == "table_open":
                 detail_owner = None
                 self._read_table(start, stop, context)

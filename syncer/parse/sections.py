@@ -101,6 +101,7 @@ _OPEN_GROUP = re.compile(
 )
 
 
+_LISTS = frozenset({"bullet_list_open", "ordered_list_open", "table_open"})
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]?\s+")
 _STEP = re.compile(r"^\s*(?:step|section|part)\s+\d+\s*[-:]?\s*")
 
@@ -200,6 +201,14 @@ def _bold_label(parsed: Parsed, paragraph_index: int) -> str | None:
     return None if rest else line.lead_strong.strip(" :")
 
 
+def _colon_label(parsed: Parsed, paragraph_index: int) -> str | None:
+    """The label of a paragraph that is one short line ending in a colon: ``Follow-ups:``."""
+    content = parsed.tokens[paragraph_index + 1].content.strip()
+    if "\n" in content or not content.endswith(":") or len(content.split()) > 6:
+        return None
+    return " ".join(render_inline(content, parsed.env)[0].text.split()).rstrip(" :") or None
+
+
 def find_sections(parsed: Parsed) -> list[Section]:
     """Every action section in the document, in order."""
     tokens = parsed.tokens
@@ -230,15 +239,13 @@ def find_sections(parsed: Parsed) -> list[Section]:
                 continue
         elif token.type == "paragraph_open":
             label = _bold_label(parsed, start)
+            # "**Action items:**" above a list, a table, or items one per line; a plain
+            # "Follow-ups:" line only above a list or a table.
+            takes = _LISTS | {"paragraph_open"} if label else _LISTS
+            label = label or _colon_label(parsed, start)
             if label and is_action_heading(label) and position + 1 < len(top):
                 following = top[position + 1]
-                # "**Action items:**" above a list, a table, or items one per line.
-                if tokens[following[0]].type in {
-                    "bullet_list_open",
-                    "ordered_list_open",
-                    "table_open",
-                    "paragraph_open",
-                }:
+                if tokens[following[0]].type in takes:
                     sections.append(
                         Section(
                             title=label,
@@ -249,7 +256,11 @@ def find_sections(parsed: Parsed) -> list[Section]:
                     position += 2
                     continue
         elif token.type == "bullet_list_open":
-            sections.extend(_labelled_list_sections(parsed, start, stop))
+            following = top[position + 1] if position + 1 < len(top) else None
+            found, took_next = _labelled_list_sections(parsed, start, stop, following)
+            sections.extend(found)
+            position += 2 if took_next else 1
+            continue
         position += 1
     return sections
 
@@ -290,28 +301,57 @@ def _section(
     )
 
 
-def _labelled_list_sections(parsed: Parsed, start: int, stop: int) -> list[Section]:
-    """``- **Review actions**:`` list items whose nested list holds the action items."""
+def _labelled_list_sections(
+    parsed: Parsed, start: int, stop: int, following: tuple[int, int] | None
+) -> tuple[list[Section], bool]:
+    """Sections opened by ``- **Review actions**:`` items of a list, and whether the last one
+    takes ``following`` (the block after the list) as its items.
+
+    The items of such a label are its nested list; a label with none takes the items after it
+    in the same list, up to the next label (``- **Impact**: ...``), or, when it ends the list,
+    the list or table right after it.
+    """
     tokens = parsed.tokens
     sections: list[Section] = []
-    for item_start, item_stop in iter_blocks(parsed, start + 1, stop - 1):
+    entries = iter_blocks(parsed, start + 1, stop - 1)
+    position = 0
+    while position < len(entries):
+        item_start, item_stop = entries[position]
+        position += 1
         children = iter_blocks(parsed, item_start + 1, item_stop - 1)
-        if len(children) < 2 or tokens[children[0][0]].type != "paragraph_open":
+        if not children or tokens[children[0][0]].type != "paragraph_open":
             continue
         label = _bold_label(parsed, children[0][0])
         if not label or not is_action_heading(label):
             continue
-        lists = [
-            child
-            for child in children[1:]
-            if tokens[child[0]].type in {"bullet_list_open", "ordered_list_open", "table_open"}
-        ]
+        line = _line(tokens[item_start])
+        lists = [child for child in children[1:] if tokens[child[0]].type in _LISTS]
         if lists:
-            sections.append(
-                Section(
-                    title=label,
-                    line=_line(tokens[item_start]),
-                    groups=[Group(name=None, done=False, tickets=[], blocks=lists)],
-                )
-            )
-    return sections
+            sections.append(_flat_section(label, line, lists))
+            continue
+        siblings: list[tuple[int, int]] = []
+        while position < len(entries) and not _starts_with_label(parsed, entries[position]):
+            siblings.append(entries[position])
+            position += 1
+        if siblings:
+            sections.append(_flat_section(label, line, siblings))
+        elif position == len(entries) and following and tokens[following[0]].type in _LISTS:
+            sections.append(_flat_section(label, line, [following]))
+            return sections, True
+    return sections, False
+
+
+def _flat_section(title: str, line: int, blocks: list[tuple[int, int]]) -> Section:
+    return Section(
+        title=title, line=line, groups=[Group(name=None, done=False, tickets=[], blocks=blocks)]
+    )
+
+
+def _starts_with_label(parsed: Parsed, entry: tuple[int, int]) -> bool:
+    """Whether a list item opens with a bold label (``- **Impact**: none``)."""
+    inline = parsed.tokens[entry[0] + 2] if entry[0] + 2 < entry[1] else None
+    if inline is None or inline.type != "inline":
+        return False
+    lines = render_inline(inline.content.split("\n", 1)[0], parsed.env)
+    lead = lines[0].lead_strong
+    return bool(lead) and lines[0].text.startswith(lead or "")
