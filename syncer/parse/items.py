@@ -44,8 +44,9 @@ from syncer.parse.fields import (
     status_word,
 )
 from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
-from syncer.parse.sections import Group, Section, is_done_group
+from syncer.parse.sections import Group, Section, group_state, inherit_state
 from syncer.parse.tables import Columns, classify_columns, count_cells, looks_like_table
+from syncer.parse.wording import has_template_syntax, is_instruction, is_written_done
 
 MAX_ITEMS = 10_000
 
@@ -131,7 +132,7 @@ class Draft:
 @dataclass
 class _Context:
     group: str | None
-    done: bool
+    done: bool | None
     tickets: list[TicketRef]
 
 
@@ -233,7 +234,7 @@ class ItemReader:
                     # "**Short-term:**" or "Completed:" on its own line above a list.
                     context = _Context(
                         group=label,
-                        done=group.done or is_done_group(label),
+                        done=inherit_state(group_state(label), group.done),
                         tickets=group.tickets,
                     )
 
@@ -289,7 +290,7 @@ class ItemReader:
         if nested and label and (first.lead_strong or _GROUP_WORDS.match(label)):
             inner = _Context(
                 group=label,
-                done=context.done or is_done_group(label),
+                done=inherit_state(group_state(label), context.done),
                 tickets=context.tickets,
             )
             for child_start, child_stop in nested:
@@ -298,7 +299,12 @@ class ItemReader:
         title_line, rest = _split_title(lines)
         fields = extract_fields(title_line)
         _title_from_tickets(fields)
-        if is_placeholder(fields.title) or (first.italic and not fields.checkbox):
+        if (
+            is_placeholder(fields.title)
+            or (first.italic and not fields.checkbox)
+            or is_instruction(fields.title)
+            or has_template_syntax(tokens[children[0][0] + 1].content)
+        ):
             return
         if title_line.struck and fields.title:
             fields.done = True
@@ -391,7 +397,14 @@ class ItemReader:
                 return
             line = join_lines(render_inline(raw, self.parsed.env))
             text = line.text.strip()
-            if not text or text.endswith(":") or _INSTRUCTION.match(text) or line.italic:
+            if (
+                not text
+                or text.endswith(":")
+                or _INSTRUCTION.match(text)
+                or line.italic
+                or is_instruction(text)
+                or has_template_syntax(raw)
+            ):
                 continue
             fields = extract_fields(line)
             _title_from_tickets(fields)
@@ -485,7 +498,7 @@ class ItemReader:
         if title_cell is None or not title_cell.text.strip():
             return
         fields = extract_fields(title_cell)
-        if is_placeholder(fields.title) or title_cell.italic:
+        if is_placeholder(fields.title) or title_cell.italic or is_instruction(fields.title):
             return
         if title_cell.struck:
             fields.done = True
@@ -520,12 +533,18 @@ class ItemReader:
     def _finish(self, draft: Draft, context: _Context) -> None:
         if draft.fields.description:
             draft.details.insert(0, draft.fields.description)
-        if context.tickets:
-            # The group's tracking issue is not this item's ticket, but worth showing.
+        if context.tickets and not draft.fields.tickets:
+            # The group's items are tracked in the issue its heading links to.
+            draft.fields.tickets = list(context.tickets)
+        elif context.tickets:
             keys = ", ".join(ref.key for ref in context.tickets)
             draft.details.append(f"Group tracking issue: {keys}")
-        if context.done and draft.fields.done is None:
-            draft.fields.done = True
+        if draft.fields.done is None:
+            # A group heading's word ("Completed", "Planned") outranks the item's wording.
+            if context.done is not None:
+                draft.fields.done = context.done
+            else:
+                draft.fields.done = is_written_done(draft.fields.title)
         draft.fields.tickets = dedupe_tickets(draft.fields.tickets)
         self.drafts.append(draft)
 

@@ -145,8 +145,21 @@ def is_action_heading(text: str) -> bool:
 
 def is_done_group(text: str) -> bool:
     """Whether a group heading says its items are all complete ("Completed", "Done")."""
+    return group_state(text) is True
+
+
+def group_state(text: str) -> bool | None:
+    """What a group heading says of its items: done ("Completed"), not done ("Planned",
+    "In progress", "Planned actions (planned or in-progress)"), or nothing ("Database")."""
     words = normalise_heading(text)
-    return bool(_DONE_GROUP.search(words)) and not _OPEN_GROUP.search(words)
+    if _OPEN_GROUP.search(words):
+        return False
+    return True if _DONE_GROUP.search(words) else None
+
+
+def inherit_state(own: bool | None, outer: bool | None) -> bool | None:
+    """A group's state: its own heading's word, else that of the group around it."""
+    return outer if own is None else own
 
 
 @dataclass
@@ -154,7 +167,7 @@ class Group:
     """A run of blocks inside an action section that share a group heading (or none)."""
 
     name: str | None
-    done: bool
+    done: bool | None
     tickets: list[TicketRef]
     blocks: list[tuple[int, int]] = field(default_factory=list)
 
@@ -250,7 +263,7 @@ def find_sections(parsed: Parsed) -> list[Section]:
                         Section(
                             title=label,
                             line=_line(token),
-                            groups=[Group(name=None, done=False, tickets=[], blocks=[following])],
+                            groups=[Group(name=None, done=None, tickets=[], blocks=[following])],
                         )
                     )
                     position += 2
@@ -274,9 +287,9 @@ def _section(
     parsed: Parsed, title: str, heading_index: int, blocks: list[tuple[int, int]]
 ) -> Section:
     tokens = parsed.tokens
-    groups = [Group(name=None, done=False, tickets=[])]
+    groups = [Group(name=None, done=None, tickets=[])]
     # (level, name, done, tickets) of the sub-headings that enclose the current block.
-    trail: list[tuple[int, str, bool, list[TicketRef]]] = []
+    trail: list[tuple[int, str, bool | None, list[TicketRef]]] = []
     for block in blocks:
         token = tokens[block[0]]
         if token.type == "heading_open":
@@ -286,8 +299,8 @@ def _section(
             name = render_group_name(parsed, block[0])
             tickets = _heading_tickets(parsed, block[0])
             # The done test reads the heading as written: "Immediate actions (completed)".
-            done = is_done_group(render_heading(parsed, block[0])) or any(
-                entry[2] for entry in trail
+            done = inherit_state(
+                group_state(render_heading(parsed, block[0])), trail[-1][2] if trail else None
             )
             trail.append((level, name, done, tickets))
             inherited = [ref for entry in trail for ref in entry[3]]
@@ -343,7 +356,7 @@ def _labelled_list_sections(
 
 def _flat_section(title: str, line: int, blocks: list[tuple[int, int]]) -> Section:
     return Section(
-        title=title, line=line, groups=[Group(name=None, done=False, tickets=[], blocks=blocks)]
+        title=title, line=line, groups=[Group(name=None, done=None, tickets=[], blocks=blocks)]
     )
 
 
