@@ -276,6 +276,11 @@ _OTHER_TRACKER_URLS = (
     (re.compile(r"^https?://linear\.app/[\w-]+/issue/([A-Z][A-Z0-9]{1,9}-\d+)"), "{}"),
     (re.compile(r"^https?://dev\.azure\.com/[^\s]*/_workitems/edit/(\d+)"), "AB#{}"),
 )
+# A fix commit attached to an item is its reference: GitHub, GitLab (".../-/commit/<sha>"),
+# Gitea and the like. Keyed the way GitHub writes commit references: "owner/repo@1fc9f7e".
+_COMMIT_URL = re.compile(
+    r"^https?://[^/\s]+/([\w.-]+(?:/[\w.-]+)*?)(?:/-)?/commits?/([0-9a-f]{7,40})(?:[/?#].*)?$"
+)
 # Link text that is nothing but a name for the ticket it points at: dropped from titles.
 _TICKET_LABEL = re.compile(
     r"^\s*(?:(?:github|gh|jira|gitlab)\s+)?(?:issue|bug|ticket|pr|pull\s+request|mr|link|jira|tracking|tracker)?s?\s*"
@@ -285,7 +290,8 @@ _TICKET_LABEL = re.compile(
 
 
 def parse_ticket_url(url: str) -> TicketRef | None:
-    """The ticket a URL points at (Jira browse, GitHub issue or pull request), if any."""
+    """The ticket a URL points at (Jira browse, GitHub issue or pull request, a fix commit),
+    if any."""
     url = url.strip().strip("<>")
     if match := _JIRA_URL.match(url):
         return TicketRef(system="jira", key=match[1], url=url)
@@ -300,6 +306,8 @@ def parse_ticket_url(url: str) -> TicketRef | None:
     for pattern, key in _OTHER_TRACKER_URLS:
         if match := pattern.match(url):
             return TicketRef(system="other", key=key.format(match[1]), url=url)
+    if match := _COMMIT_URL.match(url):
+        return TicketRef(system="other", key=f"{match[1]}@{match[2][:7]}", url=url)
     return None
 
 

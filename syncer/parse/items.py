@@ -41,6 +41,7 @@ from syncer.parse.fields import (
     is_done_status,
     normalise_priority,
     parse_date,
+    parse_ticket_url,
     status_word,
 )
 from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
@@ -65,6 +66,7 @@ _HTML_LINK = re.compile(
 _HTML_STRIKE = re.compile(r"</?(?:s|del|strike)\s*>", re.IGNORECASE)
 # Every tag but <br>, which render_inline reads as a space.
 _HTML_TAG = re.compile(r"<(?!br\b)/?[a-zA-Z][^>]*>")
+_URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?]")
 _BOX_CELL = re.compile(r"^\s*\[([ xX]?)\]\s*$")
 _STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "list_item_open"})
 
@@ -519,6 +521,11 @@ class ItemReader:
             said = is_done_status(status.text)
             if said is not None:
                 fields.done = said
+        # A ticket link in any other cell (Status, Notes, ...) is the row's ticket too.
+        roles = {columns.title, columns.owner, columns.due, columns.priority, columns.ticket}
+        for index, other in enumerate(cells):
+            if index not in roles and ("://" in other.text or other.links):
+                fields.tickets.extend(_url_tickets(other))
         if (ident := cell(columns.id)) is not None and ident.text.strip():
             fields.explicit_id = " ".join(ident.text.split())
         if columns.status is None:
@@ -581,6 +588,14 @@ def _html_cell_markdown(html: str) -> str:
     text = _HTML_STRIKE.sub("~~", text)
     text = _HTML_TAG.sub(" ", text)
     return " ".join(unescape(text).split())
+
+
+def _url_tickets(line: InlineLine) -> list[TicketRef]:
+    """The tickets a line links to, or names by URL (``<https://...>``); not bare keys, which in
+    a Notes cell are as often prose as tickets."""
+    refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
+    refs += [ref for url in _URL.findall(line.text) if (ref := parse_ticket_url(url)) is not None]
+    return refs
 
 
 def _title_from_tickets(fields: Fields) -> None:
