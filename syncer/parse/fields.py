@@ -637,6 +637,13 @@ def extract_fields(line: InlineLine) -> Fields:
         fields.owner = match[1]
         text = text[: match.start()]
 
+    if text.rstrip(" .").endswith(")") and (match := _TRAILING_NOTE.search(text)):
+        # "(issue created)", "(Rasmus to call a meeting)": a note on the process, not the title.
+        note, owner = _read_note(match[1])
+        if note:
+            fields.owner = fields.owner or owner
+            fields.description = note
+            text = text[: match.start()]
     # A bare link in brackets at the end ("(https://.../commit/1fc9)") is a reference, not
     # part of the title: it moves to the description.
     if "://" in text and (match := _TRAILING_URL.search(text)):
@@ -649,6 +656,39 @@ def extract_fields(line: InlineLine) -> Fields:
         fields.title = fields.title[:-1].rstrip()
     fields.tickets = dedupe_tickets(tickets) if len(tickets) > 1 else tickets
     return fields
+
+
+_TRAILING_NOTE = re.compile(r"\s*\(([^()]{2,80})\)\s*\.?\s*$")
+_NOTE_WORDS = re.compile(
+    r"\b(?:issues?|tickets?|jira|bugs?|prs?|meetings?|created|filed|raised|opened|logged|tracked"
+    r"|pending|blocked|waiting|tbd|discuss(?:ed|ion)?|follow[- ]?up|call(?:ed|ing)?|assigned)\b",
+    re.IGNORECASE,
+)
+_NOT_NOTE = re.compile(r"^\s*(?:e\.?g|i\.?e|see|such as|like|including|incl|via|using)\b", re.I)
+# "Rasmus to call a meeting", "Willi call for meeting", "Aiko owns this": a name doing the
+# next step. The word after the name must read as a verb: "to", a modal, or a word followed by
+# a preposition or determiner ("call for", "owns this"), so "(Kafka only)" names no one.
+_NOTE_OWNER = re.compile(
+    rf"^\s*@?((?-i:{_NAME_WORD}))\s+(?:(?:to|will|shall|should|must|can|is|'ll)\b"
+    r"|[a-z]+\s+(?:for|the|a|an|this|that|it|up|on|with|to|about)\b)"
+)
+_NOT_NAMES = frozenset(
+    {"The", "This", "That", "These", "We", "It", "All", "Only", "Not", "Both", "Each", "Also",
+     "Optional", "Maybe", "Note", "See", "Done", "Open", "Issue", "Ticket", "Meeting", "Call",
+     "Team", "Tbd", "Pending", "Blocked", "Waiting", "Follow"}
+)  # fmt: skip
+
+
+def _read_note(text: str) -> tuple[str | None, str | None]:
+    """A trailing bracketed note on the process, and the owner it names; (None, None) when the
+    brackets are part of the title ("(e.g. Harbor)", "(multi-node)")."""
+    if _NOT_NOTE.match(text):
+        return None, None
+    if (match := _NOTE_OWNER.match(text)) and match[1] not in _NOT_NAMES:
+        return text.strip(), match[1]
+    if _NOTE_WORDS.search(text):
+        return text.strip(), None
+    return None, None
 
 
 def dedupe_tickets(tickets: list[TicketRef]) -> list[TicketRef]:
