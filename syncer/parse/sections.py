@@ -187,10 +187,21 @@ def render_heading(parsed: Parsed, index: int) -> str:
     return " ".join(join_lines(render_inline(inline.content, parsed.env)).text.split())
 
 
+# ", tracked in https://...", "(follow along: <https://...>)" at the end of a group heading.
+_TRAILING_TRACKER = re.compile(
+    r"[\s,;:(\[\u2013\u2014-]*(?:(?:tracked|tracking|follow(?:ed)? along)(?:\s+(?:in|at|here|by))?"
+    r"\s*:?\s*)?<?https?://\S+?>?[\s)\]]*$",
+    re.IGNORECASE,
+)
+
+
 def render_group_name(parsed: Parsed, index: int) -> str:
     """A group heading's name, without the tracking-issue link it may carry."""
     line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
-    return remove_ticket_links(line) or " ".join(line.text.split())
+    name = remove_ticket_links(line) or " ".join(line.text.split())
+    if "://" in name:
+        name = _TRAILING_TRACKER.sub("", name) or name
+    return name
 
 
 def _heading_tickets(parsed: Parsed, index: int) -> list[TicketRef]:

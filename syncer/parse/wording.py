@@ -59,7 +59,7 @@ _ASKING = _wordset(
 )
 _QUESTION = re.compile(r"\b(?:what|how|why|which|who|when|where|any)\b", re.IGNORECASE)
 _LINK_TO_RECORD = re.compile(
-    r"^link\s+to\s+(?:the\s+|a\s+|an\s+|any\s+)?(?:relevant\s+|related\s+|existing\s+)?"
+    r"^link\s+to\s+(?:the\s+|a\s+|an\s+|any\s+)?(?:[\w-]+\s+)?"
     r"(?:tickets?|issues?|jira|bugs?|prs?|pull\s+requests?|docs?|documents?|pages?|slack|chats?"
     r"|logs?|recordings?|dashboards?)\b",
     re.IGNORECASE,
