@@ -480,9 +480,11 @@ def test_items_of_each_layout(name: str, expected: list[Row]) -> None:
 
 def test_every_fixture_has_expectations() -> None:
     from tests.parse.test_parse_more_layouts import EXPECTED as MORE
+    from tests.parse.test_parse_unseen import EXPECTED as UNSEEN
 
     assert not set(EXPECTED) & set(MORE)
-    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | set(MORE)
+    assert not (set(EXPECTED) | set(MORE)) & set(UNSEEN)
+    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | set(MORE) | set(UNSEEN)
 
 
 @pytest.mark.parametrize(
