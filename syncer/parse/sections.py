@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from syncer.model import TicketRef
 from syncer.parse.fields import find_text_tickets, parse_ticket_url, remove_ticket_links
@@ -122,6 +123,8 @@ def normalise_heading(text: str) -> str:
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 
 
+# Documents share their headings ("Summary", "Timeline"): each is scored once.
+@lru_cache(maxsize=4096)
 def is_action_heading(text: str) -> bool:
     """Whether a heading (or a bold label) names a list of follow-up work.
 
@@ -342,6 +345,8 @@ def _labelled_list_sections(
     while position < len(entries):
         item_start, item_stop = entries[position]
         position += 1
+        if not _starts_with_label(parsed, (item_start, item_stop)):
+            continue
         children = iter_blocks(parsed, item_start + 1, item_stop - 1)
         if not children or tokens[children[0][0]].type != "paragraph_open":
             continue
@@ -374,7 +379,7 @@ def _flat_section(title: str, line: int, blocks: list[tuple[int, int]]) -> Secti
 def _starts_with_label(parsed: Parsed, entry: tuple[int, int]) -> bool:
     """Whether a list item opens with a bold label (``- **Impact**: none``)."""
     inline = parsed.tokens[entry[0] + 2] if entry[0] + 2 < entry[1] else None
-    if inline is None or inline.type != "inline":
+    if inline is None or inline.type != "inline" or not inline.content.startswith(("**", "__")):
         return False
     lines = render_inline(inline.content.split("\n", 1)[0], parsed.env)
     lead = lines[0].lead_strong
