@@ -19,8 +19,14 @@ Several tags in one pair of brackets are read one by one: ``(owner: Aiko, P1)``,
 progress)`` is read like a Status column when its value is a known status word. Tickets are
 Jira keys, GitHub ``#5``/``o/r#5`` and issue or pull-request URLs, GitLab issue and merge
 request URLs (``group/project#5``, ``group/project!98``), Google Issue Tracker, Bugzilla,
-Linear and Azure Boards URLs, and ``Bug #5554823`` / ``Bug 5554823``; a label in front of
-them (``Jira: OPS-9``, ``(see OPS-9)``, ``tracked in OPS-9``) goes with them.
+Linear and Azure Boards URLs, fix-commit URLs (``owner/repo@1fc9f7e``), and ``Bug #5554823`` /
+``Bug 5554823``; a label in front of them (``Jira: OPS-9``, ``(see OPS-9)``, ``tracked in
+OPS-9``) goes with them. A bracketed note on the process at the end of an item ("(issue
+created)", "(Noor to call a meeting)") leaves the title for the description; a name doing the
+next step in it is the owner.
+
+``extract_fields`` runs ``_STEPS`` in order over one reading of the text: each step takes its
+field out, so later steps never see it.
 """
 
 from __future__ import annotations

@@ -20,8 +20,11 @@
 - An item that is nothing but a ticket link is named by its ticket key.
 
 Placeholders and instructions from templates ("[Action item]", "List action items here",
-"e.g. ...", an all-italic paragraph, an empty row) are not items. Code blocks, block quotes
-and HTML other than tables are skipped.
+"e.g. ...", an all-italic paragraph, an empty row, the sentences and template syntax that
+``wording`` recognises) are not items. Code blocks, block quotes and HTML other than tables are
+skipped. An item with no done state of its own takes its group's, else its wording's (see
+``wording``); one with no ticket takes its group's tracking issue. A ticket URL in any cell of
+a row (a Status or Notes column too) is the row's ticket.
 """
 
 from __future__ import annotations

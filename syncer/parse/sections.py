@@ -1,16 +1,18 @@
 """Finding the parts of a post-mortem that list action items, and the groups inside them.
 
-An action section starts at a heading whose words name follow-up work ("Action Items",
-"Follow-ups", "Remediation", "Corrective and Preventative Measures", "How are we preventing
-it from happening again?", ...) at any level, ATX or setext, with or without numbering or an
-emoji, and runs until the next heading of the same or a higher level. Sub-headings inside it
-are groups ("Completed", "Short-term", a component name); a group whose heading says it is
-complete marks all its items done, and a tracking-issue link in a group heading is kept.
+An action section starts at a heading that names follow-up work, at any level, ATX or setext,
+with or without numbering or an emoji, and runs until the next heading of the same or a higher
+level. Headings are scored on their word stems, part by part, not matched against a list of
+titles (see ``is_action_heading``). Sub-headings inside a section are groups ("Completed",
+"Short-term", a component name); a group heading that says complete or planned gives its items
+that state, and a tracking-issue link in a group heading tracks the group's items.
 
-Some documents put the section in a bold label instead of a heading: a top-level list item
-``- **Review actions**:`` with the items nested under it, or a paragraph ``**Action items:**``
-directly above a list, a table or a paragraph of one item per line. Both count. Words in
-brackets describe a heading without naming it: "Action items (owner, due date)".
+Some documents put the section in a label instead of a heading: a list item
+``- **Review actions**:`` with the items nested under it or following it in the same list (or
+in the list right after, when the label ends its list), or a paragraph ``**Action items:**``
+(or a plain ``Next steps:`` line) directly above a list, a table or (bold only) a paragraph of
+one item per line. Words in brackets describe a heading without naming it: "Action items
+(owner, due date)".
 
 Only top-level headings open sections: a heading quoted in a block quote does not.
 """
@@ -271,20 +273,14 @@ def find_sections(parsed: Parsed) -> list[Section]:
             takes = _LISTS | {"paragraph_open"} if label else _LISTS
             label = label or _colon_label(parsed, start)
             if label and is_action_heading(label) and position + 1 < len(top):
-                following = top[position + 1]
-                if tokens[following[0]].type in takes:
-                    sections.append(
-                        Section(
-                            title=label,
-                            line=_line(token),
-                            groups=[Group(name=None, done=None, tickets=[], blocks=[following])],
-                        )
-                    )
+                below = top[position + 1]
+                if tokens[below[0]].type in takes:
+                    sections.append(_flat_section(label, _line(token), [below]))
                     position += 2
                     continue
         elif token.type == "bullet_list_open":
-            following = top[position + 1] if position + 1 < len(top) else None
-            found, took_next = _labelled_list_sections(parsed, start, stop, following)
+            after = top[position + 1] if position + 1 < len(top) else None
+            found, took_next = _labelled_list_sections(parsed, start, stop, after)
             sections.extend(found)
             position += 2 if took_next else 1
             continue
