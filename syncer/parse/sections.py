@@ -35,7 +35,7 @@ _STRONG = ("action", "followup", "remedi", "correct", "prevent", "countermeasure
            "recommend",
            "improv")  # fmt: skip
 # Words that name follow-up work only next to a kind of work: "Next steps", "Repair items".
-_QUALIFIER = ("next", "mitigat", "repair", "recover", "future", "plan", "review", "open",
+_QUALIFIER = ("next", "work", "mitigat", "repair", "recover", "future", "plan", "review", "open",
               "outstanding", "remain", "propos", "fix", "chang", "bug")  # fmt: skip
 _WORK = ("item", "task", "step", "measure", "work", "point", "list", "plan", "fix", "ticket",
          "bug", "issue", "change")  # fmt: skip
@@ -86,7 +86,8 @@ def _part_names_work(words: list[str]) -> bool:
         return True
     if _FILED.intersection(words) and nouns:
         return True
-    return words[0] == "what" and "next" in words
+    # "What's next", "What comes next"; not "What happened next".
+    return words[0] == "what" and words[-1] == "next" and words[1:-1] in ([], ["is"], ["comes"])
 
 
 _OTHER_SECTION = re.compile(

@@ -5,8 +5,8 @@ Both read general signals of the language, not lists of known items:
 
 - An instruction is addressed to whoever fills in the document: it tells them to list,
   describe, include or link something *here*, *below*, *in this section*, *for each* item,
-  *for this incident*; or it is template syntax left unfilled (``{{ owner }}``,
-  ``<action item>``).
+  *for this incident*; it asks them a question ("What will we change?"); or it is template
+  syntax left unfilled (``{{ owner }}``, ``<action item>``).
 - Done is the verb form of the item's first clause. An accomplished fact is in the past tense
   or the present perfect ("Switched the build to ...", "We've tightened ...", "Script updated
   to handle ...", "Changes have been made to ..."); a plan is imperative or future ("Switch
@@ -71,6 +71,10 @@ _ADDRESSED = re.compile(
 )
 
 
+# A question for the author: "What will we change so that this cannot happen again?"
+_PROMPT = re.compile(r"^(?:what|how|why|who|when|where|which)\b.*\?\s*$", re.IGNORECASE)
+
+
 def has_template_syntax(raw: str) -> bool:
     """Whether raw Markdown holds an unfilled template placeholder: ``{{ owner }}``,
     ``${TICKET}``, ``<action item>`` (angle brackets around words that are no HTML tag)."""
@@ -89,7 +93,7 @@ def is_instruction(text: str) -> bool:
     value = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0]
     if not value:
         return False
-    if _ADDRESSED.match(value):
+    if _ADDRESSED.match(value) or _PROMPT.match(value):
         return True
     directive = _DIRECTIVE.match(value)
     if directive is None:

@@ -242,6 +242,8 @@ def test_a_template_of_instructions_only_has_no_items() -> None:
         "Lessons learned / Next steps",
         "Bugs filed",
         "To-do",
+        "Work items",
+        "What comes next",
     ],
 )
 def test_headings_are_read_by_their_word_stems(heading: str) -> None:
@@ -262,6 +264,7 @@ def test_headings_are_read_by_their_word_stems(heading: str) -> None:
         "Timeline of actions",
         "Open questions",
         "Recurrence",
+        "What happened next",
     ],
 )
 def test_decoy_headings_stay_out(heading: str) -> None:
@@ -319,6 +322,8 @@ def test_a_done_group_or_an_open_group_outranks_the_wording() -> None:
         ("Link to the relevant Jira ticket", True),
         ("Add your follow-ups here", True),
         ("Include the owner and due date below", True),
+        ("What will we change so that this cannot happen again?", True),
+        ("Can we shard the sessions table?", False),
         ("List all consumers of the v1 API", False),
         ("Document the restore procedure in the runbook", False),
         ("Add an e.g. field to the form validator", False),
