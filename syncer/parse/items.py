@@ -48,7 +48,7 @@ from syncer.parse.fields import (
     status_word,
 )
 from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
-from syncer.parse.sections import Group, Section, group_state, inherit_state
+from syncer.parse.sections import Group, Section, group_state, inherit_state, split_group_label
 from syncer.parse.tables import Columns, classify_columns, count_cells, looks_like_table
 from syncer.parse.wording import has_template_syntax, is_instruction, is_written_done
 
@@ -235,24 +235,22 @@ class ItemReader:
                     self._attach_paragraph(detail_owner, start)
                 elif not has_structure:
                     self._read_lines(start, context)
-                elif (label := self._group_label(start)) is not None:
+                elif (found := self._group_label(start)) is not None:
                     # "**Short-term:**" or "Completed:" on its own line above a list.
+                    label, refs = found
                     context = _Context(
                         group=label,
                         done=inherit_state(group_state(label), group.done),
-                        tickets=group.tickets,
+                        tickets=refs or group.tickets,
                     )
 
-    def _group_label(self, start: int) -> str | None:
-        """The label of a one-line paragraph that names a group: bold, or a group word."""
+    def _group_label(self, start: int) -> tuple[str, list[TicketRef]] | None:
+        """The label of a one-line paragraph that names a group (bold, or a group word), and
+        the tracking issue it links to."""
         content = self.parsed.tokens[start + 1].content
-        if "\n" in content or len(content) > 120:
+        if "\n" in content or len(content) > 200:
             return None
-        line = render_inline(content, self.parsed.env)[0]
-        label = _label_only(line)
-        if label and (line.lead_strong or _GROUP_WORDS.match(label)):
-            return label
-        return None
+        return _group_of(render_inline(content, self.parsed.env)[0])
 
     def _indented(self, token: Token) -> bool:
         """Whether a block's first line starts with two or more spaces."""
@@ -291,12 +289,13 @@ class ItemReader:
             for child in children[1:]
             if tokens[child[0]].type in {"bullet_list_open", "ordered_list_open"}
         ]
-        label = _label_only(first) if len(lines) == 1 else None
-        if nested and label and (first.lead_strong or _GROUP_WORDS.match(label)):
+        group = _group_of(first) if nested and len(lines) == 1 else None
+        if group is not None:
+            label, refs = group
             inner = _Context(
                 group=label,
                 done=inherit_state(group_state(label), context.done),
-                tickets=context.tickets,
+                tickets=refs or context.tickets,
             )
             for child_start, child_stop in nested:
                 self._read_list(child_start, child_stop, inner)
@@ -617,6 +616,23 @@ def _wholly_italic(content: str) -> bool:
 
 def _first_line(token: Token) -> int | None:
     return token.map[0] + 1 if token.map else None
+
+
+def _group_of(line: InlineLine) -> tuple[str, list[TicketRef]] | None:
+    """The group a one-line label names (``**Short-term**``, ``Done:``, ``**Later** ([tracking
+    issue](...))``) and the tracking issues it links to; None for a line that is no label."""
+    name, refs = split_group_label(line)
+    if refs:
+        # "**Migrate the table** (OPS-5)" over its details is an item naming its ticket; a
+        # group's link says what it is for, or the label is a group word.
+        low = line.text.lower()
+        if not (_GROUP_WORDS.match(name) or "track" in low or "follow" in low):
+            return None
+        line = InlineLine(text=name, lead_strong=line.lead_strong)
+    label = _label_only(line)
+    if label and (line.lead_strong or _GROUP_WORDS.match(label)):
+        return label, refs
+    return None
 
 
 def _label_only(line: InlineLine) -> str | None:

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from syncer.model import TicketRef
 from syncer.parse.fields import find_text_tickets, parse_ticket_url, remove_ticket_links
-from syncer.parse.markdown import Parsed, iter_blocks, join_lines, render_inline
+from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
 
 # Headings are read as word stems, so that "Measure" and "Measures", "Preventive" and
 # "Preventative", "Follow-up" and "Followups" are one word, and scored rather than matched
@@ -201,20 +201,26 @@ _TRAILING_TRACKER = re.compile(
 )
 
 
-def render_group_name(parsed: Parsed, index: int) -> str:
-    """A group heading's name, without the tracking-issue link it may carry."""
-    line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
+def split_group_label(line: InlineLine) -> tuple[str, list[TicketRef]]:
+    """A group label's name and the tracking issues it links to: ``Short-term ([follow
+    along](https://github.com/o/r/issues/1))`` -> ``("Short-term", [o/r#1])``."""
+    refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
+    refs.extend(find_text_tickets(line.text)[0])
+    if not refs:
+        return " ".join(line.text.split()), refs
     name = remove_ticket_links(line) or " ".join(line.text.split())
     if "://" in name:
         name = _TRAILING_TRACKER.sub("", name) or name
-    return name
+    return name, refs
 
 
-def _heading_tickets(parsed: Parsed, index: int) -> list[TicketRef]:
-    line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
-    refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
-    refs.extend(find_text_tickets(line.text)[0])
-    return refs
+def render_group_name(parsed: Parsed, index: int) -> str:
+    """A group heading's name, without the tracking-issue link it may carry."""
+    return split_group_label(_heading_line(parsed, index))[0]
+
+
+def _heading_line(parsed: Parsed, index: int) -> InlineLine:
+    return join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
 
 
 def _bold_label(parsed: Parsed, paragraph_index: int) -> str | None:
@@ -307,8 +313,7 @@ def _section(
             level = int(token.tag[1:])
             while trail and trail[-1][0] >= level:
                 trail.pop()
-            name = render_group_name(parsed, block[0])
-            tickets = _heading_tickets(parsed, block[0])
+            name, tickets = split_group_label(_heading_line(parsed, block[0]))
             # The done test reads the heading as written: "Immediate actions (completed)".
             done = inherit_state(
                 group_state(render_heading(parsed, block[0])), trail[-1][2] if trail else None

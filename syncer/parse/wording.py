@@ -40,7 +40,9 @@ _DIRECTIVE = re.compile(
 # Words that point at the document being filled in, or at its reader.
 _META = re.compile(
     r"\b(?:this|the)\s+(?:section|template|document|page|table|list|report|field|form|"
-    r"post[- ]?mortem|postmortem)\b|\b(?:here|below|above)\b|\bthe\s+following\b"
+    r"post[- ]?mortem|postmortem)\b|\bhere\b|\b(?:below|above)\s*[.:!]?\s*$"
+    r"|\b(?:listed|shown|described|table|section|list|form|template)\s+(?:below|above)\b"
+    r"|\bthe\s+following\b"
     r"|\bfor\s+each\b|\bif\s+(?:any|applicable|relevant|needed|necessary)\b"
     r"|\bas\s+(?:needed|appropriate|applicable)\b",
     re.IGNORECASE,

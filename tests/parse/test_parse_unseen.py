@@ -322,6 +322,8 @@ def test_a_done_group_or_an_open_group_outranks_the_wording() -> None:
         ("Link to the relevant Jira ticket", True),
         ("Add your follow-ups here", True),
         ("Include the owner and due date below", True),
+        ("Fill in the table below with one row per fix", True),
+        ("Add an alert on pool saturation above 80%", False),
         ("What will we change so that this cannot happen again?", True),
         ("Can we shard the sessions table?", False),
         ("List all consumers of the v1 API", False),
