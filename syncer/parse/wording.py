@@ -89,8 +89,20 @@ def has_template_syntax(raw: str) -> bool:
     return False
 
 
+# The first words any instruction above can start with: most items fail this one test.
+_OPENING = re.compile(
+    r"\s*(?:please|list|describe|include|enter|insert|fill|add|link|summari[sz]e|explain|note"
+    r"|provide|mention|specify|detail|outline|put|paste|attach|record|write|replace|delete"
+    r"|remove|state|identify|capture|give|use|consider|document|for|each|action|this|example"
+    r"|optional|what|how|why|who|when|where|which)\b",
+    re.IGNORECASE,
+)
+
+
 def is_instruction(text: str) -> bool:
     """Whether an item's text is an instruction to the author of the document."""
+    if not _OPENING.match(text):
+        return False
     # The first sentence says what the line is: "Write down ... . Include what bit you."
     value = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0]
     if not value:
@@ -113,7 +125,7 @@ def is_instruction(text: str) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[.;:!?(\[]|\s[-\u2013\u2014]+\s|,\s*(?:which|so|but|and then)\b")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+_WORD = re.compile(r"[a-z][a-z'-]*")
 # Base forms that happen to end in -ed.
 _NOT_PAST = _wordset(
     "need feed seed embed shed speed proceed exceed succeed bleed breed heed weed bed red shred "
@@ -149,13 +161,13 @@ _VERB_FOLLOWER = _wordset(
     "them us to for in on at with from into onto across by via over under between about around "
     "up out off back down away through"
 )
-_SUBJECTS = frozenset({"we", "i", "they", "team", "it"})
+_SUBJECTS = frozenset({"we", "i", "they", "team", "it", "you"})
 _DETERMINERS = frozenset({"the", "a", "an", "our", "this", "their", "its"})
-_AUXILIARY_HAVE = frozenset({"have", "has", "had"})
-_PASSIVE_PAST = frozenset({"was", "were"})
+# "has been added", "have moved", "were revoked".
+_AUXILIARIES = frozenset({"have", "has", "had", "was", "were"})
 _ADVERBS = frozenset({"already", "now", "also", "since", "just", "recently", "successfully", "all"})
-_FUTURE = frozenset({"will", "shall", "should", "must", "would", "could", "can", "may", "might"})
-_CONTRACTED = re.compile(r"^(?:we|i|they|you)(?:'|\u2019)ve$")
+# Modals and words of intent: "will", "plan to", "need to", "going to".
+_NOT_YET = _wordset("will shall should must would could can may might going plan plans need")
 _TRACKING = frozenset({"created", "opened", "filed", "raised", "logged", "submitted"})
 _TRACKED_THING = frozenset({"ticket", "issue", "bug", "jira", "card", "story", "task", "epic"})
 
@@ -176,16 +188,16 @@ def _creates_a_ticket(words: list[str], at: int) -> bool:
 
 def is_written_done(text: str) -> bool:
     """Whether an item is written as an accomplished fact (see the module docstring)."""
-    clause = _CLAUSE_END.split(text, maxsplit=1)[0]
-    words = [word.lower().replace("\u2019", "'") for word in _WORD.findall(clause)][:12]
+    clause = _CLAUSE_END.split(text[:160].lower().replace("\u2019", "'"), maxsplit=1)[0]
+    words = _WORD.findall(clause)[:12]
     if not words:
         return False
     for index, word in enumerate(words):
-        if word in _FUTURE or word.endswith("'ll") or word in {"going", "plan", "plans", "need"}:
+        if word in _NOT_YET or word.endswith("'ll"):
             return False
-        if _CONTRACTED.match(word):
+        if word.endswith("'ve") and word[:-3] in _SUBJECTS:
             return index + 1 < len(words) and words[index + 1] not in {"got", "to"}
-        if index and (word in _AUXILIARY_HAVE or word in _PASSIVE_PAST):
+        if index and word in _AUXILIARIES:
             after = [w for w in words[index + 1 : index + 4] if w not in _ADVERBS]
             if (
                 after
