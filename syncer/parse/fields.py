@@ -283,6 +283,12 @@ _OTHER_TRACKER_URLS = (
     (re.compile(r"^https?://linear\.app/[\w-]+/issue/([A-Z][A-Z0-9]{1,9}-\d+)"), "{}"),
     (re.compile(r"^https?://dev\.azure\.com/[^\s]*/_workitems/edit/(\d+)"), "AB#{}"),
 )
+# Issue pages of other trackers and newer Jira views that end in an issue key: Jira Cloud's
+# ".../projects/OPS/issues/OPS-12", YouTrack's "/issue/ABC-12", and the like.
+_KEYED_URL = re.compile(
+    r"^https?://([^/\s]+)/(?:[^\s?#]*/)?(?:issues?|browse|tickets?|tasks?)/([A-Z][A-Z0-9_]{1,9}-\d+)"
+    r"(?:[/?#].*)?$"
+)
 # A fix commit attached to an item is its reference: GitHub, GitLab (".../-/commit/<sha>"),
 # Gitea and the like. Keyed the way GitHub writes commit references: "owner/repo@1fc9f7e".
 _COMMIT_URL = re.compile(
@@ -313,6 +319,9 @@ def parse_ticket_url(url: str) -> TicketRef | None:
     for pattern, key in _OTHER_TRACKER_URLS:
         if match := pattern.match(url):
             return TicketRef(system="other", key=key.format(match[1]), url=url)
+    if match := _KEYED_URL.match(url):
+        jira = "jira" in match[1] or "atlassian" in match[1]
+        return TicketRef(system="jira" if jira else "other", key=match[2], url=url)
     if match := _COMMIT_URL.match(url):
         return TicketRef(system="other", key=f"{match[1]}@{match[2][:7]}", url=url)
     return None

@@ -304,23 +304,28 @@ def _section(
     parsed: Parsed, title: str, heading_index: int, blocks: list[tuple[int, int]]
 ) -> Section:
     tokens = parsed.tokens
-    groups = [Group(name=None, done=None, tickets=[])]
+    # The section's own heading can say what a group heading says: "Completed action items",
+    # "Follow-ups ([tracking epic](...))".
+    _, section_tickets = split_group_label(_heading_line(parsed, heading_index))
+    section_state = group_state(title)
+    groups = [Group(name=None, done=section_state, tickets=section_tickets)]
     # (level, name, done, tickets) of the sub-headings that enclose the current block.
-    trail: list[tuple[int, str, bool | None, list[TicketRef]]] = []
+    trail: list[tuple[int, str, bool | None, list[TicketRef]]] = [
+        (0, title, section_state, section_tickets)
+    ]
     for block in blocks:
         token = tokens[block[0]]
         if token.type == "heading_open":
             level = int(token.tag[1:])
-            while trail and trail[-1][0] >= level:
+            while len(trail) > 1 and trail[-1][0] >= level:
                 trail.pop()
             name, tickets = split_group_label(_heading_line(parsed, block[0]))
             # The done test reads the heading as written: "Immediate actions (completed)".
-            done = inherit_state(
-                group_state(render_heading(parsed, block[0])), trail[-1][2] if trail else None
-            )
-            trail.append((level, name, done, tickets))
-            inherited = [ref for entry in trail for ref in entry[3]]
-            groups.append(Group(name=name, done=done, tickets=inherited))
+            done = inherit_state(group_state(render_heading(parsed, block[0])), trail[-1][2])
+            # Items are tracked in the issue of the innermost group that names one.
+            tracked = tickets or trail[-1][3]
+            trail.append((level, name, done, tracked))
+            groups.append(Group(name=name, done=done, tickets=tracked))
             continue
         groups[-1].blocks.append(block)
     return Section(

@@ -350,3 +350,36 @@ def test_instructions_to_the_author(text: str, instruction: bool) -> None:
 )
 def test_template_syntax(raw: str, template: bool) -> None:
     assert has_template_syntax(raw) is template
+
+
+def test_the_section_heading_gives_its_state_and_tracking_issue_to_its_groups() -> None:
+    text = (
+        "# X\n\n## Completed follow-ups ([epic](https://acme.atlassian.net/browse/OPS-1))\n\n"
+        "- Rotate keys\n\n### Database ([issue](https://github.com/o/r/issues/2))\n\n"
+        "- Shard the sessions table\n\n### Planned\n\n- Add a probe\n"
+    )
+    items = parse_postmortem(text, source="x.md").items
+    assert [(item.title, item.done, tuple(ref.key for ref in item.tickets)) for item in items] == [
+        ("Rotate keys", True, ("OPS-1",)),
+        ("Shard the sessions table", True, ("o/r#2",)),
+        ("Add a probe", False, ("OPS-1",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "system", "key"),
+    [
+        ("https://acme.atlassian.net/jira/software/c/projects/OPS/issues/OPS-12", "jira", "OPS-12"),
+        ("https://jira.example.org/projects/WEB/issues/WEB-7?filter=all", "jira", "WEB-7"),
+        ("https://youtrack.example.com/issue/ABC-12", "other", "ABC-12"),
+        ("https://github.com/acme/api/commit/0a1b2c3d4e5f", "other", "acme/api@0a1b2c3"),
+    ],
+)
+def test_issue_urls_of_other_layouts_name_their_ticket(url: str, system: str, key: str) -> None:
+    item = parse_postmortem(f"# X\n\n## Action items\n\n- Rotate keys ({url})\n", source="x").items[
+        0
+    ]
+    assert (item.title, [(ref.system, ref.key, ref.url) for ref in item.tickets]) == (
+        "Rotate keys",
+        [(system, key, url)],
+    )
