@@ -245,17 +245,36 @@ def _colon_label(parsed: Parsed, paragraph_index: int) -> str | None:
     return " ".join(render_inline(content, parsed.env)[0].text.split()).rstrip(" :") or None
 
 
+# Sections whose lists are never follow-up work, whatever label a line in them carries:
+# "Actions:" in a timeline is what was done then.
+# ("Lessons learned" is not one: "**Action items:**" often closes it.)
+_ELSEWHERE = ("timeline", "taken", "during", "perform", "execut", "advice", "advis", "customer",
+              "operator", "appendi", "glossar", "chat")  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _names_other_section(text: str) -> bool:
+    words = normalise_heading(text).replace("-", " ").split()
+    return any(word.startswith(_ELSEWHERE) for word in words) and not is_action_heading(text)
+
+
 def find_sections(parsed: Parsed) -> list[Section]:
     """Every action section in the document, in order."""
     tokens = parsed.tokens
     top = iter_blocks(parsed, 0, len(tokens))
     sections: list[Section] = []
     position = 0
+    # Under a heading such as "Timeline", labels do not open sections.
+    elsewhere = False
     while position < len(top):
         start, stop = top[position]
         token = tokens[start]
+        if elsewhere and token.type != "heading_open":
+            position += 1
+            continue
         if token.type == "heading_open":
             text = render_heading(parsed, start)
+            elsewhere = _names_other_section(text)
             if is_action_heading(text):
                 level = int(token.tag[1:])
                 end = position + 1

@@ -383,3 +383,12 @@ def test_issue_urls_of_other_layouts_name_their_ticket(url: str, system: str, ke
         "Rotate keys",
         [(system, key, url)],
     )
+
+
+def test_labels_under_a_timeline_are_not_sections() -> None:
+    text = (
+        "# X\n\n## Timeline\n\nActions:\n\n- 10:00 restarted the proxy\n\n"
+        "## Lessons learned\n\n- Alerts were late\n\n**Action items:**\n\n- Page on p99 latency\n"
+    )
+    items = parse_postmortem(text, source="x.md").items
+    assert [item.title for item in items] == ["Page on p99 latency"]
