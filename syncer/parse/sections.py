@@ -31,14 +31,20 @@ from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, r
 # Headings are read as word stems, so that "Measure" and "Measures", "Preventive" and
 # "Preventative", "Follow-up" and "Followups" are one word, and scored rather than matched
 # against a list of titles: see ``is_action_heading``.
-_STRONG = ("action", "followup", "remedi", "correct", "prevent", "countermeasure", "todo", "capa",
-           "recommend",
-           "improv")  # fmt: skip
+_STRONG = ("action", "followup", "remedi", "correcti", "prevent", "countermeasure", "todo",
+           "recommend", "improv")  # fmt: skip
+# Words that begin like a strong stem but say something else: "Was it preventable?",
+# "Capacity", "Correctness".
+_NOT_STRONG = ("preventab", "improvis")
+_EXACT_STRONG = frozenset({"capa", "corrective", "remedial"})
 # Words that name follow-up work only next to a kind of work: "Next steps", "Repair items".
-_QUALIFIER = ("next", "work", "mitigat", "repair", "recover", "future", "plan", "review", "open",
-              "outstanding", "remain", "propos", "fix", "chang", "bug")  # fmt: skip
-_WORK = ("item", "task", "step", "measure", "work", "point", "list", "plan", "fix", "ticket",
-         "bug", "issue", "change")  # fmt: skip
+_QUALIFIER = ("mitigat", "repair", "recover", "future", "plan", "review", "outstanding",
+              "remain", "propos", "fix", "chang", "bug")  # fmt: skip
+_EXACT_QUALIFIER = frozenset({"next", "work", "open"})
+# Kinds of work, singular or plural: "item", "steps", "fixes".
+_WORK_WORDS = ("item", "task", "step", "measure", "work", "point", "list", "plan", "fix", "ticket",
+               "bug", "issue", "change")  # fmt: skip
+_WORK = frozenset(word + ending for word in _WORK_WORDS for ending in ("", "s", "es"))
 # A heading naming one of these is another section, whatever else it says: "Actions taken",
 # "Follow-up meeting notes", "Advice to customers", "What could have gone better".
 _DECOY = ("timeline", "lesson", "learn", "went", "lucky", "resolution", "summar", "impact",
@@ -74,13 +80,18 @@ def _part_names_work(words: list[str]) -> bool:
     follow-up work."""
     if not words or any(_starts(word, _DECOY) for word in words):
         return False
-    if any(_starts(word, _STRONG) for word in words):
+    if any(
+        word in _EXACT_STRONG or (_starts(word, _STRONG) and not _starts(word, _NOT_STRONG))
+        for word in words
+    ):
         return True
-    qualifiers = {n for n, word in enumerate(words) if _starts(word, _QUALIFIER)}
-    nouns = {n for n, word in enumerate(words) if _starts(word, _WORK)}
+    qualifiers = {
+        n for n, word in enumerate(words) if word in _EXACT_QUALIFIER or _starts(word, _QUALIFIER)
+    }
+    nouns = {n for n, word in enumerate(words) if word in _WORK}
     if qualifiers and nouns and (len(qualifiers | nouns) > 1):
         return True
-    if len(words) == 1 and _starts(words[0], ("task", "measure")):
+    if len(words) == 1 and words[0] in {"task", "tasks", "measure", "measures"}:
         return True
     if "we" in words and _WE_AUX.intersection(words) and any(_starts(w, _WE_WORK) for w in words):
         return True
