@@ -635,9 +635,21 @@ def _done_marks(r: _Reading) -> None:
     r.text = text
 
 
+# "..., see https://...", "- tracked in OPS-9": the words that only pointed at a ticket.
+_POINTER_TO_REF = re.compile(
+    # (In brackets they go with their ticket: see _ENCLOSED_REFS.)
+    r"\s*[,;:\u2013\u2014-]?\s*(?<![(\[])\b(?:see(?:\s+also)?|tracked\s+(?:in|by|at)|tracking"
+    r"|follow(?:ed)?\s+along(?:\s+(?:at|in|here))?|details\s+(?:in|at))\s*:?\s*"
+    r"(?=(?:\x00|\x01[^\x02]*\x02)[\s.)]*$)",
+    re.IGNORECASE,
+)
+
+
 def _text_tickets(r: _Reading) -> None:
     found, text = find_text_tickets(r.text)
     r.tickets.extend(found)
+    if found or "\x00" in text:
+        text = _POINTER_TO_REF.sub(" ", text)
     if ("\x00" in text or "\x01" in text) and ":" in text:
         text = _LABELLED_REFS.sub(" ", text)
     r.text = _strip_enclosed_refs(text).replace("\x00", " ")
@@ -755,7 +767,8 @@ def extract_fields(line: InlineLine) -> Fields:
 _TRAILING_NOTE = re.compile(r"\s*\(([^()]{2,80})\)\s*\.?\s*$")
 _NOTE_WORDS = re.compile(
     r"\b(?:issues?|tickets?|jira|bugs?|prs?|meetings?|created|filed|raised|opened|logged|tracked"
-    r"|pending|blocked|waiting|tbd|discuss(?:ed|ion)?|follow[- ]?up|call(?:ed|ing)?|assigned)\b",
+    r"|pending|blocked|waiting|tbd|discuss(?:ed|ion)?|follow[- ]?up|call(?:ed|ing)?|assigned"
+    r"|scheduled|booked|planned)\b",
     re.IGNORECASE,
 )
 _NOT_NOTE = re.compile(r"^\s*(?:e\.?g|i\.?e|see|such as|like|including|incl|via|using)\b", re.I)

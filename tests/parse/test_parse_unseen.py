@@ -395,3 +395,43 @@ def test_labels_under_a_timeline_are_not_sections() -> None:
     )
     items = parse_postmortem(text, source="x.md").items
     assert [item.title for item in items] == ["Page on p99 latency"]
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "keys", "note"),
+    [
+        (
+            "- Add a dead-letter queue, see https://gitlab.example.com/grp/q/-/issues/52",
+            "Add a dead-letter queue",
+            ("grp/q#52",),
+            None,
+        ),
+        (
+            "- Add a dead-letter queue; details in OPS-4.",
+            "Add a dead-letter queue",
+            ("OPS-4",),
+            None,
+        ),
+        (
+            "- Review the other consumers (review scheduled)",
+            "Review the other consumers",
+            (),
+            "review scheduled",
+        ),
+    ],
+)
+def test_words_pointing_at_a_ticket_or_noting_the_process_leave_the_title(
+    line: str, title: str, keys: tuple[str, ...], note: str | None
+) -> None:
+    item = parse_postmortem(f"# X\n\n## Next steps\n\n{line}\n", source="x").items[0]
+    assert (item.title, tuple(ref.key for ref in item.tickets), item.description) == (
+        title,
+        keys,
+        note,
+    )
+
+
+def test_a_by_column_is_the_due_date() -> None:
+    text = "# X\n\n## Action items\n\n| What | Who | By |\n|---|---|---|\n| Add a probe | Omar | 2026-06-15 |\n"
+    item = parse_postmortem(text, source="x").items[0]
+    assert (item.title, item.owner, str(item.due)) == ("Add a probe", "Omar", "2026-06-15")
