@@ -432,6 +432,9 @@ def test_words_pointing_at_a_ticket_or_noting_the_process_leave_the_title(
 
 
 def test_a_by_column_is_the_due_date() -> None:
-    text = "# X\n\n## Action items\n\n| What | Who | By |\n|---|---|---|\n| Add a probe | Omar | 2026-06-15 |\n"
+    text = (
+        "# X\n\n## Action items\n\n| What | Who | By |\n|---|---|---|\n"
+        "| Add a probe | Omar | 2026-06-15 |\n"
+    )
     item = parse_postmortem(text, source="x").items[0]
     assert (item.title, item.owner, str(item.due)) == ("Add a probe", "Omar", "2026-06-15")
