@@ -214,6 +214,12 @@ _DONE_ON = re.compile(
     rf"|merged)\s+(?:on\s+)?{DATE_PATTERN}\s*[\)\]]?\s*\.?\s*$",
     re.IGNORECASE,
 )
+# "(done 2026-03-02)" anywhere: the owner or a note may follow it.
+_DONE_ON_BRACKETED = re.compile(
+    r"[\(\[]\s*(?:done|completed|fixed|closed|resolved|shipped|merged)\s+(?:on\s+)?"
+    rf"{DATE_PATTERN}\s*[\)\]]",
+    re.IGNORECASE,
+)
 _OPEN_EMOJI = ("🔄", "⏳", "🚧", "❌", "✗", "✘", "⬜", "🔲", "🟡", "🔴", "⚠️")
 
 DONE_STATUS = {
@@ -597,6 +603,9 @@ def _done_suffix(r: _Reading) -> None:
         # "Fix it -- done 2026-01-02": the date says when it was done, not when it is due.
         r.fields.done = True
         r.text = r.text[: match.start()]
+    elif r.bracket and _DIGIT.search(r.text) and (match := _DONE_ON_BRACKETED.search(r.text)):
+        r.fields.done = True
+        r.cut(match)
 
 
 def _status_tag(r: _Reading) -> None:
@@ -768,7 +777,7 @@ _TRAILING_NOTE = re.compile(r"\s*\(([^()]{2,80})\)\s*\.?\s*$")
 _NOTE_WORDS = re.compile(
     r"\b(?:issues?|tickets?|jira|bugs?|prs?|meetings?|created|filed|raised|opened|logged|tracked"
     r"|pending|blocked|waiting|tbd|discuss(?:ed|ion)?|follow[- ]?up|call(?:ed|ing)?|assigned"
-    r"|scheduled|booked|planned)\b",
+    r"|scheduled|booked|planned|superseded|replaced|duplicates?|dup)\b",
     re.IGNORECASE,
 )
 _NOT_NOTE = re.compile(r"^\s*(?:e\.?g|i\.?e|see|such as|like|including|incl|via|using)\b", re.I)

@@ -307,10 +307,10 @@ class ItemReader:
             is_placeholder(fields.title)
             or (first.italic and not fields.checkbox)
             or is_instruction(fields.title)
-            or has_template_syntax(tokens[children[0][0] + 1].content)
+            or has_template_syntax(raw := tokens[children[0][0] + 1].content)
         ):
             return
-        if title_line.struck and fields.title:
+        if (title_line.struck or _mostly_struck(raw)) and fields.title:
             fields.done = True
         line, end_line = self._span(tokens[start])
         draft = Draft(fields=fields, group=context.group, line=line, end_line=end_line)
@@ -604,6 +604,15 @@ def _title_from_tickets(fields: Fields) -> None:
     """An item that is nothing but a ticket link ("- https://.../issues/5") is named by it."""
     if not fields.title and fields.tickets:
         fields.title = ", ".join(ref.key for ref in fields.tickets)
+
+
+_STRUCK_LEAD = re.compile(r"^\s*(?:\[[ xX]?\]\s*)?~~([^~\n]+)~~")
+
+
+def _mostly_struck(raw: str) -> bool:
+    """``~~Move the job~~ (superseded by OPS-2)``: the item is struck out, its note is not."""
+    match = _STRUCK_LEAD.match(raw) if raw.lstrip().startswith(("~~", "[")) else None
+    return match is not None and len(match[1]) >= 0.5 * len(raw.split("\n", 1)[0].strip())
 
 
 def _wholly_italic(content: str) -> bool:

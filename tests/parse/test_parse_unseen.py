@@ -438,3 +438,41 @@ def test_a_by_column_is_the_due_date() -> None:
     )
     item = parse_postmortem(text, source="x").items[0]
     assert (item.title, item.owner, str(item.due)) == ("Add a probe", "Omar", "2026-06-15")
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "owner", "keys", "done"),
+    [
+        (
+            "- ~~Move the job to the new scheduler~~ (superseded by BILL-230)",
+            "Move the job to the new scheduler",
+            None,
+            ("BILL-230",),
+            True,
+        ),
+        (
+            "- [x] Probe DNS from every region (done 2026-03-02) — Ana",
+            "Probe DNS from every region",
+            "Ana",
+            (),
+            True,
+        ),
+        (
+            "- Move the ~~old~~ job to the new scheduler",
+            "Move the old job to the new scheduler",
+            None,
+            (),
+            False,
+        ),
+    ],
+)
+def test_struck_items_and_done_dates_with_something_after_them(
+    line: str, title: str, owner: str | None, keys: tuple[str, ...], done: bool
+) -> None:
+    item = parse_postmortem(f"# X\n\n## Action items\n\n{line}\n", source="x").items[0]
+    assert (item.title, item.owner, tuple(ref.key for ref in item.tickets), item.done) == (
+        title,
+        owner,
+        keys,
+        done,
+    )
