@@ -1,7 +1,7 @@
 """Documents the parser cannot read, and hostile ones it must survive in bounded memory.
 
-How long the hostile ones take is printed by ``bench/hostile_bench.py``, not asserted here:
-these machines are shared and noisy.
+How long the hostile ones take is measured by ``bench/parse_bench.py --hostile``, not here:
+the suite runs on shared machines where wall-clock bounds fail for reasons of their own.
 """
 
 from __future__ import annotations
