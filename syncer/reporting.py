@@ -21,7 +21,7 @@ from typing import Literal
 from syncer.config import Config, env_prefix
 from syncer.delivery import deliver_report
 from syncer.desired import desire_items
-from syncer.errors import TrackerError
+from syncer.errors import ExitCode, TrackerError
 from syncer.model import Document, Finding, Frozen, ItemKey, Link, Problem, Ticket, TicketRef
 from syncer.outcome import Delivery
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
@@ -76,6 +76,18 @@ class ReportRun(Frozen):
     def gate(self, kinds: Iterable[GateKind] = GATE_KINDS) -> dict[GateKind, int]:
         """The asked-for kinds the report holds, with counts; any means ``--fail-on`` fails."""
         return gate(self.report, kinds)
+
+    def exit_code(self, fail_on: Iterable[GateKind] = ()) -> ExitCode:
+        """4 when ``fail_on`` names a kind the report holds (a gate is why a CI job runs it);
+        3 when a tracker could not be read; 1 when a document could not be read or a delivery
+        failed; else 0. ``syncer report`` exits with it; a worker cycle can too."""
+        if self.gate(fail_on):
+            return ExitCode.GATE
+        if self.unavailable:
+            return ExitCode.TRACKER
+        if self.errors or self.failed_deliveries:
+            return ExitCode.PARTIAL
+        return ExitCode.OK
 
     @property
     def failed_deliveries(self) -> tuple[Delivery, ...]:

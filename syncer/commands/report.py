@@ -17,7 +17,7 @@ from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
 from syncer.outcome import Delivery
 from syncer.report.gate import GATE_KINDS, parse_gate_kinds
-from syncer.reporting import FORMATS, ReportFormat, ReportRun, produce_report
+from syncer.reporting import FORMATS, ReportFormat, produce_report
 from syncer.state import open_store
 from syncer.trackers import open_tracker
 
@@ -97,16 +97,6 @@ def _load(args: argparse.Namespace, context: Context) -> Config:
     return config
 
 
-def exit_for_report(run: ReportRun, failed_gate: bool) -> ExitCode:
-    if failed_gate:
-        return ExitCode.GATE
-    if run.unavailable:
-        return ExitCode.TRACKER
-    if run.errors or run.failed_deliveries:
-        return ExitCode.PARTIAL
-    return ExitCode.OK
-
-
 def _delivered(delivery: Delivery) -> str:
     if delivery.channel == "publish":
         return f"{delivery.team}: report {delivery.detail} in {delivery.target}"
@@ -175,4 +165,4 @@ def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
             "--fail-on: the report has "
             + ", ".join(f"{count} {kind}" for kind, count in hits.items())
         )
-    return exit_for_report(run, bool(hits))
+    return run.exit_code(kinds)
