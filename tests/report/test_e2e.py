@@ -130,10 +130,15 @@ def receiver() -> Iterator[Receiver]:
     running.close()
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox("cloud", jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
+@pytest.fixture(params=["cloud", "server"])
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    flavor = "server" if request.param == "server" else "cloud"
+    with Sandbox(flavor, jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
         yield running
+
+
+def account(sandbox: Sandbox, person: str) -> str:
+    return jira_account_id(person) if sandbox.flavor == "cloud" else person
 
 
 @pytest.fixture
@@ -145,10 +150,10 @@ def workspace(tmp_path: Path, sandbox: Sandbox, receiver: Receiver) -> tuple[Pat
     (docs / "inc-5003.md").write_text(WEB)
     config = demo.sandbox_config(
         sandbox.url,
-        flavor="cloud",
+        flavor=sandbox.flavor,
         project="OPS",
         repository="acme/platform",
-        jira_accounts={p: jira_account_id(p) for p in demo.PEOPLE},
+        jira_accounts={p: account(sandbox, p) for p in demo.PEOPLE},
         jira_email=sandbox.jira_email,
     )
     (tmp_path / "syncer.toml").write_text(config + DELIVERY)
@@ -156,7 +161,7 @@ def workspace(tmp_path: Path, sandbox: Sandbox, receiver: Receiver) -> tuple[Pat
         jira_token=sandbox.jira_token,
         jira_email=sandbox.jira_email,
         github_token=sandbox.github_token,
-        flavor="cloud",
+        flavor=sandbox.flavor,
     )
     env["SYNCER_PAYMENTS_WEBHOOK"] = receiver.url
     return tmp_path, env
@@ -192,10 +197,14 @@ def test_the_report_sees_what_happened_behind_syncers_back(
     sandbox.delete_jira_issue(legacy_key)
     sandbox.close_github_issue("acme/platform", renew.number, reason="not_planned")
     # A person reassigns a ticket in Jira, through the REST API like anyone else.
+    cloud = sandbox.flavor == "cloud"
     answer = requests.put(
         f"{sandbox.url}/rest/api/2/issue/{alert_key}",
-        json={"fields": {"assignee": {"accountId": jira_account_id("carol")}}},
-        auth=(sandbox.jira_email, sandbox.jira_token),
+        json={"fields": {"assignee": {"accountId": account(sandbox, "carol")}}}
+        if cloud
+        else {"fields": {"assignee": {"name": "carol"}}},
+        auth=(sandbox.jira_email, sandbox.jira_token) if cloud else None,
+        headers={} if cloud else {"Authorization": f"Bearer {sandbox.jira_token}"},
         timeout=10,
     )
     assert answer.status_code == 204
@@ -268,9 +277,10 @@ def test_delivery_updates_one_issue_per_team_posts_the_digest_and_nudges_once(
     nudged = {i.key: [c.body for c in i.comments] for i in sandbox.jira_issues("OPS") if i.comments}
     overdue_keys = {i.key for i in sandbox.jira_issues("OPS") if "syncer-report" not in i.labels}
     assert set(nudged) == overdue_keys
+    mention = "[~accountid:712020:" if sandbox.flavor == "cloud" else "[~"
     for bodies in nudged.values():
         assert len(bodies) == 1
-        assert bodies[0].startswith("[~accountid:712020:")
+        assert bodies[0].startswith(mention)
     web_comments = [c.body for i in sandbox.github_issues("acme/platform") for c in i.comments]
     assert len(web_comments) == 2
     assert all(body.startswith(("@alice ", "@bob ")) for body in web_comments)
@@ -293,3 +303,19 @@ def test_a_closed_ticket_is_never_nudged(
     assert run(folder, env, "report", "--output", str(folder / "report.md")) == 0
     assert sandbox.jira_issue(runbook).comments == []
     assert sandbox.jira_issue(jira_key(sandbox, "Alert on pool saturation")).comments != []
+
+
+def test_the_report_reads_what_a_no_op_sync_reads(
+    workspace: tuple[Path, dict[str, str]], sandbox: Sandbox
+) -> None:
+    folder, env = workspace
+    assert run(folder, env, "sync") == 0
+    sandbox.clear_requests()
+    assert run(folder, env, "sync") == 0
+    synced = sorted((r.method, r.path, r.query) for r in sandbox.requests)
+    sandbox.clear_requests()
+    assert run(folder, env, "report", "--no-deliver", "--output", str(folder / "r.md")) == 0
+    reported = sorted((r.method, r.path, r.query) for r in sandbox.requests)
+    assert reported == synced
+    assert {method for method, _, _ in reported} <= {"GET", "POST"}  # Cloud searches by POST
+    assert all("search" in path for method, path, _ in reported if method == "POST")
