@@ -17,7 +17,7 @@ from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
 from syncer.outcome import Delivery
 from syncer.report.gate import GATE_KINDS, parse_gate_kinds
-from syncer.reporting import FORMATS, ReportFormat, produce_report
+from syncer.reporting import FORMATS, ReportFormat, ReportRun, produce_report
 from syncer.state import open_store
 from syncer.trackers import open_tracker
 
@@ -95,6 +95,13 @@ def _load(args: argparse.Namespace, context: Context) -> Config:
     config = load_config(Path(args.config), environ=context.env, require_secrets=False)
     context.redactor.add_config(config)
     return config
+
+
+def exit_for_report(run: ReportRun, failed_gate: bool) -> ExitCode:
+    """The exit code of a report run whose ``--fail-on`` gate did (or did not) find items."""
+    if failed_gate:
+        return ExitCode.GATE
+    return run.exit_code()
 
 
 def _delivered(delivery: Delivery) -> str:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import requests
@@ -132,7 +132,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(params=["cloud", "server"])
 def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    flavor = "server" if request.param == "server" else "cloud"
+    flavor: Literal["cloud", "server"] = "server" if request.param == "server" else "cloud"
     with Sandbox(flavor, jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
         yield running
 
