@@ -401,6 +401,29 @@ def webhook_env_name(team: str, delivery: TeamDeliveryConfig) -> str:
     return "SYNCER_" + "".join(c if c.isalnum() else "_" for c in team.upper()) + "_WEBHOOK"
 
 
+def _read_webhooks(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[dict[str, SecretStr], list[str]]:
+    hooks: dict[str, SecretStr] = {}
+    problems = []
+    for team, delivery in settings.report.teams.items():
+        if not delivery.webhook:
+            continue
+        variable = webhook_env_name(team, delivery)
+        url = environ.get(variable, "")
+        if not url:
+            problems.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
+            continue
+        try:
+            _check_url(url)
+        except ValueError as exc:
+            # The URL is a secret: say what is wrong with it, never what it is.
+            problems.append(f"report.teams.{team}.webhook: {variable} {exc}")
+            continue
+        hooks[team] = SecretStr(url)
+    return hooks, problems
+
+
 class ReportConfig(Section):
     """The follow-up report: deadlines per severity, staleness, and the calendar they count in.
 
@@ -576,29 +599,6 @@ def _cross_check(settings: Settings) -> list[str]:
                 f"report.teams.{team}.publish_to: no tracker named {delivery.publish_to!r}"
             )
     return problems
-
-
-def _read_webhooks(
-    settings: Settings, environ: Mapping[str, str]
-) -> tuple[dict[str, SecretStr], list[str]]:
-    hooks: dict[str, SecretStr] = {}
-    problems = []
-    for team, delivery in settings.report.teams.items():
-        if not delivery.webhook:
-            continue
-        variable = webhook_env_name(team, delivery)
-        url = environ.get(variable, "")
-        if not url:
-            problems.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
-            continue
-        try:
-            _check_url(url)
-        except ValueError as exc:
-            # The URL is a secret: say what is wrong with it, never what it is.
-            problems.append(f"report.teams.{team}.webhook: {variable} {exc}")
-            continue
-        hooks[team] = SecretStr(url)
-    return hooks, problems
 
 
 def _read_secrets(

@@ -173,8 +173,8 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
     out(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
     if args.workdir:
         out(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
-        out("  sandbox.json, report.md (the sync) and followup-report.html / .md. To look at")
-        out("  the issues and check that a second sync creates nothing:")
+        out("  sandbox.json and report.md. To look at the issues and check that a second")
+        out("  sync creates nothing:")
         out(f"    syncer sandbox --port {port} --data {workdir / 'sandbox.json'}")
         config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
         out(f"    syncer sync --config {config_file} --env-file {env_file}")

@@ -341,7 +341,13 @@ class GitHubTracker:
     def find_report(self, team_key: str) -> TicketRef | None:
         marker = report_marker(team_key)
         doing = f"looking up the report issue of {team_key}"
-        options = {"state": "all", "labels": REPORT_LABEL, "sort": "created", "direction": "asc"}
+        options = {
+            "state": "all",
+            "labels": REPORT_LABEL,
+            "sort": "created",
+            "direction": "asc",
+            "per_page": 100,
+        }
         for raw in self._raw_pages(doing, options):
             if str(raw.get("body") or "").rstrip().endswith(marker) and is_issue_of(
                 raw, self._repo_name
@@ -412,7 +418,7 @@ class GitHubTracker:
 
     def _list(self, doing: str, *, sort: str | None, direction: str | None) -> list[Ticket]:
         """Every managed issue, from the raw pages (building PyGithub objects cost more)."""
-        options: dict[str, Any] = {"state": "all", "labels": MANAGED_LABEL}
+        options: dict[str, Any] = {"state": "all", "labels": MANAGED_LABEL, "per_page": 100}
         if sort is not None:
             options["sort"] = sort
         if direction is not None:
@@ -425,7 +431,7 @@ class GitHubTracker:
         def listing() -> list[Raw]:
             found: list[Raw] = []
             url: str | None = self._issues
-            parameters: dict[str, Any] | None = {**options, "per_page": 100}
+            parameters: dict[str, Any] | None = dict(options)
             while url is not None:
                 headers, page = self._client.requester.requestJsonAndCheck(
                     "GET", url, parameters=parameters
