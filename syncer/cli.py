@@ -19,6 +19,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from typing import TextIO
 
 from syncer import __version__
@@ -35,21 +36,70 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
 """Every command family, in the order ``--help`` lists them."""
 
 
+def global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes, before or after its name (``gh``-style).
+
+    The top-level parser sets the defaults; each subcommand's copy leaves the namespace alone
+    (``SUPPRESS``) unless the option is given there, so ``syncer -v sync`` and
+    ``syncer sync -v`` mean the same.
+    """
+    group = parser.add_argument_group("global options") if not defaults else parser
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if defaults else argparse.SUPPRESS,
+        help="more output: every change and finding, and log lines (-vv: debug)",
+    )
+    group.add_argument(
+        "--traceback",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="show the full traceback behind a one-line error",
+    )
+
+
+DESCRIPTION = """\
+Keep post-mortem action items and their Jira or GitHub issues in step: syncer reads the action
+items out of post-mortem Markdown and keeps exactly one ticket per item."""
+
+EPILOG = """\
+start here:
+  syncer demo                          the whole loop against a local sandbox, no credentials
+  syncer init                          write a commented syncer.toml
+  syncer validate --config syncer.toml check it, then `plan`, then `sync`
+
+`syncer COMMAND --help` explains each command, with examples and its exit codes.
+Global options (-v, --traceback, --env-file) may come before or after the command."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="syncer",
-        description="Keep post-mortem action items and their Jira or GitHub issues in step.",
-    )
-    parser.add_argument("--version", action="version", version=f"syncer {__version__}")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log lines (-vv for debug)"
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--traceback", action="store_true", help="show the full traceback of an error"
+        "--version", action="version", version=f"syncer {__version__}", help="print the version"
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    global_options(parser, defaults=True)
+    parser.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="KEY=value lines added to the environment, for commands that read a configuration",
+    )
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        title="commands",
+        help="one of these; `syncer COMMAND --help` for more",
+    )
     for register in COMMANDS:
         register(commands)
+    for command in commands.choices.values():
+        global_options(command, defaults=False)
     return parser
 
 
@@ -79,7 +129,12 @@ def main(
         env=dict(os.environ if env is None else env),
     )
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        # argparse prints help and usage errors itself: to the streams this call was given.
+        with redirect_stdout(context.stdout), redirect_stderr(context.stderr):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.USAGE)
     _configure_logging(args.verbose, stream=context.stderr, redactor=context.redactor)
     try:
         return int(args.run(args, context))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import base64
 import logging
-from collections.abc import Callable, MutableMapping
+import textwrap
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO, TypeAlias
@@ -58,8 +59,8 @@ class Context:
     env: MutableMapping[str, str]
     redactor: Redactor = field(default_factory=Redactor)
 
-    def out(self, text: str = "", *, flush: bool = False) -> None:
-        print(text, file=self.stdout, flush=flush)
+    def out(self, text: str = "", *, flush: bool = False, end: str = "\n") -> None:
+        print(text, file=self.stdout, flush=flush, end=end)
 
     def err(self, message: str) -> None:
         """One line to stderr, ``syncer: `` first, secrets scrubbed."""
@@ -67,7 +68,7 @@ class Context:
 
     def load(self, args: argparse.Namespace) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
-        if args.env_file:
+        if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), self.env)
         config = load_config(Path(args.config), environ=self.env)
         self.redactor.add_config(config)
@@ -78,16 +79,88 @@ Run = Callable[[argparse.Namespace, Context], ExitCode]
 """What a command's ``run`` default is."""
 
 
-def configured_command(
-    commands: Subcommands, name: str, help_text: str, run: Run
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "ok",
+    ExitCode.PARTIAL: "partial failure: some documents or changes failed (retried next run)",
+    ExitCode.USAGE: "usage or configuration error: nothing was done",
+    ExitCode.TRACKER: "a tracker was unreachable or refused the credentials",
+    ExitCode.LOCKED: "another run holds the state: nothing was done",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+"""What each exit code means, as every command's ``--help`` lists it."""
+
+
+def help_epilog(examples: Sequence[tuple[str, str]], exit_codes: Iterable[ExitCode]) -> str:
+    """The ``--help`` tail every command has: examples, then the exit codes it can return."""
+    lines = ["examples:"]
+    for command, meaning in examples:
+        lines += [f"  {command}", f"      {meaning}"]
+    lines += ["", "exit codes:"]
+    lines += [f"  {int(code):<4}{EXIT_MEANINGS[code]}" for code in exit_codes]
+    return "\n".join(lines)
+
+
+def add_command(
+    commands: Subcommands,
+    name: str,
+    *,
+    summary: str,
+    description: str,
+    examples: Sequence[tuple[str, str]],
+    exit_codes: Iterable[ExitCode],
+    run: Run,
 ) -> argparse.ArgumentParser:
-    """A subcommand that reads a configuration: ``--config`` and ``--env-file``."""
-    command: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
-    command.add_argument("--config", required=True, metavar="FILE", help="syncer.toml")
-    command.add_argument(
-        "--env-file", metavar="FILE", help="KEY=value lines added to the environment"
+    """A subcommand whose ``--help`` explains itself: a paragraph, examples, exit codes.
+
+    ``summary`` is the one line ``syncer --help`` lists; ``description`` the paragraph at the
+    top of ``syncer NAME --help``.
+    """
+    command: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, width=88),
+        epilog=help_epilog(examples, exit_codes),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.set_defaults(run=run)
+    return command
+
+
+def add_config_options(command: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--env-file``, for the commands that read a configuration."""
+    command.add_argument(
+        "--config", required=True, metavar="FILE", help="the configuration file (syncer.toml)"
+    )
+    command.add_argument(
+        "--env-file",
+        metavar="FILE",
+        # Also accepted before the command name (syncer.cli's top level sets the default).
+        default=argparse.SUPPRESS,
+        help="KEY=value lines added to the environment (never overriding what is set)",
+    )
+
+
+def configured_command(
+    commands: Subcommands,
+    name: str,
+    help_text: str,
+    run: Run,
+    *,
+    description: str | None = None,
+    examples: Sequence[tuple[str, str]] = (),
+    exit_codes: Iterable[ExitCode] = (ExitCode.OK, ExitCode.USAGE),
+) -> argparse.ArgumentParser:
+    """A subcommand that reads a configuration: ``--config`` and ``--env-file``."""
+    command = add_command(
+        commands,
+        name,
+        summary=help_text,
+        description=description or help_text[:1].upper() + help_text[1:] + ".",
+        examples=examples or [(f"syncer {name} --config syncer.toml", help_text)],
+        exit_codes=exit_codes,
+        run=run,
+    )
+    add_config_options(command)
     return command
 
 

@@ -11,7 +11,25 @@ from syncer.trackers import open_trackers
 
 def register(commands: Subcommands) -> None:
     validate = configured_command(
-        commands, "validate", "check a configuration file and its secrets", run_validate
+        commands,
+        "validate",
+        "check a configuration file, its secrets and its sources",
+        run_validate,
+        description=(
+            "Check a configuration without changing anything: every bad or unknown key with "
+            "its line in the file and what it should look like, every missing secret in one "
+            "run, sources that do not exist or hold no post-mortem. With --check-trackers it "
+            "also connects to each tracker to check the credentials and the project or "
+            "repository. Run it after every edit of syncer.toml, and in CI."
+        ),
+        examples=[
+            ("syncer validate --config syncer.toml", "the file, the secrets and the sources"),
+            (
+                "syncer validate --config syncer.toml --env-file syncer.env --check-trackers",
+                "also log in to every tracker",
+            ),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.USAGE, ExitCode.TRACKER),
     )
     validate.add_argument(
         "--check-trackers",
