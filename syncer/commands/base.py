@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import glob
 import logging
 import textwrap
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import TextIO, TypeAlias
 
 from syncer.config import Config, load_config, load_env_file
-from syncer.errors import ExitCode
+from syncer.errors import ConfigError, ExitCode
 from syncer.outcome import SyncOutcome
+from syncer.sources import discover, source_name
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``register(commands)`` receives: ``parser.add_subparsers()``."""
@@ -162,6 +164,40 @@ def configured_command(
     )
     add_config_options(command)
     return command
+
+
+def source_problems(config: Config) -> tuple[int, list[str]]:
+    """How many documents the configured sources hold, and what is wrong with them.
+
+    A path that does not exist is a problem; so are sources holding no document at all, unless
+    ``[sources] allow_empty`` says that is expected: in a cron job an unmounted volume must not
+    look like nothing to do.
+    """
+    sources = config.settings.sources
+    problems = [
+        f"sources.paths: {spec!r} does not exist (looked for {config.base_dir / spec})"
+        for spec in sources.paths
+        if not glob.has_magic(spec) and not (config.base_dir / spec).exists()
+    ]
+    found = discover(
+        sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
+    )
+    state = config.settings.state
+    count = sum(1 for f in found if f.exists() and state.owns(source_name(f, config.source_root)))
+    if count == 0 and not sources.allow_empty:
+        where = ", ".join(sources.paths) or "(no paths)"
+        problems.append(
+            f"sources: no post-mortem found in {where} (an unmounted volume?); set "
+            "[sources] allow_empty = true if an empty source is expected"
+        )
+    return count, problems
+
+
+def require_documents(config: Config) -> None:
+    """Refuse to plan or sync sources that hold nothing, unless that is expected."""
+    count, problems = source_problems(config)
+    if count == 0 and not config.settings.sources.allow_empty:
+        raise ConfigError("nothing to read: refusing to run on empty sources", tuple(problems))
 
 
 def exit_for(outcome: SyncOutcome) -> ExitCode:

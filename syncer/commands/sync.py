@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from syncer.commands.base import Context, Subcommands, configured_command, exit_for
+from syncer.commands.base import (
+    Context,
+    Subcommands,
+    configured_command,
+    exit_for,
+    require_documents,
+)
 from syncer.errors import ExitCode
 from syncer.render import outcome_json, outcome_markdown, outcome_text
 from syncer.sync import run_configured
@@ -76,6 +82,7 @@ def register(commands: Subcommands) -> None:
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
+    require_documents(config)
     outcome = run_configured(config, dry_run=args.command == "plan")
     if args.format == "json":
         context.out(outcome_json(outcome))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.errors import ExitCode, TrackerError
+from syncer.commands.base import Context, Subcommands, configured_command, source_problems
+from syncer.config_problems import plural
+from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.trackers import open_trackers
 
 
@@ -40,8 +41,16 @@ def register(commands: Subcommands) -> None:
 
 def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
+    count, problems = source_problems(config)
+    if problems:
+        raise ConfigError(
+            f"{args.config}: {plural(len(problems), 'problem')} with the sources", tuple(problems)
+        )
     names = ", ".join(config.settings.trackers) or "none"
-    context.out(f"{args.config}: valid (trackers: {names}; state: {config.state_path})")
+    context.out(
+        f"{args.config}: valid (trackers: {names}; {plural(count, 'post-mortem')}; "
+        f"state: {config.state_path})"
+    )
     if not args.check_trackers:
         return ExitCode.OK
     code = ExitCode.OK
@@ -49,7 +58,8 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
         try:
             tracker.check()
         except TrackerError as exc:
-            context.out(f"  {name}: {exc}")
+            # The error names its tracker already ("web-github: ..."): say it once.
+            context.out(f"  {name}: {str(exc).removeprefix(f'{name}: ')}")
             code = ExitCode.TRACKER
         else:
             context.out(f"  {name}: reachable, credentials accepted")
