@@ -101,6 +101,16 @@ def read_and_plan(
     return plan, unavailable
 
 
+def heading(document: Document) -> str:
+    """``INC-2041 Checkout proxy pool``: how a plan names a document (no id said twice)."""
+    incident = document.incident
+    title = incident.title or ""
+    named = incident.id.casefold() in (title + document.source).casefold()
+    if title and named:  # the title or the file name says the id already
+        return title
+    return f"{incident.id} {title}".strip()
+
+
 def run_sync(
     config: Config,
     trackers: Mapping[str, Tracker],
@@ -139,6 +149,9 @@ def run_sync(
         plan=plan,
         result=result,
         unavailable=unavailable,
+        headings={d.source: heading(d) for d in documents},
+        lines={item.key: item.line for d in documents for item in d.items},
+        owners={item.key: item.owner for d in documents for item in d.items if item.owner},
     )
     store.record_run(
         started=started,

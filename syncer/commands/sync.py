@@ -89,5 +89,6 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     elif args.format == "markdown":
         context.out(outcome_markdown(outcome), end="")
     else:
-        context.out(outcome_text(outcome, show_plan=args.command == "plan" or args.verbose > 0))
+        show_plan = args.command == "plan"
+        context.out(outcome_text(outcome, show_plan=show_plan, verbose=args.verbose > 0))
     return exit_for(outcome)
