@@ -166,7 +166,7 @@ def test_plan_json_gives_every_change_the_same_keys() -> None:
         UpdateChange.model_validate({**common, "ref": ref, "fields": fields, "changed": ["title"]}),
     ]
     shapes = plan_json(Plan(changes=tuple(changes)))["changes"]
-    keys = ["kind", "tracker", "item_key", "source", "ref", "fields", "changed", "reason"]
+    keys = ["kind", "tracker", "item_key", "source", "ref", "fields", "changed", "reason", "before"]
     assert [list(shape) for shape in shapes] == [keys] * 3
     assert [(s["kind"], s["ref"], s["changed"]) for s in shapes] == [
         ("create", None, []),
