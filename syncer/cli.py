@@ -23,7 +23,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from typing import TextIO
 
 from syncer import __version__
-from syncer.commands import parse, sandbox, sync, validate
+from syncer.commands import completion, init, new, parse, sandbox, sync, validate
 from syncer.commands.base import Context, Redactor, Subcommands
 from syncer.errors import ConfigError, ExitCode, SyncerError
 
@@ -32,6 +32,9 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     validate.register,
     sync.register,
     sandbox.register,
+    new.register,
+    init.register,
+    completion.register,
 )
 """Every command family, in the order ``--help`` lists them."""
 

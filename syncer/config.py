@@ -81,6 +81,10 @@ class SourcesConfig(Section):
         description="where the documents can be read on the web (e.g. a repository's blob URL); "
         "ticket bodies link to base_url + '/' + source",
     )
+    template: str | None = Field(
+        default=None,
+        description="the post-mortem template `syncer new` writes (the built-in one if unset)",
+    )
     allow_empty: bool = Field(
         default=False,
         description="sources holding no post-mortem are expected; otherwise plan, sync and "

@@ -11,6 +11,9 @@ import argparse
 import base64
 import glob
 import logging
+import shlex
+import shutil
+import sys
 import textwrap
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -164,6 +167,21 @@ def configured_command(
     )
     add_config_options(command)
     return command
+
+
+def invocation() -> str:
+    """How to run this syncer again, as a command a shell accepts as printed.
+
+    ``syncer`` when that is what runs and PATH finds this very program; else the program's full
+    path; ``python -m syncer`` (this interpreter) when run as a module or from a test.
+    """
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if program is not None and program.name == "syncer" and program.exists():
+        found = shutil.which("syncer")
+        if found and Path(found).resolve() == program.resolve():
+            return "syncer"
+        return shlex.quote(str(program.resolve()))
+    return f"{shlex.quote(sys.executable)} -m syncer"
 
 
 def source_problems(config: Config) -> tuple[int, list[str]]:
