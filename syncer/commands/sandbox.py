@@ -7,6 +7,8 @@ commands runs, so ``syncer parse``, ``plan`` and ``sync`` never load it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shlex
 import signal
 import tempfile
 import threading
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syncer import demo
-from syncer.commands.base import Context, Subcommands, add_command, exit_for
+from syncer.commands.base import Context, Subcommands, add_command, exit_for, invocation
 from syncer.config import load_config
 from syncer.errors import ConfigError, ExitCode
 from syncer.render import outcome_markdown, outcome_text
@@ -200,13 +202,15 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
         args, data=workdir / "sandbox.json", projects=("OPS",), repos=("acme/platform",)
     )
     port = sandbox.url.rsplit(":", 1)[1]
+    program = invocation()
+    config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
     try:
         copied = demo.copy_examples(workdir / "postmortems")
         config_text, env = _sandbox_files(sandbox, project="OPS", repository="acme/platform")
-        (workdir / "syncer.toml").write_text(config_text, encoding="utf-8")
-        (workdir / "syncer.env").write_text(demo.env_file_text(env), encoding="utf-8")
+        config_file.write_text(config_text, encoding="utf-8")
+        env_file.write_text(demo.env_file_text(env), encoding="utf-8")
         context.env.update(env)
-        config = load_config(workdir / "syncer.toml", environ=context.env)
+        config = load_config(config_file, environ=context.env)
         context.redactor.add_config(config)
         out(f"syncer demo: sandbox on {sandbox.url}, {len(copied)} post-mortems in {workdir}")
         out("\n== plan (the dry run) ==")
@@ -217,17 +221,33 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
         (workdir / "report.md").write_text(outcome_markdown(outcome), encoding="utf-8")
         jira = sandbox.jira_issues("OPS")
         github = sandbox.github_issues("acme/platform")
+        out("\n== where to look ==")
+        out(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
+        sync_again = (
+            f"{program} sync --config {_quoted(config_file)} --env-file {_quoted(env_file)}"
+        )
+        if args.serve:
+            out(f"  the issues page: {sandbox.url}/")
+            out("  check that a second sync creates nothing (in another terminal):")
+            out(f"    {sync_again}")
+            out("Ctrl-C stops the sandbox.", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                _wait_for_interrupt()
+            return exit_for(outcome)
     finally:
         sandbox.stop()
-    out("\n== where to look ==")
-    out(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
     if args.workdir:
         out(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
         out("  sandbox.json and report.md. To look at the issues and check that a second")
         out("  sync creates nothing:")
-        out(f"    syncer sandbox --port {port} --data {workdir / 'sandbox.json'}")
-        config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
-        out(f"    syncer sync --config {config_file} --env-file {env_file}")
+        out(f"    {program} sandbox --port {port} --data {_quoted(workdir / 'sandbox.json')}")
+        out(f"    {sync_again}")
+        out(f"  then open http://127.0.0.1:{port}/ (or run `{program} demo --serve`)")
     else:
-        out("  (a temporary folder, removed now; run `syncer demo --workdir DIR` to keep it)")
+        out("  (a temporary folder, removed now; `demo --workdir DIR` keeps it, `demo --serve`")
+        out("  keeps the sandbox and its page up)")
     return exit_for(outcome)
+
+
+def _quoted(path: Path) -> str:
+    return shlex.quote(str(path))
