@@ -14,17 +14,20 @@ unreachable or refused the credentials; 75 another run holds the state (nothing 
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from syncer import __version__
 from syncer.commands import completion, init, new, parse, sandbox, sync, validate
 from syncer.commands.base import Context, Redactor, Subcommands
+from syncer.config_problems import did_you_mean
 from syncer.errors import ConfigError, ExitCode, SyncerError
 
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
@@ -76,8 +79,46 @@ start here:
 Global options (-v, --traceback, --env-file) may come before or after the command."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a did-you-mean for a misspelt command or option (as ``git`` does)."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.match(
+            r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message
+        )
+        if choice:
+            what, word, choices = choice[1], choice[2], re.findall(r"'([^']*)'", choice[3])
+            hint = did_you_mean(word, choices)
+            if what == "COMMAND":
+                message = f"{word!r} is not a syncer command{hint} (`syncer --help` lists them)"
+            else:
+                message = f"{what}: {word!r} is not one of {', '.join(choices)}{hint}"
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            known = self._all_options()
+            close = [
+                match[0]
+                for word in unknown[1].split()
+                if word.startswith("-")
+                and (match := difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.7))
+            ]
+            if close:
+                message += f" (did you mean {' or '.join(close)}?)"
+        super().error(message)
+
+    def _all_options(self) -> list[str]:
+        """Every option of this parser and of its subcommands."""
+        options: list[str] = []
+        for action in self._actions:
+            options += action.option_strings
+            if isinstance(action, argparse._SubParsersAction):
+                for command in action.choices.values():
+                    options += [o for a in command._actions for o in a.option_strings]
+        return sorted(set(options))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="syncer",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -92,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="KEY=value lines added to the environment, for commands that read a configuration",
     )
-    commands = parser.add_subparsers(
+    # Each subcommand's parser is a _Parser too (argparse uses the parent's class).
+    commands: Subcommands = parser.add_subparsers(  # type: ignore[assignment]
         dest="command",
         required=True,
         metavar="COMMAND",
@@ -132,6 +174,9 @@ def main(
         env=dict(os.environ if env is None else env),
     )
     parser = build_parser()
+    if (argv is not None and not argv) or (argv is None and len(sys.argv) < 2):
+        parser.print_help(context.stdout)  # a bare `syncer`: say what it can do
+        return int(ExitCode.USAGE)
     try:
         # argparse prints help and usage errors itself: to the streams this call was given.
         with redirect_stdout(context.stdout), redirect_stderr(context.stderr):

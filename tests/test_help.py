@@ -105,3 +105,35 @@ def test_a_usage_error_goes_to_the_given_stderr_with_exit_2() -> None:
     assert code == 2
     assert out == ""
     assert "unrecognized arguments: --colour" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["snyc"],
+            "syncer: error: 'snyc' is not a syncer command; did you mean 'sync'? "
+            "(`syncer --help` lists them)",
+        ),
+        (
+            ["sync", "--config", "s.toml", "--format", "jsn"],
+            "syncer sync: error: --format: 'jsn' is not one of text, json, markdown; "
+            "did you mean 'json'?",
+        ),
+        (
+            ["sync", "--config", "s.toml", "--fromat", "json"],
+            "syncer: error: unrecognized arguments: --fromat json (did you mean --format?)",
+        ),
+    ],
+)
+def test_a_misspelt_command_or_option_gets_a_suggestion(argv: list[str], message: str) -> None:
+    code, out, err = _run(argv)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == message
+
+
+def test_a_bare_syncer_prints_its_help() -> None:
+    code, out, err = _run([])
+    assert (code, err) == (2, "")
+    assert out.startswith("usage: syncer")
+    assert "start here:" in out

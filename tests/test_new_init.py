@@ -133,3 +133,38 @@ def test_completion_scripts_come_from_the_parser(shell: str, tmp_path: Path) -> 
             [program, flag, str(script)], capture_output=True, text=True, check=False
         )
         assert checked.returncode == 0, checked.stderr
+
+
+def test_init_asks_on_a_terminal_and_enter_keeps_the_default(tmp_path: Path) -> None:
+    import os
+    import pty
+    import sys
+
+    primary, secondary = pty.openpty()
+    answers = b"github\n\nacme/ops\n\n"  # type, name (default), repository, folder (default)
+    with subprocess.Popen(
+        [sys.executable, "-m", "syncer", "init", str(tmp_path)],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+    ) as process:
+        os.close(secondary)
+        os.write(primary, answers)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closes when the program ends
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=60) == 0, seen.decode()
+    os.close(primary)
+    text = seen.decode()
+    assert "Tracker type (jira or github) [jira]:" in text
+    assert "GitHub repository (owner/name) [acme/postmortems]:" in text
+    config = (tmp_path / "syncer.toml").read_text()
+    assert "[trackers.gh]" in config
+    assert 'repository = "acme/ops"' in config
+    assert 'paths = ["postmortems"]' in config
