@@ -324,8 +324,8 @@ class _Planner:
                 source=source,
                 ref=ticket.ref,
                 fields=fields,
-                changed=tuple(changed),
                 before=tuple((name, _shown(getattr(ticket, name, None))) for name in changed),
+                changed=tuple(changed),
                 reason=_describe(changed, done=desired.fields.done),
             )
         )

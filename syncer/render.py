@@ -67,6 +67,16 @@ def document_json(document: Document) -> dict[str, Any]:
     }
 
 
+def document_heading(document: Document) -> str:
+    """``INC-2041 Checkout proxy pool``: how a plan names a document (no id said twice)."""
+    incident = document.incident
+    title = incident.title or ""
+    named = incident.id.casefold() in (title + document.source).casefold()
+    if title and named:  # the title or the file name says the id already
+        return title
+    return f"{incident.id} {title}".strip()
+
+
 def documents_json(documents: Iterable[Document]) -> str:
     return json.dumps([document_json(d) for d in documents], indent=2, ensure_ascii=False)
 

@@ -21,6 +21,7 @@ from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.policy import SyncPolicy
+from syncer.render import document_heading
 from syncer.sources import cache_tag, discover, read_documents, source_name
 from syncer.state import StateStore, open_store
 from syncer.trackers import open_trackers
@@ -101,16 +102,6 @@ def read_and_plan(
     return plan, unavailable
 
 
-def heading(document: Document) -> str:
-    """``INC-2041 Checkout proxy pool``: how a plan names a document (no id said twice)."""
-    incident = document.incident
-    title = incident.title or ""
-    named = incident.id.casefold() in (title + document.source).casefold()
-    if title and named:  # the title or the file name says the id already
-        return title
-    return f"{incident.id} {title}".strip()
-
-
 def run_sync(
     config: Config,
     trackers: Mapping[str, Tracker],
@@ -149,7 +140,7 @@ def run_sync(
         plan=plan,
         result=result,
         unavailable=unavailable,
-        headings={d.source: heading(d) for d in documents},
+        headings={d.source: document_heading(d) for d in documents},
         lines={item.key: item.line for d in documents for item in d.items},
         owners={item.key: item.owner for d in documents for item in d.items if item.owner},
     )
