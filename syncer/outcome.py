@@ -52,6 +52,12 @@ class SyncOutcome(Frozen):
     plan: Plan
     result: ApplyResult | None = None
     unavailable: Mapping[str, str] = {}
+    headings: Mapping[str, str] = {}
+    """Document source -> "INC-2041 Checkout proxy pool", in document order (for the plan)."""
+    lines: Mapping[str, int] = {}
+    """Item key -> its first line in the document (the plan lists items in document order)."""
+    owners: Mapping[str, str] = {}
+    """Item key -> its owner as the document writes it (the plan shows it beside the account)."""
 
     def summary(self) -> dict[str, int]:
         """Counts by outcome, the numbers a person and the run history look at."""

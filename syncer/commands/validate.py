@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import argparse
 
-from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.errors import ExitCode, TrackerError
+from syncer.commands.base import Context, Subcommands, configured_command, source_problems
+from syncer.config_problems import plural
+from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.trackers import open_trackers
 
 
 def register(commands: Subcommands) -> None:
     validate = configured_command(
-        commands, "validate", "check a configuration file and its secrets", run_validate
+        commands,
+        "validate",
+        "check a configuration file, its secrets and its sources",
+        run_validate,
+        description=(
+            "Check a configuration without changing anything: every bad or unknown key with "
+            "its line in the file and what it should look like, every missing secret in one "
+            "run, sources that do not exist or hold no post-mortem. With --check-trackers it "
+            "also connects to each tracker to check the credentials and the project or "
+            "repository. Run it after every edit of syncer.toml, and in CI."
+        ),
+        examples=[
+            ("syncer validate --config syncer.toml", "the file, the secrets and the sources"),
+            (
+                "syncer validate --config syncer.toml --env-file syncer.env --check-trackers",
+                "also log in to every tracker",
+            ),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.USAGE, ExitCode.TRACKER),
     )
     validate.add_argument(
         "--check-trackers",
@@ -22,8 +41,16 @@ def register(commands: Subcommands) -> None:
 
 def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
+    count, problems = source_problems(config)
+    if problems:
+        raise ConfigError(
+            f"{args.config}: {plural(len(problems), 'problem')} with the sources", tuple(problems)
+        )
     names = ", ".join(config.settings.trackers) or "none"
-    context.out(f"{args.config}: valid (trackers: {names}; state: {config.state_path})")
+    context.out(
+        f"{args.config}: valid (trackers: {names}; {plural(count, 'post-mortem')}; "
+        f"state: {config.state_path})"
+    )
     if not args.check_trackers:
         return ExitCode.OK
     code = ExitCode.OK
@@ -31,7 +58,8 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
         try:
             tracker.check()
         except TrackerError as exc:
-            context.out(f"  {name}: {exc}")
+            # The error names its tracker already ("web-github: ..."): say it once.
+            context.out(f"  {name}: {str(exc).removeprefix(f'{name}: ')}")
             code = ExitCode.TRACKER
         else:
             context.out(f"  {name}: reachable, credentials accepted")
