@@ -140,7 +140,7 @@ def _check_a_second_sync(server: subprocess.Popen[str], sync_line: str) -> None:
             timeout=120,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "unchanged 15" in done.stdout
+        assert "unchanged 18" in done.stdout
         assert "created" not in done.stdout
     finally:
         server.send_signal(signal.SIGINT)
@@ -184,7 +184,7 @@ def _check_the_served_page(process: subprocess.Popen[str]) -> None:
         page = re.search(r"the issues page: (\S+)", out).group(1)  # type: ignore[union-attr]
         with urllib.request.urlopen(page, timeout=30) as answer:  # noqa: S310  # loopback
             html = answer.read().decode()
-        assert html.count("<tr") == 15 + 2  # every issue, and a header row per table
+        assert html.count("<tr") == 18 + 2  # every issue, and a header row per table
         assert "class=overdue" in html
         assert " UTC</td>" in html
 

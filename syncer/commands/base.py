@@ -90,6 +90,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.PARTIAL: "partial failure: some documents or changes failed (retried next run)",
     ExitCode.USAGE: "usage or configuration error: nothing was done",
     ExitCode.TRACKER: "a tracker was unreachable or refused the credentials",
+    ExitCode.GATE: "--fail-on: the report holds items of a kind it gates on",
     ExitCode.LOCKED: "another run holds the state: nothing was done",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }

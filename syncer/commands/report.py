@@ -28,8 +28,35 @@ def register(commands: Subcommands) -> None:
         "report",
         "the follow-up report: untracked, unowned, overdue, stale, drifting items; recurrences",
         run_report,
+        description=(
+            "The follow-up report team leads read: items without a ticket or an owner, overdue, "
+            "stale or drifting from their document, unfinished post-mortems, incidents that "
+            "recurred while their follow-ups were open, each incident's loop and the metrics. "
+            "Reads what a no-op sync reads (runs from the documents alone without trackers), "
+            "records the counts for the weekly trend, and delivers where [report.teams] says."
+        ),
+        examples=[
+            ("syncer report --config syncer.toml --output report.html", "write the HTML report"),
+            ("syncer report --config syncer.toml --as-of 2026-12-31 --team web", "a preview"),
+            ("syncer report --config syncer.toml --fail-on untracked,overdue", "a CI gate"),
+        ],
+        exit_codes=(
+            ExitCode.OK,
+            ExitCode.PARTIAL,
+            ExitCode.USAGE,
+            ExitCode.TRACKER,
+            ExitCode.GATE,
+            ExitCode.LOCKED,
+            ExitCode.INTERRUPTED,
+        ),
     )
-    command.add_argument("--format", choices=FORMATS, default=None, help="default: md")
+    command.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="md (default), html (one self-contained file) or json (versioned schema); with "
+        "--output, taken from the file's suffix",
+    )
     command.add_argument(
         "--output", metavar="FILE", help="write the report here (format from its suffix)"
     )

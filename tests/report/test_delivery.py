@@ -222,7 +222,7 @@ def test_a_failing_webhook_is_reported_by_its_variable_never_its_url(
         (
             "[report.teams.payments]\nnudge_every_days = 0",
             {},
-            "report.teams.payments.nudge_every_days: Input should be greater than or equal to 1",
+            "report.teams.payments.nudge_every_days: must be at least 1, not 0",
         ),
     ],
 )
