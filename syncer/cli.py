@@ -15,17 +15,32 @@ unreachable or refused the credentials; 4 the report's gate found items (``repor
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from typing import TextIO
+from contextlib import redirect_stderr, redirect_stdout
+from typing import NoReturn, TextIO
 
 import stamina
 
 from syncer import __version__
-from syncer.commands import health, parse, report, run, sandbox, sync, validate
+from syncer.commands import (
+    completion,
+    health,
+    init,
+    new,
+    parse,
+    report,
+    run,
+    sandbox,
+    sync,
+    validate,
+)
 from syncer.commands.base import Context, Subcommands
+from syncer.config_problems import did_you_mean
 from syncer.errors import ConfigError, ExitCode, SyncerError
 from syncer.logs import configure_logging
 from syncer.trackers.transport import log_retry
@@ -38,31 +53,122 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     run.register,
     health.register,
     sandbox.register,
+    new.register,
+    init.register,
+    completion.register,
 )
 """Every command family, in the order ``--help`` lists them."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="syncer",
-        description="Keep post-mortem action items and their Jira or GitHub issues in step.",
+def global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes, before or after its name (``gh``-style).
+
+    The top-level parser sets the defaults; each subcommand's copy leaves the namespace alone
+    (``SUPPRESS``) unless the option is given there, so ``syncer -v sync`` and
+    ``syncer sync -v`` mean the same.
+    """
+    group = parser.add_argument_group("global options") if not defaults else parser
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if defaults else argparse.SUPPRESS,
+        help="more output: every change and finding, and log lines (-vv: debug)",
     )
-    parser.add_argument("--version", action="version", version=f"syncer {__version__}")
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log lines (-vv for debug)"
+    group.add_argument(
+        "--traceback",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="show the full traceback behind a one-line error",
     )
-    parser.add_argument(
-        "--traceback", action="store_true", help="show the full traceback of an error"
-    )
-    parser.add_argument(
+    group.add_argument(
         "--log-format",
         choices=("text", "json"),
-        default="text",
+        default="text" if defaults else argparse.SUPPRESS,
         help="log lines for people (text) or one JSON object a line for log shippers",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+
+DESCRIPTION = """\
+Keep post-mortem action items and their Jira or GitHub issues in step: syncer reads the action
+items out of post-mortem Markdown and keeps exactly one ticket per item."""
+
+EPILOG = """\
+start here:
+  syncer demo                          the whole loop against a local sandbox, no credentials
+  syncer init                          write a commented syncer.toml
+  syncer validate --config syncer.toml check it, then `plan`, then `sync`
+
+`syncer COMMAND --help` explains each command, with examples and its exit codes.
+Global options (-v, --traceback, --env-file) may come before or after the command."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a did-you-mean for a misspelt command or option (as ``git`` does)."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.match(
+            r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message
+        )
+        if choice:
+            what, word, choices = choice[1], choice[2], re.findall(r"'([^']*)'", choice[3])
+            hint = did_you_mean(word, choices)
+            if what == "COMMAND":
+                message = f"{word!r} is not a syncer command{hint} (`syncer --help` lists them)"
+            else:
+                message = f"{what}: {word!r} is not one of {', '.join(choices)}{hint}"
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            known = self._all_options()
+            close = [
+                match[0]
+                for word in unknown[1].split()
+                if word.startswith("-")
+                and (match := difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.7))
+            ]
+            if close:
+                message += f" (did you mean {' or '.join(close)}?)"
+        super().error(message)
+
+    def _all_options(self) -> list[str]:
+        """Every option of this parser and of its subcommands."""
+        options: list[str] = []
+        for action in self._actions:
+            options += action.option_strings
+            if isinstance(action, argparse._SubParsersAction):
+                for command in action.choices.values():
+                    options += [o for a in command._actions for o in a.option_strings]
+        return sorted(set(options))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="syncer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"syncer {__version__}", help="print the version"
+    )
+    global_options(parser, defaults=True)
+    parser.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="KEY=value lines added to the environment, for commands that read a configuration",
+    )
+    # Each subcommand's parser is a _Parser too (argparse uses the parent's class).
+    commands: Subcommands = parser.add_subparsers(  # type: ignore[assignment]
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        title="commands",
+        help="one of these; `syncer COMMAND --help` for more",
+    )
     for register in COMMANDS:
         register(commands)
+    for command in commands.choices.values():
+        global_options(command, defaults=False)
     return parser
 
 
@@ -80,7 +186,15 @@ def main(
         env=dict(os.environ if env is None else env),
     )
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if (argv is not None and not argv) or (argv is None and len(sys.argv) < 2):
+        parser.print_help(context.stdout)  # a bare `syncer`: say what it can do
+        return int(ExitCode.USAGE)
+    try:
+        # argparse prints help and usage errors itself: to the streams this call was given.
+        with redirect_stdout(context.stdout), redirect_stderr(context.stderr):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.USAGE)
     context.log_handler = configure_logging(
         args.verbose,
         stream=context.stderr,

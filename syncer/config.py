@@ -51,6 +51,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
+from syncer.config_problems import describe, key_lines, line_of, plural
 from syncer.errors import ConfigError
 from syncer.policy import DuePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
 
@@ -79,6 +80,15 @@ class SourcesConfig(Section):
         default=None,
         description="where the documents can be read on the web (e.g. a repository's blob URL); "
         "ticket bodies link to base_url + '/' + source",
+    )
+    template: str | None = Field(
+        default=None,
+        description="the post-mortem template `syncer new` writes (the built-in one if unset)",
+    )
+    allow_empty: bool = Field(
+        default=False,
+        description="sources holding no post-mortem are expected; otherwise plan, sync and "
+        "validate refuse them (an unmounted volume must not look like nothing to do)",
     )
 
 
@@ -189,6 +199,9 @@ class PacingConfig(Section):
     )
 
 
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""Text that must say something: an owner map entry, for instance."""
+
 OverwritableField = Literal["title", "body", "assignee", "due", "priority", "labels", "done"]
 
 
@@ -196,7 +209,7 @@ class TrackerBase(Section):
     """Settings every tracker shares."""
 
     labels: tuple[str, ...] = ("postmortem",)
-    owners: Mapping[str, str] = Field(
+    owners: Mapping[NonEmpty, NonEmpty] = Field(
         default_factory=dict,
         description="document owner (as written, '@' optional) -> tracker account",
     )
@@ -329,11 +342,13 @@ class RouteConfig(Section):
 class PoliciesConfig(Section):
     """Deadlines: how many days after the incident an item is due, by severity."""
 
-    due_days: Mapping[str, int] = Field(
+    due_days: Mapping[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=lambda: {"SEV1": 14, "SEV2": 30, "SEV3": 60}
     )
     default_due_days: int | None = Field(
-        default=90, description="for incidents of unknown severity; unset to leave no due date"
+        default=90,
+        ge=1,
+        description="for incidents of unknown severity; unset to leave no due date",
     )
     stale_days: int = Field(default=14, ge=1, description="an open ticket untouched this long")
 
@@ -399,6 +414,29 @@ def webhook_env_name(team: str, delivery: TeamDeliveryConfig) -> str:
     if delivery.webhook_env:
         return delivery.webhook_env
     return "SYNCER_" + "".join(c if c.isalnum() else "_" for c in team.upper()) + "_WEBHOOK"
+
+
+def _read_webhooks(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[dict[str, SecretStr], list[str]]:
+    hooks: dict[str, SecretStr] = {}
+    problems = []
+    for team, delivery in settings.report.teams.items():
+        if not delivery.webhook:
+            continue
+        variable = webhook_env_name(team, delivery)
+        url = environ.get(variable, "")
+        if not url:
+            problems.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
+            continue
+        try:
+            _check_url(url)
+        except ValueError as exc:
+            # The URL is a secret: say what is wrong with it, never what it is.
+            problems.append(f"report.teams.{team}.webhook: {variable} {exc}")
+            continue
+        hooks[team] = SecretStr(url)
+    return hooks, problems
 
 
 class ReportConfig(Section):
@@ -551,12 +589,6 @@ def env_prefix(tracker_name: str) -> str:
     return "SYNCER_" + tracker_name.upper().replace("-", "_") + "_"
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    # pydantic puts the discriminator tag in the location; a user never wrote it.
-    parts = [str(p) for p in loc if p not in ("jira", "github")]
-    return ".".join(parts) or "(file)"
-
-
 def _cross_check(settings: Settings) -> list[str]:
     problems = []
     names = set(settings.trackers)
@@ -578,27 +610,25 @@ def _cross_check(settings: Settings) -> list[str]:
     return problems
 
 
-def _read_webhooks(
-    settings: Settings, environ: Mapping[str, str]
-) -> tuple[dict[str, SecretStr], list[str]]:
-    hooks: dict[str, SecretStr] = {}
+def _tracker_secrets(
+    name: str, *, cloud_jira: bool, email: str | None, environ: Mapping[str, str]
+) -> tuple[Secrets | None, list[str]]:
+    """One tracker's secrets, or every one of them that is missing (all listed in one run)."""
+    prefix = env_prefix(name)
+    token = environ.get(prefix + "TOKEN")
     problems = []
-    for team, delivery in settings.report.teams.items():
-        if not delivery.webhook:
-            continue
-        variable = webhook_env_name(team, delivery)
-        url = environ.get(variable, "")
-        if not url:
-            problems.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
-            continue
-        try:
-            _check_url(url)
-        except ValueError as exc:
-            # The URL is a secret: say what is wrong with it, never what it is.
-            problems.append(f"report.teams.{team}.webhook: {variable} {exc}")
-            continue
-        hooks[team] = SecretStr(url)
-    return hooks, problems
+    if not token:
+        problems.append(f"trackers.{name}: set the environment variable {prefix}TOKEN")
+    if cloud_jira:
+        email = email or environ.get(prefix + "EMAIL")
+        if not email:
+            problems.append(
+                f"trackers.{name}.email: Jira Cloud needs the token's account email "
+                f"(in the file or {prefix}EMAIL)"
+            )
+    if problems or not token:
+        return None, problems
+    return Secrets(token=SecretStr(token), email=email if cloud_jira else None), []
 
 
 def _read_secrets(
@@ -607,22 +637,34 @@ def _read_secrets(
     secrets: dict[str, Secrets] = {}
     problems = []
     for name, tracker in settings.trackers.items():
-        prefix = env_prefix(name)
-        token = environ.get(prefix + "TOKEN")
-        if not token:
-            problems.append(f"trackers.{name}: set the environment variable {prefix}TOKEN")
-            continue
-        email = None
-        if isinstance(tracker, JiraConfig) and tracker.flavor == "cloud":
-            email = tracker.email or environ.get(prefix + "EMAIL")
-            if not email:
-                problems.append(
-                    f"trackers.{name}.email: Jira Cloud needs the token's account email "
-                    f"(in the file or {prefix}EMAIL)"
-                )
-                continue
-        secrets[name] = Secrets(token=SecretStr(token), email=email)
+        cloud = isinstance(tracker, JiraConfig) and tracker.flavor == "cloud"
+        email = tracker.email if isinstance(tracker, JiraConfig) else None
+        found, missing = _tracker_secrets(name, cloud_jira=cloud, email=email, environ=environ)
+        problems += missing
+        if found is not None:
+            secrets[name] = found
     return secrets, problems
+
+
+def _raw_secret_problems(data: Mapping[str, object], environ: Mapping[str, str]) -> list[str]:
+    """Missing secrets of a file that did not validate, so one run lists everything to fix."""
+    trackers = data.get("trackers")
+    if not isinstance(trackers, Mapping):
+        return []
+    problems = []
+    for name, table in trackers.items():
+        if not isinstance(table, Mapping):
+            continue
+        cloud = table.get("type") == "jira" and table.get("flavor", "cloud") == "cloud"
+        email = table.get("email") if isinstance(table.get("email"), str) else None
+        problems += _tracker_secrets(str(name), cloud_jira=cloud, email=email, environ=environ)[1]
+    return problems
+
+
+def _invalid(problems: list[str]) -> ConfigError:
+    return ConfigError(
+        f"invalid configuration ({plural(len(problems), 'problem')})", tuple(problems)
+    )
 
 
 def parse_config(
@@ -641,8 +683,10 @@ def parse_config(
         with _reading(environ):
             settings = Settings(**dict(data))  # type: ignore[arg-type]  # validated right here
     except ValidationError as exc:
-        found = tuple(f"{_field_path(e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"invalid configuration ({len(found)} problems)", found) from None
+        found = [": ".join(describe(e, root=Settings)) for e in exc.errors()]
+        if require_secrets:
+            found += _raw_secret_problems(data, environ)
+        raise _invalid(found) from None
     except SettingsError as exc:  # a SYNCER_* override that is not valid JSON, for instance
         raise ConfigError(f"invalid SYNCER_* environment override: {exc}") from None
     problems = _cross_check(settings)
@@ -651,7 +695,7 @@ def parse_config(
     if require_secrets:
         problems += secret_problems + webhook_problems
     if problems:
-        raise ConfigError(f"invalid configuration ({len(problems)} problems)", tuple(problems))
+        raise _invalid(problems)
     return Config(settings=settings, base_dir=base_dir, secrets=secrets, webhooks=webhooks)
 
 
@@ -660,16 +704,32 @@ def load_config(
 ) -> Config:
     """Read and validate the TOML file at ``path`` (the imperative edge of this module)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(
-        data, base_dir=path.resolve().parent, environ=environ, require_secrets=require_secrets
-    )
+    try:
+        return parse_config(
+            data, base_dir=path.resolve().parent, environ=environ, require_secrets=require_secrets
+        )
+    except ConfigError as exc:
+        raise ConfigError(str(exc), located(exc.problems, text, file=path.name)) from None
+
+
+def located(problems: tuple[str, ...], text: str, *, file: str) -> tuple[str, ...]:
+    """Each ``path: message`` problem led by ``file:LINE:`` where the file writes that key."""
+    lines = key_lines(text)
+    found = []
+    for problem in problems:
+        path = problem.split(": ", 1)[0]
+        found.append((line_of(path, lines) if " " not in path else None, problem))
+    # In file order, so the list reads top to bottom beside the file; unplaced ones last.
+    found.sort(key=lambda pair: pair[0] or len(text))
+    return tuple(f"{file}:{line}: {problem}" if line else problem for line, problem in found)
 
 
 def load_env_file(path: Path, environ: MutableMapping[str, str]) -> None:

@@ -74,6 +74,8 @@ def ticket_body(
     if item.description:
         lines += ["", item.description]
     heading = f"{incident.id}: {incident.title}" if incident.title else incident.id
+    if incident.title and incident.id.casefold() in incident.title.casefold():
+        heading = incident.title  # "Post-Mortem: Incident INC-2041" names the id already
     facts = [f"**Incident:** {heading}"]
     details = [
         f"severity {incident.severity}" if incident.severity else None,

@@ -185,6 +185,9 @@ class _WriteChange(_ChangeBase):
     ref: TicketRef
     fields: TicketFields
     changed: tuple[str, ...]
+    before: tuple[tuple[str, str | None], ...] = Field(
+        default=(), description="(field, the ticket's value as read) for each changed field"
+    )
 
 
 class UpdateChange(_WriteChange):

@@ -53,6 +53,12 @@ class SyncOutcome(Frozen):
     plan: Plan
     result: ApplyResult | None = None
     unavailable: Mapping[str, str] = {}
+    headings: Mapping[str, str] = {}
+    """Document source -> "INC-2041 Checkout proxy pool", in document order (for the plan)."""
+    lines: Mapping[str, int] = {}
+    """Item key -> its first line in the document (the plan lists items in document order)."""
+    owners: Mapping[str, str] = {}
+    """Item key -> its owner as the document writes it (the plan shows it beside the account)."""
 
     def summary(self) -> dict[str, int]:
         """Counts by outcome, the numbers a person and the run history look at."""
@@ -77,3 +83,19 @@ class SyncOutcome(Frozen):
             counts["failed"] = self.result.failed
             counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")
         return counts
+
+
+DeliveryChannel = Literal["publish", "webhook", "nudge"]
+DeliveryStatus = Literal["done", "failed"]
+
+
+class Delivery(Frozen):
+    """What became of one delivery of the follow-up report: the published issue, a webhook
+    digest, a nudge comment. ``target`` names where it went (a ticket, or the environment
+    variable holding a webhook URL): never the URL itself."""
+
+    team: str
+    channel: DeliveryChannel
+    status: DeliveryStatus
+    target: str
+    detail: str = ""

@@ -40,6 +40,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date
 
 from syncer.desired import Desired
 from syncer.model import (
@@ -128,6 +129,19 @@ def compare_fields(
         if "done" in overwrite or (document_says and not person_did_it):
             changed.append("done")
     return changed, desired.model_copy(update={"labels": labels})
+
+
+def _shown(value: object) -> str | None:
+    """A ticket's field value as a plan shows it (``old -> new``)."""
+    if value is None or value == ():
+        return None
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "done" if value else "open"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _describe(changed: Sequence[str], *, done: bool) -> str:
@@ -310,6 +324,7 @@ class _Planner:
                 source=source,
                 ref=ticket.ref,
                 fields=fields,
+                before=tuple((name, _shown(getattr(ticket, name, None))) for name in changed),
                 changed=tuple(changed),
                 reason=_describe(changed, done=desired.fields.done),
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from syncer.model import (
@@ -19,7 +20,7 @@ from syncer.model import (
     LinkChange,
     Plan,
     Problem,
-    UpdateChange,
+    TicketFields,
 )
 from syncer.outcome import SyncOutcome
 
@@ -64,6 +65,16 @@ def document_json(document: Document) -> dict[str, Any]:
         "errors": [_problem_json(p) for p in document.errors],
         "warnings": [_problem_json(p) for p in document.warnings],
     }
+
+
+def document_heading(document: Document) -> str:
+    """``INC-2041 Checkout proxy pool``: how a plan names a document (no id said twice)."""
+    incident = document.incident
+    title = incident.title or ""
+    named = incident.id.casefold() in (title + document.source).casefold()
+    if title and named:  # the title or the file name says the id already
+        return title
+    return f"{incident.id} {title}".strip()
 
 
 def documents_json(documents: Iterable[Document]) -> str:
@@ -138,11 +149,9 @@ def _change_title(change: Change) -> str | None:
     return None if isinstance(change, LinkChange | CommentChange) else change.fields.title
 
 
-def _change_text(change: Change) -> str:
-    target = change.fields.title if isinstance(change, CreateChange) else change.ref.key
-    extra = f" [{', '.join(change.changed)}]" if isinstance(change, UpdateChange) else ""
-    why = f"({change.reason}; {change.item_key})"
-    return f"{change.kind:<7} {change.tracker}: {_clip(target, 70)}{extra}  {why}"
+def plural(count: int, noun: str) -> str:
+    """``1 finding``, ``2 findings``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def change_json(change: Change) -> dict[str, Any]:
@@ -157,6 +166,7 @@ def change_json(change: Change) -> dict[str, Any]:
         "fields": data.get("fields"),
         "changed": data.get("changed", []),
         "reason": data["reason"],
+        "before": dict(data.get("before", [])),
     }
     if "text" in data:
         shape["text"] = data["text"]
@@ -165,16 +175,136 @@ def change_json(change: Change) -> dict[str, Any]:
 
 def _finding_text(finding: Finding) -> str:
     where = finding.ref.key if finding.ref else finding.item_key or finding.source or ""
-    return f"{finding.kind:<15} {where}: {finding.message}"
+    return f"{where}: {finding.message}" if where else finding.message
+
+
+FINDING_EXAMPLES = 3
+"""How many examples of each kind of finding a plan shows without ``-v``."""
+
+
+def findings_text(findings: Sequence[Finding], *, verbose: bool) -> list[str]:
+    """Findings grouped by kind, with a count and the first few (all of them when verbose)."""
+    if not findings:
+        return []
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.kind, []).append(finding)
+    counts = ", ".join(f"{kind} {len(found)}" for kind, found in groups.items())
+    lines = [f"{plural(len(findings), 'finding')} ({counts})"]
+    hidden = 0
+    for kind, found in groups.items():
+        lines.append(f"  {kind.replace('_', ' ')} ({len(found)})")
+        shown = found if verbose else found[:FINDING_EXAMPLES]
+        lines += [f"    {_clip(_finding_text(f), 160)}" for f in shown]
+        if len(found) > len(shown):
+            lines.append(f"    ... and {len(found) - len(shown)} more")
+            hidden += len(found) - len(shown)
+    if hidden:
+        lines.append(f"  (-v lists all {plural(len(findings), 'finding')}, as does --format json)")
+    return lines
+
+
+_SIGNS = {"create": "+", "update": "~", "close": "-", "reopen": "^", "link": "=", "comment": "#"}
+
+
+def _verb(change: Change) -> str:
+    if isinstance(change, CreateChange) and change.fields.done:
+        return "create (closed)"  # the item is done already: the ticket is made closed
+    return change.kind
+
+
+def _value(value: object) -> str:
+    if value is None or value == ():
+        return "(none)"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "done" if value else "open"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _facts(fields: TicketFields, owner: str | None) -> str:
+    if owner and fields.assignee and fields.assignee.casefold() != owner.casefold().lstrip("@"):
+        who = f"owner {owner} ({fields.assignee})"
+    elif owner:
+        who = f"owner {owner}" + ("" if fields.assignee else " (no account: unassigned)")
+    else:
+        who = f"assignee {fields.assignee}" if fields.assignee else "no owner"
+    facts = [
+        who,
+        f"due {fields.due.isoformat()}" if fields.due else "no due date",
+        f"priority {fields.priority}" if fields.priority else None,
+    ]
+    return ", ".join(f for f in facts if f)
+
+
+def change_lines(change: Change, *, owner: str | None = None) -> list[str]:
+    """One planned change: a head line naming the ticket, then what it writes."""
+    sign = _SIGNS.get(change.kind, "*")
+    if isinstance(change, CreateChange):
+        head = f"{sign} {_verb(change)} in {change.tracker}: {_clip(change.fields.title, 80)}"
+        return [head, f"    {_facts(change.fields, owner)}  [{change.item_key}]"]
+    if isinstance(change, LinkChange):
+        return [f"{sign} link {change.ref.key} ({change.reason})  [{change.item_key}]"]
+    if isinstance(change, CommentChange):
+        return [f"{sign} comment on {change.ref.key}: {_clip(change.text, 80)}"]
+    title = _clip(change.fields.title, 70)
+    lines = [f"{sign} {_verb(change)} {change.ref.key} {title}  [{change.item_key}]"]
+    before = dict(change.before)
+    for name in change.changed:
+        if name == "body":
+            lines.append("    body: rewritten from the document")
+            continue
+        new = _value(getattr(change.fields, name, None))
+        old = before.get(name, "?") if name in before else "?"
+        lines.append(f"    {name}: {old or '(none)'} -> {new}")
+    return lines
+
+
+def plan_changes_text(outcome: SyncOutcome) -> list[str]:
+    """Every planned change, grouped by document in document order, items in line order."""
+    plan = outcome.plan
+    order = {source: i for i, source in enumerate(outcome.headings)}
+    by_source: dict[str, list[Change]] = {}
+    for change in plan.changes:
+        by_source.setdefault(change.source, []).append(change)
+    lines: list[str] = []
+    for source in sorted(by_source, key=lambda s: (order.get(s, len(order)), s)):
+        heading = outcome.headings.get(source)
+        lines.append(f"{source}" + (f"  ({heading})" if heading else ""))
+        changes = sorted(by_source[source], key=lambda c: outcome.lines.get(c.item_key, 1 << 30))
+        for change in changes:
+            owner = outcome.owners.get(change.item_key)
+            lines += ["  " + line for line in change_lines(change, owner=owner)]
+    return lines
+
+
+_VERBS = ("create", "create (closed)", "update", "close", "reopen", "link", "comment")
+
+
+def plan_headline(plan: Plan) -> str:
+    counts = dict.fromkeys(_VERBS, 0)
+    for change in plan.changes:
+        counts[_verb(change)] = counts.get(_verb(change), 0) + 1
+    counts = {verb: n for verb, n in counts.items() if n}
+    if not counts:
+        return f"No changes: {plural(len(plan.matches), 'item')} already in step."
+    parts = ", ".join(f"{n} to {verb}" for verb, n in counts.items())
+    return f"Plan: {parts}; {plural(len(plan.matches), 'item')} already in step."
 
 
 def plan_text(plan: Plan) -> str:
-    lines = [f"{len(plan.changes)} changes, {len(plan.matches)} items already in step"]
-    lines += ["  " + _change_text(c) for c in plan.changes]
-    if plan.findings:
-        lines.append(f"{len(plan.findings)} findings")
-        lines += ["  " + _finding_text(f) for f in plan.findings]
-    return "\n".join(lines)
+    """A plan on its own (without document headings): changes by document, then findings."""
+    outcome = SyncOutcome(documents=0, items=0, parsed=0, plan=plan)
+    return "\n".join(
+        [
+            plan_headline(plan),
+            *plan_changes_text(outcome),
+            *findings_text(plan.findings, verbose=True),
+        ]
+    )
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -197,17 +327,65 @@ def summary_text(summary: Mapping[str, int]) -> str:
     return f"{head}: {', '.join(rest)}" if rest else f"{head}: nothing to do"
 
 
-def outcome_text(outcome: SyncOutcome, *, show_plan: bool) -> str:
+_DONE = {
+    "create": "created",
+    "update": "updated",
+    "link": "linked",
+    "close": "closed",
+    "reopen": "reopened",
+    "comment": "commented",
+}
+
+
+def applied_lines(outcome: SyncOutcome) -> list[str]:
+    """What a sync did, like ``terraform apply``: one line per change, ticket and URL."""
+    if outcome.result is None:
+        return []
+    rows = []
+    for done in outcome.result.outcomes:
+        change = done.change
+        if done.status == "failed":
+            rows.append(["failed", change.kind, change.item_key, done.error or ""])
+            continue
+        verb = "deferred" if done.status == "deferred" else _DONE.get(change.kind, change.kind)
+        if done.status == "recovered":
+            verb += " (recovered)"
+        ref = done.ref or getattr(change, "ref", None)
+        title = _change_title(change) or change.item_key
+        rows.append(
+            [verb, ref.key if ref else "-", (ref.url if ref else None) or "", _clip(title, 60)]
+        )
+    return [
+        "  ".join(
+            cell.ljust(width) for cell, width in zip(row, _widths(rows), strict=True)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def _widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    return [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+
+
+def outcome_text(outcome: SyncOutcome, *, show_plan: bool, verbose: bool = False) -> str:
+    """A plan (``show_plan``) or a sync's account of what it did, then the counts."""
     lines = []
     if show_plan:
-        lines.append(plan_text(outcome.plan))
+        lines.append(plan_headline(outcome.plan))
+        changes = plan_changes_text(outcome)
+        if changes:
+            lines += ["", *changes]
     if outcome.result is not None:
-        failures = [o for o in outcome.result.outcomes if o.status == "failed"]
-        lines += [f"failed  {o.change.kind} {o.change.item_key}: {o.error}" for o in failures]
-    lines += [f"unavailable {why}" for why in outcome.unavailable.values()]
-    lines += [f"error: {p}" for p in outcome.errors]
-    lines.append(summary_text(outcome.summary()))
-    return "\n".join(lines)
+        done = applied_lines(outcome)
+        if done:
+            lines += ["", *done] if lines else done
+    findings = findings_text(outcome.plan.findings, verbose=verbose)
+    if findings:
+        lines += ["", *findings] if lines else findings
+    trailer = [f"unavailable {why}" for why in outcome.unavailable.values()]
+    trailer += [f"error: {p}" for p in outcome.errors]
+    trailer.append(summary_text(outcome.summary()))
+    return "\n".join([*lines, "", *trailer] if lines else trailer)
 
 
 def outcome_json(outcome: SyncOutcome) -> str:
@@ -254,12 +432,16 @@ def outcome_markdown(outcome: SyncOutcome) -> str:
         if failed:
             lines += ["", "## Failed", ""]
             lines += [f"- {o.change.kind} `{o.change.item_key}`: {o.error}" for o in failed]
+    if outcome.result is None and outcome.plan.changes:
+        lines += ["", "## Planned changes", "", "```diff", *plan_changes_text(outcome), "```"]
     if outcome.plan.findings:
         lines += ["", "## Findings", ""]
-        lines += [
-            f"- **{f.kind}** {f.ref.key if f.ref else f.item_key or f.source}: {f.message}"
-            for f in outcome.plan.findings
-        ]
+        groups: dict[str, list[Finding]] = {}
+        for finding in outcome.plan.findings:
+            groups.setdefault(finding.kind, []).append(finding)
+        for kind, found in groups.items():
+            lines.append(f"- **{kind.replace('_', ' ')}** ({len(found)})")
+            lines += [f"  - {_finding_text(f)}" for f in found]
     if outcome.errors:
         lines += ["", "## Documents that could not be read", ""]
         lines += [f"- {p}" for p in outcome.errors]

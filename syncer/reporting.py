@@ -4,7 +4,7 @@
 each tracker's managed tickets in bulk, the person-made tickets documents name, state's links
 and run history), hands them to the pure ``build_report``, records the headline counts as a run
 (``command="report"``, the weekly trend's data) and, when asked, delivers the result per team
-(see ``syncer.delivery``). ``syncer report`` and the scheduled worker both call it; they print
+(``syncer.delivery``). ``syncer report`` and the scheduled worker both call it; they print
 or write what the returned ``ReportRun`` renders.
 
 A tracker that cannot be read (or has no credentials) makes its items "unknown", with the
@@ -19,9 +19,11 @@ from datetime import datetime
 from typing import Literal
 
 from syncer.config import Config, env_prefix
+from syncer.delivery import deliver_report
 from syncer.desired import desire_items
-from syncer.errors import TrackerError
+from syncer.errors import ExitCode, TrackerError
 from syncer.model import Document, Finding, Frozen, ItemKey, Link, Problem, Ticket, TicketRef
+from syncer.outcome import Delivery
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.report import (
     Report,
@@ -52,23 +54,6 @@ FORMATS: tuple[ReportFormat, ...] = ("md", "html", "json")
 HISTORY_RUNS = 5000
 """Report runs read back for the weekly trend: ten years of daily reports."""
 
-DeliveryChannel = Literal["publish", "webhook", "nudge"]
-DeliveryStatus = Literal["done", "failed", "skipped"]
-
-
-class Delivery(Frozen):
-    """What became of one delivery: a published issue, a webhook digest, a nudge comment.
-
-    ``target`` names where it went (a ticket, or the environment variable holding a webhook
-    URL): never the URL itself.
-    """
-
-    team: str
-    channel: DeliveryChannel
-    status: DeliveryStatus
-    target: str
-    detail: str = ""
-
 
 class ReportRun(Frozen):
     """What ``produce_report`` returns: the report, what was delivered, and what went wrong."""
@@ -91,6 +76,18 @@ class ReportRun(Frozen):
     def gate(self, kinds: Iterable[GateKind] = GATE_KINDS) -> dict[GateKind, int]:
         """The asked-for kinds the report holds, with counts; any means ``--fail-on`` fails."""
         return gate(self.report, kinds)
+
+    def exit_code(self, fail_on: Iterable[GateKind] = ()) -> ExitCode:
+        """4 when ``fail_on`` names a kind the report holds (a gate is why a CI job runs it);
+        3 when a tracker could not be read; 1 when a document could not be read or a delivery
+        failed; else 0. ``syncer report`` exits with it; a worker cycle can too."""
+        if self.gate(fail_on):
+            return ExitCode.GATE
+        if self.unavailable:
+            return ExitCode.TRACKER
+        if self.errors or self.failed_deliveries:
+            return ExitCode.PARTIAL
+        return ExitCode.OK
 
     @property
     def failed_deliveries(self) -> tuple[Delivery, ...]:
@@ -223,7 +220,6 @@ def produce_report(
     )
     deliveries: tuple[Delivery, ...] = ()
     if deliver:
-        from syncer.delivery import deliver_report  # noqa: PLC0415  # only when delivering
 
         def report_for(team: str) -> Report:
             return build_report(

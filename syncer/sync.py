@@ -22,6 +22,7 @@ from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.policy import SyncPolicy
+from syncer.render import document_heading
 from syncer.sources import cache_tag, discover, read_documents, source_name
 from syncer.state import StateStore, open_store
 from syncer.trackers import open_trackers
@@ -185,6 +186,9 @@ def run_sync(
         plan=plan,
         result=result,
         unavailable=unavailable,
+        headings={d.source: document_heading(d) for d in documents},
+        lines={item.key: item.line for d in documents for item in d.items},
+        owners={item.key: item.owner for d in documents for item in d.items if item.owner},
     )
     store.record_run(
         started=started,

@@ -76,11 +76,15 @@ def test_validate_lists_every_problem_and_exits_2(
     config.write_text('[trackers.ops]\ntype = "jira"\nproject = "x"\n[state]\npth = "s.db"\n')
     assert main(["validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "syncer: invalid configuration (3 problems)"
-    assert sorted(line.strip() for line in err[1:]) == [
-        "state.pth: Extra inputs are not permitted",
-        "trackers.ops.project: String should match pattern '^[A-Z][A-Z0-9_]{1,9}$'",
-        "trackers.ops.url: Field required",
+    assert err == [
+        "syncer: invalid configuration (5 problems)",
+        "  syncer.toml:1: trackers.ops.url: required, but missing",
+        "  syncer.toml:1: trackers.ops: set the environment variable SYNCER_OPS_TOKEN",
+        "  syncer.toml:1: trackers.ops.email: Jira Cloud needs the token's account email "
+        "(in the file or SYNCER_OPS_EMAIL)",
+        '  syncer.toml:3: trackers.ops.project: "x": a Jira project key is 2-10 capital '
+        "letters, digits or _, starting with a letter (e.g. OPS)",
+        "  syncer.toml:5: state.pth: unknown key; did you mean 'path'?",
     ]
 
 
@@ -104,6 +108,8 @@ def test_main_reads_the_environment_and_streams_it_is_given(tmp_path: Path) -> N
     config.write_text(
         '[trackers.ops]\ntype = "github"\nrepository = "acme/web"\n', encoding="utf-8"
     )
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "a.md").write_text("# A\n\n## Action Items\n- [ ] Fix it\n")
     env_file = tmp_path / "syncer.env"
     env_file.write_text("SYNCER_STATE__PATH=from-file.db\n", encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
@@ -115,7 +121,7 @@ def test_main_reads_the_environment_and_streams_it_is_given(tmp_path: Path) -> N
         stderr=err,
     )
     assert code == 0, err.getvalue()
-    assert out.getvalue().strip().endswith(f"state: {tmp_path / 'from-file.db'})")
+    assert out.getvalue().strip().endswith(f"1 post-mortem; state: {tmp_path / 'from-file.db'})")
     assert dict(os.environ) == before  # the env file filled the given mapping, not the process's
     missing = io.StringIO()
     assert main(["validate", "--config", str(config)], env={}, stderr=missing) == 2
@@ -160,7 +166,7 @@ def test_plan_json_gives_every_change_the_same_keys() -> None:
         UpdateChange.model_validate({**common, "ref": ref, "fields": fields, "changed": ["title"]}),
     ]
     shapes = plan_json(Plan(changes=tuple(changes)))["changes"]
-    keys = ["kind", "tracker", "item_key", "source", "ref", "fields", "changed", "reason"]
+    keys = ["kind", "tracker", "item_key", "source", "ref", "fields", "changed", "reason", "before"]
     assert [list(shape) for shape in shapes] == [keys] * 3
     assert [(s["kind"], s["ref"], s["changed"]) for s in shapes] == [
         ("create", None, []),

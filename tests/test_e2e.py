@@ -346,6 +346,8 @@ def test_validate_can_check_each_tracker(
     out = capsys.readouterr().out
     assert "wrong-token-value" not in out
     assert "refused" in out
+    tracker = "platform-github" if kind == "github" else "ops-jira"
+    assert f"{tracker}: {tracker}:" not in out  # the tracker is named once
 
 
 def test_even_debug_logs_never_show_a_secret(

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import argparse
 import base64
-from collections.abc import Callable, MutableMapping
+import glob
+import shlex
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO, TypeAlias
 
 from syncer.config import Config, load_config, load_env_file
-from syncer.errors import ExitCode
+from syncer.errors import ConfigError, ExitCode
 from syncer.logs import RedactingHandler, redact
 from syncer.outcome import SyncOutcome
+from syncer.sources import discover, source_name
 from syncer.state import PASSWORD_ENV
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -58,8 +64,8 @@ class Context:
     log_handler: RedactingHandler | None = None
     """The handler every log line goes through (set by ``syncer.cli.main``)."""
 
-    def out(self, text: str = "", *, flush: bool = False) -> None:
-        print(text, file=self.stdout, flush=flush)
+    def out(self, text: str = "", *, flush: bool = False, end: str = "\n") -> None:
+        print(text, file=self.stdout, flush=flush, end=end)
 
     def err(self, message: str) -> None:
         """One line to stderr, ``syncer: `` first, secrets scrubbed."""
@@ -67,7 +73,7 @@ class Context:
 
     def load(self, args: argparse.Namespace) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
-        if args.env_file:
+        if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), self.env)
         config = load_config(Path(args.config), environ=self.env)
         self.redactor.add_config(config)
@@ -81,17 +87,140 @@ Run = Callable[[argparse.Namespace, Context], ExitCode]
 """What a command's ``run`` default is."""
 
 
-def configured_command(
-    commands: Subcommands, name: str, help_text: str, run: Run
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "ok",
+    ExitCode.PARTIAL: "partial failure: some documents or changes failed (retried next run)",
+    ExitCode.USAGE: "usage or configuration error: nothing was done",
+    ExitCode.TRACKER: "a tracker was unreachable or refused the credentials",
+    ExitCode.GATE: "--fail-on: the report holds items of a kind it gates on",
+    ExitCode.LOCKED: "another run holds the state: nothing was done",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.TERMINATED: "terminated (SIGTERM): the write in flight finished and is recorded",
+}
+"""What each exit code means, as every command's ``--help`` lists it."""
+
+
+def help_epilog(examples: Sequence[tuple[str, str]], exit_codes: Iterable[ExitCode]) -> str:
+    """The ``--help`` tail every command has: examples, then the exit codes it can return."""
+    lines = ["examples:"]
+    for command, meaning in examples:
+        lines += [f"  {command}", f"      {meaning}"]
+    lines += ["", "exit codes:"]
+    lines += [f"  {int(code):<4}{EXIT_MEANINGS[code]}" for code in exit_codes]
+    return "\n".join(lines)
+
+
+def add_command(
+    commands: Subcommands,
+    name: str,
+    *,
+    summary: str,
+    description: str,
+    examples: Sequence[tuple[str, str]],
+    exit_codes: Iterable[ExitCode],
+    run: Run,
 ) -> argparse.ArgumentParser:
-    """A subcommand that reads a configuration: ``--config`` and ``--env-file``."""
-    command: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
-    command.add_argument("--config", required=True, metavar="FILE", help="syncer.toml")
-    command.add_argument(
-        "--env-file", metavar="FILE", help="KEY=value lines added to the environment"
+    """A subcommand whose ``--help`` explains itself: a paragraph, examples, exit codes.
+
+    ``summary`` is the one line ``syncer --help`` lists; ``description`` the paragraph at the
+    top of ``syncer NAME --help``.
+    """
+    command: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, width=88),
+        epilog=help_epilog(examples, exit_codes),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.set_defaults(run=run)
     return command
+
+
+def add_config_options(command: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--env-file``, for the commands that read a configuration."""
+    command.add_argument(
+        "--config", required=True, metavar="FILE", help="the configuration file (syncer.toml)"
+    )
+    command.add_argument(
+        "--env-file",
+        metavar="FILE",
+        # Also accepted before the command name (syncer.cli's top level sets the default).
+        default=argparse.SUPPRESS,
+        help="KEY=value lines added to the environment (never overriding what is set)",
+    )
+
+
+def configured_command(
+    commands: Subcommands,
+    name: str,
+    help_text: str,
+    run: Run,
+    *,
+    description: str | None = None,
+    examples: Sequence[tuple[str, str]] = (),
+    exit_codes: Iterable[ExitCode] = (ExitCode.OK, ExitCode.USAGE),
+) -> argparse.ArgumentParser:
+    """A subcommand that reads a configuration: ``--config`` and ``--env-file``."""
+    command = add_command(
+        commands,
+        name,
+        summary=help_text,
+        description=description or help_text[:1].upper() + help_text[1:] + ".",
+        examples=examples or [(f"syncer {name} --config syncer.toml", help_text)],
+        exit_codes=exit_codes,
+        run=run,
+    )
+    add_config_options(command)
+    return command
+
+
+def invocation() -> str:
+    """How to run this syncer again, as a command a shell accepts as printed.
+
+    ``syncer`` when that is what runs and PATH finds this very program; else the program's full
+    path; ``python -m syncer`` (this interpreter) when run as a module or from a test.
+    """
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if program is not None and program.name == "syncer" and program.exists():
+        found = shutil.which("syncer")
+        if found and Path(found).resolve() == program.resolve():
+            return "syncer"
+        return shlex.quote(str(program.resolve()))
+    return f"{shlex.quote(sys.executable)} -m syncer"
+
+
+def source_problems(config: Config) -> tuple[int, list[str]]:
+    """How many documents the configured sources hold, and what is wrong with them.
+
+    A path that does not exist is a problem; so are sources holding no document at all, unless
+    ``[sources] allow_empty`` says that is expected: in a cron job an unmounted volume must not
+    look like nothing to do.
+    """
+    sources = config.settings.sources
+    problems = [
+        f"sources.paths: {spec!r} does not exist (looked for {config.base_dir / spec})"
+        for spec in sources.paths
+        if not glob.has_magic(spec) and not (config.base_dir / spec).exists()
+    ]
+    found = discover(
+        sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
+    )
+    state = config.settings.state
+    count = sum(1 for f in found if f.exists() and state.owns(source_name(f, config.source_root)))
+    if count == 0 and not sources.allow_empty:
+        where = ", ".join(sources.paths) or "(no paths)"
+        problems.append(
+            f"sources: no post-mortem found in {where} (an unmounted volume?); set "
+            "[sources] allow_empty = true if an empty source is expected"
+        )
+    return count, problems
+
+
+def require_documents(config: Config) -> None:
+    """Refuse to plan or sync sources that hold nothing, unless that is expected."""
+    count, problems = source_problems(config)
+    if count == 0 and not config.settings.sources.allow_empty:
+        raise ConfigError("nothing to read: refusing to run on empty sources", tuple(problems))
 
 
 def exit_for(outcome: SyncOutcome) -> ExitCode:

@@ -1,8 +1,8 @@
 """``syncer health``: is the scheduled worker alive? For a HEALTHCHECK or a liveness probe.
 
 Reads the heartbeat the worker records after every cycle (without the run lock, so it never
-waits for a run) and prints one line: ``ok: ...`` and exit 0, or why not and exit 1. Tracker
-credentials are not needed: a probe does not talk to the trackers.
+waits for a run) and prints one line: ``ok: ...`` and exit 0, or why not and exit 1 (Docker's
+"unhealthy"). Tracker credentials are not needed: a probe does not talk to the trackers.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from syncer.commands.base import Context, Subcommands
+from syncer.commands.base import Context, Subcommands, add_command, add_config_options
 from syncer.config import load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
 from syncer.health import assess, default_max_age, parse_duration
@@ -19,25 +19,35 @@ from syncer.state import read_heartbeat, state_target
 
 
 def register(commands: Subcommands) -> None:
-    health = commands.add_parser(
+    health = add_command(
+        commands,
         "health",
-        help="exit 0 when the worker completed a cycle recently, 1 when not (for probes)",
+        summary="exit 0 when the worker finished a cycle recently, 1 when not (for probes)",
+        description=(
+            "Is the scheduled worker alive? Reads the heartbeat every cycle of `syncer run` "
+            "records in state (without the run lock, and without tracker credentials) and "
+            "prints one line: ok, with when the last cycle succeeded and the next is due, or "
+            "why not (no cycle yet, or the last success is older than --max-age, with the last "
+            "error). For a container HEALTHCHECK or a Kubernetes liveness probe."
+        ),
+        examples=[
+            ("syncer health --config syncer.toml", "the default limit: two sync intervals + 5 min"),
+            ("syncer health --config /config/syncer.toml --max-age 45m", "a liveness probe"),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE),
+        run=run_health,
     )
-    health.add_argument("--config", required=True, metavar="FILE", help="syncer.toml")
-    health.add_argument(
-        "--env-file", metavar="FILE", help="KEY=value lines added to the environment"
-    )
+    add_config_options(health)
     health.add_argument(
         "--max-age",
         metavar="DURATION",
         help="how long ago the last successful cycle may have ended (90s, 15m, 2h, 1d; "
         "default: two sync intervals plus five minutes)",
     )
-    health.set_defaults(run=run_health)
 
 
 def run_health(args: argparse.Namespace, context: Context) -> ExitCode:
-    if args.env_file:
+    if getattr(args, "env_file", None):
         load_env_file(Path(args.env_file), context.env)
     config = load_config(Path(args.config), environ=context.env, require_secrets=False)
     try:

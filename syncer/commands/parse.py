@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from syncer.commands.base import Context, Subcommands
+from syncer.commands.base import Context, Subcommands, add_command
 from syncer.errors import ConfigError, ExitCode
 from syncer.model import Document
 from syncer.render import documents_json, documents_text
@@ -13,10 +13,36 @@ from syncer.sources import discover, read_documents
 
 
 def register(commands: Subcommands) -> None:
-    parse = commands.add_parser("parse", help="print the action items found in post-mortems")
-    parse.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a folder of *.md")
-    parse.add_argument("--format", choices=("text", "json"), default="text")
-    parse.set_defaults(run=run_parse)
+    parse = add_command(
+        commands,
+        "parse",
+        summary="print the action items found in post-mortems",
+        description=(
+            "Read post-mortem Markdown files and print, for each, the incident (id, title, "
+            "date, severity, team) and a table of its action items with their owner, due date, "
+            "priority and tickets, exactly as a sync would see them. Reads no configuration and "
+            "talks to no tracker: use it to check how syncer reads a document."
+        ),
+        examples=[
+            ("syncer parse postmortems/", "every *.md under the folder, as tables"),
+            ("syncer parse incident-INC-2041-post-mortem.md", "one document"),
+            ("syncer parse --format json postmortems/ | jq '.[].items[].title'", "for scripts"),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE),
+        run=run_parse,
+    )
+    parse.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a post-mortem file, or a folder searched recursively for *.md",
+    )
+    parse.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: a table per document (default); json: the documented JSON shape",
+    )
 
 
 def run_parse(args: argparse.Namespace, context: Context) -> ExitCode:

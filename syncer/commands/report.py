@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
+from syncer.outcome import Delivery
 from syncer.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.reporting import FORMATS, ReportFormat, ReportRun, produce_report
 from syncer.state import open_store
@@ -26,8 +28,35 @@ def register(commands: Subcommands) -> None:
         "report",
         "the follow-up report: untracked, unowned, overdue, stale, drifting items; recurrences",
         run_report,
+        description=(
+            "The follow-up report team leads read: items without a ticket or an owner, overdue, "
+            "stale or drifting from their document, unfinished post-mortems, incidents that "
+            "recurred while their follow-ups were open, each incident's loop and the metrics. "
+            "Reads what a no-op sync reads (runs from the documents alone without trackers), "
+            "records the counts for the weekly trend, and delivers where [report.teams] says."
+        ),
+        examples=[
+            ("syncer report --config syncer.toml --output report.html", "write the HTML report"),
+            ("syncer report --config syncer.toml --as-of 2026-12-31 --team web", "a preview"),
+            ("syncer report --config syncer.toml --fail-on untracked,overdue", "a CI gate"),
+        ],
+        exit_codes=(
+            ExitCode.OK,
+            ExitCode.PARTIAL,
+            ExitCode.USAGE,
+            ExitCode.TRACKER,
+            ExitCode.GATE,
+            ExitCode.LOCKED,
+            ExitCode.INTERRUPTED,
+        ),
     )
-    command.add_argument("--format", choices=FORMATS, default=None, help="default: md")
+    command.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="md (default), html (one self-contained file) or json (versioned schema); with "
+        "--output, taken from the file's suffix",
+    )
     command.add_argument(
         "--output", metavar="FILE", help="write the report here (format from its suffix)"
     )
@@ -56,8 +85,6 @@ def register(commands: Subcommands) -> None:
 def parse_as_of(text: str, *, timezone: str) -> dt.datetime:
     """``2026-12-01`` -> the last moment of that day in ``timezone``; an ISO moment as given
     (UTC when it names no zone)."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415  # only with --as-of
-
     try:
         if len(text.strip()) == 10:
             day = dt.date.fromisoformat(text.strip())
@@ -98,13 +125,18 @@ def _load(args: argparse.Namespace, context: Context) -> Config:
 
 
 def exit_for_report(run: ReportRun, failed_gate: bool) -> ExitCode:
+    """The exit code of a report run whose ``--fail-on`` gate did (or did not) find items."""
     if failed_gate:
         return ExitCode.GATE
-    if run.unavailable:
-        return ExitCode.TRACKER
-    if run.errors or run.failed_deliveries:
-        return ExitCode.PARTIAL
-    return ExitCode.OK
+    return run.exit_code()
+
+
+def _delivered(delivery: Delivery) -> str:
+    if delivery.channel == "publish":
+        return f"{delivery.team}: report {delivery.detail} in {delivery.target}"
+    if delivery.channel == "webhook":
+        return f"{delivery.team}: digest posted to the webhook in {delivery.target}"
+    return f"{delivery.team}: nudged the assignee of {delivery.target} ({delivery.detail})"
 
 
 def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
@@ -158,10 +190,13 @@ def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
                 f"{delivery.team}: {delivery.channel} to {delivery.target} failed: "
                 f"{delivery.detail}"
             )
+        else:
+            # The report itself may be on stdout: what was delivered goes beside it.
+            (context.out if args.output else context.err)(_delivered(delivery))
     hits = run.gate(kinds)
     if hits:
         context.err(
             "--fail-on: the report has "
             + ", ".join(f"{count} {kind}" for kind, count in hits.items())
         )
-    return exit_for_report(run, bool(hits))
+    return run.exit_code(kinds)

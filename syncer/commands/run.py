@@ -55,6 +55,33 @@ def register(commands: Subcommands) -> None:
         "run",
         "the scheduled worker: sync and report on a schedule, or one cycle with --once",
         run_worker,
+        description=(
+            "The scheduled worker. With --once, one cycle: a sync, then the follow-up report and "
+            "its delivery, then exit (for cron, a Kubernetes CronJob or CI). Without it, the "
+            "long-running worker: a sync every [worker] sync_every_minutes and the report daily "
+            "at [worker] report_at. Every cycle records a heartbeat for `syncer health` and ends "
+            "with one summary log line. SIGTERM or SIGINT: the write in flight finishes, the "
+            "rest is left for the next run, and syncer exits 143 or 130; a second signal exits "
+            "at once."
+        ),
+        examples=[
+            ("syncer run --once --config syncer.toml", "one cycle, from cron or a CronJob"),
+            ("syncer run --config syncer.toml --log-format json", "the worker, logs as JSON"),
+            (
+                "syncer run --once --config syncer.toml --report-output report.html",
+                "and keep the report as a file",
+            ),
+        ],
+        exit_codes=(
+            ExitCode.OK,
+            ExitCode.PARTIAL,
+            ExitCode.USAGE,
+            ExitCode.TRACKER,
+            ExitCode.GATE,
+            ExitCode.LOCKED,
+            ExitCode.INTERRUPTED,
+            ExitCode.TERMINATED,
+        ),
     )
     command.add_argument(
         "--once",

@@ -7,6 +7,8 @@ commands runs, so ``syncer parse``, ``plan`` and ``sync`` never load it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shlex
 import signal
 import tempfile
 import threading
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syncer import demo
-from syncer.commands.base import Context, Subcommands, exit_for
+from syncer.commands.base import Context, Subcommands, add_command, exit_for, invocation
 from syncer.config import load_config
 from syncer.errors import ConfigError, ExitCode
 from syncer.render import outcome_markdown, outcome_text
@@ -27,27 +29,80 @@ if TYPE_CHECKING:
 def register(commands: Subcommands) -> None:
     def listen_options(command: argparse.ArgumentParser, *, port: int) -> None:
         command.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
-        command.add_argument("--port", type=int, default=port, help="0 picks a free port")
-        command.add_argument("--jira-flavor", choices=("cloud", "server"), default="cloud")
+        command.add_argument(
+            "--port", type=int, default=port, help="port to listen on; 0 picks a free one"
+        )
+        command.add_argument(
+            "--jira-flavor",
+            choices=("cloud", "server"),
+            default="cloud",
+            help="which Jira to imitate: Cloud (email + API token) or Server/Data Center (PAT)",
+        )
         command.add_argument(
             "--allow-remote", action="store_true", help="bind a non-loopback address anyway"
         )
 
-    sandbox = commands.add_parser("sandbox", help="serve local Jira and GitHub stand-ins")
-    listen_options(sandbox, port=0)
-    sandbox.add_argument("--data", metavar="FILE", help="keep issues in this JSON file")
-    sandbox.add_argument("--jira-project", action="append", metavar="KEY", help="(repeatable)")
-    sandbox.add_argument(
-        "--github-repo", action="append", metavar="OWNER/NAME", help="(repeatable)"
+    sandbox = add_command(
+        commands,
+        "sandbox",
+        summary="serve local Jira and GitHub stand-ins",
+        description=(
+            "Serve local stand-ins for the Jira and GitHub REST APIs on loopback, with a page "
+            "listing their issues, and print a configuration and credentials that point syncer "
+            "at them. For trying syncer, and for checking a sync by hand; it never talks to a "
+            "real tracker. Runs until Ctrl-C."
+        ),
+        examples=[
+            ("syncer sandbox", "a fresh sandbox on a free port, issues kept in memory"),
+            (
+                "syncer sandbox --port 8080 --data demo/sandbox.json",
+                "reopen the issues a `syncer demo --workdir demo` left",
+            ),
+            ("syncer sandbox --jira-flavor server --jira-project OPS", "imitate Jira Data Center"),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.USAGE),
+        run=run_sandbox,
     )
-    sandbox.set_defaults(run=run_sandbox)
+    listen_options(sandbox, port=0)
+    sandbox.add_argument("--data", metavar="FILE", help="keep the issues in this JSON file")
+    sandbox.add_argument(
+        "--jira-project",
+        action="append",
+        metavar="KEY",
+        help="a Jira project to serve (repeatable; default OPS)",
+    )
+    sandbox.add_argument(
+        "--github-repo",
+        action="append",
+        metavar="OWNER/NAME",
+        help="a GitHub repository to serve (repeatable; default acme/platform)",
+    )
 
-    demo_command = commands.add_parser(
-        "demo", help="sync the example post-mortems into a sandbox, end to end"
+    demo_command = add_command(
+        commands,
+        "demo",
+        summary="sync the example post-mortems into a sandbox, end to end",
+        description=(
+            "The whole loop with no credentials and no network: start the sandbox on a free "
+            "loopback port, copy the example post-mortems to a folder, print the plan, sync, "
+            "and print what was done and the commands to look further. --serve keeps the "
+            "sandbox up afterwards, until Ctrl-C, so its page can be opened."
+        ),
+        examples=[
+            ("syncer demo", "in a temporary folder, removed afterwards"),
+            ("syncer demo --workdir demo", "keep the files, to rerun by hand"),
+            ("syncer demo --serve", "then open the printed page in a browser"),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE, ExitCode.INTERRUPTED),
+        run=run_demo,
     )
     listen_options(demo_command, port=0)
     demo_command.add_argument("--workdir", metavar="DIR", help="keep every file here")
-    demo_command.set_defaults(run=run_demo)
+    demo_command.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the sandbox and its page up after the demo, until Ctrl-C",
+    )
 
 
 def _start_sandbox(
@@ -153,13 +208,15 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
         args, data=workdir / "sandbox.json", projects=("OPS",), repos=("acme/platform",)
     )
     port = sandbox.url.rsplit(":", 1)[1]
+    program = invocation()
+    config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
     try:
         copied = demo.copy_examples(workdir / "postmortems")
         config_text, env = _sandbox_files(sandbox, project="OPS", repository="acme/platform")
-        (workdir / "syncer.toml").write_text(config_text, encoding="utf-8")
-        (workdir / "syncer.env").write_text(demo.env_file_text(env), encoding="utf-8")
+        config_file.write_text(config_text, encoding="utf-8")
+        env_file.write_text(demo.env_file_text(env), encoding="utf-8")
         context.env.update(env)
-        config = load_config(workdir / "syncer.toml", environ=context.env)
+        config = load_config(config_file, environ=context.env)
         context.redactor.add_config(config)
         out(f"syncer demo: sandbox on {sandbox.url}, {len(copied)} post-mortems in {workdir}")
         out("\n== plan (the dry run) ==")
@@ -168,19 +225,38 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
         outcome = run_configured(config, dry_run=False)
         out(outcome_text(outcome, show_plan=False))
         (workdir / "report.md").write_text(outcome_markdown(outcome), encoding="utf-8")
+        out("\n== follow-up report ==")
+        for line in demo.write_followup_report(config, workdir):
+            out(line)
         jira = sandbox.jira_issues("OPS")
         github = sandbox.github_issues("acme/platform")
+        out("\n== where to look ==")
+        out(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
+        sync_again = (
+            f"{program} sync --config {_quoted(config_file)} --env-file {_quoted(env_file)}"
+        )
+        if args.serve:
+            out(f"  the issues page: {sandbox.url}/")
+            out("  check that a second sync creates nothing (in another terminal):")
+            out(f"    {sync_again}")
+            out("Ctrl-C stops the sandbox.", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                _wait_for_interrupt()
+            return exit_for(outcome)
     finally:
         sandbox.stop()
-    out("\n== where to look ==")
-    out(f"  {len(jira)} Jira issues in OPS, {len(github)} GitHub issues in acme/platform")
     if args.workdir:
         out(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
         out("  sandbox.json and report.md. To look at the issues and check that a second")
         out("  sync creates nothing:")
-        out(f"    syncer sandbox --port {port} --data {workdir / 'sandbox.json'}")
-        config_file, env_file = workdir / "syncer.toml", workdir / "syncer.env"
-        out(f"    syncer sync --config {config_file} --env-file {env_file}")
+        out(f"    {program} sandbox --port {port} --data {_quoted(workdir / 'sandbox.json')}")
+        out(f"    {sync_again}")
+        out(f"  then open http://127.0.0.1:{port}/ (or run `{program} demo --serve`)")
     else:
-        out("  (a temporary folder, removed now; run `syncer demo --workdir DIR` to keep it)")
+        out("  (a temporary folder, removed now; `demo --workdir DIR` keeps it, `demo --serve`")
+        out("  keeps the sandbox and its page up)")
     return exit_for(outcome)
+
+
+def _quoted(path: Path) -> str:
+    return shlex.quote(str(path))

@@ -4,24 +4,86 @@ from __future__ import annotations
 
 import argparse
 
-from syncer.commands.base import Context, Subcommands, configured_command, exit_for
+from syncer.commands.base import (
+    Context,
+    Subcommands,
+    configured_command,
+    exit_for,
+    require_documents,
+)
 from syncer.commands.progress import callback, progress_for
 from syncer.errors import ExitCode
-from syncer.render import outcome_json, outcome_text
+from syncer.render import outcome_json, outcome_markdown, outcome_text
 from syncer.sync import run_configured
+
+FORMAT_HELP = (
+    "text: for people (default); json: every change, outcome and finding, for scripts; "
+    "markdown: for a chat message or a CI summary"
+)
 
 
 def register(commands: Subcommands) -> None:
-    for name, text in (
-        ("plan", "show what a sync would change (a dry run: nothing is written)"),
-        ("sync", "plan, then apply: create, update, link and close tickets"),
-    ):
-        command = configured_command(commands, name, text, run_plan_or_sync)
-        command.add_argument("--format", choices=("text", "json"), default="text")
+    plan = configured_command(
+        commands,
+        "plan",
+        "show what a sync would change (a dry run: nothing is written)",
+        run_plan_or_sync,
+        description=(
+            "The dry run: read the post-mortems and the trackers and print every change a sync "
+            "would make, grouped by document, each with its ticket, the fields that would "
+            "change (old -> new), owner, due date and priority. Findings (unknown owners, "
+            "deferred creates, ...) are counted by kind with a few examples; -v lists them all. "
+            "Nothing is written to the trackers or to state."
+        ),
+        examples=[
+            ("syncer plan --config syncer.toml", "what the next sync would do"),
+            ("syncer plan --config syncer.toml -v", "and every finding"),
+            ("syncer plan --config syncer.toml --format json > plan.json", "for a script"),
+        ],
+        exit_codes=(
+            ExitCode.OK,
+            ExitCode.PARTIAL,
+            ExitCode.USAGE,
+            ExitCode.TRACKER,
+            ExitCode.LOCKED,
+            ExitCode.INTERRUPTED,
+        ),
+    )
+    sync = configured_command(
+        commands,
+        "sync",
+        "plan, then apply: create, update, link and close tickets",
+        run_plan_or_sync,
+        description=(
+            "Plan, then apply: create a ticket for each new action item, update tickets whose "
+            "item changed, close and reopen them as items are ticked, and link tickets a "
+            "document already names. Ends with what it did, one line per change with the "
+            "ticket and its URL, then the counts. Changes that fail are retried next run; "
+            "run it from cron or the scheduled worker."
+        ),
+        examples=[
+            ("syncer sync --config syncer.toml --env-file syncer.env", "one run"),
+            ("syncer sync --config syncer.toml --format markdown", "a summary for a chat or CI"),
+            ("*/15 * * * * syncer sync --config /etc/syncer/syncer.toml", "every 15 minutes"),
+        ],
+        exit_codes=(
+            ExitCode.OK,
+            ExitCode.PARTIAL,
+            ExitCode.USAGE,
+            ExitCode.TRACKER,
+            ExitCode.LOCKED,
+            ExitCode.INTERRUPTED,
+        ),
+    )
+    for command in (plan, sync):
+        command.add_argument(
+            "--format", choices=("text", "json", "markdown"), default="text", help=FORMAT_HELP
+        )
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
+    require_documents(config)
     drawer = progress_for(
         context.stderr,
         machine_output=args.format == "json" or args.log_format == "json",
@@ -34,6 +96,9 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
             drawer.close()
     if args.format == "json":
         context.out(outcome_json(outcome))
+    elif args.format == "markdown":
+        context.out(outcome_markdown(outcome), end="")
     else:
-        context.out(outcome_text(outcome, show_plan=args.command == "plan" or args.verbose > 0))
+        show_plan = args.command == "plan"
+        context.out(outcome_text(outcome, show_plan=show_plan, verbose=args.verbose > 0))
     return exit_for(outcome)

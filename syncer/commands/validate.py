@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from syncer.commands.base import Context, Subcommands, configured_command
+from syncer.commands.base import Context, Subcommands, configured_command, source_problems
 from syncer.config import Config, env_prefix
-from syncer.errors import ExitCode, TrackerError
+from syncer.config_problems import plural
+from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.logs import MIN_SECRET_LENGTH, short_secret
 from syncer.state import PASSWORD_ENV, state_target
 from syncer.trackers import open_trackers
@@ -15,7 +16,25 @@ from syncer.trackers import open_trackers
 
 def register(commands: Subcommands) -> None:
     validate = configured_command(
-        commands, "validate", "check a configuration file and its secrets", run_validate
+        commands,
+        "validate",
+        "check a configuration file, its secrets and its sources",
+        run_validate,
+        description=(
+            "Check a configuration without changing anything: every bad or unknown key with "
+            "its line in the file and what it should look like, every missing secret in one "
+            "run, sources that do not exist or hold no post-mortem. With --check-trackers it "
+            "also connects to each tracker to check the credentials and the project or "
+            "repository. Run it after every edit of syncer.toml, and in CI."
+        ),
+        examples=[
+            ("syncer validate --config syncer.toml", "the file, the secrets and the sources"),
+            (
+                "syncer validate --config syncer.toml --env-file syncer.env --check-trackers",
+                "also log in to every tracker",
+            ),
+        ],
+        exit_codes=(ExitCode.OK, ExitCode.USAGE, ExitCode.TRACKER),
     )
     validate.add_argument(
         "--check-trackers",
@@ -49,9 +68,16 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
         )
     if short:
         return ExitCode.USAGE
+    count, problems = source_problems(config)
+    if problems:
+        raise ConfigError(
+            f"{args.config}: {plural(len(problems), 'problem')} with the sources", tuple(problems)
+        )
     names = ", ".join(config.settings.trackers) or "none"
     label = state_target(config, environ=context.env).label
-    context.out(f"{args.config}: valid (trackers: {names}; state: {label})")
+    context.out(
+        f"{args.config}: valid (trackers: {names}; {plural(count, 'post-mortem')}; state: {label})"
+    )
     if not args.check_trackers:
         return ExitCode.OK
     code = ExitCode.OK
@@ -59,7 +85,8 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
         try:
             tracker.check()
         except TrackerError as exc:
-            context.out(f"  {name}: {exc}")
+            # The error names its tracker already ("web-github: ..."): say it once.
+            context.out(f"  {name}: {str(exc).removeprefix(f'{name}: ')}")
             code = ExitCode.TRACKER
         else:
             context.out(f"  {name}: reachable, credentials accepted")

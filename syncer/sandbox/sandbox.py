@@ -520,7 +520,9 @@ class Sandbox:
 
     def _page(self, request: Request) -> Response:
         if request.path in ("/", "/index.html"):
-            html = render_page(self._state, base_url=request.base_url)
+            html = render_page(
+                self._state, base_url=request.base_url, query=request.query, now=self.now()
+            )
         else:
             found = render_issue_page(self._state, request.path)
             if found is None:

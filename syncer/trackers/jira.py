@@ -25,6 +25,7 @@ outside ``syncer/trackers/`` sees a Jira payload; ``Ticket`` values leave this m
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -46,7 +47,7 @@ from syncer.model import (
     TicketRef,
     TicketSystem,
 )
-from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
+from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL, REPORT_LABEL, fit_text
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -61,6 +62,8 @@ _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
 _BROWSE_PATH = re.compile(r"/browse/([A-Za-z][A-Za-z0-9_]+-\d+)/?$")
 _NOT_ON_SCREEN = re.compile(r"Field '([^']+)' cannot be set\. It is not on the appropriate screen")
 PAGE_SIZE = 100
+JIRA_TEXT_LIMIT = 32_767
+"""The most characters Jira takes in a text field such as the description."""
 """Issues per search page: Cloud's most for a search that asks for several fields."""
 
 _NO_SUCH_KEY = re.compile(r"issue with key '[^']+' does not exist", re.IGNORECASE)
@@ -441,6 +444,66 @@ class JiraTracker:
             self._client.add_comment(key, body)
 
         self._http.write(post, f"commenting on {key}")
+
+    # -- the follow-up report's delivery -------------------------------------------------------
+
+    def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
+        key = self.resolve(ref).key
+        # A mention is wiki markup the Markdown conversion would (rightly) escape.
+        mention = f"[~accountid:{account}]" if self._cloud else f"[~{account}]"
+        body = f"{mention} {markdown_to_wiki(text)}"
+
+        def post() -> None:
+            self._client.add_comment(key, body)
+
+        self._http.write(post, f"nudging the assignee of {key}")
+
+    def find_report(self, team_key: str) -> TicketRef | None:
+        jql = (
+            f"project = {_jql_string(self._config.project)} "
+            f"AND labels = {_jql_string(f'{REPORT_LABEL}:{team_key}')} ORDER BY key ASC"
+        )
+        found = self._search(jql, doing=f"looking up the report issue of {team_key}")
+        return found[0].ref if found else None
+
+    def create_report(self, team_key: str, *, title: str, body: str) -> TicketRef:
+        payload: dict[str, Any] = {
+            "project": {"key": self._config.project},
+            "summary": title,
+            "description": fit_text(markdown_to_wiki(body), JIRA_TEXT_LIMIT),
+            "issuetype": {"name": self._config.issue_type},
+            "labels": [REPORT_LABEL, f"{REPORT_LABEL}:{team_key}"],
+        }
+
+        def post() -> Issue:
+            return self._client.create_issue(fields=payload, prefetch=False)
+
+        issue = self._http.write(post, f"creating the report issue of {team_key}")
+        return self._ref(str(issue.key))
+
+    def update_report(
+        self, ref: TicketRef, team_key: str, *, title: str, body: str
+    ) -> TicketRef | None:
+        key = self.resolve(ref).key
+        doing = f"updating the report issue {key}"
+        payload = {
+            "summary": title,
+            "description": fit_text(markdown_to_wiki(body), JIRA_TEXT_LIMIT),
+        }
+
+        def put() -> None:
+            # A PUT by key, without reading the issue first: one request per run.
+            self._client._session.put(  # the library's own Issue.update would GET it first
+                f"{self._base}/rest/api/2/issue/{key}", data=json.dumps({"fields": payload})
+            )
+
+        try:
+            self._http.write(put, doing)
+        except TrackerError as exc:
+            if self._http.status(exc) == 404:
+                return None
+            raise
+        return self._ref(key)
 
     # -- requests -----------------------------------------------------------------------------
 

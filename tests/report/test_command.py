@@ -3,6 +3,7 @@ sandbox; formats, --output, --as-of, --team, --fail-on (exit 4) and the run hist
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 
 from syncer import demo
 from syncer.cli import main
+from syncer.commands.report import parse_as_of
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
-from syncer.state import open_store
+from syncer.state import RunRecord, open_store
 
 PAYMENTS = """\
 ---
@@ -128,7 +130,7 @@ def test_a_report_is_recorded_in_the_history_and_a_preview_is_not(folder: Path) 
     assert {"open", "overdue"} <= set(runs[0].summary)
 
 
-def _report_runs(folder: Path) -> list:  # type: ignore[type-arg]
+def _report_runs(folder: Path) -> list[RunRecord]:
     config = load_config(folder / "syncer.toml", environ={})
     with open_store(config) as store:
         return store.runs(command="report")
@@ -182,3 +184,19 @@ def test_after_a_sync_the_report_reads_the_tickets(
     assert all(r.method == "GET" or "search" in r.path for r in reads)
     states = {e["row"]["ticket_state"] for e in data["overdue"]}
     assert states == {"read"}
+
+
+def test_as_of_is_the_end_of_that_day_where_the_report_counts_days() -> None:
+    berlin = parse_as_of("2026-12-01", timezone="Europe/Berlin")
+    assert berlin == dt.datetime(2026, 12, 1, 22, 59, 59, tzinfo=dt.UTC)
+    assert parse_as_of("2026-12-01T08:00", timezone="Europe/Berlin") == dt.datetime(
+        2026, 12, 1, 8, tzinfo=dt.UTC
+    )
+    assert parse_as_of("2026-12-01T08:00+01:00", timezone="UTC") == dt.datetime(
+        2026, 12, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=1))
+    )
+
+
+def test_a_bad_as_of_is_a_usage_error(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(folder, "--as-of", "yesterday") == 2
+    assert "--as-of: not a date or ISO moment: 'yesterday'" in capsys.readouterr().err
