@@ -70,6 +70,8 @@ def test_every_line_is_redacted_tracebacks_included() -> None:
 def _config(tmp_path: Path) -> Path:
     config = tmp_path / "syncer.toml"
     config.write_text('[trackers.ops]\ntype = "github"\nrepository = "acme/web"\n')
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "a.md").write_text("# A\n\n## Action Items\n- [ ] Fix it\n")
     return config
 
 
