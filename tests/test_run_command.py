@@ -102,7 +102,8 @@ def test_health_needs_no_tracker_credentials(
 def test_json_logs_are_one_object_a_line_with_run_item_ticket_and_tracker(
     workspace: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_once(workspace, "--format", "json", before=("--log-format", "json")) == 0
+    # --log-format is a global option: after the command as well as before it.
+    assert run_once(workspace, "--format", "json", "--log-format", "json") == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["sync"]["summary"]["created"] == ITEMS
     lines = [json.loads(line) for line in err.splitlines()]

@@ -169,3 +169,20 @@ def test_a_second_signal_exits_at_once(workspace: Path, sandbox: Sandbox) -> Non
     _, stderr = child.communicate(timeout=30)
     assert child.returncode == 143
     assert "SIGTERM again: exiting now" in stderr
+
+
+def test_the_long_running_worker_announces_the_next_run_and_records_it(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    child = start(workspace)
+    seen = wait_for(child, "next: sync at")
+    assert any("cycle finished" in line for line in seen)  # the first sync ran at start
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 143, stderr
+    assert len(issues(sandbox, kind)) == ITEMS
+    beat = read_heartbeat(load_config(workspace / "syncer.toml"))
+    assert beat is not None
+    assert beat.last_success is not None
+    assert beat.next_due is not None
+    assert beat.next_due > beat.last_success
