@@ -39,7 +39,9 @@ MASK = "***"
 _VALUE_PATTERNS = (
     # Authorization: Bearer xyz / Basic xyz / token xyz (headers as printed by a debug log)
     re.compile(r"(?i)(\bauthorization['\"]?\s*[:=]\s*['\"]?(?:bearer|basic|token)?\s*)[^\s'\",}]+"),
-    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{4,}"),
+    # a bare credential after the scheme's name, as a header prints it; one with a digit or a
+    # symbol in it, so that prose ("Basic configuration") is left alone
+    re.compile(r"(\b(?:Bearer|Basic)\s+)(?=[A-Za-z._~-]*[0-9+/=_-])[A-Za-z0-9._~+/=-]{8,}"),
     # scheme://user:password@host
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+(?=@)"),
     # ?token=... &access_token=... password=... api_key=...

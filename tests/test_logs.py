@@ -27,6 +27,8 @@ TOKEN = "ghp_0123456789abcdefghij"
         # a short secret is left alone in words, masked where it stands as a value
         ("syncer tried s again", "syncer tried s again"),
         ("token=s", "token=***"),
+        ("Basic configuration, bearer of news", "Basic configuration, bearer of news"),
+        ("sent Bearer eyJhbGciOiJIUzI1NiJ9.e30", "sent Bearer ***"),
     ],
 )
 def test_redact_masks_values_not_substrings(text: str, expected: str) -> None:
