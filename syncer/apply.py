@@ -9,6 +9,12 @@ The create protocol, which is what keeps a crash or a lost response from making 
 4. after an ambiguous failure (timeout, dropped connection, 5xx) the marker is looked up again;
    only a ticket actually found is recorded, otherwise the item stays pending for the next run.
 
+A change is done only when all its writes are: a close or reopen is the field writes and the
+transition, the comment saying why, and then the baseline on the ticket (``Tracker.remember``).
+Until the comment is written the ticket's baseline keeps the old done state, so should the
+transition's answer or the comment be lost, the next run sees the ticket in its new state but
+the baseline not, and completes the comment without repeating the transition.
+
 A change that fails leaves state as it was (plus the error), so state never claims what did not
 happen. A tracker that becomes unavailable fails its remaining changes without more requests.
 """
@@ -34,6 +40,7 @@ from syncer.model import (
     TicketRef,
     UpdateChange,
     WriteChange,
+    Written,
     oldest_first,
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
@@ -144,7 +151,7 @@ class _Applier:
         return self.settle(tracker, change, ticket, "done")
 
     def explain(self, tracker: Tracker, change: CloseChange | ReopenChange, ref: TicketRef) -> None:
-        """Tell the ticket's watchers why syncer closed or reopened it; best effort."""
+        """Tell the ticket's watchers why syncer closed or reopened it; part of the change."""
         closing = isinstance(change, CloseChange)
         verb = "closed" if closing else "reopened"
         state = "marks" if closing else "no longer marks"
@@ -154,8 +161,13 @@ class _Applier:
             tracker.comment(ref, text)
         except TrackerError as exc:
             log.warning(
-                "%s: %s %s, but the comment saying why failed: %s", change.item_key, verb, ref, exc
+                "%s: %s %s, but the comment saying why failed (the next run writes it): %s",
+                change.item_key,
+                verb,
+                ref,
+                exc,
             )
+            raise
 
     def settle(
         self, tracker: Tracker, change: CreateChange, ticket: Ticket, status: OutcomeStatus
@@ -165,7 +177,9 @@ class _Applier:
             # Recorded as open first: should closing fail, the next run still sees it to do.
             self.record(change, ticket.ref, fields=change.fields.model_copy(update={"done": False}))
             self.pacer.wait(change.tracker)
-            ticket = tracker.update(ticket.ref, change.fields, changed=("done",))
+            ticket = tracker.update(
+                ticket.ref, change.fields, changed=("done",), written=Written.of(change.fields)
+            )
             log.info("%s: closed %s (done in the document)", change.item_key, ticket.ref)
         self.record(change, ticket.ref, fields=change.fields)
         return Outcome(change=change, status=status, ref=ticket.ref)
@@ -188,13 +202,23 @@ class _Applier:
                 return self.write(tracker, change)
 
     def write(self, tracker: Tracker, change: WriteChange) -> Outcome:
+        final = Written.of(change.fields)
+        moves = isinstance(change, CloseChange | ReopenChange)
+        # A close or reopen leaves the old done state in the ticket's baseline until its
+        # comment is written; a change of done alone leaves the baseline as it is until then.
+        interim: Written | None = final
+        if moves:
+            only_done = set(change.changed) == {"done"}
+            interim = None if only_done else final.model_copy(update={"done": not final.done})
         self.pacer.wait(change.tracker)
         ticket = tracker.update(
-            change.ref, change.fields, changed=change.changed, key=change.item_key
+            change.ref, change.fields, changed=change.changed, key=change.item_key, written=interim
         )
-        self.record(change, ticket.ref, fields=change.fields)
         if isinstance(change, CloseChange | ReopenChange):
             self.explain(tracker, change, ticket.ref)
+            self.pacer.wait(change.tracker)
+            tracker.remember(ticket.ref, final)
+        self.record(change, ticket.ref, fields=change.fields)
         log.info(
             "%s: %s %s (%s)", change.item_key, change.kind, ticket.ref, ", ".join(change.changed)
         )

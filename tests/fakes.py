@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syncer.errors import TrackerError
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 
 
 @dataclass
@@ -25,6 +25,8 @@ class FakeTracker:
     """Tickets carrying the managed label without a marker (a person deleted the marker)."""
     fail_next: list[tuple[bool, bool]] = field(default_factory=list)
     """(write_happens, ambiguous) for each of the next writes that should fail."""
+    fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
+    """The same, for the next comments only."""
 
     def owns(self, ref: TicketRef) -> bool:
         return ref.system == self.system and ref.key.startswith(f"{self.project}-")
@@ -72,8 +74,9 @@ class FakeTracker:
             ref=ref,
             item_key=key,
             updated=datetime.now(UTC),
-            **fields.model_dump(exclude={"done"}),
+            **fields.model_dump(exclude={"done", "neighbours"}),
             done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
+            written=Written.of(fields).model_copy(update={"done": False}),
         )
 
         def write() -> None:
@@ -91,9 +94,12 @@ class FakeTracker:
         *,
         changed: Collection[str],
         key: ItemKey | None = None,
+        written: Written | None = None,
     ) -> Ticket:
         current = self.tickets[ref.key]
         values = {name: getattr(fields, name) for name in changed}
+        if written is not None:
+            values["written"] = written
         updated = current.model_copy(update=values)
 
         def write() -> None:
@@ -104,7 +110,25 @@ class FakeTracker:
         write()
         return updated
 
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        current = self.tickets[ref.key]
+
+        def write() -> None:
+            self.tickets[ref.key] = current.model_copy(update={"written": written})
+
+        self.writes.append(f"remember {ref.key}")
+        self._maybe_fail(write)
+        write()
+
+    def forget_written(self) -> None:
+        """Strip the baselines tickets carry (tickets syncer wrote before it kept them there)."""
+        for key, ticket in self.tickets.items():
+            self.tickets[key] = ticket.model_copy(update={"written": None})
+
     def comment(self, ref: TicketRef, text: str) -> None:
         self.writes.append(f"comment {ref.key}")
+        if self.fail_comment:
+            _, ambiguous = self.fail_comment.pop(0)
+            raise TrackerError(self.name, "injected comment failure", ambiguous=ambiguous)
         self._maybe_fail(None)
         self.comments.setdefault(ref.key, []).append(text)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 
+import pytest
+
 from syncer.apply import Pacer, apply_plan
+from syncer.desired import Desired
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef
+from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef, Written
 from syncer.plan import plan_changes
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_policy
@@ -24,6 +27,12 @@ def make_plan(tracker: FakeTracker, store: StateStore) -> Plan:
         tickets={"fake": tracker.list_managed()},
         links=store.links(),
         policy=make_policy(),
+    )
+
+
+def make_plan_of(items: Sequence[Desired], tracker: FakeTracker, store: StateStore) -> Plan:
+    return plan_changes(
+        items, tickets={"fake": tracker.list_managed()}, links=store.links(), policy=make_policy()
     )
 
 
@@ -161,6 +170,7 @@ def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> N
             *,
             changed: Collection[str],
             key: str | None = None,
+            written: Written | None = None,
         ) -> Ticket:
             raise TrackerError(self.name, "transition refused")
 
@@ -179,21 +189,69 @@ class CommentFails(FakeTracker):
         raise TrackerError(self.name, "comments are disabled")
 
 
-def test_a_failed_comment_does_not_undo_a_close(store: StateStore) -> None:
-    tracker = CommentFails()
-    apply_plan(make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
-    fields = ITEMS[0].fields.model_copy(update={"done": True})
-    done = [ITEMS[0].model_copy(update={"fields": fields})]
-    plan = plan_changes(
-        done,
-        tickets={"fake": tracker.list_managed()},
-        links=store.links(),
-        policy=make_policy(),
+@pytest.mark.parametrize("state", ["kept", "lost"])
+@pytest.mark.parametrize("tick", [True, False])
+@pytest.mark.parametrize(
+    "lost",
+    [
+        [(True, True)],  # the transition took effect but its answer was lost
+        [(False, True)],  # the comment POST answered 502
+        [(False, False)],  # the comment POST was refused (429 and the like)
+    ],
+)
+def test_a_close_or_reopen_whose_comment_failed_is_completed_next_run(
+    store: StateStore, state: str, tick: bool, lost: list[tuple[bool, bool]]
+) -> None:
+    tracker = FakeTracker()
+    start = [
+        ITEMS[0].model_copy(
+            update={"fields": ITEMS[0].fields.model_copy(update={"done": not tick})}
+        )
+    ]
+    apply_plan(
+        make_plan_of(start, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
     )
-    result = apply_plan(plan, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
-    assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]
-    assert tracker.tickets["OPS-1"].done
-    assert tracker.writes[-2:] == ["update OPS-1 done", "comment OPS-1"]
+    fields = ITEMS[0].fields.model_copy(update={"done": tick})
+    moved = [ITEMS[0].model_copy(update={"fields": fields})]
+    if lost == [(True, True)]:
+        tracker.fail_next = list(lost)
+    else:
+        tracker.fail_comment = list(lost)
+    result = apply_plan(
+        make_plan_of(moved, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    assert [(o.change.kind, o.status) for o in result.outcomes] == [
+        ("close" if tick else "reopen", "failed")
+    ]
+    assert tracker.tickets["OPS-1"].done is tick  # the transition happened
+    links = store.links() if state == "kept" else {}
+    again = plan_changes(
+        moved, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+    )
+    assert [(c.kind, getattr(c, "changed", ())) for c in again.changes] == [
+        ("close" if tick else "reopen", ("done",))
+    ]
+    writes_before = len(tracker.writes)
+    result = apply_plan(again, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert result.failed == 0
+    assert tracker.writes[writes_before:] == [
+        "update OPS-1 done",
+        "comment OPS-1",
+        "remember OPS-1",
+    ]
+    assert len(tracker.comments["OPS-1"]) == 1
+    for links in (store.links(), {}):
+        assert plan_changes(
+            moved, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+        ).is_empty
 
 
 def test_a_comment_change_comments_and_touches_nothing_else(store: StateStore) -> None:

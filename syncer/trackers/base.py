@@ -15,10 +15,12 @@ Adapters translate between these calls and a tracker's client library; nothing o
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 
 MANAGED_LABEL = "syncer"
 """The fixed label every ticket syncer creates carries, so managed tickets list in bulk."""
@@ -30,9 +32,39 @@ BODY_MARKER_PREFIX = "<!-- syncer:key="
 """GitHub: the body ends with ``<!-- syncer:key=<item key> -->``, hidden when rendered."""
 
 
-def body_marker(key: ItemKey) -> str:
-    """The hidden marker a GitHub issue body carries."""
-    return f"{BODY_MARKER_PREFIX}{key} -->"
+WRITTEN_PROPERTY = "syncer"
+"""Jira: the issue entity property holding what syncer last wrote (``Written`` as JSON)."""
+
+
+def body_marker(key: ItemKey, written: Written | None = None) -> str:
+    """The hidden marker a GitHub issue body carries: the key, and what syncer last wrote."""
+    if written is None:
+        return f"{BODY_MARKER_PREFIX}{key} -->"
+    return f"{BODY_MARKER_PREFIX}{key} written={encode_written(written)} -->"
+
+
+def encode_written(written: Written) -> str:
+    """``Written`` as URL-safe base64 of its JSON: no ``-->`` can end a comment early."""
+    return base64.urlsafe_b64encode(written.model_dump_json().encode()).decode().rstrip("=")
+
+
+def decode_written(text: str | None) -> Written | None:
+    """The inverse of ``encode_written``; anything unreadable (a person's edit) is no baseline."""
+    if not text:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return Written.model_validate_json(raw)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def written_from_json(value: object) -> Written | None:
+    """A Jira property's value as ``Written``; anything else is no baseline."""
+    try:
+        return Written.model_validate(value) if isinstance(value, dict) else None
+    except ValueError:
+        return None
 
 
 class Tracker(Protocol):
@@ -93,7 +125,8 @@ class Tracker(Protocol):
     def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
         """Create a ticket carrying ``key``; one write request, never retried here.
 
-        ``fields`` have already been through ``render``: they are written as they are.
+        ``fields`` have already been through ``render``: they are written as they are. The new
+        ticket carries them as its baseline (``Ticket.written``), as an open ticket.
         """
         ...
 
@@ -104,16 +137,25 @@ class Tracker(Protocol):
         *,
         changed: Collection[str],
         key: ItemKey | None = None,
+        written: Written | None = None,
     ) -> Ticket:
         """Write the ``changed`` fields (names of ``TicketFields`` fields) of ``fields``.
+
+        ``written``, when given, becomes the baseline the ticket carries (``Ticket.written``),
+        written with the fields where the tracker allows it.
 
         ``fields`` have already been through ``render``: they are written as they are.
         ``key`` is the item the ticket belongs to: a managed ticket that lost its marker (a
         person edited it out) gets it back where the tracker keeps it in the body.
 
         ``done`` closes (GitHub ``state_reason=completed``; Jira: transition to a Done-category
-        status) or reopens. Returns the ticket as it reads back.
+        status) or reopens; a ticket already in that state is left as it is (no second
+        transition). Returns the ticket as it reads back.
         """
+        ...
+
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        """Leave ``written`` on the ticket as its baseline, nothing else; one write or two."""
         ...
 
     def comment(self, ref: TicketRef, text: str) -> None:

@@ -30,8 +30,8 @@ from github import Auth, Github, GithubException, RateLimitExceededException
 
 from syncer.config import GitHubConfig, Secrets, env_prefix
 from syncer.errors import TrackerError, TrackerRateLimitedError
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
-from syncer.trackers.base import BODY_MARKER_PREFIX, MANAGED_LABEL, body_marker
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
+from syncer.trackers.base import BODY_MARKER_PREFIX, MANAGED_LABEL, body_marker, decode_written
 from syncer.trackers.markup import normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -39,7 +39,11 @@ __all__ = ["GitHubTracker", "issue_number", "split_body_marker", "ticket_from_gi
 
 log = logging.getLogger(__name__)
 
-_MARKER = re.compile(r"\s*" + re.escape(BODY_MARKER_PREFIX) + r"([A-Za-z0-9._-]+) -->\s*\Z")
+_MARKER = re.compile(
+    r"\s*"
+    + re.escape(BODY_MARKER_PREFIX)
+    + r"([A-Za-z0-9._-]+)(?: written=([A-Za-z0-9_-]+))? -->\s*\Z"
+)
 _BARE_NUMBER = re.compile(r"^#(\d+)$")
 _REPO_NUMBER = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
 _ISSUE_PATH = re.compile(r"^/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/(\d+)/?$")
@@ -53,11 +57,17 @@ Raw = Mapping[str, Any]
 
 def split_body_marker(body: str) -> tuple[ItemKey | None, str]:
     """The item key a body's trailing marker carries, and the body without marker and gap."""
+    key, _, text = read_body_marker(body)
+    return key, text
+
+
+def read_body_marker(body: str) -> tuple[ItemKey | None, Written | None, str]:
+    """The item key and baseline a body's trailing marker carries, and the body without them."""
     text = normalise_text(body)
     match = _MARKER.search(text)
     if match is None:
-        return None, text
-    return match.group(1), normalise_text(text[: match.start()])
+        return None, None, text
+    return match.group(1), decode_written(match.group(2)), normalise_text(text[: match.start()])
 
 
 def web_url(api_url: str) -> str:
@@ -114,7 +124,7 @@ def _github_time(value: Any) -> datetime | None:
 
 def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
     """One issue's JSON (REST ``issue`` schema) as a ``Ticket``."""
-    item_key, text = split_body_marker(str(raw.get("body") or ""))
+    item_key, written, text = read_body_marker(str(raw.get("body") or ""))
     assignees = [user["login"] for user in raw.get("assignees") or []]
     state = raw.get("state")
     return Ticket(
@@ -127,11 +137,12 @@ def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
         status=str(state or ""),
         updated=_github_time(raw.get("updated_at")),
         item_key=item_key,
+        written=written if item_key else None,
     )
 
 
-def _with_marker(body: str, key: ItemKey | None) -> str:
-    return f"{body}\n\n{body_marker(key)}" if key else body
+def _with_marker(body: str, key: ItemKey | None, written: Written | None = None) -> str:
+    return f"{body}\n\n{body_marker(key, written)}" if key else body
 
 
 class GitHubTracker:
@@ -243,7 +254,9 @@ class GitHubTracker:
         """One POST; ``fields`` as ``render`` returned them."""
         body: dict[str, Any] = {
             "title": fields.title,
-            "body": _with_marker(fields.body, key),
+            "body": _with_marker(
+                fields.body, key, Written.of(fields).model_copy(update={"done": False})
+            ),
             "labels": [*fields.labels, MANAGED_LABEL],
         }
         if fields.assignee is not None:
@@ -275,20 +288,24 @@ class GitHubTracker:
         *,
         changed: Collection[str],
         key: ItemKey | None = None,
+        written: Written | None = None,
     ) -> Ticket:
-        """PATCH of the changed fields (``fields`` as ``render`` returned them)."""
+        """PATCH of the changed fields (``fields`` as ``render`` returned them), and of the
+        baseline in the body marker when ``written`` is given: one write."""
         number = self._must_number(ref)
         url = f"{self._issues}/{number}"
         doing = f"updating {self._repo_name}#{number}"
         edits: dict[str, Any] = {}
-        if "body" in changed or "labels" in changed:
+        current: Raw = {}
+        if {"body", "labels", "done"} & set(changed) or written is not None:
             # The marker and the managed label stay as they are, so read what is there now.
             current = self._json("GET", url, doing, read=True)
-            marker, _ = split_body_marker(str(current.get("body") or ""))
+            marker, carried, text = read_body_marker(str(current.get("body") or ""))
             # A reworded item's ticket keeps its old marker; a lost one is put back.
             marker = marker or key
-            if "body" in changed:
-                edits["body"] = _with_marker(fields.body, marker)
+            if "body" in changed or (written is not None and marker):
+                body = fields.body if "body" in changed else text
+                edits["body"] = _with_marker(body, marker, written or carried)
             if "labels" in changed:
                 names = {label["name"] for label in current.get("labels") or []}
                 managed = key is not None or MANAGED_LABEL in names
@@ -297,13 +314,25 @@ class GitHubTracker:
             edits["title"] = fields.title
         if "assignee" in changed:
             edits["assignees"] = [fields.assignee] if fields.assignee else []
-        if "done" in changed:
+        if "done" in changed and (current.get("state") == "closed") != fields.done:
+            # An issue already in that state is left as it is: no second close or reopen event.
             edits["state"] = "closed" if fields.done else "open"
             edits["state_reason"] = "completed" if fields.done else "reopened"
         if not edits:
-            return self._ticket(self._json("GET", url, doing, read=True))
+            return self._ticket(current or self._json("GET", url, doing, read=True))
         raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})
         return self._ticket(raw)
+
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        """Rewrite the body marker with ``written``: a GET and a PATCH of the body alone."""
+        number = self._must_number(ref)
+        url = f"{self._issues}/{number}"
+        doing = f"recording what syncer wrote on {self._repo_name}#{number}"
+        current = self._json("GET", url, doing, read=True)
+        marker, _, text = read_body_marker(str(current.get("body") or ""))
+        if marker is None:
+            return  # not (any more) a managed issue: nothing to carry the baseline
+        self._json("PATCH", url, doing, body={"body": _with_marker(text, marker, written)})
 
     def comment(self, ref: TicketRef, text: str) -> None:
         number = self._must_number(ref)

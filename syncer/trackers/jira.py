@@ -14,7 +14,10 @@ outside ``syncer/trackers/`` sees a Jira payload; ``Ticket`` values leave this m
   which would create duplicates. Reads are retried here, with ``stamina``, on transient failures
   only; writes are never retried.
 * The marker is the pair of labels ``syncer`` and ``syncer:<item key>``; ``key_field``, when set,
-  carries a second copy of the key but is never searched.
+  carries a second copy of the key but is never searched. What syncer last wrote (``Written``)
+  is the issue entity property ``syncer``: sent with the create, put after every other write of
+  a change, and read back by the same search that lists the issues (its ``properties``
+  parameter), so knowing it costs no request.
 * ``render`` turns the Markdown body into wiki markup; ``create`` and ``update`` take fields as
   ``render`` returned them and write them unchanged (converting twice would garble the body).
 * Every request goes through one ``Requests`` wrapper, which classifies failures once;
@@ -25,6 +28,7 @@ outside ``syncer/trackers/`` sees a Jira payload; ``Ticket`` values leave this m
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -37,8 +41,13 @@ from jira.resources import Issue
 
 from syncer.config import JiraConfig, Secrets, env_prefix
 from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
-from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
+from syncer.trackers.base import (
+    KEY_LABEL_PREFIX,
+    MANAGED_LABEL,
+    WRITTEN_PROPERTY,
+    written_from_json,
+)
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -134,6 +143,7 @@ def ticket_from_jira(
         status=str(status.get("name") or ""),
         updated=datetime.fromisoformat(str(updated)) if updated else None,
         item_key=item_key,
+        written=written_from_json((raw.get("properties") or {}).get(WRITTEN_PROPERTY)),
     )
 
 
@@ -313,15 +323,26 @@ class JiraTracker:
         for field_name, template in self._config.custom_fields.items():
             field_id = self._resolved_field(field_name, f"custom_fields.{field_name}")
             payload[field_id] = self._fill(template, key)
+        # The new issue is open: its baseline says so, whatever the document says.
+        written = Written.of(rendered).model_copy(update={"done": False})
+        request = {
+            "fields": payload,
+            "properties": [{"key": WRITTEN_PROPERTY, "value": written.model_dump(mode="json")}],
+        }
 
-        def post() -> Issue:
-            return self._client.create_issue(fields=payload, prefetch=False)
+        def post() -> dict[str, Any]:
+            # Sent as JSON by hand: the library's create_issue takes fields only.
+            answer = self._client._session.post(
+                self._client._get_url("issue"), data=json.dumps(request)
+            )
+            created: dict[str, Any] = answer.json()
+            return created
 
         issue = self._http.write(post, doing, hints=sent)
-        log.info("%s: created %s for item %s", self.name, issue.key, key)
+        log.info("%s: created %s for item %s", self.name, issue["key"], key)
         # Built from what was sent: a read-back GET could fail after the create took effect.
         return Ticket(
-            ref=issue_ref(str(issue.key), base=self._base),
+            ref=issue_ref(str(issue["key"]), base=self._base),
             title=rendered.title,
             body=rendered.body,
             labels=rendered.labels,
@@ -329,6 +350,7 @@ class JiraTracker:
             due=rendered.due,
             priority=rendered.priority,
             item_key=key,
+            written=written,
         )
 
     def update(
@@ -338,6 +360,7 @@ class JiraTracker:
         *,
         key: ItemKey | None = None,  # the item, whose marker is put back if a person removed it
         changed: Collection[str],
+        written: Written | None = None,
     ) -> Ticket:
         """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered.
 
@@ -383,7 +406,22 @@ class JiraTracker:
         if "done" in changed and is_done(raw) != rendered.done:
             self._transition(issue_key, done=rendered.done, doing=doing)
             raw = self._get_issue(issue_key, doing).raw
-        return self._ticket(raw)
+        ticket = self._ticket(raw)
+        if written is not None:
+            # Last: the baseline says what was written only once all of it was.
+            self.remember(ticket.ref, written)
+            ticket = ticket.model_copy(update={"written": written})
+        return ticket
+
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        """PUT the issue property holding what syncer last wrote; one request."""
+        key = self.resolve(ref).key
+        value = written.model_dump(mode="json")
+
+        def put() -> None:
+            self._client.add_issue_property(key, WRITTEN_PROPERTY, value)
+
+        self._http.write(put, f"recording what syncer wrote on {key}")
 
     def comment(self, ref: TicketRef, text: str) -> None:
         key = self.resolve(ref).key
@@ -411,6 +449,7 @@ class JiraTracker:
                         nextPageToken=token,
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
+                        properties=WRITTEN_PROPERTY,
                         json_result=True,
                     )
                 else:
@@ -419,6 +458,7 @@ class JiraTracker:
                         startAt=len(found),
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
+                        properties=WRITTEN_PROPERTY,
                         json_result=True,
                     )
                 issues = page.get("issues") or []
@@ -436,7 +476,7 @@ class JiraTracker:
         wanted = ",".join(self._wanted_fields())
 
         def get() -> Issue:
-            return self._client.issue(key, fields=wanted)
+            return self._client.issue(key, fields=wanted, properties=WRITTEN_PROPERTY)
 
         return self._http.read(get, doing)
 

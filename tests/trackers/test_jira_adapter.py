@@ -16,7 +16,7 @@ from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Ticket, TicketFields, TicketRef
+from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.trackers.jira import JiraTracker
 from tests.trackers.payloads import (
     EMAIL,
@@ -71,7 +71,7 @@ def assert_clean(exc: BaseException) -> None:
 
 
 def test_cloud_list_managed_follows_next_page_tokens(rsps: responses.RequestsMock) -> None:
-    first = {"jql": MANAGED_JQL, "fields": WANTED, "maxResults": "100"}
+    first = {"jql": MANAGED_JQL, "fields": WANTED, "properties": "syncer", "maxResults": "100"}
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search/jql",
@@ -101,7 +101,7 @@ def test_cloud_list_managed_follows_next_page_tokens(rsps: responses.RequestsMoc
 
 
 def test_server_list_managed_pages_with_start_at(rsps: responses.RequestsMock) -> None:
-    common = {"jql": MANAGED_JQL, "validateQuery": "True", "fields": WANTED}
+    common = {"jql": MANAGED_JQL, "validateQuery": "True", "fields": WANTED, "properties": "syncer"}
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search",
@@ -149,7 +149,11 @@ def test_find_searches_the_key_label_exactly(rsps: responses.RequestsMock) -> No
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search/jql",
-        match=[matchers.query_param_matcher({"jql": jql, "fields": WANTED, "maxResults": "100"})],
+        match=[
+            matchers.query_param_matcher(
+                {"jql": jql, "fields": WANTED, "properties": "syncer", "maxResults": "100"}
+            )
+        ],
         json={"issues": [jira_issue("OPS-4")]},
     )
 
@@ -194,7 +198,11 @@ def test_fetch_searches_keys_in_bulk(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search/jql",
-        match=[matchers.query_param_matcher({"jql": jql, "fields": WANTED, "maxResults": "100"})],
+        match=[
+            matchers.query_param_matcher(
+                {"jql": jql, "fields": WANTED, "properties": "syncer", "maxResults": "100"}
+            )
+        ],
         json={"issues": [jira_issue("OPS-1"), jira_issue("OPS-2")]},
     )
     refs = [
@@ -217,7 +225,7 @@ def test_fetch_falls_back_to_one_get_per_key_when_a_key_does_not_exist(
         status=400,
         json={"errorMessages": ["An issue with key 'OPS-9' does not exist for field 'key'."]},
     )
-    only_wanted = matchers.query_param_matcher({"fields": ",".join(WANTED)})
+    only_wanted = matchers.query_param_matcher({"fields": ",".join(WANTED), "properties": "syncer"})
     rsps.get(f"{API}/issue/OPS-1", match=[only_wanted], json=jira_issue("OPS-1"))
     rsps.get(
         f"{API}/issue/OPS-9",
@@ -336,7 +344,11 @@ def fields(**changes: Any) -> TicketFields:
 
 
 def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMock) -> None:
+    jira = tracker(components=["api"])
+    rendered = jira.render(fields(assignee="5b10ac8d82e05b22cc7d4ef5"))
+    written = Written.of(rendered).model_copy(update={"done": False})
     body = {
+        "properties": [{"key": "syncer", "value": written.model_dump(mode="json")}],
         "fields": {
             "project": {"key": "OPS"},
             "summary": "Add a canary stage",
@@ -347,7 +359,7 @@ def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMo
             "assignee": {"accountId": "5b10ac8d82e05b22cc7d4ef5"},
             "priority": {"name": "High"},
             "duedate": "2026-12-15",
-        }
+        },
     }
     rsps.post(
         f"{API}/issue",
@@ -356,9 +368,7 @@ def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMo
         json={"id": "10005", "key": "OPS-5", "self": f"{API}/issue/10005"},
     )
 
-    jira = tracker(components=["api"])
-
-    ticket = jira.create(KEY, jira.render(fields(assignee="5b10ac8d82e05b22cc7d4ef5")))
+    ticket = jira.create(KEY, rendered)
 
     assert sent(rsps) == ["POST /rest/api/2/issue"]
     assert ticket == Ticket(
@@ -370,6 +380,7 @@ def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMo
         due=date(2026, 12, 15),
         priority="High",
         item_key=KEY,
+        written=written,
     )
 
 
@@ -463,7 +474,7 @@ TRANSITIONS = {
 def test_update_puts_only_changed_fields_keeps_markers_and_closes(
     rsps: responses.RequestsMock,
 ) -> None:
-    wanted = matchers.query_param_matcher({"fields": ",".join(WANTED)})
+    wanted = matchers.query_param_matcher({"fields": ",".join(WANTED), "properties": "syncer"})
     rsps.get(f"{API}/issue/OPS-1", match=[wanted], json=jira_issue())
     rsps.put(
         f"{API}/issue/10001",
@@ -489,12 +500,20 @@ def test_update_puts_only_changed_fields_keeps_markers_and_closes(
     )
     closed = jira_issue(status="done", labels=("postmortem", "sev2", "syncer", f"syncer:{KEY}"))
     rsps.get(f"{API}/issue/OPS-1", match=[wanted], json=closed)
-
     jira = tracker()
+    rendered = jira.render(fields(done=True))  # the engine hands over rendered fields
+    written = Written.of(rendered)
+    rsps.put(
+        f"{API}/issue/OPS-1/properties/syncer",
+        match=[matchers.json_params_matcher(written.model_dump(mode="json"))],
+        status=200,
+    )
+
     ticket = jira.update(
         TicketRef(system="jira", key="ops-1"),
-        jira.render(fields(done=True)),  # the engine hands over rendered fields
+        rendered,
         changed=["title", "labels", "done"],
+        written=written,
     )
 
     assert sent(rsps) == [
@@ -504,8 +523,11 @@ def test_update_puts_only_changed_fields_keeps_markers_and_closes(
         "GET /rest/api/2/issue/OPS-1/transitions",
         "POST /rest/api/2/issue/OPS-1/transitions",
         "GET /rest/api/2/issue/OPS-1",
+        "PUT /rest/api/2/issue/OPS-1/properties/syncer",  # last: once all else was written
     ]
-    assert ticket == expected_ticket(labels=("postmortem", "sev2"), done=True, status="Done")
+    assert ticket == expected_ticket(
+        labels=("postmortem", "sev2"), done=True, status="Done"
+    ).model_copy(update={"written": written})
 
 
 def test_server_update_clears_assignee_and_due(rsps: responses.RequestsMock) -> None:
