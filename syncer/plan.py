@@ -100,9 +100,13 @@ class _Index:
         self.by_ref: dict[tuple[str, str], Ticket] = {}
         self.by_marker: dict[tuple[str, ItemKey], list[Ticket]] = defaultdict(list)
         self.managed: dict[str, list[Ticket]] = {}
+        self.unmarked: dict[str, list[Ticket]] = {}
+        """Tickets without a marker: a person's, named in a document, or syncer's own whose
+        marker a person deleted (listed by the managed label)."""
         for tracker, found in tickets.items():
             ordered = sorted(found, key=oldest_first)
             self.managed[tracker] = [t for t in ordered if t.item_key is not None]
+            self.unmarked[tracker] = [t for t in ordered if t.item_key is None]
             for ticket in ordered:
                 self.by_ref[(tracker, ticket.ref.key)] = ticket
                 if ticket.item_key is not None:
@@ -413,6 +417,7 @@ class _Planner:
                 ratio = self._title_likeness(title, ticket)
                 if ratio >= needed:
                     pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
+        pairs += self._unmarked_pairs(unmatched)
         paired: set[ItemKey] = set()
         for _, key, _, desired, ticket in sorted(pairs, key=lambda p: p[:3]):
             if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
@@ -421,6 +426,23 @@ class _Planner:
             self.keep_in_step(desired, ticket, owned=True, reworded=True)
         left = [d for d in unmatched if d.item.key not in paired]
         return self.match_rewritten(left)
+
+    def _unmarked_pairs(
+        self, unmatched: list[Desired]
+    ) -> list[tuple[float, ItemKey, str, Desired, Ticket]]:
+        """Syncer's tickets whose marker a person deleted, known without state: listed by the
+        managed label, named by no document, and titled exactly as the item is."""
+        named = {(d.tracker, r.key) for d in self.desired for r in d.refs}
+        pairs = []
+        for desired in unmatched:
+            title = normalise_title(desired.item.title)
+            for ticket in self.index.unmarked.get(desired.tracker, []):
+                slot = (desired.tracker, ticket.ref.key)
+                if slot in named or slot in self.claimed:
+                    continue
+                if normalise_title(ticket.title) == title:
+                    pairs.append((-1.0, desired.item.key, ticket.ref.key, desired, ticket))
+        return pairs
 
     def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
         """Pair an item rewritten beyond recognition with the ticket of the item it replaced.

@@ -97,7 +97,9 @@ class FakeTracker:
         written: Written | None = None,
     ) -> Ticket:
         current = self.tickets[ref.key]
-        values = {name: getattr(fields, name) for name in changed}
+        values: dict[str, object] = {name: getattr(fields, name) for name in changed}
+        if key is not None and (changed or written is not None):
+            values["item_key"] = key  # the marker follows a reworded item, or is put back
         if written is not None:
             values["written"] = written
         updated = current.model_copy(update=values)

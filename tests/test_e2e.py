@@ -1,5 +1,7 @@
 """End to end: the ``syncer`` command, the real ``jira`` and PyGithub clients, real HTTP, and the
-sandbox on loopback. Both Jira flavours and GitHub, each through the same scenarios."""
+sandbox on loopback. Both Jira flavours and GitHub, each through the same scenarios, and each
+twice: with state kept, and with the state file deleted before every run (a CronJob pod without
+a volume): the tickets and fields must come out the same."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 import requests
@@ -80,9 +82,22 @@ def sandbox(kind: str) -> Iterator[Sandbox]:
         yield running
 
 
+FORGET = "forget-state-before-every-run"
+"""A file in the workspace telling ``sync`` and ``plan`` here to delete the state file first."""
+
+
+@pytest.fixture(params=["state-kept", "state-lost"])
+def memory(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def workspace(tmp_path: Path, sandbox: Sandbox, kind: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace(
+    tmp_path: Path, sandbox: Sandbox, kind: str, memory: str, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A folder with two post-mortems and a configuration sending both to one tracker."""
+    if memory == "state-lost":
+        (tmp_path / FORGET).touch()
     docs = tmp_path / "postmortems"
     docs.mkdir()
     (docs / "inc-3101.md").write_text(INCIDENT_DB)
@@ -132,8 +147,24 @@ def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
     return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]
 
 
+def forget_state(workspace: Path) -> None:
+    """Delete the state file (and its journal), when this workspace runs without state."""
+    if (workspace / FORGET).exists():
+        for leftover in workspace.glob("state.db*"):
+            leftover.unlink()
+
+
 def sync(workspace: Path, *extra: str) -> int:
+    forget_state(workspace)
     return main(["sync", "--config", str(workspace / "syncer.toml"), *extra])
+
+
+def plan_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    forget_state(workspace)
+    capsys.readouterr()
+    assert main(["plan", "--config", str(workspace / "syncer.toml"), "--format", "json"]) == 0
+    found: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return found
 
 
 def writes(sandbox: Sandbox) -> list[str]:
@@ -377,3 +408,95 @@ def test_a_missing_project_or_repository_says_which_setting_to_fix(
     setting = "platform-github.repository" if kind == "github" else "ops-jira.project"
     assert f"(check trackers.{setting})" in out
     assert writes(sandbox) == []
+
+
+def _person_edits(sandbox: Sandbox, kind: str, title: str) -> None:
+    """A person changes an issue in the tracker: its due date on Jira, its assignee on GitHub."""
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        answer = requests.patch(
+            f"{sandbox.url}/repos/acme/platform/issues/{issue.number}",
+            json={"assignees": ["carol"]},
+            headers={"Authorization": f"token {sandbox.github_token}"},
+            timeout=10,
+        )
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        auth = (
+            {"auth": (sandbox.jira_email, sandbox.jira_token)}
+            if sandbox.flavor == "cloud"
+            else {"headers": {"Authorization": f"Bearer {sandbox.jira_token}"}}
+        )
+        answer = requests.put(
+            f"{sandbox.url}/rest/api/2/issue/{jira.key}",
+            json={"fields": {"duedate": "2027-01-15"}},
+            timeout=10,
+            **auth,
+        )
+    answer.raise_for_status()
+
+
+def _persons_value(sandbox: Sandbox, kind: str, title: str) -> str:
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        return ",".join(issue.assignees)
+    [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+    return str(jira.duedate)
+
+
+def _edit(workspace: Path, name: str, old: str, new: str) -> None:
+    doc = workspace / "postmortems" / name
+    text = doc.read_text()
+    assert old in text
+    doc.write_text(text.replace(old, new))
+
+
+def test_edits_give_the_same_tickets_with_or_without_state(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Edit in the tracker, tick, untick, reword, reroute: every run may have lost its state."""
+    assert sync(workspace) == 0
+    # A person's edit in the tracker: no plan claims the document changed it, no sync undoes it.
+    person = "Raise the connection pool limit on orders-db"
+    _person_edits(sandbox, kind, person)
+    assert plan_json(workspace, capsys)["plan"]["changes"] == []
+    assert sync(workspace) == 0
+    assert _persons_value(sandbox, kind, person) == ("carol" if kind == "github" else "2027-01-15")
+
+    alert = "Add an alert on pool saturation above 80%"
+    _edit(workspace, "inc-3101.md", f"[ ] {alert}", f"[x] {alert}")
+    assert sync(workspace) == 0
+    assert (alert, False) in issues(sandbox, kind)
+    _edit(workspace, "inc-3101.md", f"[x] {alert}", f"[ ] {alert}")
+    assert sync(workspace) == 0
+    assert (alert, True) in issues(sandbox, kind)
+    assert comments(sandbox, kind, alert) == [
+        "syncer closed this issue: the post-mortem inc-3101.md marks it done.",
+        "syncer reopened this issue: the post-mortem inc-3101.md no longer marks it done.",
+    ]
+
+    runbook = "Write a runbook for connection exhaustion"
+    reworded = "Write a runbook for orders-db connection exhaustion"
+    _edit(workspace, "inc-3101.md", runbook, reworded)
+    assert sync(workspace) == 0
+    titles = [title for title, _ in issues(sandbox, kind)]
+    assert reworded in titles
+    assert runbook not in titles
+    [said] = comments(sandbox, kind, reworded)
+    assert "was reworded" in said
+
+    # Routing now sends everything to the other tracker: the tickets stay where they are.
+    config = workspace / "syncer.toml"
+    mine = demo.GITHUB_TRACKER if kind == "github" else demo.JIRA_TRACKER
+    other = demo.JIRA_TRACKER if kind == "github" else demo.GITHUB_TRACKER
+    config.write_text(
+        config.read_text().replace(f'default_tracker = "{mine}"', f'default_tracker = "{other}"')
+    )
+    findings = plan_json(workspace, capsys)["plan"]["findings"]
+    assert sorted(f["kind"] for f in findings if f["kind"] == "rerouted") == ["rerouted"] * ITEMS
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    assert len(issues(sandbox, kind)) == ITEMS
+    assert len(issues(sandbox, "jira-cloud" if kind == "github" else "github")) == 0
+    assert _persons_value(sandbox, kind, person) == ("carol" if kind == "github" else "2027-01-15")

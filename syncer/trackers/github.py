@@ -301,8 +301,9 @@ class GitHubTracker:
             # The marker and the managed label stay as they are, so read what is there now.
             current = self._json("GET", url, doing, read=True)
             marker, carried, text = read_body_marker(str(current.get("body") or ""))
-            # A reworded item's ticket keeps its old marker; a lost one is put back.
-            marker = marker or key
+            # A reworded item's ticket takes its new key, so that it is found without state; a
+            # lost marker is put back.
+            marker = key or marker
             if "body" in changed or (written is not None and marker):
                 body = fields.body if "body" in changed else text
                 edits["body"] = _with_marker(body, marker, written or carried)

@@ -365,7 +365,8 @@ class JiraTracker:
         """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered.
 
         A managed ticket whose marker labels a person removed (``key`` given, no ``syncer:``
-        label left) gets them back with this write.
+        label left) gets them back with this write; one carrying another key (its item was
+        reworded) gets the new one instead.
         """
         issue_key = self.resolve(ref).key
         doing = f"updating {issue_key}"
@@ -387,7 +388,9 @@ class JiraTracker:
             payload[due_id] = None if rendered.due is None else rendered.due.isoformat()
         current: list[str] = list(issue.raw["fields"].get("labels") or [])
         markers = [m for m in current if m == MANAGED_LABEL or m.startswith(KEY_LABEL_PREFIX)]
-        lost = key is not None and marker_key(current) is None
+        # A marker a person took off is put back; a reworded item's ticket takes its new key,
+        # so that it is found without state.
+        lost = key is not None and marker_key(current) != key
         if lost:
             markers = [MANAGED_LABEL, KEY_LABEL_PREFIX + str(key)]
         if "labels" in changed:

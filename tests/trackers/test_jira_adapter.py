@@ -917,18 +917,27 @@ def test_an_update_puts_back_the_marker_labels_a_person_removed(
     assert ticket.item_key == KEY
 
 
-def test_a_reworded_items_ticket_keeps_its_old_marker(rsps: responses.RequestsMock) -> None:
+def test_a_reworded_items_ticket_takes_its_new_marker(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/issue/OPS-1", json=jira_issue())  # carries syncer:inc-7.ai-1
     rsps.put(
         f"{API}/issue/10001",
         match=[
             matchers.json_params_matcher(
-                {"fields": {"summary": "Add a canary stage"}, "update": {}}
+                {
+                    "fields": {
+                        "summary": "Add a canary stage",
+                        "labels": ["postmortem", "syncer", "syncer:inc-7.reworded"],
+                    },
+                    "update": {},
+                }
             )
         ],
         status=204,
     )
-    rsps.get(f"{API}/issue/10001", json=jira_issue())
+    rsps.get(
+        f"{API}/issue/10001",
+        json=jira_issue(labels=("postmortem", "syncer", "syncer:inc-7.reworded")),
+    )
     jira = tracker()
 
     ticket = jira.update(
@@ -938,4 +947,4 @@ def test_a_reworded_items_ticket_keeps_its_old_marker(rsps: responses.RequestsMo
         key="inc-7.reworded",
     )
 
-    assert ticket.item_key == KEY
+    assert ticket.item_key == "inc-7.reworded"  # found by its new key, state or no state
