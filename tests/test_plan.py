@@ -500,3 +500,40 @@ def test_a_reworded_ticket_is_commented_once_and_then_in_step(store: StateStore)
     ]
     for links in (store, None):
         assert plan(reworded, tracker, links).is_empty
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8080/browse/OPS-1",
+        "http://127.0.0.1:8080/browse/OPS-1/",
+        "https://jira-alias.example.com/browse/OPS-1",
+    ],
+)
+def test_a_ticket_is_known_by_its_key_never_by_how_its_url_is_spelled(
+    store: StateStore, url: str
+) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    old_key = tracker.tickets["OPS-1"].item_key
+    reworded = desired("Add alerting on the checkout queue's depth", assignee="acc-alice")
+    sync([reworded, *ITEMS[1:]], tracker, store)
+    # As an older syncer left it: the old marker, no baseline; only state links the new key.
+    tracker.add(tracker.tickets["OPS-1"].model_copy(update={"item_key": old_key}))
+    tracker.forget_written()
+    # The tracker's url changed in the configuration: every ticket reads back with a new URL.
+    for key, ticket in list(tracker.tickets.items()):
+        moved = ticket.ref.model_copy(update={"url": url.replace("OPS-1", key)})
+        tracker.tickets[key] = ticket.model_copy(update={"ref": moved})
+    ticked = desired("Add alerting on the checkout queue's depth", assignee="acc-alice", done=True)
+    made = plan([ticked, *ITEMS[1:]], tracker, store)
+    assert [(c.kind, ref_key(c)) for c in made.changes] == [("close", "OPS-1")]
+    person = Ticket(
+        ref=TicketRef(system="jira", key="OPS-40", url="http://a/browse/OPS-40"), title="X"
+    )
+    tracker.add(person)
+    named = desired("Upgrade the load balancer", refs=(person.ref,))
+    sync([*ITEMS, named], tracker, store)
+    elsewhere = person.ref.model_copy(update={"url": "http://b/browse/OPS-40"})
+    tracker.add(person.model_copy(update={"ref": elsewhere}))
+    assert [c.kind for c in plan([*ITEMS, named], tracker, store).changes] == []
