@@ -25,12 +25,18 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
+from syncer.errors import (
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerRateLimitedError,
+    TrackerUnavailableError,
+)
 from syncer.model import (
     Change,
     CloseChange,
     CommentChange,
     CreateChange,
+    Finding,
     Link,
     LinkChange,
     Plan,
@@ -96,6 +102,7 @@ class _Applier:
         self.pacer = pacer
         self.now = now
         self.down: dict[str, str] = {}
+        self.findings: list[Finding] = []
 
     def record(
         self,
@@ -137,7 +144,7 @@ class _Applier:
         )
         self.pacer.wait(change.tracker)
         try:
-            ticket = tracker.create(change.item_key, change.fields)
+            ticket = self.send_create(tracker, change)
         except TrackerError as exc:
             if not exc.ambiguous:
                 self.store.forget_pending(change.item_key)
@@ -149,6 +156,36 @@ class _Applier:
             return self.settle(tracker, change, found, "recovered")
         log.info("%s: created %s", change.item_key, ticket.ref)
         return self.settle(tracker, change, ticket, "done")
+
+    def send_create(self, tracker: Tracker, change: CreateChange) -> Ticket:
+        """One create; an assignee the tracker refuses (nothing was written) is left off, so an
+        owner map entry the tracker will not accept cannot block the ticket on every run."""
+        try:
+            return tracker.create(change.item_key, change.fields)
+        except TrackerAssigneeError as exc:
+            self.unassignable(change, exc)
+        self.pacer.wait(change.tracker)
+        unassigned = change.fields.model_copy(update={"assignee": None})
+        # Carried as written: the next run sees the owner unchanged and does not try again.
+        return tracker.create(
+            change.item_key,
+            unassigned,
+            written=Written.of(change.fields).model_copy(update={"done": False}),
+        )
+
+    def unassignable(self, change: CreateChange | WriteChange, exc: TrackerAssigneeError) -> None:
+        log.warning("%s: %s; writing the ticket unassigned", change.item_key, exc)
+        self.findings.append(
+            Finding(
+                kind="unknown_owner",
+                message=f"{change.tracker} will not assign {exc.account!r} (from the owner map "
+                f"trackers.{change.tracker}.owners); the ticket is left unassigned: fix the "
+                "map (`syncer validate --check-trackers` checks every account)",
+                item_key=change.item_key,
+                source=change.source,
+                tracker=change.tracker,
+            )
+        )
 
     def explain(self, tracker: Tracker, change: CloseChange | ReopenChange, ref: TicketRef) -> None:
         """Tell the ticket's watchers why syncer closed or reopened it; part of the change."""
@@ -211,9 +248,22 @@ class _Applier:
             only_done = set(change.changed) == {"done"}
             interim = None if only_done else final.model_copy(update={"done": not final.done})
         self.pacer.wait(change.tracker)
-        ticket = tracker.update(
-            change.ref, change.fields, changed=change.changed, key=change.item_key, written=interim
-        )
+        try:
+            ticket = tracker.update(
+                change.ref,
+                change.fields,
+                changed=change.changed,
+                key=change.item_key,
+                written=interim,
+            )
+        except TrackerAssigneeError as exc:
+            # Nothing was written: write the rest, and carry the owner as if written.
+            self.unassignable(change, exc)
+            rest = tuple(name for name in change.changed if name != "assignee")
+            self.pacer.wait(change.tracker)
+            ticket = tracker.update(
+                change.ref, change.fields, changed=rest, key=change.item_key, written=interim
+            )
         if isinstance(change, CloseChange | ReopenChange):
             self.explain(tracker, change, ticket.ref)
             self.pacer.wait(change.tracker)
@@ -253,7 +303,9 @@ class _Applier:
                 )
                 outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
         self.store.record_matches(plan.matches, links=links, now=self.now())
-        return ApplyResult(outcomes=tuple(outcomes), unavailable=unavailable)
+        return ApplyResult(
+            outcomes=tuple(outcomes), unavailable=unavailable, findings=tuple(self.findings)
+        )
 
 
 def apply_plan(

@@ -165,6 +165,7 @@ def run_sync(
             search_lag={n: timedelta(seconds=t.search_lag) for n, t in configured.items()},
         )
         unavailable |= result.unavailable
+        plan = plan.model_copy(update={"findings": plan.findings + result.findings})
     outcome = SyncOutcome(
         documents=len(documents),
         items=sum(len(d.items) for d in documents if not d.errors),

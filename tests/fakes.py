@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from syncer.errors import TrackerError
+from syncer.errors import TrackerAssigneeError, TrackerError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 
 
@@ -25,6 +25,8 @@ class FakeTracker:
     """Tickets carrying the managed label without a marker (a person deleted the marker)."""
     fail_next: list[tuple[bool, bool]] = field(default_factory=list)
     """(write_happens, ambiguous) for each of the next writes that should fail."""
+    assignable: set[str] | None = None
+    """The accounts that may be assigned (None: any); others are refused, as trackers do."""
     fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
     """The same, for the next comments only."""
 
@@ -58,6 +60,10 @@ class FakeTracker:
         """A ticket made behind syncer's back (by a person, or a lost-response create)."""
         self.tickets[ticket.ref.key] = ticket
 
+    def _refuse_assignee(self, assignee: str | None) -> None:
+        if self.assignable is not None and assignee is not None and assignee not in self.assignable:
+            raise TrackerAssigneeError(self.name, f"cannot assign {assignee}", account=assignee)
+
     def _maybe_fail(self, write: object) -> None:
         if not self.fail_next:
             return
@@ -66,7 +72,9 @@ class FakeTracker:
             write()
         raise TrackerError(self.name, "injected failure", ambiguous=ambiguous)
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         ref = self.resolve(
             TicketRef(system=self.system, key=f"{self.project}-{len(self.tickets) + 1}")
         )
@@ -76,13 +84,14 @@ class FakeTracker:
             updated=datetime.now(UTC),
             **fields.model_dump(exclude={"done", "neighbours"}),
             done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
-            written=Written.of(fields).model_copy(update={"done": False}),
+            written=written or Written.of(fields).model_copy(update={"done": False}),
         )
 
         def write() -> None:
             self.tickets[ref.key] = ticket
 
         self.writes.append(f"create {key}")
+        self._refuse_assignee(fields.assignee)
         self._maybe_fail(write)
         write()
         return ticket
@@ -108,6 +117,8 @@ class FakeTracker:
             self.tickets[ref.key] = updated
 
         self.writes.append(f"update {ref.key} {','.join(sorted(changed))}")
+        if "assignee" in changed:
+            self._refuse_assignee(fields.assignee)
         self._maybe_fail(write)
         write()
         return updated

@@ -122,7 +122,7 @@ def test_a_refused_create_leaves_state_claiming_nothing(store: StateStore) -> No
 
 
 class DownTracker(FakeTracker):
-    def create(self, key: str, fields: TicketFields) -> Ticket:
+    def create(self, key: str, fields: TicketFields, *, written: Written | None = None) -> Ticket:
         self.writes.append(f"create {key}")
         raise TrackerUnavailableError(self.name, "unreachable")
 
@@ -275,3 +275,61 @@ def test_a_comment_change_comments_and_touches_nothing_else(store: StateStore) -
     assert tracker.comments[ticket.ref.key] == ["the post-mortem asks for an owner"]
     assert tracker.writes[-1] == f"comment {ticket.ref.key}"
     assert store.links() == before
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_an_owner_the_tracker_refuses_gets_an_unassigned_ticket_and_a_finding(
+    store: StateStore, state: str
+) -> None:
+    tracker = FakeTracker(assignable={"acc-alice"})
+    items = [desired("Pin the TLS library", assignee="acc-mallory"), ITEMS[0]]
+    result = apply_plan(
+        make_plan_of(items, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    assert result.failed == 0
+    assert [(f.kind, f.item_key) for f in result.findings] == [("unknown_owner", items[0].item.key)]
+    assert "'acc-mallory'" in result.findings[0].message
+    [ticket] = [t for t in tracker.tickets.values() if t.title == "Pin the TLS library"]
+    assert ticket.assignee is None
+    links = store.links() if state == "kept" else {}
+    again = plan_changes(
+        items, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+    )
+    assert again.is_empty  # not tried again on every run; validate --check-trackers reports it
+    # The owner map fixed: the new account is written.
+    fixed = [desired("Pin the TLS library", assignee="acc-alice"), ITEMS[0]]
+    made = plan_changes(
+        fixed, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+    )
+    assert [(c.kind, getattr(c, "changed", ())) for c in made.changes] == [
+        ("update", ("assignee",))
+    ]
+
+
+def test_an_update_to_a_refused_owner_writes_the_rest(store: StateStore) -> None:
+    tracker = FakeTracker(assignable={"acc-alice"})
+    items = [desired("Pin the TLS library", assignee="acc-alice")]
+    apply_plan(
+        make_plan_of(items, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    moved = [desired("Pin the TLS library", assignee="acc-mallory", done=True)]
+    result = apply_plan(
+        make_plan_of(moved, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]
+    assert [f.kind for f in result.findings] == ["unknown_owner"]
+    [ticket] = tracker.tickets.values()
+    assert (ticket.assignee, ticket.done) == ("acc-alice", True)
+    assert make_plan_of(moved, tracker, store).is_empty

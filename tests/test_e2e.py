@@ -500,3 +500,41 @@ def test_edits_give_the_same_tickets_with_or_without_state(
     assert len(issues(sandbox, kind)) == ITEMS
     assert len(issues(sandbox, "jira-cloud" if kind == "github" else "github")) == 0
     assert _persons_value(sandbox, kind, person) == ("carol" if kind == "github" else "2027-01-15")
+
+
+def test_an_owner_the_tracker_will_not_assign_gets_an_unassigned_issue_and_a_finding(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = workspace / "syncer.toml"
+    text = config.read_text()
+    if kind == "github":
+        refused = "alice-has-left"
+        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"')
+    elif kind == "jira-server":
+        refused = jira_account_id("alice")  # a Cloud account id on a Server instance
+        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"')
+    else:
+        refused = "712020:00000000-0000-0000-0000-000000000000"  # no such account
+        text = text.replace(jira_account_id("alice"), refused)
+    assert refused in text
+    config.write_text(text)
+    capsys.readouterr()
+    assert sync(workspace, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    assert len(issues(sandbox, kind)) == ITEMS
+    refusals = [f for f in findings if refused in f["message"]]
+    assert [f["kind"] for f in refusals] == ["unknown_owner"] * 2  # alice owns two items
+    assert all("left unassigned" in f["message"] for f in refusals)
+    if kind == "github":
+        [issue] = [
+            i
+            for i in sandbox.github_issues("acme/platform")
+            if i.title.startswith("Raise the connection pool")
+        ]
+        assert issue.assignees == []
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary.startswith("Raise the")]
+        assert jira.assignee is None
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []

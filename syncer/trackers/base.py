@@ -122,11 +122,14 @@ class Tracker(Protocol):
         """
         ...
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         """Create a ticket carrying ``key``; one write request, never retried here.
 
         ``fields`` have already been through ``render``: they are written as they are. The new
-        ticket carries them as its baseline (``Ticket.written``), as an open ticket.
+        ticket carries ``written`` as its baseline (``Ticket.written``), by default the fields
+        themselves, as an open ticket. A refused assignee raises ``TrackerAssigneeError``.
         """
         ...
 

@@ -29,7 +29,7 @@ import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 
 from syncer.config import GitHubConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerRateLimitedError
+from syncer.errors import TrackerAssigneeError, TrackerError, TrackerRateLimitedError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 from syncer.trackers.base import BODY_MARKER_PREFIX, MANAGED_LABEL, body_marker, decode_written
 from syncer.trackers.markup import normalise_text
@@ -250,13 +250,14 @@ class GitHubTracker:
 
     # -- Protocol: writes ---------------------------------------------------------------------
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         """One POST; ``fields`` as ``render`` returned them."""
+        carried = written or Written.of(fields).model_copy(update={"done": False})
         body: dict[str, Any] = {
             "title": fields.title,
-            "body": _with_marker(
-                fields.body, key, Written.of(fields).model_copy(update={"done": False})
-            ),
+            "body": _with_marker(fields.body, key, carried),
             "labels": [*fields.labels, MANAGED_LABEL],
         }
         if fields.assignee is not None:
@@ -430,6 +431,13 @@ class GitHubTracker:
             )
         if status == 422:
             found = list(self._validation_hints(data, hints.get("assignee")))
+            fields = {str(e.get("field")) for e in data.get("errors") or [] if isinstance(e, dict)}
+            if fields and fields <= {"assignee", "assignees"}:
+                return TrackerAssigneeError(
+                    self.name,
+                    scrub(f"{doing}: " + "; ".join(found), self._http.secrets),
+                    account=hints.get("assignee"),
+                )
             if found:
                 return self._http.error(f"{doing}: " + "; ".join(found))
         if status == 403:

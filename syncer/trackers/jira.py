@@ -40,7 +40,12 @@ from jira import JIRA, JIRAError
 from jira.resources import Issue
 
 from syncer.config import JiraConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
+from syncer.errors import (
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerRateLimitedError,
+    TrackerUnavailableError,
+)
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 from syncer.trackers.base import (
     KEY_LABEL_PREFIX,
@@ -296,7 +301,9 @@ class JiraTracker:
 
     # -- Protocol: writes ---------------------------------------------------------------------
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         """One POST; ``fields`` as ``render`` returned them."""
         doing = f"creating the ticket of item {key}"
         rendered = fields
@@ -324,7 +331,7 @@ class JiraTracker:
             field_id = self._resolved_field(field_name, f"custom_fields.{field_name}")
             payload[field_id] = self._fill(template, key)
         # The new issue is open: its baseline says so, whatever the document says.
-        written = Written.of(rendered).model_copy(update={"done": False})
+        written = written or Written.of(rendered).model_copy(update={"done": False})
         request = {
             "fields": payload,
             "properties": [{"key": WRITTEN_PROPERTY, "value": written.model_dump(mode="json")}],
@@ -603,6 +610,12 @@ class JiraTracker:
                 ambiguous=True,
             )
         hints = list(self._field_hints(exc, sent))
+        if hints and set(self._error_fields(exc)) == {"assignee"}:
+            return TrackerAssigneeError(
+                self.name,
+                scrub(f"{doing}: " + "; ".join(hints), self._http.secrets),
+                account=sent.get("assignee"),
+            )
         if hints:
             return self._http.error(f"{doing}: " + "; ".join(hints))
         if status == 403:
@@ -612,16 +625,22 @@ class JiraTracker:
         detail = text or (f"HTTP {status}" if status else "request failed")
         return self._http.error(f"{doing}: Jira refused the request: {detail}")
 
+    @staticmethod
+    def _error_fields(exc: JIRAError) -> dict[str, str]:
+        """Field -> message of a Jira error answer's ``errors`` object."""
+        if exc.response is None:
+            return {}
+        try:
+            body = exc.response.json()
+        except ValueError:
+            return {}
+        if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+            return {str(k): str(v) for k, v in body["errors"].items()}
+        return {}
+
     def _field_hints(self, exc: JIRAError, sent: Hints) -> Iterator[str]:
         """One readable sentence per field Jira complained about, with the fix where known."""
-        errors: dict[str, str] = {}
-        if exc.response is not None:
-            try:
-                body = exc.response.json()
-            except ValueError:
-                body = None
-            if isinstance(body, dict) and isinstance(body.get("errors"), dict):
-                errors = {str(k): str(v) for k, v in body["errors"].items()}
+        errors = self._error_fields(exc)
         project = self._config.project
         setting = f"trackers.{self.name}"
         custom = {

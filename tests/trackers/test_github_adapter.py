@@ -14,7 +14,7 @@ import stamina
 from responses import matchers
 from urllib3.exceptions import ProtocolError
 
-from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.trackers.base import body_marker
 from syncer.trackers.github import GitHubTracker, split_body_marker, ticket_from_github
@@ -406,9 +406,10 @@ def test_an_unknown_assignee_names_the_owner_map(rsps: responses.RequestsMock) -
         },
     )
 
-    with pytest.raises(TrackerError) as caught:
+    with pytest.raises(TrackerAssigneeError) as caught:
         tracker().create(KEY, rendered(assignee="bob"))
 
+    assert caught.value.account == "bob"  # the engine writes the ticket unassigned instead
     assert str(caught.value) == (
         f"ops-gh: creating the issue of item {KEY}: owner map trackers.ops-gh.owners gives "
         "'bob' which GitHub does not know or who cannot be assigned in acme/web"

@@ -15,7 +15,7 @@ import stamina
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.trackers.jira import JiraTracker
 from tests.trackers.payloads import (
@@ -659,9 +659,10 @@ def test_an_unknown_user_names_the_owner_map(rsps: responses.RequestsMock) -> No
         f"{API}/issue", status=400, json={"errors": {"assignee": "User 'bob' does not exist."}}
     )
 
-    with pytest.raises(TrackerError) as caught:
+    with pytest.raises(TrackerAssigneeError) as caught:
         tracker("server").create(KEY, fields(assignee="bob"))
 
+    assert caught.value.account == "bob"  # the engine writes the ticket unassigned instead
     assert "owner map trackers.ops-jira.owners gives 'bob' which Jira does not know" in str(
         caught.value
     )
