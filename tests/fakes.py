@@ -42,6 +42,11 @@ class FakeTracker:
     def check(self) -> None:
         self.reads += 1
 
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        self.reads += 1
+        allowed = self.assignable
+        return [] if allowed is None else sorted(set(accounts) - allowed)
+
     def list_managed(self) -> list[Ticket]:
         self.reads += 1
         return [

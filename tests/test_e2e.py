@@ -502,22 +502,48 @@ def test_edits_give_the_same_tickets_with_or_without_state(
     assert _persons_value(sandbox, kind, person) == ("carol" if kind == "github" else "2027-01-15")
 
 
-def test_an_owner_the_tracker_will_not_assign_gets_an_unassigned_issue_and_a_finding(
-    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _refuse_alice(workspace: Path, kind: str) -> str:
+    """Map alice to an account the tracker under test will not assign; return that account."""
     config = workspace / "syncer.toml"
     text = config.read_text()
     if kind == "github":
         refused = "alice-has-left"
-        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"')
+        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"', 1)
     elif kind == "jira-server":
         refused = jira_account_id("alice")  # a Cloud account id on a Server instance
-        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"')
+        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"', 1)
     else:
         refused = "712020:00000000-0000-0000-0000-000000000000"  # no such account
         text = text.replace(jira_account_id("alice"), refused)
     assert refused in text
     config.write_text(text)
+    return refused
+
+
+def test_validate_checks_every_account_of_the_owner_maps(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(workspace / "syncer.toml")
+    capsys.readouterr()
+    assert main(["validate", "--config", config, "--check-trackers"]) == 0
+    assert "all 3 owner map accounts can be assigned" in capsys.readouterr().out
+    refused = _refuse_alice(workspace, kind)
+    sandbox.clear_requests()
+    assert main(["validate", "--config", config, "--check-trackers"]) == 2
+    out = capsys.readouterr().out
+    assert f"owner 'alice' maps to {refused!r}" in out
+    assert out.count("will not assign") == 1
+    checks = [r.path for r in sandbox.requests if "assign" in r.path or "user/bulk" in r.path]
+    if kind == "jira-cloud":
+        assert sum("user/bulk" in p for p in checks) == 1  # one bulk request for the whole map
+    if kind == "jira-server":
+        assert sum("user/assignable/search" in p for p in checks) == 3
+
+
+def test_an_owner_the_tracker_will_not_assign_gets_an_unassigned_issue_and_a_finding(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = _refuse_alice(workspace, kind)
     capsys.readouterr()
     assert sync(workspace, "--format", "json") == 0
     findings = json.loads(capsys.readouterr().out)["plan"]["findings"]

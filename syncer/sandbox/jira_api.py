@@ -111,6 +111,8 @@ class JiraApi:
             ("GET", r"/project/(?P<ident>[^/]+)/components", self.components),
             ("GET", "/user/search", self.user_search),
             ("GET", "/user", self.user),
+            ("GET", "/user/bulk", self.user_bulk),
+            ("GET", "/user/assignable/search", self.assignable_search),
             ("POST", "/issue", self.create_issue),
             ("GET", r"/issue/(?P<ident>[^/]+)", self.get_issue),
             ("PUT", r"/issue/(?P<ident>[^/]+)", self.edit_issue),
@@ -831,6 +833,58 @@ class JiraApi:
         ]
         start = int(request.param("startAt") or 0)
         count = int(request.param("maxResults") or 50)
+        return Response.json(
+            HTTPStatus.OK, [self.user_json(request, u) for u in found[start : start + count]]
+        )
+
+    def user_bulk(self, request: Request, version: str) -> Response:
+        """Cloud's ``GET user/bulk?accountId=..`` (up to 200 per page); Server has no such URI."""
+        if not self.cloud:
+            return error_response(HTTPStatus.NOT_FOUND, ["null for uri: " + request.path])
+        wanted = request.query.get("accountId", [])
+        if not wanted:
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["accountId must be given"])
+        start = int_arg(request.param("startAt"), "startAt", 0)
+        count = min(int_arg(request.param("maxResults"), "maxResults", 10), 200)
+        found = [u for a in wanted if (u := self.ctx.state.jira_user(a)) and u.account_id == a]
+        page = found[start : start + count]
+        return Response.json(
+            HTTPStatus.OK,
+            {
+                "self": f"{self.api_base(request, version)}/user/bulk",
+                "maxResults": count,
+                "startAt": start,
+                "total": len(found),
+                "isLast": start + count >= len(found),
+                "values": [self.user_json(request, u) for u in page],
+            },
+        )
+
+    def assignable_search(self, request: Request, version: str) -> Response:
+        """Users who can be assigned issues of a project: every sandbox user, matched as Jira
+        matches (Server: ``username`` is a prefix of name, e-mail or display name; Cloud:
+        ``accountId`` exactly, or ``query``)."""
+        project = request.param("project")
+        if not project and not request.param("issueKey"):
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["The project or issue key is required."])
+        if project:
+            self.find_project(project)
+        account = request.param("accountId") if self.cloud else None
+        term = (request.param("query") if self.cloud else request.param("username")) or ""
+        term = term.casefold()
+        found = [
+            u
+            for u in self.ctx.state.jira_users
+            if (account is None or u.account_id == account)
+            and (
+                not term
+                or u.name.casefold().startswith(term)
+                or u.email.casefold().startswith(term)
+                or any(part.casefold().startswith(term) for part in u.display_name.split())
+            )
+        ]
+        start = int_arg(request.param("startAt"), "startAt", 0)
+        count = int_arg(request.param("maxResults"), "maxResults", 50)
         return Response.json(
             HTTPStatus.OK, [self.user_json(request, u) for u in found[start : start + count]]
         )

@@ -106,6 +106,11 @@ class Tracker(Protocol):
         """Verify credentials and that the project or repository exists; one request or two."""
         ...
 
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        """The accounts among ``accounts`` this tracker will not assign tickets to, in as few
+        requests as the API allows (``validate --check-trackers`` checks the owner maps)."""
+        ...
+
     def list_managed(self) -> list[Ticket]:
         """Every ticket carrying the managed label, open or closed, fetched in bulk pages."""
         ...

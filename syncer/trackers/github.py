@@ -222,6 +222,19 @@ class GitHubTracker:
                 "set on new issues without push access, so syncer could not find its issues"
             )
 
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        """One ``GET assignees/{login}`` per login: GitHub has no bulk form (204 yes, 404 no)."""
+        refused = []
+        for login in sorted(set(accounts)):
+            doing = f"checking that {login!r} can be assigned in {self._repo_name}"
+            try:
+                self._json("GET", f"/repos/{self._repo_name}/assignees/{login}", doing, read=True)
+            except TrackerError as exc:
+                if self._http.status(exc) not in _GONE:
+                    raise
+                refused.append(login)
+        return refused
+
     def list_managed(self) -> list[Ticket]:
         return self._list(
             f"listing the managed issues of {self._repo_name}", sort=None, direction=None

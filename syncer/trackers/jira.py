@@ -66,6 +66,8 @@ KEYS_PER_SEARCH = 50
 _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
 _BROWSE_PATH = re.compile(r"/browse/([A-Za-z][A-Za-z0-9_]+-\d+)/?$")
 _NOT_ON_SCREEN = re.compile(r"Field '([^']+)' cannot be set\. It is not on the appropriate screen")
+USERS_PER_BULK = 200
+"""Account ids per ``user/bulk`` request: Cloud's most."""
 PAGE_SIZE = 100
 """Issues per search page: Cloud's most for a search that asks for several fields."""
 
@@ -260,6 +262,38 @@ class JiraTracker:
                     f"these credentials (check trackers.{self.name}.project)"
                 ) from exc
             raise
+
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        """Cloud: ``user/bulk``, 200 account ids a request; Server/DC has no bulk form:
+        ``user/assignable/search`` in the project, one request per user name."""
+        wanted = sorted(set(accounts))
+        if self._cloud:
+            known: set[str] = set()
+            for start in range(0, len(wanted), USERS_PER_BULK):
+                chunk = wanted[start : start + USERS_PER_BULK]
+
+                def bulk(chunk: list[str] = chunk) -> dict[str, Any]:
+                    params = {"accountId": chunk, "maxResults": USERS_PER_BULK}
+                    found: dict[str, Any] = self._client._get_json("user/bulk", params=params)
+                    return found
+
+                page = self._http.read(bulk, "checking the owner map's accounts")
+                known |= {str(u.get("accountId")) for u in page.get("values") or []}
+            return [a for a in wanted if a not in known]
+        refused = []
+        for name in wanted:
+
+            def search(name: str = name) -> list[dict[str, Any]]:
+                params = {"project": self._config.project, "username": name, "maxResults": 1000}
+                found: list[dict[str, Any]] = self._client._get_json(
+                    "user/assignable/search", params=params
+                )
+                return found
+
+            users = self._http.read(search, f"checking that {name!r} can be assigned")
+            if not any(str(u.get("name", "")).casefold() == name.casefold() for u in users):
+                refused.append(name)
+        return refused
 
     def list_managed(self) -> list[Ticket]:
         jql = (

@@ -478,3 +478,30 @@ def test_a_create_can_set_properties_and_a_missing_property_is_404(jira: JIRA) -
     with pytest.raises(JIRAError) as caught:
         jira._get_json(f"issue/{created['key']}/properties/syncer")
     assert caught.value.status_code == 404
+
+
+def test_user_bulk_on_cloud_and_assignable_search_on_both(jira: JIRA, sandbox: Sandbox) -> None:
+    alice = sandbox.state.jira_user("alice")
+    assert alice is not None
+    if sandbox.flavor == "cloud":
+        page = jira._get_json(
+            "user/bulk", params={"accountId": [alice.account_id, "712020:nobody"]}
+        )
+        validate(JIRA_SPEC, "#/components/schemas/PageBeanUser", page)
+        assert [u["accountId"] for u in page["values"]] == [alice.account_id]
+        found = jira._get_json(
+            "user/assignable/search", params={"project": "OPS", "accountId": alice.account_id}
+        )
+    else:
+        with pytest.raises(JIRAError) as caught:
+            jira._get_json("user/bulk", params={"accountId": ["x"]})
+        assert caught.value.status_code == 404  # Server/DC has no bulk user look-up
+        found = jira._get_json(
+            "user/assignable/search", params={"project": "OPS", "username": "alice"}
+        )
+    for user in found:
+        validate(JIRA_SPEC, "#/components/schemas/User", user)
+    assert [u["displayName"] for u in found] == [alice.display_name]
+    with pytest.raises(JIRAError) as missing:
+        jira._get_json("user/assignable/search", params={"username": "alice"})
+    assert missing.value.status_code == 400
