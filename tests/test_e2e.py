@@ -564,3 +564,29 @@ def test_an_owner_the_tracker_will_not_assign_gets_an_unassigned_issue_and_a_fin
     sandbox.clear_requests()
     assert sync(workspace) == 0
     assert writes(sandbox) == []
+
+
+def test_two_installations_on_one_tracker_each_judge_only_their_own_tickets(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(workspace) == 0  # the default installation, as it always ran
+    other = workspace / "team-b"
+    (other / "postmortems").mkdir(parents=True)
+    (other / "postmortems" / "inc-3102.md").write_text(INCIDENT_CDN)
+    config = (workspace / "syncer.toml").read_text()
+    (other / "syncer.toml").write_text('instance = "team-b"\n' + config)
+    if (workspace / FORGET).exists():
+        (other / FORGET).touch()
+    (other / "syncer.env").write_text((workspace / "syncer.env").read_text())
+    capsys.readouterr()
+    assert sync(other, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    assert [f for f in findings if f["kind"] == "orphaned"] == []
+    assert len(issues(sandbox, kind)) == ITEMS + 3  # its own tickets, next to the other's
+    sandbox.clear_requests()
+    assert sync(workspace, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    assert [f for f in findings if f["kind"] == "orphaned"] == []
+    assert writes(sandbox) == []
+    assert sync(other) == 0
+    assert len(issues(sandbox, kind)) == ITEMS + 3

@@ -11,6 +11,10 @@ Adapters translate between these calls and a tracker's client library; nothing o
   effect: timeout, dropped connection, 5xx) and ``TrackerUnavailableError`` when the tracker
   cannot be used at all (unreachable, bad credentials, missing project or repository);
 * never retries a create by itself: the engine looks the marker up after an ambiguous failure.
+
+Every mark carries the installation's name (``instance``, default ``syncer``, so tickets made
+before the setting existed keep working unchanged): two installations writing to one project
+or repository each list, find and judge only their own tickets (``Marks``).
 """
 
 from __future__ import annotations
@@ -18,29 +22,52 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 
 MANAGED_LABEL = "syncer"
-"""The fixed label every ticket syncer creates carries, so managed tickets list in bulk."""
-
-KEY_LABEL_PREFIX = "syncer:"
-"""Jira: the label ``syncer:<item key>`` carries the key; JQL finds it exactly."""
-
-BODY_MARKER_PREFIX = "<!-- syncer:key="
-"""GitHub: the body ends with ``<!-- syncer:key=<item key> -->``, hidden when rendered."""
+"""The default installation's name: the label every ticket it creates carries (so managed
+tickets list in bulk), ``syncer:<item key>`` (Jira), ``<!-- syncer:key=<item key> -->`` at the
+end of a GitHub body, and the Jira issue property ``syncer`` holding what it last wrote."""
 
 
-WRITTEN_PROPERTY = "syncer"
-"""Jira: the issue entity property holding what syncer last wrote (``Written`` as JSON)."""
+@dataclass(frozen=True)
+class Marks:
+    """How one installation (``instance``) marks its tickets; the default is ``syncer``'s."""
+
+    instance: str = MANAGED_LABEL
+
+    @property
+    def managed_label(self) -> str:
+        """The label every ticket of this installation carries."""
+        return self.instance
+
+    @property
+    def key_prefix(self) -> str:
+        """Jira: the label ``<instance>:<item key>`` carries the key."""
+        return f"{self.instance}:"
+
+    @property
+    def body_prefix(self) -> str:
+        """GitHub: the body ends with ``<!-- <instance>:key=<item key> ... -->``."""
+        return f"<!-- {self.instance}:key="
+
+    @property
+    def property_key(self) -> str:
+        """Jira: the issue property holding what this installation last wrote."""
+        return self.instance
 
 
-def body_marker(key: ItemKey, written: Written | None = None) -> str:
+DEFAULT_MARKS = Marks()
+
+
+def body_marker(key: ItemKey, written: Written | None = None, marks: Marks = DEFAULT_MARKS) -> str:
     """The hidden marker a GitHub issue body carries: the key, and what syncer last wrote."""
     if written is None:
-        return f"{BODY_MARKER_PREFIX}{key} -->"
-    return f"{BODY_MARKER_PREFIX}{key} written={encode_written(written)} -->"
+        return f"{marks.body_prefix}{key} -->"
+    return f"{marks.body_prefix}{key} written={encode_written(written)} -->"
 
 
 def encode_written(written: Written) -> str:

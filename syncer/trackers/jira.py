@@ -47,12 +47,7 @@ from syncer.errors import (
     TrackerUnavailableError,
 )
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
-from syncer.trackers.base import (
-    KEY_LABEL_PREFIX,
-    MANAGED_LABEL,
-    WRITTEN_PROPERTY,
-    written_from_json,
-)
+from syncer.trackers.base import DEFAULT_MARKS, Marks, written_from_json
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -93,25 +88,19 @@ def is_done(raw: Mapping[str, Any]) -> bool:
     return _category(raw.get("fields", {}).get("status") or {}) == "done"
 
 
-def tidy_labels(labels: Collection[str]) -> tuple[str, ...]:
+def _is_mark(label: str, marks: Marks) -> bool:
+    return label == marks.managed_label or label.startswith(marks.key_prefix)
+
+
+def tidy_labels(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> tuple[str, ...]:
     """Sorted, unique, without the marker labels (which syncer adds and reads itself)."""
-    return tuple(
-        sorted(
-            {
-                label
-                for label in labels
-                if label and label != MANAGED_LABEL and not label.startswith(KEY_LABEL_PREFIX)
-            }
-        )
-    )
+    return tuple(sorted({label for label in labels if label and not _is_mark(label, marks)}))
 
 
-def marker_key(labels: Collection[str]) -> ItemKey | None:
+def marker_key(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> ItemKey | None:
     """The item key a ``syncer:<key>`` label carries, if any."""
-    return next(
-        (label[len(KEY_LABEL_PREFIX) :] for label in labels if label.startswith(KEY_LABEL_PREFIX)),
-        None,
-    )
+    prefix = marks.key_prefix
+    return next((label[len(prefix) :] for label in labels if label.startswith(prefix)), None)
 
 
 def issue_ref(key: str, *, base: str) -> TicketRef:
@@ -125,11 +114,12 @@ def ticket_from_jira(
     cloud: bool,
     due_field: str,
     key_field: str | None = None,
+    marks: Marks = DEFAULT_MARKS,
 ) -> Ticket:
     """One issue's JSON (REST v2 ``IssueBean``) as a ``Ticket``; field ids already resolved."""
     fields: Mapping[str, Any] = raw.get("fields") or {}
     labels: list[str] = list(fields.get("labels") or [])
-    item_key = marker_key(labels)
+    item_key = marker_key(labels, marks)
     if item_key is None and key_field:
         copy = fields.get(key_field)
         item_key = copy if isinstance(copy, str) and copy else None
@@ -142,7 +132,7 @@ def ticket_from_jira(
         ref=issue_ref(str(raw["key"]), base=base),
         title=str(fields.get("summary") or ""),
         body=normalise_text(str(fields.get("description") or "")),
-        labels=tidy_labels(labels),
+        labels=tidy_labels(labels, marks),
         assignee=assignee.get("accountId" if cloud else "name"),
         due=date.fromisoformat(str(due)[:10]) if due else None,
         priority=priority.get("name"),
@@ -150,7 +140,7 @@ def ticket_from_jira(
         status=str(status.get("name") or ""),
         updated=datetime.fromisoformat(str(updated)) if updated else None,
         item_key=item_key,
-        written=written_from_json((raw.get("properties") or {}).get(WRITTEN_PROPERTY)),
+        written=written_from_json((raw.get("properties") or {}).get(marks.property_key)),
     )
 
 
@@ -164,9 +154,12 @@ class JiraTracker:
 
     system: TicketSystem = "jira"
 
-    def __init__(self, name: str, config: JiraConfig, secrets: Secrets) -> None:
+    def __init__(
+        self, name: str, config: JiraConfig, secrets: Secrets, *, instance: str = "syncer"
+    ) -> None:
         """Build the client; sends no request (``check()`` is the first one)."""
         self.name = name
+        self._marks = Marks(instance)
         self._config = config
         self._cloud = config.flavor == "cloud"
         self._base = config.url.rstrip("/")
@@ -225,7 +218,7 @@ class JiraTracker:
                 "title": " ".join(fields.title.split()),
                 "body": normalise_text(markdown_to_wiki(fields.body)),
                 # The configured labels go on every ticket, so they read back on every ticket.
-                "labels": tidy_labels([*self._config.labels, *fields.labels]),
+                "labels": tidy_labels([*self._config.labels, *fields.labels], self._marks),
             }
         )
 
@@ -298,14 +291,14 @@ class JiraTracker:
     def list_managed(self) -> list[Ticket]:
         jql = (
             f"project = {_jql_string(self._config.project)} "
-            f"AND labels = {_jql_string(MANAGED_LABEL)} ORDER BY key ASC"
+            f"AND labels = {_jql_string(self._marks.managed_label)} ORDER BY key ASC"
         )
         return self._search(jql, doing=f"listing the managed tickets of {self._config.project}")
 
     def find(self, key: ItemKey) -> list[Ticket]:
         jql = (
             f"project = {_jql_string(self._config.project)} "
-            f"AND labels = {_jql_string(KEY_LABEL_PREFIX + key)} ORDER BY key ASC"
+            f"AND labels = {_jql_string(self._marks.key_prefix + key)} ORDER BY key ASC"
         )
         found = self._search(jql, doing=f"looking up item {key}")
         return [ticket for ticket in found if ticket.item_key == key]
@@ -346,7 +339,7 @@ class JiraTracker:
             "summary": rendered.title,
             "description": rendered.body,
             "issuetype": {"name": self._config.issue_type},
-            "labels": [*rendered.labels, MANAGED_LABEL, KEY_LABEL_PREFIX + key],
+            "labels": [*rendered.labels, self._marks.managed_label, self._marks.key_prefix + key],
         }
         if self._config.components:
             payload["components"] = [{"name": c} for c in self._config.components]
@@ -368,7 +361,9 @@ class JiraTracker:
         written = written or Written.of(rendered).model_copy(update={"done": False})
         request = {
             "fields": payload,
-            "properties": [{"key": WRITTEN_PROPERTY, "value": written.model_dump(mode="json")}],
+            "properties": [
+                {"key": self._marks.property_key, "value": written.model_dump(mode="json")}
+            ],
         }
 
         def post() -> dict[str, Any]:
@@ -428,17 +423,17 @@ class JiraTracker:
             due_id = self._resolved_field(self._config.due_field, "due_field")
             payload[due_id] = None if rendered.due is None else rendered.due.isoformat()
         current: list[str] = list(issue.raw["fields"].get("labels") or [])
-        markers = [m for m in current if m == MANAGED_LABEL or m.startswith(KEY_LABEL_PREFIX)]
+        markers = [m for m in current if _is_mark(m, self._marks)]
         # A marker a person took off is put back; a reworded item's ticket takes its new key,
         # so that it is found without state.
-        lost = key is not None and marker_key(current) != key
+        lost = key is not None and marker_key(current, self._marks) != key
         if lost:
-            markers = [MANAGED_LABEL, KEY_LABEL_PREFIX + str(key)]
+            markers = [self._marks.managed_label, self._marks.key_prefix + str(key)]
         if "labels" in changed:
             payload["labels"] = [*rendered.labels, *markers]
         elif lost and (payload or "done" in changed):
             # Put back the marker a person took off, leaving the other labels as they are.
-            payload["labels"] = [*tidy_labels(current), *markers]
+            payload["labels"] = [*tidy_labels(current, self._marks), *markers]
         sent = {"assignee": rendered.assignee, "priority": rendered.priority}
         if payload:
 
@@ -463,7 +458,7 @@ class JiraTracker:
         value = written.model_dump(mode="json")
 
         def put() -> None:
-            self._client.add_issue_property(key, WRITTEN_PROPERTY, value)
+            self._client.add_issue_property(key, self._marks.property_key, value)
 
         self._http.write(put, f"recording what syncer wrote on {key}")
 
@@ -493,7 +488,7 @@ class JiraTracker:
                         nextPageToken=token,
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
-                        properties=WRITTEN_PROPERTY,
+                        properties=self._marks.property_key,
                         json_result=True,
                     )
                 else:
@@ -502,7 +497,7 @@ class JiraTracker:
                         startAt=len(found),
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
-                        properties=WRITTEN_PROPERTY,
+                        properties=self._marks.property_key,
                         json_result=True,
                     )
                 issues = page.get("issues") or []
@@ -520,7 +515,7 @@ class JiraTracker:
         wanted = ",".join(self._wanted_fields())
 
         def get() -> Issue:
-            return self._client.issue(key, fields=wanted, properties=WRITTEN_PROPERTY)
+            return self._client.issue(key, fields=wanted, properties=self._marks.property_key)
 
         return self._http.read(get, doing)
 
@@ -615,6 +610,7 @@ class JiraTracker:
             cloud=self._cloud,
             due_field=self._resolved_field(self._config.due_field, "due_field"),
             key_field=self._resolved_field(key_field, "key_field") if key_field else None,
+            marks=self._marks,
         )
 
     # -- errors -------------------------------------------------------------------------------

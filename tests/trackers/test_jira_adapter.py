@@ -17,7 +17,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
 from syncer.model import Ticket, TicketFields, TicketRef, Written
-from syncer.trackers.jira import JiraTracker
+from syncer.trackers.base import Marks
+from syncer.trackers.jira import JiraTracker, ticket_from_jira
 from tests.trackers.payloads import (
     EMAIL,
     FIELDS,
@@ -949,3 +950,19 @@ def test_a_reworded_items_ticket_takes_its_new_marker(rsps: responses.RequestsMo
     )
 
     assert ticket.item_key == "inc-7.reworded"  # found by its new key, state or no state
+
+
+def test_another_installations_marks_are_not_this_ones() -> None:
+    theirs = jira_issue(labels=("postmortem", "syncer", "syncer:inc-7.ai-1"))
+    mine = jira_issue(labels=("postmortem", "team-b", "team-b:inc-7.ai-1"))
+    marks = Marks("team-b")
+    common: dict[str, Any] = {"base": JIRA_URL, "cloud": True, "due_field": "duedate"}
+    assert ticket_from_jira(theirs, **common, marks=marks).item_key is None
+    assert ticket_from_jira(theirs, **common, marks=marks).labels == (
+        "postmortem",
+        "syncer",
+        "syncer:inc-7.ai-1",
+    )
+    assert ticket_from_jira(mine, **common, marks=marks).item_key == KEY
+    assert ticket_from_jira(mine, **common, marks=marks).labels == ("postmortem",)
+    assert ticket_from_jira(mine, **common).item_key is None  # the default installation's view
