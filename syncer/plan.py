@@ -1,21 +1,27 @@
 """(desired items, tickets found, state) -> Plan. Pure: no clock, no files, no network.
 
-How an item finds its ticket, first rule that applies:
+How an item finds its ticket, first rule that applies. A ticket is identified by its tracker
+and key (``same_ticket``), never by the spelling of its URL.
 
 1. **Named in the document.** A ticket reference written in the item (``OPS-12``, a GitHub URL,
    and later the links write-back adds) is its ticket. A ticket syncer manages is kept in step;
    a ticket a person created is *linked*: remembered, never edited. A named ticket that does not
    exist is a finding, never a reason to create one.
 2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
-3. **State.** The ticket state last linked to this key (this is how a reworded item keeps its
-   ticket once matched). A recorded ticket that has vanished is a finding, not re-created.
-4. **Reworded.** An unclaimed managed ticket of the same incident whose title (as it is now, or
-   as syncer last wrote it) is close to the item's (similarity >= ``REWORD_SIMILARITY`` on
-   normalised titles, best pairs first) is the item's ticket under its old key. A ticket of an
-   incident no document mentions any more (a renamed post-mortem without an explicit id) needs
-   the very same title. Failing that, when exactly one item of a document is new and exactly
-   one ticket state says came from that document has lost its item, the item was rewritten in
-   place. This keeps an edited item from becoming a duplicate.
+3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
+   finding, not re-created.
+4. **Changed item, on evidence only.** An unclaimed managed ticket of the same incident whose
+   title (as it is now, or as syncer last wrote it) is close to the item's (similarity >=
+   ``REWORD_SIMILARITY`` on normalised titles, best pairs first); of an incident no document
+   mentions any more (a renamed post-mortem without an explicit id) it needs the very same
+   title, as does a ticket listed by the managed label whose marker a person deleted. Failing
+   that, an item rewritten beyond recognition keeps the ticket of the item it replaced only when
+   it stands in the same place of the same list with nothing else changed there: the items
+   before and after it are the ones recorded around the old item, and they still record it as
+   their neighbour (``recorded_place``). Such a pairing is named ``reworded: 'old' -> 'new'``
+   in the plan and a ``CommentChange`` tells the ticket's watchers; the write moves the marker
+   to the new key. Anything else (one item deleted and an unrelated one added) leaves the old
+   ticket an orphan and gives the new item its own ticket.
 5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
    deferred to the next run.
 
@@ -25,10 +31,14 @@ the tracker holding it, whatever the routing says now (``desired.desire_items``)
 
 Which fields are written: for each field syncer owns, the document's value is written when it
 differs from the ticket's, unless the document has not changed that field since syncer last
-wrote it (the state baseline) and the field is not in the tracker's ``overwrite`` list: then a
-person changed it in the tracker on purpose, and it is kept. Without a baseline (lost state) the
-document wins, except for an assignee a person set, for reopening, and for clearing a value,
-which are kept. A missing priority never clears the tracker's (it means "the default"). Labels are
+wrote it (the baseline) and the field is not in the tracker's ``overwrite`` list: then a
+person changed it in the tracker on purpose, and it is kept. The baseline travels with the
+ticket (``Ticket.written``: a Jira issue property, the GitHub body marker), else comes from
+state, so losing state loses nothing. Without any baseline (a ticket written before baselines
+were carried, and no state) the document wins, except for an assignee a person set, for
+reopening, and for clearing a value, which are kept. A ticket already in the document's done
+state whose baseline is not (the transition was written, its comment not) gets the close or
+reopen again: the tracker leaves the state alone and the comment is written. A missing priority never clears the tracker's (it means "the default"). Labels are
 only ever added, and one a person took off stays off. Done state closes or reopens. All of a
 ticket's changes are one ``Change``, so state records them only once all were written.
 
