@@ -1,6 +1,7 @@
 """Throughput and memory of the post-mortem parser, next to a bare markdown-it parse.
 
     python bench/parse_bench.py [--docs 1000 10000] [--seed 7]
+    python bench/parse_bench.py --hostile
 
 For each corpus size it writes that many generated post-mortems (about 6 KB each, mixed
 layouts: template task lists, tables with and without outer pipes, numbered loose lists,
@@ -9,6 +10,10 @@ back one at a time (read, parse, drop) twice: once with ``parse_bytes`` and once
 ``MarkdownIt("commonmark").enable("table").parse`` of the decoded text, the floor any
 markdown-it based parser stands on. It prints documents per second, the growth of the peak
 resident set size over each run, and the ratio of the two rates.
+
+``--hostile`` instead times the parser on the hostile inputs of
+``tests/parse/test_parse_bad_input.py`` (which checks their results and memory, not their
+time): each should take seconds at most, and grow linearly with its size.
 """
 
 from __future__ import annotations
@@ -179,11 +184,46 @@ def run(directory: Path, parse: Callable[[bytes, str], object]) -> tuple[float, 
     return count / elapsed, peak_rss_kib() - before, seen
 
 
+HEAD = b"# Incident\n\n## Action items\n\n"
+HOSTILE: tuple[tuple[str, Callable[[], bytes]], ...] = (
+    ("100k one-letter items", lambda: HEAD + b"- a\n" * 100_000),
+    ("3k task-list items", lambda: HEAD + b"- [ ] Rotate the keys\n" * 3_000),
+    ("10k-deep bullets", lambda: HEAD + b"- " * 10_000 + b"deep\n"),
+    ("10k-deep quotes", lambda: HEAD + b"> " * 10_000 + b"- [ ] deep\n"),
+    ("megabyte of brackets", lambda: HEAD + b"- " + b"[" * 1_000_000 + b"\n"),
+    ("megabyte of emphasis", lambda: HEAD + b"- " + b"*a " * 330_000 + b"\n"),
+    ("megabyte of ticket keys", lambda: HEAD + b"- " + b"OPS-1 " * 170_000 + b"\n"),
+    ("megabyte of pipes", lambda: HEAD + b"| a | b |\n|---|---|\n|" + b"|" * 1_000_000 + b"\n"),
+    ("megabyte heading", lambda: b"# " + b"[" * 1_000_000 + b"\n"),
+    (
+        "3k rows of unclosed HTML",
+        lambda: HEAD + b"<table><tr><th>Action</th></tr>" + b"<tr><td>Fix <a href='x'>" * 3000,
+    ),
+)
+
+
+def hostile() -> int:
+    """Seconds each hostile input takes (best of three)."""
+    print(f"{'input':<28} {'KB':>7} {'seconds':>8} {'items':>6}")
+    for name, generate in HOSTILE:
+        data = generate()
+        best, items = float("inf"), 0
+        for _ in range(3):
+            started = time.perf_counter()
+            items = len(parse_bytes(data, source="hostile.md").items)
+            best = min(best, time.perf_counter() - started)
+        print(f"{name:<28} {len(data) / 1000:>7.0f} {best:>8.2f} {items:>6}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hostile", action="store_true", help="time the hostile inputs instead")
     args = parser.parse_args(argv)
+    if args.hostile:
+        return hostile()
     bare = MarkdownIt("commonmark").enable("table")
 
     def ours(data: bytes, name: str) -> object:

@@ -11,7 +11,8 @@ The work is split by concern:
 - ``sections``: which headings (or bold labels) hold action items, and their groups;
 - ``items``: items from lists, tables and bare lines, with their exact source lines;
 - ``tables``: column roles and broken-table checks;
-- ``fields``: owner, due date, priority, tickets, done state and explicit id of one item.
+- ``fields``: owner, due date, priority, tickets, done state and explicit id of one item;
+- ``wording``: instructions to a template's author, and done stated in words.
 
 Item keys
 ---------

@@ -19,13 +19,20 @@ Several tags in one pair of brackets are read one by one: ``(owner: Aiko, P1)``,
 progress)`` is read like a Status column when its value is a known status word. Tickets are
 Jira keys, GitHub ``#5``/``o/r#5`` and issue or pull-request URLs, GitLab issue and merge
 request URLs (``group/project#5``, ``group/project!98``), Google Issue Tracker, Bugzilla,
-Linear and Azure Boards URLs, and ``Bug #5554823`` / ``Bug 5554823``; a label in front of
-them (``Jira: OPS-9``, ``(see OPS-9)``, ``tracked in OPS-9``) goes with them.
+Linear and Azure Boards URLs, fix-commit URLs (``owner/repo@1fc9f7e``), and ``Bug #5554823`` /
+``Bug 5554823``; a label in front of them (``Jira: OPS-9``, ``(see OPS-9)``, ``tracked in
+OPS-9``) goes with them. A bracketed note on the process at the end of an item ("(issue
+created)", "(Noor to call a meeting)") leaves the title for the description; a name doing the
+next step in it is the owner.
+
+``extract_fields`` runs ``_STEPS`` in order over one reading of the text: each step takes its
+field out, so later steps never see it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -207,6 +214,12 @@ _DONE_ON = re.compile(
     rf"|merged)\s+(?:on\s+)?{DATE_PATTERN}\s*[\)\]]?\s*\.?\s*$",
     re.IGNORECASE,
 )
+# "(done 2026-03-02)" anywhere: the owner or a note may follow it.
+_DONE_ON_BRACKETED = re.compile(
+    r"[\(\[]\s*(?:done|completed|fixed|closed|resolved|shipped|merged)\s+(?:on\s+)?"
+    rf"{DATE_PATTERN}\s*[\)\]]",
+    re.IGNORECASE,
+)
 _OPEN_EMOJI = ("🔄", "⏳", "🚧", "❌", "✗", "✘", "⬜", "🔲", "🟡", "🔴", "⚠️")
 
 DONE_STATUS = {
@@ -276,6 +289,17 @@ _OTHER_TRACKER_URLS = (
     (re.compile(r"^https?://linear\.app/[\w-]+/issue/([A-Z][A-Z0-9]{1,9}-\d+)"), "{}"),
     (re.compile(r"^https?://dev\.azure\.com/[^\s]*/_workitems/edit/(\d+)"), "AB#{}"),
 )
+# Issue pages of other trackers and newer Jira views that end in an issue key: Jira Cloud's
+# ".../projects/OPS/issues/OPS-12", YouTrack's "/issue/ABC-12", and the like.
+_KEYED_URL = re.compile(
+    r"^https?://([^/\s]+)/(?:[^\s?#]*/)?(?:issues?|browse|tickets?|tasks?)/([A-Z][A-Z0-9_]{1,9}-\d+)"
+    r"(?:[/?#].*)?$"
+)
+# A fix commit attached to an item is its reference: GitHub, GitLab (".../-/commit/<sha>"),
+# Gitea and the like. Keyed the way GitHub writes commit references: "owner/repo@1fc9f7e".
+_COMMIT_URL = re.compile(
+    r"^https?://[^/\s]+/([\w.-]+(?:/[\w.-]+)*?)(?:/-)?/commits?/([0-9a-f]{7,40})(?:[/?#].*)?$"
+)
 # Link text that is nothing but a name for the ticket it points at: dropped from titles.
 _TICKET_LABEL = re.compile(
     r"^\s*(?:(?:github|gh|jira|gitlab)\s+)?(?:issue|bug|ticket|pr|pull\s+request|mr|link|jira|tracking|tracker)?s?\s*"
@@ -285,7 +309,8 @@ _TICKET_LABEL = re.compile(
 
 
 def parse_ticket_url(url: str) -> TicketRef | None:
-    """The ticket a URL points at (Jira browse, GitHub issue or pull request), if any."""
+    """The ticket a URL points at (Jira browse, GitHub issue or pull request, a fix commit),
+    if any."""
     url = url.strip().strip("<>")
     if match := _JIRA_URL.match(url):
         return TicketRef(system="jira", key=match[1], url=url)
@@ -300,6 +325,11 @@ def parse_ticket_url(url: str) -> TicketRef | None:
     for pattern, key in _OTHER_TRACKER_URLS:
         if match := pattern.match(url):
             return TicketRef(system="other", key=key.format(match[1]), url=url)
+    if match := _KEYED_URL.match(url):
+        jira = "jira" in match[1] or "atlassian" in match[1]
+        return TicketRef(system="jira" if jira else "other", key=match[2], url=url)
+    if match := _COMMIT_URL.match(url):
+        return TicketRef(system="other", key=f"{match[1]}@{match[2][:7]}", url=url)
     return None
 
 
@@ -511,68 +541,99 @@ def remove_ticket_links(line: InlineLine) -> str:
     return _tidy(_link_tickets(line)[1])
 
 
-def extract_fields(line: InlineLine) -> Fields:
-    """Split one item's rendered text into its title and the fields written inside it.
+@dataclass
+class _Reading:
+    """One item's text while its fields are taken out of it, step by step.
 
-    Each pattern runs only when a cheap substring test says it could match: most items
-    carry one or two fields, and this runs for every item and table cell.
+    ``low`` and ``bracket`` describe the text as it was after the checkbox: the steps use them
+    as cheap tests of whether their pattern could match at all.
     """
-    text = line.text
-    tickets, text = _link_tickets(line)
-    fields = Fields(title="")
 
-    if match := _CHECKBOX.match(text):
-        fields.checkbox = True
-        fields.done = (match[1] or " ").strip().lower() == "x"
-        text = text[match.end() :]
+    text: str
+    tickets: list[TicketRef]
+    fields: Fields = field(default_factory=lambda: Fields(title=""))
+    low: str = ""
+    bracket: bool = False
+    emoji: bool = False
 
-    low = text.lower()
-    bracket = "(" in text or "[" in text
-    if bracket:
-        text = _PLACEHOLDER_LINK.sub(" ", text)
+    def cut(self, match: re.Match[str]) -> None:
+        """Remove what ``match`` matched from the text."""
+        self.text = self.text[: match.start()] + " " + self.text[match.end() :]
 
-    if match := _EXPLICIT_ID.match(text):
-        fields.explicit_id = match[1] or match[2]
-        text = text[match.end() :]
-    if "id" in low:
-        match, text = _take(_EXPLICIT_ID_TAG, text)
-        if match and not fields.explicit_id:
-            fields.explicit_id = match[1]
-    if bracket and "," in text:
-        text = _TAG_LIST.sub(_split_tags, text)
 
-    if ":" in text and (code := _SHORTCODE.search(text)):
-        if fields.done is not True:
-            fields.done = code[1] in _SHORTCODE_DONE
-        text = _SHORTCODE.sub(" ", text)
-    if (match := _DONE_TRAILING.search(text)) is not None:
-        fields.done = True
-        text = text[: match.start()]
-    elif _DIGIT.search(text) and (match := _DONE_ON.search(text)) is not None:
+def _checkbox(r: _Reading) -> None:
+    if match := _CHECKBOX.match(r.text):
+        r.fields.checkbox = True
+        r.fields.done = (match[1] or " ").strip().lower() == "x"
+        r.text = r.text[match.end() :]
+    r.low = r.text.lower()
+    r.bracket = "(" in r.text or "[" in r.text
+    if r.bracket:
+        r.text = _PLACEHOLDER_LINK.sub(" ", r.text)
+
+
+def _explicit_id(r: _Reading) -> None:
+    if match := _EXPLICIT_ID.match(r.text):
+        r.fields.explicit_id = match[1] or match[2]
+        r.text = r.text[match.end() :]
+    if "id" in r.low:
+        match, r.text = _take(_EXPLICIT_ID_TAG, r.text)
+        if match and not r.fields.explicit_id:
+            r.fields.explicit_id = match[1]
+
+
+def _tag_lists(r: _Reading) -> None:
+    # "(owner: Aiko, P1)" -> "(owner: Aiko) (P1)", so each tag is read by its own step.
+    if r.bracket and "," in r.text:
+        r.text = _TAG_LIST.sub(_split_tags, r.text)
+
+
+def _shortcodes(r: _Reading) -> None:
+    if ":" in r.text and (code := _SHORTCODE.search(r.text)):
+        if r.fields.done is not True:
+            r.fields.done = code[1] in _SHORTCODE_DONE
+        r.text = _SHORTCODE.sub(" ", r.text)
+
+
+def _done_suffix(r: _Reading) -> None:
+    if (match := _DONE_TRAILING.search(r.text)) is not None:
+        r.fields.done = True
+        r.text = r.text[: match.start()]
+    elif _DIGIT.search(r.text) and (match := _DONE_ON.search(r.text)) is not None:
         # "Fix it -- done 2026-01-02": the date says when it was done, not when it is due.
-        fields.done = True
-        text = text[: match.start()]
-    if "status" in low and (match := _STATUS_TRAILING.search(text)) is not None:
-        # "Bump TLS ciphers. Status: done" / "(status: in progress)": a status tag, read
-        # like a Status column; a tag that says nothing known stays in the title.
+        r.fields.done = True
+        r.text = r.text[: match.start()]
+    elif r.bracket and _DIGIT.search(r.text) and (match := _DONE_ON_BRACKETED.search(r.text)):
+        r.fields.done = True
+        r.cut(match)
+
+
+def _status_tag(r: _Reading) -> None:
+    # "Bump TLS ciphers. Status: done" / "(status: in progress)": a status tag, read like a
+    # Status column; a tag that says nothing known stays in the title.
+    if "status" in r.low and (match := _STATUS_TRAILING.search(r.text)) is not None:
         said = is_done_status(match[1])
         if said is not None:
-            if said or fields.done is None:
-                fields.done = said
-            text = text[: match.start()] + " " + text[match.end() :]
-    emoji = not text.isascii()
-    done_words = bracket or "DONE" in text or low.lstrip().startswith(("done", "completed"))
-    open_words = bracket or any(word in text for word in ("TODO", "PROGRESS", "WIP", "FAILED"))
+            if said or r.fields.done is None:
+                r.fields.done = said
+            r.cut(match)
+
+
+def _done_marks(r: _Reading) -> None:
+    text, low = r.text, r.low
+    r.emoji = emoji = not text.isascii()
+    done_words = r.bracket or "DONE" in text or low.lstrip().startswith(("done", "completed"))
+    open_words = r.bracket or any(word in text for word in ("TODO", "PROGRESS", "WIP", "FAILED"))
     # Done markers first: "[DONE]" must not be read as an owner in brackets.
-    if fields.done is not True:
+    if r.fields.done is not True:
         if (emoji and any(mark in text for mark in _DONE_EMOJI)) or (
             done_words and _DONE_MARKED.search(text)
         ):
-            fields.done = True
+            r.fields.done = True
         elif (open_words and _NOT_DONE_MARKED.search(text)) or (
             emoji and any(mark in text for mark in _OPEN_EMOJI)
         ):
-            fields.done = False
+            r.fields.done = False
     if emoji:
         for mark in (*_DONE_EMOJI, *_OPEN_EMOJI):
             text = text.replace(mark, " ")
@@ -580,67 +641,170 @@ def extract_fields(line: InlineLine) -> Fields:
         text = _DONE_MARKED.sub(" ", text)
     if open_words or "todo" in low or "to do" in low:
         text = _OPEN_MARKS.sub(" ", text)
+    r.text = text
 
-    text_tickets, text = find_text_tickets(text)
-    tickets.extend(text_tickets)
+
+# "..., see https://...", "- tracked in OPS-9": the words that only pointed at a ticket.
+_POINTER_TO_REF = re.compile(
+    # (In brackets they go with their ticket: see _ENCLOSED_REFS.)
+    r"\s*[,;:\u2013\u2014-]?\s*(?<![(\[])\b(?:see(?:\s+also)?|tracked\s+(?:in|by|at)|tracking"
+    r"|follow(?:ed)?\s+along(?:\s+(?:at|in|here))?|details\s+(?:in|at))\s*:?\s*"
+    r"(?=(?:\x00|\x01[^\x02]*\x02)[\s.)]*$)",
+    re.IGNORECASE,
+)
+
+
+def _text_tickets(r: _Reading) -> None:
+    found, text = find_text_tickets(r.text)
+    r.tickets.extend(found)
+    if found or "\x00" in text:
+        text = _POINTER_TO_REF.sub(" ", text)
     if ("\x00" in text or "\x01" in text) and ":" in text:
         text = _LABELLED_REFS.sub(" ", text)
-    text = _strip_enclosed_refs(text).replace("\x00", " ")
+    r.text = _strip_enclosed_refs(text).replace("\x00", " ")
 
-    if _DIGIT.search(text):
-        for pattern, could, start in (
-            (_DUE_MARKED, any(word in low for word in _DUE_WORDS), 0),
-            (_DUE_BRACKETED, bracket, 0),
-            # A trailing date is short; looking only at the tail keeps this linear and cheap.
-            (_DUE_TRAILING, True, max(0, len(text) - 40)),
-        ):
-            match = pattern.search(text, start) if could else None
-            if match and (when := parse_date(match[1])) is not None:
-                fields.due = when
-                text = text[: match.start()] + " " + text[match.end() :]
-                break
 
-    for pattern, could in (
-        (_PRIORITY_MARKED, "prio" in low),
-        (_PRIORITY_WORD_SUFFIX, "priority" in low),
-        (_PRIORITY_BRACKETED, bracket),
-        (_PRIORITY_BARE, _P_LEVEL.search(text) is not None),
+def _due(r: _Reading) -> None:
+    if not _DIGIT.search(r.text):
+        return
+    for pattern, could, start in (
+        (_DUE_MARKED, any(word in r.low for word in _DUE_WORDS), 0),
+        (_DUE_BRACKETED, r.bracket, 0),
+        # A trailing date is short; looking only at the tail keeps this linear and cheap.
+        (_DUE_TRAILING, True, max(0, len(r.text) - 40)),
     ):
-        if could and (match := pattern.search(text)):
-            fields.priority = normalise_priority(next(group for group in match.groups() if group))
-            text = text[: match.start()] + " " + text[match.end() :]
-            break
+        match = pattern.search(r.text, start) if could else None
+        if match and (when := parse_date(match[1])) is not None:
+            r.fields.due = when
+            r.cut(match)
+            return
 
-    if ("own" in low or "assign" in low) and (match := _OWNER_MARKED.search(text)):
-        fields.owner = clean_owner(match[1])
-        text = text[: match.start()] + " " + text[match.end() :]
+
+def _priority(r: _Reading) -> None:
+    for pattern, could in (
+        (_PRIORITY_MARKED, "prio" in r.low),
+        (_PRIORITY_WORD_SUFFIX, "priority" in r.low),
+        (_PRIORITY_BRACKETED, r.bracket),
+        (_PRIORITY_BARE, _P_LEVEL.search(r.text) is not None),
+    ):
+        if could and (match := pattern.search(r.text)):
+            r.fields.priority = normalise_priority(next(group for group in match.groups() if group))
+            r.cut(match)
+            return
+
+
+def _owner(r: _Reading) -> None:
+    text = r.text
+    if ("own" in r.low or "assign" in r.low) and (match := _OWNER_MARKED.search(text)):
+        r.fields.owner = clean_owner(match[1])
+        r.cut(match)
     elif text.startswith("[") and (match := _OWNER_PREFIX.match(text)):
-        fields.owner = match[1]
-        text = text[match.end() :]
+        r.fields.owner = match[1]
+        r.text = text[match.end() :]
     elif "@" in text and (handles := list(_OWNER_AT.finditer(text))):
-        fields.owner = handles[0][1]
+        r.fields.owner = handles[0][1]
         # Only a handle that tags the item (in brackets, or at the edges) leaves the title.
         for handle in reversed(handles):
             before = text[: handle.start()].rstrip()
             after = text[handle.end() :].strip(" .,;:")
             if before.endswith(("(", "[")) or not after or not before:
                 text = text[: handle.start()] + " " + text[handle.end() :]
-    elif emoji and (match := _OWNER_DASH.search(text)):
-        fields.owner = match[1]
-        text = text[: match.start()]
+        r.text = text
+    elif r.emoji and (match := _OWNER_DASH.search(text)):
+        r.fields.owner = match[1]
+        r.text = text[: match.start()]
 
-    # A bare link in brackets at the end ("(https://.../commit/1fc9)") is a reference, not
-    # part of the title: it moves to the description.
-    if "://" in text and (match := _TRAILING_URL.search(text)):
-        fields.description = match[1] or match[2]
-        text = text[: match.start()]
-    if '~"' in text:
-        text = _GITLAB_LABEL.sub(" ", text)
-    fields.title = _tidy(text)
+
+def _process_note(r: _Reading) -> None:
+    # "(issue created)", "(Rasmus to call a meeting)": a note on the process, not the title.
+    if r.text.rstrip(" .").endswith(")") and (match := _TRAILING_NOTE.search(r.text)):
+        note, owner = _read_note(match[1])
+        if note:
+            r.fields.owner = r.fields.owner or owner
+            r.fields.description = note
+            r.text = r.text[: match.start()]
+
+
+def _trailing_link(r: _Reading) -> None:
+    # A bare link in brackets at the end ("(https://wiki/...)") is a reference, not part of
+    # the title: it moves to the description.
+    if "://" in r.text and (match := _TRAILING_URL.search(r.text)):
+        r.fields.description = match[1] or match[2]
+        r.text = r.text[: match.start()]
+    if '~"' in r.text:
+        r.text = _GITLAB_LABEL.sub(" ", r.text)
+
+
+_STEPS: tuple[Callable[[_Reading], None], ...] = (
+    _checkbox,
+    _explicit_id,
+    _tag_lists,
+    _shortcodes,
+    _done_suffix,
+    _status_tag,
+    _done_marks,
+    _text_tickets,
+    _due,
+    _priority,
+    _owner,
+    _process_note,
+    _trailing_link,
+)
+"""The steps of ``extract_fields``, in order: each takes its field out of the text, so a later
+step never reads what an earlier one took ("[DONE]" is read as done before brackets are read as
+an owner, ticket keys are gone before dates and priorities are looked for)."""
+
+
+def extract_fields(line: InlineLine) -> Fields:
+    """Split one item's rendered text into its title and the fields written inside it.
+
+    Each step runs its patterns only when a cheap substring test says they could match: most
+    items carry one or two fields, and this runs for every item and table cell.
+    """
+    tickets, text = _link_tickets(line)
+    reading = _Reading(text=text, tickets=tickets)
+    for step in _STEPS:
+        step(reading)
+    fields = reading.fields
+    fields.title = _tidy(reading.text)
     if fields.title.endswith(".") and not fields.title.endswith(".."):
         fields.title = fields.title[:-1].rstrip()
     fields.tickets = dedupe_tickets(tickets) if len(tickets) > 1 else tickets
     return fields
+
+
+_TRAILING_NOTE = re.compile(r"\s*\(([^()]{2,80})\)\s*\.?\s*$")
+_NOTE_WORDS = re.compile(
+    r"\b(?:issues?|tickets?|jira|bugs?|prs?|meetings?|created|filed|raised|opened|logged|tracked"
+    r"|pending|blocked|waiting|tbd|discuss(?:ed|ion)?|follow[- ]?up|call(?:ed|ing)?|assigned"
+    r"|scheduled|booked|planned|superseded|replaced|duplicates?|dup)\b",
+    re.IGNORECASE,
+)
+_NOT_NOTE = re.compile(r"^\s*(?:e\.?g|i\.?e|see|such as|like|including|incl|via|using)\b", re.I)
+# "Rasmus to call a meeting", "Willi call for meeting", "Aiko owns this": a name doing the
+# next step. The word after the name must read as a verb: "to", a modal, or a word followed by
+# a preposition or determiner ("call for", "owns this"), so "(Kafka only)" names no one.
+_NOTE_OWNER = re.compile(
+    rf"^\s*@?((?-i:{_NAME_WORD}))\s+(?:(?:to|will|shall|should|must|can|is|'ll)\b"
+    r"|[a-z]+\s+(?:for|the|a|an|this|that|it|up|on|with|to|about)\b)"
+)
+_NOT_NAMES = frozenset(
+    {"The", "This", "That", "These", "We", "It", "All", "Only", "Not", "Both", "Each", "Also",
+     "Optional", "Maybe", "Note", "See", "Done", "Open", "Issue", "Ticket", "Meeting", "Call",
+     "Team", "Tbd", "Pending", "Blocked", "Waiting", "Follow"}
+)  # fmt: skip
+
+
+def _read_note(text: str) -> tuple[str | None, str | None]:
+    """A trailing bracketed note on the process, and the owner it names; (None, None) when the
+    brackets are part of the title ("(e.g. Harbor)", "(multi-node)")."""
+    if _NOT_NOTE.match(text):
+        return None, None
+    if (match := _NOTE_OWNER.match(text)) and match[1] not in _NOT_NAMES:
+        return text.strip(), match[1]
+    if _NOTE_WORDS.search(text):
+        return text.strip(), None
+    return None, None
 
 
 def dedupe_tickets(tickets: list[TicketRef]) -> list[TicketRef]:

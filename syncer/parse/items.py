@@ -20,8 +20,11 @@
 - An item that is nothing but a ticket link is named by its ticket key.
 
 Placeholders and instructions from templates ("[Action item]", "List action items here",
-"e.g. ...", an all-italic paragraph, an empty row) are not items. Code blocks, block quotes
-and HTML other than tables are skipped.
+"e.g. ...", an all-italic paragraph, an empty row, the sentences and template syntax that
+``wording`` recognises) are not items. Code blocks, block quotes and HTML other than tables are
+skipped. An item with no done state of its own takes its group's, else its wording's (see
+``wording``); one with no ticket takes its group's tracking issue. A ticket URL in any cell of
+a row (a Status or Notes column too) is the row's ticket.
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ from syncer.parse.fields import (
     is_done_status,
     normalise_priority,
     parse_date,
+    parse_ticket_url,
     status_word,
 )
 from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
-from syncer.parse.sections import Group, Section, is_done_group
+from syncer.parse.sections import Group, Section, group_state, inherit_state, split_group_label
 from syncer.parse.tables import Columns, classify_columns, count_cells, looks_like_table
+from syncer.parse.wording import has_template_syntax, is_instruction, is_written_done
 
 MAX_ITEMS = 10_000
 
@@ -64,8 +69,9 @@ _HTML_LINK = re.compile(
 _HTML_STRIKE = re.compile(r"</?(?:s|del|strike)\s*>", re.IGNORECASE)
 # Every tag but <br>, which render_inline reads as a space.
 _HTML_TAG = re.compile(r"<(?!br\b)/?[a-zA-Z][^>]*>")
+_URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?]")
 _BOX_CELL = re.compile(r"^\s*\[([ xX]?)\]\s*$")
-_STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open"})
+_STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "list_item_open"})
 
 _PLACEHOLDER = re.compile(
     r"^(?:\[[^\]]*\]|\.{2,}|…|-+|\?+|x+|"
@@ -131,7 +137,7 @@ class Draft:
 @dataclass
 class _Context:
     group: str | None
-    done: bool
+    done: bool | None
     tickets: list[TicketRef]
 
 
@@ -205,6 +211,11 @@ class ItemReader:
                         tokens, group.blocks[position + 1 :]
                     ):
                         detail_owner = last
+            elif kind == "list_item_open":
+                # An item of a list that a bold label inside the same list opened.
+                detail_owner = None
+                if self._room():
+                    self._read_list_item(start, stop, context)
             elif kind == "table_open":
                 detail_owner = None
                 self._read_table(start, stop, context)
@@ -224,24 +235,22 @@ class ItemReader:
                     self._attach_paragraph(detail_owner, start)
                 elif not has_structure:
                     self._read_lines(start, context)
-                elif (label := self._group_label(start)) is not None:
+                elif (found := self._group_label(start)) is not None:
                     # "**Short-term:**" or "Completed:" on its own line above a list.
+                    label, refs = found
                     context = _Context(
                         group=label,
-                        done=group.done or is_done_group(label),
-                        tickets=group.tickets,
+                        done=inherit_state(group_state(label), group.done),
+                        tickets=refs or group.tickets,
                     )
 
-    def _group_label(self, start: int) -> str | None:
-        """The label of a one-line paragraph that names a group: bold, or a group word."""
+    def _group_label(self, start: int) -> tuple[str, list[TicketRef]] | None:
+        """The label of a one-line paragraph that names a group (bold, or a group word), and
+        the tracking issue it links to."""
         content = self.parsed.tokens[start + 1].content
-        if "\n" in content or len(content) > 120:
+        if "\n" in content or len(content) > 200:
             return None
-        line = render_inline(content, self.parsed.env)[0]
-        label = _label_only(line)
-        if label and (line.lead_strong or _GROUP_WORDS.match(label)):
-            return label
-        return None
+        return _group_of(render_inline(content, self.parsed.env)[0])
 
     def _indented(self, token: Token) -> bool:
         """Whether a block's first line starts with two or more spaces."""
@@ -280,12 +289,13 @@ class ItemReader:
             for child in children[1:]
             if tokens[child[0]].type in {"bullet_list_open", "ordered_list_open"}
         ]
-        label = _label_only(first) if len(lines) == 1 else None
-        if nested and label and (first.lead_strong or _GROUP_WORDS.match(label)):
+        group = _group_of(first) if nested and len(lines) == 1 else None
+        if group is not None:
+            label, refs = group
             inner = _Context(
                 group=label,
-                done=context.done or is_done_group(label),
-                tickets=context.tickets,
+                done=inherit_state(group_state(label), context.done),
+                tickets=refs or context.tickets,
             )
             for child_start, child_stop in nested:
                 self._read_list(child_start, child_stop, inner)
@@ -293,9 +303,14 @@ class ItemReader:
         title_line, rest = _split_title(lines)
         fields = extract_fields(title_line)
         _title_from_tickets(fields)
-        if is_placeholder(fields.title) or (first.italic and not fields.checkbox):
+        if (
+            is_placeholder(fields.title)
+            or (first.italic and not fields.checkbox)
+            or is_instruction(fields.title)
+            or has_template_syntax(raw := tokens[children[0][0] + 1].content)
+        ):
             return
-        if title_line.struck and fields.title:
+        if (title_line.struck or _mostly_struck(raw)) and fields.title:
             fields.done = True
         line, end_line = self._span(tokens[start])
         draft = Draft(fields=fields, group=context.group, line=line, end_line=end_line)
@@ -386,7 +401,14 @@ class ItemReader:
                 return
             line = join_lines(render_inline(raw, self.parsed.env))
             text = line.text.strip()
-            if not text or text.endswith(":") or _INSTRUCTION.match(text) or line.italic:
+            if (
+                not text
+                or text.endswith(":")
+                or _INSTRUCTION.match(text)
+                or line.italic
+                or is_instruction(text)
+                or has_template_syntax(raw)
+            ):
                 continue
             fields = extract_fields(line)
             _title_from_tickets(fields)
@@ -480,7 +502,7 @@ class ItemReader:
         if title_cell is None or not title_cell.text.strip():
             return
         fields = extract_fields(title_cell)
-        if is_placeholder(fields.title) or title_cell.italic:
+        if is_placeholder(fields.title) or title_cell.italic or is_instruction(fields.title):
             return
         if title_cell.struck:
             fields.done = True
@@ -501,6 +523,11 @@ class ItemReader:
             said = is_done_status(status.text)
             if said is not None:
                 fields.done = said
+        # A ticket link in any other cell (Status, Notes, ...) is the row's ticket too.
+        roles = {columns.title, columns.owner, columns.due, columns.priority, columns.ticket}
+        for index, other in enumerate(cells):
+            if index not in roles and ("://" in other.text or other.links):
+                fields.tickets.extend(_url_tickets(other))
         if (ident := cell(columns.id)) is not None and ident.text.strip():
             fields.explicit_id = " ".join(ident.text.split())
         if columns.status is None:
@@ -515,12 +542,18 @@ class ItemReader:
     def _finish(self, draft: Draft, context: _Context) -> None:
         if draft.fields.description:
             draft.details.insert(0, draft.fields.description)
-        if context.tickets:
-            # The group's tracking issue is not this item's ticket, but worth showing.
+        if context.tickets and not draft.fields.tickets:
+            # The group's items are tracked in the issue its heading links to.
+            draft.fields.tickets = list(context.tickets)
+        elif context.tickets:
             keys = ", ".join(ref.key for ref in context.tickets)
             draft.details.append(f"Group tracking issue: {keys}")
-        if context.done and draft.fields.done is None:
-            draft.fields.done = True
+        if draft.fields.done is None:
+            # A group heading's word ("Completed", "Planned") outranks the item's wording.
+            if context.done is not None:
+                draft.fields.done = context.done
+            else:
+                draft.fields.done = is_written_done(draft.fields.title)
         draft.fields.tickets = dedupe_tickets(draft.fields.tickets)
         self.drafts.append(draft)
 
@@ -559,10 +592,27 @@ def _html_cell_markdown(html: str) -> str:
     return " ".join(unescape(text).split())
 
 
+def _url_tickets(line: InlineLine) -> list[TicketRef]:
+    """The tickets a line links to, or names by URL (``<https://...>``); not bare keys, which in
+    a Notes cell are as often prose as tickets."""
+    refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
+    refs += [ref for url in _URL.findall(line.text) if (ref := parse_ticket_url(url)) is not None]
+    return refs
+
+
 def _title_from_tickets(fields: Fields) -> None:
     """An item that is nothing but a ticket link ("- https://.../issues/5") is named by it."""
     if not fields.title and fields.tickets:
         fields.title = ", ".join(ref.key for ref in fields.tickets)
+
+
+_STRUCK_LEAD = re.compile(r"^\s*(?:\[[ xX]?\]\s*)?~~([^~\n]+)~~")
+
+
+def _mostly_struck(raw: str) -> bool:
+    """``~~Move the job~~ (superseded by OPS-2)``: the item is struck out, its note is not."""
+    match = _STRUCK_LEAD.match(raw) if raw.lstrip().startswith(("~~", "[")) else None
+    return match is not None and len(match[1]) >= 0.5 * len(raw.split("\n", 1)[0].strip())
 
 
 def _wholly_italic(content: str) -> bool:
@@ -575,6 +625,23 @@ def _wholly_italic(content: str) -> bool:
 
 def _first_line(token: Token) -> int | None:
     return token.map[0] + 1 if token.map else None
+
+
+def _group_of(line: InlineLine) -> tuple[str, list[TicketRef]] | None:
+    """The group a one-line label names (``**Short-term**``, ``Done:``, ``**Later** ([tracking
+    issue](...))``) and the tracking issues it links to; None for a line that is no label."""
+    name, refs = split_group_label(line)
+    if refs:
+        # "**Migrate the table** (OPS-5)" over its details is an item naming its ticket; a
+        # group's link says what it is for, or the label is a group word.
+        low = line.text.lower()
+        if not (_GROUP_WORDS.match(name) or "track" in low or "follow" in low):
+            return None
+        line = InlineLine(text=name, lead_strong=line.lead_strong)
+    label = _label_only(line)
+    if label and (line.lead_strong or _GROUP_WORDS.match(label)):
+        return label, refs
+    return None
 
 
 def _label_only(line: InlineLine) -> str | None:

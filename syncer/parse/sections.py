@@ -1,16 +1,18 @@
 """Finding the parts of a post-mortem that list action items, and the groups inside them.
 
-An action section starts at a heading whose words name follow-up work ("Action Items",
-"Follow-ups", "Remediation", "Corrective and Preventative Measures", "How are we preventing
-it from happening again?", ...) at any level, ATX or setext, with or without numbering or an
-emoji, and runs until the next heading of the same or a higher level. Sub-headings inside it
-are groups ("Completed", "Short-term", a component name); a group whose heading says it is
-complete marks all its items done, and a tracking-issue link in a group heading is kept.
+An action section starts at a heading that names follow-up work, at any level, ATX or setext,
+with or without numbering or an emoji, and runs until the next heading of the same or a higher
+level. Headings are scored on their word stems, part by part, not matched against a list of
+titles (see ``is_action_heading``). Sub-headings inside a section are groups ("Completed",
+"Short-term", a component name); a group heading that says complete or planned gives its items
+that state, and a tracking-issue link in a group heading tracks the group's items.
 
-Some documents put the section in a bold label instead of a heading: a top-level list item
-``- **Review actions**:`` with the items nested under it, or a paragraph ``**Action items:**``
-directly above a list, a table or a paragraph of one item per line. Both count. Words in
-brackets describe a heading without naming it: "Action items (owner, due date)".
+Some documents put the section in a label instead of a heading: a list item
+``- **Review actions**:`` with the items nested under it or following it in the same list (or
+in the list right after, when the label ends its list), or a paragraph ``**Action items:**``
+(or a plain ``Next steps:`` line) directly above a list, a table or (bold only) a paragraph of
+one item per line. Words in brackets describe a heading without naming it: "Action items
+(owner, due date)".
 
 Only top-level headings open sections: a heading quoted in a block quote does not.
 """
@@ -20,57 +22,90 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from syncer.model import TicketRef
 from syncer.parse.fields import find_text_tickets, parse_ticket_url, remove_ticket_links
-from syncer.parse.markdown import Parsed, iter_blocks, join_lines, render_inline
+from syncer.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
 
-_ACTION_HEADING = re.compile(
-    r"^(?:"
-    r"(?:open |outstanding |remaining |key |proposed |planned |follow[ -]?up |post[ -]?mortem |"
-    r"incident |review |corrective |preventive |preventative |remediation |"
-    r"post[ -]?incident )?"
-    r"action[ -](?:items?|points?|plan|list|register|tracker)"
-    r"|actions?|action items? and follow[ -]?ups?|actionables?|post[ -]?incident actions?"
-    r"|countermeasures?|(?:prevention|preventive|preventative) (?:measures|steps|plan|actions?)"
-    r"|changes we(?: are|'re| will|'ll) (?:making|make)"
-    r"|improvements? (?:we(?: will|'ll) make|to make)"
-    r"|follow[ -]?ups?(?: (?:actions?|items?|tasks?|work))?"
-    r"|follow[ -]?up and (?:action items?|next steps)"
-    r"|remediations?(?: (?:items?|actions?|plan|steps|work))?"
-    r"|(?:corrective|preventive|preventative|remedial|review|mitigation|improvement|"
-    r"follow[ -]?up|planned|future|next|repair|recovery) "
-    r"(?:actions?|measures|steps|items?|tasks?|work)"
-    r"|corrective (?:and|&) (?:preventive|preventative) (?:actions?|measures)"
-    r"|(?:corrective|preventive|preventative) actions? (?:and|&) "
-    r"(?:preventive|preventative|corrective) (?:actions?|measures)"
-    r"|capa"
-    r"|next steps?"
-    r"|to ?dos?(?: (?:list|items))?(?: and bugs filed)?|bugs filed|tickets filed"
-    r"|tasks?|follow[ -]?up tasks"
-    r"|.*\bfuture improvements?|improvements?|improvement (?:plan|items?)"
-    r"|how (?:are|will|do|can|should) we (?:prevent|preventing|avoid|avoiding|stop|stopping) .*"
-    r"|(?:what|how) (?:are|will) we (?:doing|do|change|changing)(?: about (?:it|this))?.*"
-    r"|what we(?: are|'re| will|'ll| are going to) "
-    r"(?:doing|do|change|changing|improve|improving)\b.*"
-    r"|what'?s next|what comes next"
-    r"|preventing (?:it|this|recurrence).*|prevention(?: steps| plan)?|preventing recurrence"
-    r"|lessons learned and (?:next steps|actions?|action items?|follow[ -]?ups?)"
-    r")$"
+# Headings are read as word stems, so that "Measure" and "Measures", "Preventive" and
+# "Preventative", "Follow-up" and "Followups" are one word, and scored rather than matched
+# against a list of titles: see ``is_action_heading``.
+_STRONG = ("action", "followup", "remedi", "correcti", "prevent", "countermeasure", "todo",
+           "recommend", "improv")  # fmt: skip
+# Words that begin like a strong stem but say something else: "Was it preventable?",
+# "Capacity", "Correctness".
+_NOT_STRONG = ("preventab", "improvis")
+_EXACT_STRONG = frozenset({"capa", "corrective", "remedial"})
+# Words that name follow-up work only next to a kind of work: "Next steps", "Repair items".
+_QUALIFIER = ("mitigat", "repair", "recover", "future", "plan", "review", "outstanding",
+              "remain", "propos", "fix", "chang", "bug")  # fmt: skip
+_EXACT_QUALIFIER = frozenset({"next", "work", "open"})
+# Kinds of work, singular or plural: "item", "steps", "fixes".
+_WORK_WORDS = ("item", "task", "step", "measure", "work", "point", "list", "plan", "fix", "ticket",
+               "bug", "issue", "change")  # fmt: skip
+_WORK = frozenset(word + ending for word in _WORK_WORDS for ending in ("", "s", "es"))
+# A heading naming one of these is another section, whatever else it says: "Actions taken",
+# "Follow-up meeting notes", "Advice to customers", "What could have gone better".
+_DECOY = ("timeline", "lesson", "learn", "went", "lucky", "resolution", "summar", "impact",
+          "detect", "trigger", "cause", "background", "contribut", "glossar", "referenc",
+          "appendi", "advice", "advis", "customer", "operator", "taken", "during", "perform",
+          "execut", "checklist", "meeting", "note", "template", "status", "could", "did",
+          "history", "overview", "context", "respon", "whys")  # fmt: skip
+# "What we are doing about it", "Changes we'll make", "How do we avoid this?".
+_WE_AUX = frozenset({"will", "are", "is", "going", "shall", "do", "can", "should", "plan", "must"})
+_WE_WORK = ("do", "doing", "chang", "mak", "tak", "improv", "fix", "prevent", "avoid", "stop",
+            "differ")  # fmt: skip
+_FILED = frozenset({"filed", "opened", "created", "raised", "logged"})
+_PART_SPLIT = re.compile(r"\s+(?:and|plus)\s+|\s*&\s*")
+_SEPARATOR = re.compile(r"[/,+;|]")
+_CANONICAL = (
+    (re.compile(r"\bfollow[\s-]*ups?\b"), "followup"),
+    (re.compile(r"\bto[\s-]*dos?\b"), "todo"),
+    (re.compile(r"\bpost[\s-]*(?:mortem|incident)\b"), "postmortem"),
+    (re.compile(r"\bwhat'?s\b"), "what is"),
+    (re.compile(r"\b(we|they)'re\b"), r"\1 are"),
+    (re.compile(r"\b(we|they|i)'ll\b"), r"\1 will"),
+    (re.compile(r"\b(we|they|i)'ve\b"), r"\1 have"),
+    (re.compile(r"'s?\b|-"), " "),
 )
-# Headings that merely mention follow-up work among other words still hold it:
-# "Action items and owners", "Lessons learned and action items", "Remediation & follow-up".
-_ACTION_PHRASE = re.compile(
-    r"\b(?:action items?|action points?|follow[ -]?ups?|corrective actions?|preventi?ve actions?|"
-    r"preventative (?:actions?|measures)|remediations?|next steps|to ?dos?)\b"
-)
-_NOT_ACTION_PHRASE = re.compile(r"\b(?:checklist|meeting|template|owner|notes|status|summary)\b")
+
+
+def _starts(word: str, stems: tuple[str, ...]) -> bool:
+    return word.startswith(stems)
+
+
+def _part_names_work(words: list[str]) -> bool:
+    """Whether one part of a heading ("next steps" in "Lessons learned and next steps") names
+    follow-up work."""
+    if not words or any(_starts(word, _DECOY) for word in words):
+        return False
+    if any(
+        word in _EXACT_STRONG or (_starts(word, _STRONG) and not _starts(word, _NOT_STRONG))
+        for word in words
+    ):
+        return True
+    qualifiers = {
+        n for n, word in enumerate(words) if word in _EXACT_QUALIFIER or _starts(word, _QUALIFIER)
+    }
+    nouns = {n for n, word in enumerate(words) if word in _WORK}
+    if qualifiers and nouns and (len(qualifiers | nouns) > 1):
+        return True
+    if len(words) == 1 and words[0] in {"task", "tasks", "measure", "measures"}:
+        return True
+    if "we" in words and _WE_AUX.intersection(words) and any(_starts(w, _WE_WORK) for w in words):
+        return True
+    if _FILED.intersection(words) and nouns:
+        return True
+    # "What's next", "What comes next"; not "What happened next".
+    return words[0] == "what" and words[-1] == "next" and words[1:-1] in ([], ["is"], ["comes"])
+
+
 _OTHER_SECTION = re.compile(
     r"^(?:timeline|lessons? learned|root causes?|summary|impact|what went (?:well|wrong)|"
     r"where we got lucky|supporting information|appendix|stats|detection|resolution|"
     r"background|trigger|contributing factors|glossary|references)$"
 )
-_NOT_ACTION = re.compile(r"\b(?:taken|during|performed|timeline|went well|went wrong)\b")
 _DONE_GROUP = re.compile(
     r"\b(?:completed?|done|finished|closed|resolved|fixed|implemented|shipped"
     r"|already (?:done|fixed))\b"
@@ -81,6 +116,7 @@ _OPEN_GROUP = re.compile(
 )
 
 
+_LISTS = frozenset({"bullet_list_open", "ordered_list_open", "table_open"})
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]?\s+")
 _STEP = re.compile(r"^\s*(?:step|section|part)\s+\d+\s*[-:]?\s*")
 
@@ -101,26 +137,46 @@ def normalise_heading(text: str) -> str:
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 
 
+# Documents share their headings ("Summary", "Timeline"): each is scored once.
+@lru_cache(maxsize=4096)
 def is_action_heading(text: str) -> bool:
-    """Whether a heading (or a bold label) names a list of follow-up work."""
+    """Whether a heading (or a bold label) names a list of follow-up work.
+
+    The heading's words are split into parts at "and", "&", "/" and commas; it holds action
+    items when one part names follow-up work (a word of ``_STRONG``, a qualifier next to a kind
+    of work, "what we will do ...") and says nothing of another section (``_DECOY``). Words in
+    brackets describe the heading and are left out: "Action items (owner, due date)".
+    """
+    # "/" and "," separate parts as "and" does ("Lessons learned / Action items").
+    text = _SEPARATOR.sub(" & ", text)
     full = normalise_heading(text)
     if not full or len(full) > 80:
         return False
-    if _NOT_ACTION.search(full) and not full.startswith(("how", "what")):
-        return False
-    # "Action items (owner, due date)": the brackets describe the list, they do not name it.
     words = normalise_heading(_PARENTHETICAL.sub(" ", text)) if "(" in text else full
-    if not words:
-        return False
-    if _ACTION_HEADING.match(words):
-        return True
-    return bool(_ACTION_PHRASE.search(words)) and not _NOT_ACTION_PHRASE.search(words)
+    for pattern, replacement in _CANONICAL:
+        words = pattern.sub(replacement, words)
+    return any(
+        _part_names_work(part.split()) for part in _PART_SPLIT.split(words.replace("?", " "))
+    )
 
 
 def is_done_group(text: str) -> bool:
     """Whether a group heading says its items are all complete ("Completed", "Done")."""
+    return group_state(text) is True
+
+
+def group_state(text: str) -> bool | None:
+    """What a group heading says of its items: done ("Completed"), not done ("Planned",
+    "In progress", "Planned actions (planned or in-progress)"), or nothing ("Database")."""
     words = normalise_heading(text)
-    return bool(_DONE_GROUP.search(words)) and not _OPEN_GROUP.search(words)
+    if _OPEN_GROUP.search(words):
+        return False
+    return True if _DONE_GROUP.search(words) else None
+
+
+def inherit_state(own: bool | None, outer: bool | None) -> bool | None:
+    """A group's state: its own heading's word, else that of the group around it."""
+    return outer if own is None else own
 
 
 @dataclass
@@ -128,7 +184,7 @@ class Group:
     """A run of blocks inside an action section that share a group heading (or none)."""
 
     name: str | None
-    done: bool
+    done: bool | None
     tickets: list[TicketRef]
     blocks: list[tuple[int, int]] = field(default_factory=list)
 
@@ -148,17 +204,34 @@ def render_heading(parsed: Parsed, index: int) -> str:
     return " ".join(join_lines(render_inline(inline.content, parsed.env)).text.split())
 
 
-def render_group_name(parsed: Parsed, index: int) -> str:
-    """A group heading's name, without the tracking-issue link it may carry."""
-    line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
-    return remove_ticket_links(line) or " ".join(line.text.split())
+# ", tracked in https://...", "(follow along: <https://...>)" at the end of a group heading.
+_TRAILING_TRACKER = re.compile(
+    r"[\s,;:(\[\u2013\u2014-]*(?:(?:tracked|tracking|follow(?:ed)? along)(?:\s+(?:in|at|here|by))?"
+    r"\s*:?\s*)?<?https?://\S+?>?[\s)\]]*$",
+    re.IGNORECASE,
+)
 
 
-def _heading_tickets(parsed: Parsed, index: int) -> list[TicketRef]:
-    line = join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
+def split_group_label(line: InlineLine) -> tuple[str, list[TicketRef]]:
+    """A group label's name and the tracking issues it links to: ``Short-term ([follow
+    along](https://github.com/o/r/issues/1))`` -> ``("Short-term", [o/r#1])``."""
     refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
     refs.extend(find_text_tickets(line.text)[0])
-    return refs
+    if not refs:
+        return " ".join(line.text.split()), refs
+    name = remove_ticket_links(line) or " ".join(line.text.split())
+    if "://" in name:
+        name = _TRAILING_TRACKER.sub("", name) or name
+    return name, refs
+
+
+def render_group_name(parsed: Parsed, index: int) -> str:
+    """A group heading's name, without the tracking-issue link it may carry."""
+    return split_group_label(_heading_line(parsed, index))[0]
+
+
+def _heading_line(parsed: Parsed, index: int) -> InlineLine:
+    return join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
 
 
 def _bold_label(parsed: Parsed, paragraph_index: int) -> str | None:
@@ -175,17 +248,44 @@ def _bold_label(parsed: Parsed, paragraph_index: int) -> str | None:
     return None if rest else line.lead_strong.strip(" :")
 
 
+def _colon_label(parsed: Parsed, paragraph_index: int) -> str | None:
+    """The label of a paragraph that is one short line ending in a colon: ``Follow-ups:``."""
+    content = parsed.tokens[paragraph_index + 1].content.strip()
+    if "\n" in content or not content.endswith(":") or len(content.split()) > 6:
+        return None
+    return " ".join(render_inline(content, parsed.env)[0].text.split()).rstrip(" :") or None
+
+
+# Sections whose lists are never follow-up work, whatever label a line in them carries:
+# "Actions:" in a timeline is what was done then.
+# ("Lessons learned" is not one: "**Action items:**" often closes it.)
+_ELSEWHERE = ("timeline", "taken", "during", "perform", "execut", "advice", "advis", "customer",
+              "operator", "appendi", "glossar", "chat")  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _names_other_section(text: str) -> bool:
+    words = normalise_heading(text).replace("-", " ").split()
+    return any(word.startswith(_ELSEWHERE) for word in words) and not is_action_heading(text)
+
+
 def find_sections(parsed: Parsed) -> list[Section]:
     """Every action section in the document, in order."""
     tokens = parsed.tokens
     top = iter_blocks(parsed, 0, len(tokens))
     sections: list[Section] = []
     position = 0
+    # Under a heading such as "Timeline", labels do not open sections.
+    elsewhere = False
     while position < len(top):
         start, stop = top[position]
         token = tokens[start]
+        if elsewhere and token.type != "heading_open":
+            position += 1
+            continue
         if token.type == "heading_open":
             text = render_heading(parsed, start)
+            elsewhere = _names_other_section(text)
             if is_action_heading(text):
                 level = int(token.tag[1:])
                 end = position + 1
@@ -205,26 +305,22 @@ def find_sections(parsed: Parsed) -> list[Section]:
                 continue
         elif token.type == "paragraph_open":
             label = _bold_label(parsed, start)
+            # "**Action items:**" above a list, a table, or items one per line; a plain
+            # "Follow-ups:" line only above a list or a table.
+            takes = _LISTS | {"paragraph_open"} if label else _LISTS
+            label = label or _colon_label(parsed, start)
             if label and is_action_heading(label) and position + 1 < len(top):
-                following = top[position + 1]
-                # "**Action items:**" above a list, a table, or items one per line.
-                if tokens[following[0]].type in {
-                    "bullet_list_open",
-                    "ordered_list_open",
-                    "table_open",
-                    "paragraph_open",
-                }:
-                    sections.append(
-                        Section(
-                            title=label,
-                            line=_line(token),
-                            groups=[Group(name=None, done=False, tickets=[], blocks=[following])],
-                        )
-                    )
+                below = top[position + 1]
+                if tokens[below[0]].type in takes:
+                    sections.append(_flat_section(label, _line(token), [below]))
                     position += 2
                     continue
         elif token.type == "bullet_list_open":
-            sections.extend(_labelled_list_sections(parsed, start, stop))
+            after = top[position + 1] if position + 1 < len(top) else None
+            found, took_next = _labelled_list_sections(parsed, start, stop, after)
+            sections.extend(found)
+            position += 2 if took_next else 1
+            continue
         position += 1
     return sections
 
@@ -238,24 +334,28 @@ def _section(
     parsed: Parsed, title: str, heading_index: int, blocks: list[tuple[int, int]]
 ) -> Section:
     tokens = parsed.tokens
-    groups = [Group(name=None, done=False, tickets=[])]
+    # The section's own heading can say what a group heading says: "Completed action items",
+    # "Follow-ups ([tracking epic](...))".
+    _, section_tickets = split_group_label(_heading_line(parsed, heading_index))
+    section_state = group_state(title)
+    groups = [Group(name=None, done=section_state, tickets=section_tickets)]
     # (level, name, done, tickets) of the sub-headings that enclose the current block.
-    trail: list[tuple[int, str, bool, list[TicketRef]]] = []
+    trail: list[tuple[int, str, bool | None, list[TicketRef]]] = [
+        (0, title, section_state, section_tickets)
+    ]
     for block in blocks:
         token = tokens[block[0]]
         if token.type == "heading_open":
             level = int(token.tag[1:])
-            while trail and trail[-1][0] >= level:
+            while len(trail) > 1 and trail[-1][0] >= level:
                 trail.pop()
-            name = render_group_name(parsed, block[0])
-            tickets = _heading_tickets(parsed, block[0])
+            name, tickets = split_group_label(_heading_line(parsed, block[0]))
             # The done test reads the heading as written: "Immediate actions (completed)".
-            done = is_done_group(render_heading(parsed, block[0])) or any(
-                entry[2] for entry in trail
-            )
-            trail.append((level, name, done, tickets))
-            inherited = [ref for entry in trail for ref in entry[3]]
-            groups.append(Group(name=name, done=done, tickets=inherited))
+            done = inherit_state(group_state(render_heading(parsed, block[0])), trail[-1][2])
+            # Items are tracked in the issue of the innermost group that names one.
+            tracked = tickets or trail[-1][3]
+            trail.append((level, name, done, tracked))
+            groups.append(Group(name=name, done=done, tickets=tracked))
             continue
         groups[-1].blocks.append(block)
     return Section(
@@ -265,28 +365,59 @@ def _section(
     )
 
 
-def _labelled_list_sections(parsed: Parsed, start: int, stop: int) -> list[Section]:
-    """``- **Review actions**:`` list items whose nested list holds the action items."""
+def _labelled_list_sections(
+    parsed: Parsed, start: int, stop: int, following: tuple[int, int] | None
+) -> tuple[list[Section], bool]:
+    """Sections opened by ``- **Review actions**:`` items of a list, and whether the last one
+    takes ``following`` (the block after the list) as its items.
+
+    The items of such a label are its nested list; a label with none takes the items after it
+    in the same list, up to the next label (``- **Impact**: ...``), or, when it ends the list,
+    the list or table right after it.
+    """
     tokens = parsed.tokens
     sections: list[Section] = []
-    for item_start, item_stop in iter_blocks(parsed, start + 1, stop - 1):
+    entries = iter_blocks(parsed, start + 1, stop - 1)
+    position = 0
+    while position < len(entries):
+        item_start, item_stop = entries[position]
+        position += 1
+        if not _starts_with_label(parsed, (item_start, item_stop)):
+            continue
         children = iter_blocks(parsed, item_start + 1, item_stop - 1)
-        if len(children) < 2 or tokens[children[0][0]].type != "paragraph_open":
+        if not children or tokens[children[0][0]].type != "paragraph_open":
             continue
         label = _bold_label(parsed, children[0][0])
         if not label or not is_action_heading(label):
             continue
-        lists = [
-            child
-            for child in children[1:]
-            if tokens[child[0]].type in {"bullet_list_open", "ordered_list_open", "table_open"}
-        ]
+        line = _line(tokens[item_start])
+        lists = [child for child in children[1:] if tokens[child[0]].type in _LISTS]
         if lists:
-            sections.append(
-                Section(
-                    title=label,
-                    line=_line(tokens[item_start]),
-                    groups=[Group(name=None, done=False, tickets=[], blocks=lists)],
-                )
-            )
-    return sections
+            sections.append(_flat_section(label, line, lists))
+            continue
+        siblings: list[tuple[int, int]] = []
+        while position < len(entries) and not _starts_with_label(parsed, entries[position]):
+            siblings.append(entries[position])
+            position += 1
+        if siblings:
+            sections.append(_flat_section(label, line, siblings))
+        elif position == len(entries) and following and tokens[following[0]].type in _LISTS:
+            sections.append(_flat_section(label, line, [following]))
+            return sections, True
+    return sections, False
+
+
+def _flat_section(title: str, line: int, blocks: list[tuple[int, int]]) -> Section:
+    return Section(
+        title=title, line=line, groups=[Group(name=None, done=None, tickets=[], blocks=blocks)]
+    )
+
+
+def _starts_with_label(parsed: Parsed, entry: tuple[int, int]) -> bool:
+    """Whether a list item opens with a bold label (``- **Impact**: none``)."""
+    inline = parsed.tokens[entry[0] + 2] if entry[0] + 2 < entry[1] else None
+    if inline is None or inline.type != "inline" or not inline.content.startswith(("**", "__")):
+        return False
+    lines = render_inline(inline.content.split("\n", 1)[0], parsed.env)
+    lead = lines[0].lead_strong
+    return bool(lead) and lines[0].text.startswith(lead or "")

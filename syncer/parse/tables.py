@@ -2,7 +2,7 @@
 
 Column names are matched on their words, case and punctuation aside: "Action Item",
 "Description" and "Task" are the title; "Owner", "Assignee", "Who" the owner; "Due date",
-"Deadline", "ETA" the due date; "Priority"; "Ticket", "Bug", "Issue", "Link", "Tracking" the
+"Deadline", "ETA", "By" the due date; "Priority"; "Ticket", "Bug", "Issue", "Link", "Tracking" the
 ticket; "Status", "Done", "State" the done state; "ID" an explicit item id. A table with no
 recognisable title column takes its first column that has no other role.
 
@@ -28,7 +28,10 @@ _ROLE_WORDS: tuple[tuple[Role, re.Pattern[str]], ...] = (
         "owner",
         re.compile(r"\b(?:owners?|assignees?|assigned(?: to)?|who|responsible|dri|poc|lead)\b"),
     ),
-    ("due", re.compile(r"\b(?:due|deadline|eta|target|by when|when|date|completion date)\b")),
+    (
+        "due",
+        re.compile(r"\b(?:due|deadline|eta|target|by when|when|date|completion date)\b|^by$"),
+    ),
     ("priority", re.compile(r"\b(?:priority|prio|pri|urgency|importance)\b")),
     (
         "ticket",

@@ -70,7 +70,8 @@ def _name(requirement: str) -> str:
 
 def test_the_lock_pins_every_dependency_with_hashes() -> None:
     pinned = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", LOCK, flags=re.MULTILINE)
-    blocks = re.split(r"\n(?=[A-Za-z0-9])", LOCK.split("\n\n", 1)[1])
+    body = re.sub(r"\A(?:#.*\n|\n)*", "", LOCK)  # the header comment, with or without a gap
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", body)
     assert len(blocks) == len(pinned)
     assert all("--hash=sha256:" in block for block in blocks)
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]

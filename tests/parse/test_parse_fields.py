@@ -135,6 +135,28 @@ GH_URL = "https://github.com/acme/api/issues/5"
             "Patch the parser",
             (),
         ),
+        (
+            "- Patch the parser (https://github.com/acme/api/commit/0a1b2c3d4e5f60718293)",
+            "Patch the parser",
+            (
+                TicketRef(
+                    system="other",
+                    key="acme/api@0a1b2c3",
+                    url="https://github.com/acme/api/commit/0a1b2c3d4e5f60718293",
+                ),
+            ),
+        ),
+        (
+            "- Stop double retries, fixed in <https://gitlab.example.com/grp/svc/-/commit/9f8e7d6c5b>",
+            "Stop double retries, fixed in",
+            (
+                TicketRef(
+                    system="other",
+                    key="grp/svc@9f8e7d6",
+                    url="https://gitlab.example.com/grp/svc/-/commit/9f8e7d6c5b",
+                ),
+            ),
+        ),
     ],
 )
 def test_tickets(line: str, title: str, tickets: tuple[TicketRef, ...]) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from syncer.model import Incident
-from syncer.parse import parse_bytes
+from syncer.parse import parse_bytes, parse_postmortem
 from tests.parse.rows import FIXTURES, Row, as_rows, parse_fixture
 
 # title, owner, due, priority, ticket keys, done, line, end_line, group
@@ -331,13 +331,23 @@ EXPECTED: dict[str, list[Row]] = {
             "alice",
             None,
             None,
-            (),
+            ("acme/mobile#300",),
             False,
             12,
             12,
             "Short-term",
         ),
-        ("Pin the APNs client library version", None, None, None, (), True, 13, 13, "Short-term"),
+        (
+            "Pin the APNs client library version",
+            None,
+            None,
+            None,
+            ("acme/mobile#300",),
+            True,
+            13,
+            13,
+            "Short-term",
+        ),
         ("Split push and email onto separate queues", None, None, None, (), True, 18, 18, "Done"),
         (
             "Load-test the notification worker at 3x peak",
@@ -470,9 +480,11 @@ def test_items_of_each_layout(name: str, expected: list[Row]) -> None:
 
 def test_every_fixture_has_expectations() -> None:
     from tests.parse.test_parse_more_layouts import EXPECTED as MORE
+    from tests.parse.test_parse_unseen import EXPECTED as UNSEEN
 
     assert not set(EXPECTED) & set(MORE)
-    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | set(MORE)
+    assert not (set(EXPECTED) | set(MORE)) & set(UNSEEN)
+    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | set(MORE) | set(UNSEEN)
 
 
 @pytest.mark.parametrize(
@@ -560,10 +572,26 @@ def test_descriptions_hold_sub_bullets() -> None:
     assert items[0].description is None
 
 
-def test_group_tracking_issue_is_described_not_linked() -> None:
+def test_a_group_tracking_issue_tracks_the_items_of_its_group() -> None:
     item = parse_fixture("grouped").items[2]
-    assert item.tickets == ()
-    assert item.description == "Group tracking issue: acme/mobile#300"
+    assert [(ref.key, ref.url) for ref in item.tickets] == [
+        ("acme/mobile#300", "https://github.com/acme/mobile/issues/300")
+    ]
+    assert item.description is None
+
+
+def test_an_item_naming_its_own_ticket_keeps_it_under_a_tracked_group() -> None:
+    text = (
+        "# I\n\n## Follow-ups\n\n### Short term ([follow along](https://github.com/o/r/issues/1))"
+        "\n\n- Add an alert (o/r#7)\n- Add a dashboard\n\n### Later\n\n- Load-test\n"
+    )
+    items = parse_postmortem(text, source="x.md").items
+    assert [(item.title, tuple(ref.key for ref in item.tickets)) for item in items] == [
+        ("Add an alert", ("o/r#7",)),
+        ("Add a dashboard", ("o/r#1",)),
+        ("Load-test", ()),
+    ]
+    assert items[0].description == "Group tracking issue: o/r#1"
 
 
 def test_decoy_sections_have_no_items_but_the_section_counts() -> None:

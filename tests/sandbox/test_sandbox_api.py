@@ -235,17 +235,17 @@ def test_serve_forever_stops_cleanly_on_ctrl_c() -> None:
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a hang guard, generous for a loaded machine
         while True:
             try:
-                answer = requests.get(f"http://127.0.0.1:{port}/rest/api/2/serverInfo", timeout=1)
+                answer = requests.get(f"http://127.0.0.1:{port}/rest/api/2/serverInfo", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert time.monotonic() < deadline, "the sandbox did not come up"
                 time.sleep(0.05)
         assert answer.status_code == 200
         process.send_signal(signal.SIGINT)
-        _out, err = process.communicate(timeout=10)
+        _out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

@@ -243,17 +243,16 @@ def test_printed_urls_carry_no_password() -> None:
     )
 
 
-def test_a_url_in_the_environment_switches_an_existing_configuration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_url_in_the_environment_switches_an_existing_configuration(tmp_path: Path) -> None:
     config = parse_config({"state": {"path": "s.db"}}, base_dir=tmp_path, environ={})
     assert state_target(config) == SqliteTarget(path=tmp_path / "s.db")
-    monkeypatch.setenv("SYNCER_STATE__URL", "postgresql://bot@db.example/syncer")
-    monkeypatch.setenv("SYNCER_STATE__SHARD", "web")
     config = parse_config(
         {"state": {"path": "s.db", "shards": {"web": ["web/**"], "rest": ["**"]}}},
         base_dir=tmp_path,
-        environ={},
+        environ={
+            "SYNCER_STATE__URL": "postgresql://bot@db.example/syncer",
+            "SYNCER_STATE__SHARD": "web",
+        },
     )
     target = state_target(config, environ={"SYNCER_STATE_PASSWORD": "pw"})
     assert isinstance(target, PostgresTarget)
