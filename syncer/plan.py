@@ -38,9 +38,11 @@ state, so losing state loses nothing. Without any baseline (a ticket written bef
 were carried, and no state) the document wins, except for an assignee a person set, for
 reopening, and for clearing a value, which are kept. A ticket already in the document's done
 state whose baseline is not (the transition was written, its comment not) gets the close or
-reopen again: the tracker leaves the state alone and the comment is written. A missing priority never clears the tracker's (it means "the default"). Labels are
-only ever added, and one a person took off stays off. Done state closes or reopens. All of a
-ticket's changes are one ``Change``, so state records them only once all were written.
+reopen again: the tracker leaves the state alone and the comment is written. A missing
+priority never clears the tracker's (it means "the default"). Labels are only ever added, and
+one a person took off stays off. Done state closes or reopens. All of a ticket's changes are one
+``Change``, so state records them only once all were written. The item's place in its list
+(``TicketFields.neighbours``) is remembered with the baseline, never written as a field.
 
 Managed tickets no item claims are reported as orphaned, never closed or deleted.
 """
