@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import random
 from collections.abc import Sequence
 from datetime import date
@@ -23,8 +24,9 @@ from syncer.model import (
     TicketRef,
     UpdateChange,
     WriteChange,
+    normalise_title,
 )
-from syncer.plan import compare_fields, plan_changes
+from syncer.plan import REWORD_SIMILARITY, compare_fields, plan_changes
 from syncer.policy import SyncPolicy
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_policy
@@ -438,6 +440,14 @@ def placed(title: str, line: int) -> Desired:
         ([A, C, placed("Alert when the proxy connection pool is above 85%", 40)], "B", [], ""),
         # rewritten in place: unlike, but the same place with nothing else changed there
         ([A, placed("Load-test the proxy before each release", 20), C], "B", [], ""),
+        # the similarity boundary (0.6), far from B's place: 0.649 keeps, 0.597 does not
+        ([A, C, placed("Alert when the proxy runs hot", 40)], "B", [], ""),
+        (
+            [A, C, placed("Alert when proxy pools shrink", 40)],
+            "",
+            ["alert when proxy pools shrink"],
+            "B",
+        ),
         # the case: B removed and an unrelated item appended: orphan plus a new ticket
         ([A, C, placed("Load-test the proxy before each release", 40)], "", ["load"], "B"),
         # the same place, but a neighbour changed too: no evidence
@@ -537,3 +547,15 @@ def test_a_ticket_is_known_by_its_key_never_by_how_its_url_is_spelled(
     elsewhere = person.ref.model_copy(update={"url": "http://b/browse/OPS-40"})
     tracker.add(person.model_copy(update={"ref": elsewhere}))
     assert [c.kind for c in plan([*ITEMS, named], tracker, store).changes] == []
+
+
+@pytest.mark.parametrize(
+    ("title", "side"),
+    [("Alert when the proxy runs hot", "above"), ("Alert when proxy pools shrink", "below")],
+)
+def test_the_boundary_rows_sit_either_side_of_the_threshold(title: str, side: str) -> None:
+    ratio = difflib.SequenceMatcher(
+        None, normalise_title(title), normalise_title(B.fields.title)
+    ).ratio()
+    assert (ratio >= REWORD_SIMILARITY) is (side == "above")
+    assert abs(ratio - REWORD_SIMILARITY) < 0.05
