@@ -173,7 +173,8 @@ def compare_fields(
     return changed, desired.model_copy(update={"labels": labels})
 
 
-def _describe(changed: Sequence[str], *, done: bool) -> str:
+def _describe(changed: Sequence[str], *, done: bool, known: bool = True) -> str:
+    """Why a ticket is written; without a baseline (``known``) no document change is claimed."""
     reasons = []
     if "done" in changed:
         reasons.append(
@@ -182,7 +183,14 @@ def _describe(changed: Sequence[str], *, done: bool) -> str:
             else "no longer marked done in the document (with a comment saying so)"
         )
     if fields := [f for f in changed if f != "done"]:
-        reasons.append(", ".join(fields) + " changed in the document")
+        if known:
+            reasons.append(", ".join(fields) + " changed in the document")
+        else:
+            verb = "differs" if len(fields) == 1 else "differ"
+            reasons.append(
+                f"{', '.join(fields)} {verb} from the document (no record of what syncer "
+                "last wrote on this ticket: the document's value is written)"
+            )
     return "; ".join(reasons)
 
 
@@ -356,7 +364,7 @@ class _Planner:
         write: type[WriteChange] = UpdateChange
         if "done" in changed:
             write = CloseChange if desired.fields.done else ReopenChange
-        reason = _describe(changed, done=desired.fields.done)
+        reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
         old = baseline.title if baseline is not None else ticket.title
         if reworded and "title" in changed:
             reason = f"reworded: {old!r} -> {desired.fields.title!r}; {reason}"

@@ -559,3 +559,16 @@ def test_the_boundary_rows_sit_either_side_of_the_threshold(title: str, side: st
     ).ratio()
     assert (ratio >= REWORD_SIMILARITY) is (side == "above")
     assert abs(ratio - REWORD_SIMILARITY) < 0.05
+
+
+def test_without_any_baseline_the_plan_claims_no_document_change(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.forget_written()  # tickets written before they carried their baseline
+    ticket = tracker.tickets["OPS-1"]
+    tracker.add(ticket.model_copy(update={"title": "Queue depth alerting"}))
+    [change] = writes(plan(ITEMS, tracker, None))
+    assert change.changed == ("title",)
+    assert "changed in the document" not in change.reason
+    assert change.reason.startswith("title differs from the document (no record")
+    assert writes(plan(ITEMS, tracker, store)) == []  # state knows: a person's edit, kept
