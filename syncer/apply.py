@@ -103,6 +103,8 @@ class _Applier:
         self.now = now
         self.down: dict[str, str] = {}
         self.findings: list[Finding] = []
+        self.unwritten: set[tuple[str, str]] = set()
+        """(tracker, item key) whose write failed this run: its comment would say what is not so."""
 
     def record(
         self,
@@ -231,12 +233,22 @@ class _Applier:
                 log.info("%s: linked %s", change.item_key, change.ref)
                 return Outcome(change=change, status="done", ref=change.ref)
             case CommentChange():
+                if (change.tracker, change.item_key) in self.unwritten:
+                    return Outcome(
+                        change=change,
+                        status="failed",
+                        error="not tried: the write it comments on failed; both are tried again",
+                    )
                 self.pacer.wait(change.tracker)
                 tracker.comment(change.ref, change.text)
                 log.info("%s: commented on %s", change.item_key, change.ref)
                 return Outcome(change=change, status="done", ref=change.ref)
             case UpdateChange() | CloseChange() | ReopenChange():
-                return self.write(tracker, change)
+                try:
+                    return self.write(tracker, change)
+                except TrackerError:
+                    self.unwritten.add((change.tracker, change.item_key))
+                    raise
 
     def write(self, tracker: Tracker, change: WriteChange) -> Outcome:
         final = Written.of(change.fields)

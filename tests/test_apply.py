@@ -333,3 +333,25 @@ def test_an_update_to_a_refused_owner_writes_the_rest(store: StateStore) -> None
     [ticket] = tracker.tickets.values()
     assert (ticket.assignee, ticket.done) == ("acc-alice", True)
     assert make_plan_of(moved, tracker, store).is_empty
+
+
+def test_a_reworded_comment_waits_for_its_write(store: StateStore) -> None:
+    tracker = FakeTracker()
+    apply_plan(
+        make_plan_of(ITEMS, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    reworded = [desired("Add alerting on the checkout queue's depth"), ITEMS[1]]
+    made = make_plan_of(reworded, tracker, store)
+    assert [c.kind for c in made.changes] == ["update", "comment"]
+    tracker.fail_next = [(False, False)]
+    result = apply_plan(made, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert tracker.comments == {}  # never says "reworded" of a ticket still showing the old title
+    again = make_plan_of(reworded, tracker, store)
+    assert [c.kind for c in again.changes] == ["update", "comment"]
+    assert apply_plan(again, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now).failed == 0
+    assert len(tracker.comments["OPS-1"]) == 1
