@@ -590,3 +590,28 @@ def test_two_installations_on_one_tracker_each_judge_only_their_own_tickets(
     assert writes(sandbox) == []
     assert sync(other) == 0
     assert len(issues(sandbox, kind)) == ITEMS + 3
+
+
+@pytest.mark.parametrize("spelling", ["http://localhost:{port}", "http://127.0.0.1:{port}/"])
+def test_a_new_spelling_of_the_tracker_url_changes_nothing(
+    workspace: Path, sandbox: Sandbox, kind: str, spelling: str
+) -> None:
+    assert sync(workspace) == 0
+    runbook = "Write a runbook for connection exhaustion"
+    reworded = "Write a runbook for orders-db connection exhaustion"
+    _edit(workspace, "inc-3101.md", runbook, reworded)
+    assert sync(workspace) == 0
+    config = workspace / "syncer.toml"
+    port = sandbox.url.rsplit(":", 1)[1]
+    assert sandbox.url.startswith("http://127.0.0.1:")
+    config.write_text(
+        config.read_text().replace(f'"{sandbox.url}"', f'"{spelling.format(port=port)}"')
+    )
+    assert f'"{sandbox.url}"' not in config.read_text()
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    _edit(workspace, "inc-3101.md", f"[ ] {reworded}", f"[x] {reworded}")
+    assert sync(workspace) == 0
+    assert (reworded, False) in issues(sandbox, kind)
+    assert len(issues(sandbox, kind)) == ITEMS
