@@ -28,6 +28,11 @@ def kind() -> str:
     return "jira-cloud"
 
 
+@pytest.fixture
+def memory() -> str:
+    return "state-kept"  # the worker keeps its state; test_e2e also runs without it
+
+
 @pytest.mark.slow
 def test_sigterm_at_random_moments_exits_143_and_never_duplicates(
     workspace: Path, sandbox: Sandbox, kind: str
