@@ -175,7 +175,7 @@ def test_a_malformed_tracker_url_is_a_configuration_error(url: str, problem: str
     [
         (
             "Team B",
-            'instance: "Team B": an instance name is up to 32 lower-case letters, digits and -, "
+            'instance: "Team B": an instance name is up to 32 lower-case letters, digits and -, '
             "starting with a letter (e.g. syncer-web)",
         ),
         (
