@@ -1,26 +1,43 @@
-"""Compute time of the follow-up report over a large generated portfolio, all in memory.
+"""The follow-up report's cost: compute time in memory, and requests against the sandbox.
 
     python bench/report_bench.py [--docs 1000] [--items 5] [--seed 7] [--repeat 3]
+    python bench/report_bench.py --sandbox [--docs 1000] [--items 5] [--latency-ms 20]
 
 Generates ``--docs`` parsed post-mortems with ``--items`` action items each (5,000 by
 default) spread over 8 teams and 40 services, a managed ticket for most items (a mix of to do,
 in progress, done and won't do, some edited behind syncer's back, some missing), state links,
 52 weeks of run history and a few hundred planner findings, then times ``build_report`` and
-each renderer. No tracker or sandbox is involved: this is the "after the reads" half; the
-request count against the sandbox comes with the CLI wiring.
+each renderer. No tracker or sandbox is involved: this is the "after the reads" half.
+
+With ``--sandbox``: the same corpus as ``bench/sync_bench.py`` synced into the sandbox (in a
+process of its own, latency off while the tickets are made), then with ``--latency-ms`` on
+every request a no-op sync and a report (``produce_report``, no delivery), each counted in
+requests; the report's time is split into the reads and what comes after them (building the
+report and rendering Markdown and HTML). Target (issue 9): the report makes the same requests
+as a no-op sync, and computes (``build_report``) in under a second after the reads; the
+rendering time is printed beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import random
 import sys
+import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sync_bench import write_corpus
+
+from syncer import demo, reporting
+from syncer.config import load_config
 from syncer.model import (
     ActionItem,
     Document,
@@ -33,6 +50,7 @@ from syncer.model import (
 )
 from syncer.report import (
     HistoryPoint,
+    Report,
     ReportPolicy,
     TrackerRead,
     build_report,
@@ -40,6 +58,11 @@ from syncer.report import (
     render_json,
     render_markdown,
 )
+from syncer.sandbox import Sandbox
+from syncer.sandbox.store import jira_account_id
+from syncer.state import open_store
+from syncer.sync import run_configured
+from syncer.trackers import open_trackers
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 TEAMS = ("payments", "search", "web", "mobile", "infra", "data", "identity", "edge")
@@ -143,13 +166,135 @@ def generate(
     return documents, reads, links, history, findings
 
 
+def serve_sandbox(conn: Connection) -> None:
+    """The sandbox's process: answers "url", "latency N", "methods" (requests so far), "stop"."""
+    with Sandbox("cloud", jira_projects=("OPS",), github_repos=("acme/platform",)) as sandbox:
+        while (command := conn.recv()) != "stop":
+            if command == "url":
+                conn.send(
+                    (sandbox.url, sandbox.jira_email, sandbox.jira_token, sandbox.github_token)
+                )
+            elif command.startswith("latency "):
+                sandbox.clear_faults()
+                sandbox.inject_latency(int(command.split()[1]), times=None)
+                conn.send("ok")
+            elif command == "methods":
+                conn.send([r.method for r in sandbox.requests])
+                sandbox.clear_requests()
+
+
+def against_sandbox(args: argparse.Namespace) -> None:
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve_sandbox, args=(theirs,))
+    server.start()
+    try:
+        ours.send("url")
+        url, jira_email, jira_token, github_token = ours.recv()
+        with tempfile.TemporaryDirectory(prefix="syncer-report-bench-") as tmp:
+            work = Path(tmp)
+            (work / "postmortems").mkdir()
+            write_corpus(work / "postmortems", docs=args.docs, items=args.items)
+            config_text = demo.sandbox_config(
+                url,
+                flavor="cloud",
+                project="OPS",
+                repository="acme/platform",
+                jira_accounts={p: jira_account_id(p) for p in demo.PEOPLE},
+                jira_email=jira_email,
+            ).replace("max_creates_per_run = 200", "max_creates_per_run = 100000")
+            (work / "syncer.toml").write_text(config_text)
+            environ = demo.sandbox_env(
+                jira_token=jira_token,
+                jira_email=jira_email,
+                github_token=github_token,
+                flavor="cloud",
+            )
+            config = load_config(work / "syncer.toml", environ=environ)
+            print(
+                f"{args.docs} documents, {args.docs * args.items} items, Jira Cloud sandbox in "
+                f"its own process, {args.latency_ms} ms latency per request (after set-up)"
+            )
+            started = time.perf_counter()
+            run_configured(config, dry_run=False)
+            print(f"set-up sync (no latency): {time.perf_counter() - started:.1f} s")
+            ours.send(f"latency {args.latency_ms}")
+            ours.recv()
+            ours.send("methods")
+            ours.recv()
+
+            started = time.perf_counter()
+            outcome = run_configured(config, dry_run=False)
+            sync_seconds = time.perf_counter() - started
+            ours.send("methods")
+            sync_methods: list[str] = ours.recv()
+            print(
+                f"no-op sync: {len(sync_methods)} requests "
+                f"({sum(1 for m in sync_methods if m != 'GET')} not GET), {sync_seconds:.2f} s, "
+                f"unchanged {outcome.summary()['unchanged']}"
+            )
+
+            built: list[float] = []
+            # Timing only: produce_report's call of build_report goes through this wrapper.
+            build = vars(reporting)["build_report"]
+
+            def timed_build(**kwargs: Any) -> Report:
+                begun = time.perf_counter()
+                report: Report = build(**kwargs)
+                built.append(time.perf_counter() - begun)
+                return report
+
+            vars(reporting)["build_report"] = timed_build
+            started = time.perf_counter()
+            with open_store(config) as store:
+                run = reporting.produce_report(
+                    config,
+                    store=store,
+                    trackers=open_trackers(config),
+                    now=dt.datetime.now(dt.UTC),
+                    deliver=False,
+                )
+            report_seconds = time.perf_counter() - started
+            ours.send("methods")
+            report_methods: list[str] = ours.recv()
+            began = time.perf_counter()
+            sizes = [len(run.render(fmt)) for fmt in ("md", "html")]
+            rendering = time.perf_counter() - began
+            after_reads = built[0] + rendering
+            print(
+                f"report:     {len(report_methods)} requests "
+                f"({sum(1 for m in report_methods if m != 'GET')} not GET), "
+                f"{report_seconds:.2f} s in all"
+            )
+            print(
+                f"after the reads: build_report {built[0] * 1000:.0f} ms + Markdown and HTML "
+                f"{rendering * 1000:.0f} ms ({sizes[0]:,} and {sizes[1]:,} bytes) = "
+                f"{after_reads * 1000:.0f} ms"
+            )
+            print("counts:", ", ".join(f"{k} {v}" for k, v in run.report.counts().items()))
+            same = sorted(report_methods) == sorted(sync_methods)
+            print(
+                f"target: the requests of a no-op sync: {'meets' if same else 'MISSES'}; "
+                f"computed (build_report) in < 1 s after the reads: "
+                f"{'meets' if built[0] < 1.0 else 'MISSES'} "
+                f"(rendering both formats adds {rendering * 1000:.0f} ms)"
+            )
+    finally:
+        ours.send("stop")
+        server.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--items", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sandbox", action="store_true", help="the half against the sandbox")
+    parser.add_argument("--latency-ms", type=int, default=20)
     args = parser.parse_args()
+    if args.sandbox:
+        against_sandbox(args)
+        return
     rng = random.Random(args.seed)
     documents, reads, links, history, findings = generate(args.docs, args.items, rng)
     items = sum(len(d.items) for d in documents)

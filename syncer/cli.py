@@ -7,7 +7,8 @@ environment it was handed; it never changes ``os.environ``. To add a command: wr
 
 Exit codes (``syncer.errors.ExitCode``): 0 ok; 1 partial failure (some documents or changes
 failed, the rest went through); 2 usage or configuration error, nothing done; 3 a tracker was
-unreachable or refused the credentials; 75 another run holds the state (nothing done);
+unreachable or refused the credentials; 4 ``report --fail-on`` found items of a
+gated kind; 75 another run holds the state (nothing done);
 130 interrupted.
 """
 
@@ -25,7 +26,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from typing import NoReturn, TextIO
 
 from syncer import __version__
-from syncer.commands import completion, init, new, parse, sandbox, sync, validate
+from syncer.commands import completion, init, new, parse, report, sandbox, sync, validate
 from syncer.commands.base import Context, Redactor, Subcommands
 from syncer.config_problems import did_you_mean
 from syncer.errors import ConfigError, ExitCode, SyncerError
@@ -34,6 +35,7 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     parse.register,
     validate.register,
     sync.register,
+    report.register,
     sandbox.register,
     new.register,
     init.register,

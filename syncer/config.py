@@ -379,6 +379,66 @@ class _GivenEnvironment(EnvSettingsSource):
         )
 
 
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class TeamDeliveryConfig(Section):
+    """Where one team's follow-up report goes; every channel is optional.
+
+    The webhook URL is a secret: it comes only from the environment, from ``webhook_env`` or
+    else ``SYNCER_<TEAM>_WEBHOOK`` (``<TEAM>`` upper-cased, other characters as ``_``).
+    """
+
+    publish_to: TrackerName | None = Field(
+        default=None,
+        description="tracker holding the team's one report issue, updated in place each run",
+    )
+    webhook: bool = Field(
+        default=False, description="POST a short digest (Slack incoming-webhook JSON)"
+    )
+    webhook_env: str | None = Field(
+        default=None, pattern=_ENV_NAME, description="environment variable holding the URL"
+    )
+    report_url: HttpUrlText | None = Field(
+        default=None, description="where the full report lives (linked from the digest)"
+    )
+    nudge_every_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="comment on an overdue ticket, mentioning its assignee, at most this often",
+    )
+
+
+def webhook_env_name(team: str, delivery: TeamDeliveryConfig) -> str:
+    """The environment variable holding a team's webhook URL."""
+    if delivery.webhook_env:
+        return delivery.webhook_env
+    return "SYNCER_" + "".join(c if c.isalnum() else "_" for c in team.upper()) + "_WEBHOOK"
+
+
+def _read_webhooks(
+    settings: Settings, environ: Mapping[str, str]
+) -> tuple[dict[str, SecretStr], list[str]]:
+    hooks: dict[str, SecretStr] = {}
+    problems = []
+    for team, delivery in settings.report.teams.items():
+        if not delivery.webhook:
+            continue
+        variable = webhook_env_name(team, delivery)
+        url = environ.get(variable, "")
+        if not url:
+            problems.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
+            continue
+        try:
+            _check_url(url)
+        except ValueError as exc:
+            # The URL is a secret: say what is wrong with it, never what it is.
+            problems.append(f"report.teams.{team}.webhook: {variable} {exc}")
+            continue
+        hooks[team] = SecretStr(url)
+    return hooks, problems
+
+
 class ReportConfig(Section):
     """The follow-up report: deadlines per severity, staleness, and the calendar they count in.
 
@@ -407,6 +467,12 @@ class ReportConfig(Section):
     in_progress_stale_days: int = Field(default=30, ge=1)
     draft_max_age_days: int = Field(default=14, ge=1)
     trend_weeks: int = Field(default=12, ge=1, le=520)
+    url: HttpUrlText | None = Field(
+        default=None, description="where the full report is published (the digest links it)"
+    )
+    teams: Mapping[str, TeamDeliveryConfig] = Field(
+        default_factory=dict, description="team (as in the report, case ignored) -> delivery"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -481,6 +547,8 @@ class Config(BaseModel):
     settings: Settings
     base_dir: Path
     secrets: Mapping[str, Secrets]
+    webhooks: Mapping[str, SecretStr] = {}
+    """Team -> webhook URL of ``[report.teams.<team>]`` with ``webhook = true``."""
 
     def resolve(self, path: str) -> Path:
         """A path from the file, made absolute against the file's folder."""
@@ -551,6 +619,11 @@ def _cross_check(settings: Settings) -> list[str]:
     for name, tracker in settings.trackers.items():
         if isinstance(tracker, JiraConfig) and tracker.flavor == "server" and tracker.email:
             problems.append(f"trackers.{name}.email: Server/Data Center uses a PAT, not an email")
+    for team, delivery in settings.report.teams.items():
+        if delivery.publish_to is not None and delivery.publish_to not in names:
+            problems.append(
+                f"report.teams.{team}.publish_to: no tracker named {delivery.publish_to!r}"
+            )
     return problems
 
 
@@ -635,11 +708,12 @@ def parse_config(
         raise ConfigError(f"invalid SYNCER_* environment override: {exc}") from None
     problems = _cross_check(settings)
     secrets, secret_problems = _read_secrets(settings, environ)
+    webhooks, webhook_problems = _read_webhooks(settings, environ)
     if require_secrets:
-        problems += secret_problems
+        problems += secret_problems + webhook_problems
     if problems:
         raise _invalid(problems)
-    return Config(settings=settings, base_dir=base_dir, secrets=secrets)
+    return Config(settings=settings, base_dir=base_dir, secrets=secrets, webhooks=webhooks)
 
 
 def load_config(

@@ -1,5 +1,6 @@
 """The files a sandbox run needs: a configuration pointing at the sandbox, its credentials, and
-the example post-mortems. Used by ``syncer demo`` and printed by ``syncer sandbox``.
+the example post-mortems. Used by ``syncer demo`` and printed by ``syncer sandbox``; and the
+demo's last step, the follow-up report written beside them.
 
 The demo routes documents of team ``web`` to a GitHub repository and everything else to a Jira
 project, so one run shows both trackers.
@@ -9,9 +10,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
-from syncer.config import env_prefix
+from syncer.config import Config, env_prefix
+from syncer.reporting import produce_report
+from syncer.state import open_store
+from syncer.trackers import open_trackers
 
 JIRA_TRACKER = "ops-jira"
 GITHUB_TRACKER = "platform-github"
@@ -126,3 +131,30 @@ def sandbox_env(
 
 def env_file_text(env: dict[str, str]) -> str:
     return "".join(f"{name}={value}\n" for name, value in env.items())
+
+
+REPORT_FILES = ("followup-report.html", "followup-report.md")
+
+
+def write_followup_report(config: Config, workdir: Path) -> list[str]:
+    """Write the follow-up report (HTML and Markdown) into ``workdir``; lines saying where,
+    and its headline counts. The example post-mortems hold an overdue item, an unowned one
+    and a recurrence, so every section has something in it on a first run."""
+    with open_store(config) as store:
+        run = produce_report(
+            config, store=store, trackers=open_trackers(config), now=datetime.now(UTC)
+        )
+    html, markdown = (workdir / name for name in REPORT_FILES)
+    html.write_text(run.render("html"), encoding="utf-8")
+    markdown.write_text(run.render("md"), encoding="utf-8")
+    counts = run.report.counts()
+    return [
+        f"  {html}",
+        f"  {markdown}",
+        "  "
+        + ", ".join(
+            f"{counts[k]} {k}"
+            for k in ("untracked", "unowned", "overdue", "stale", "drift", "recurrence")
+        )
+        + f"; {counts['open']} of {counts['items']} follow-ups open",
+    ]

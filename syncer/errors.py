@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     """Bad command line or configuration: nothing was done."""
     TRACKER = 3
     """A tracker was unreachable or refused the credentials."""
+    GATE = 4
+    """``syncer report --fail-on``: the report holds items of a kind the caller gates on."""
     LOCKED = 75
     """Another syncer run holds the state: nothing was done; try again later (EX_TEMPFAIL)."""
     INTERRUPTED = 130

@@ -84,3 +84,19 @@ class SyncOutcome(Frozen):
             counts["failed"] = self.result.failed
             counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")
         return counts
+
+
+DeliveryChannel = Literal["publish", "webhook", "nudge"]
+DeliveryStatus = Literal["done", "failed"]
+
+
+class Delivery(Frozen):
+    """What became of one delivery of the follow-up report: the published issue, a webhook
+    digest, a nudge comment. ``target`` names where it went (a ticket, or the environment
+    variable holding a webhook URL): never the URL itself."""
+
+    team: str
+    channel: DeliveryChannel
+    status: DeliveryStatus
+    target: str
+    detail: str = ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from fnmatch import translate
 from pathlib import Path
 
@@ -89,9 +89,18 @@ def cache_tag(content_hash: str) -> str:
 
 
 def read_documents(
-    files: Iterable[Path], *, root: Path, cache: Mapping[str, tuple[str, str]] | None = None
+    files: Iterable[Path],
+    *,
+    root: Path,
+    cache: Mapping[str, tuple[str, str]] | None = None,
+    texts: MutableMapping[str, str] | None = None,
 ) -> Iterator[tuple[Document, bool]]:
-    """(document, parsed now) for each file; ``cache`` maps source -> (hash, parsed JSON)."""
+    """(document, parsed now) for each file; ``cache`` maps source -> (hash, parsed JSON).
+
+    ``texts``, when given, is filled with each readable file's text (source -> text, invalid
+    UTF-8 replaced) from the same bytes: the report looks for template placeholders and
+    "related incidents" lines the parsed document does not keep.
+    """
     cache = cache or {}
     for path in files:
         source = source_name(path, root)
@@ -103,6 +112,8 @@ def read_documents(
         except OSError as exc:
             yield _unreadable(source, f"cannot read: {exc.strerror}"), True
             continue
+        if texts is not None:
+            texts[source] = data.decode("utf-8", errors="replace")
         digest = hashlib.sha256(data).hexdigest()
         cached = cache.get(source)
         if cached is not None and cached[0] == cache_tag(digest):

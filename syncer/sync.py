@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
 
 from syncer.apply import Pacer, apply_plan
@@ -30,8 +30,13 @@ from syncer.trackers.base import Tracker
 log = logging.getLogger(__name__)
 
 
-def collect_documents(config: Config, store: StateStore) -> tuple[list[Document], int]:
-    """Every configured document, parsed or from the parse cache; and how many were parsed."""
+def collect_documents(
+    config: Config, store: StateStore, *, texts: MutableMapping[str, str] | None = None
+) -> tuple[list[Document], int]:
+    """Every configured document, parsed or from the parse cache; and how many were parsed.
+
+    ``texts``, when given, gets each document's raw text (for the report), read once.
+    """
     sources = config.settings.sources
     found = discover(
         sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
@@ -41,7 +46,7 @@ def collect_documents(config: Config, store: StateStore) -> tuple[list[Document]
     files = [f for f in found if state.owns(source_name(f, config.source_root))]
     documents, fresh = [], []
     for document, parsed_now in read_documents(
-        files, root=config.source_root, cache=store.cached_documents()
+        files, root=config.source_root, cache=store.cached_documents(), texts=texts
     ):
         documents.append(document)
         if parsed_now and not document.errors:

@@ -21,6 +21,8 @@ class FakeTracker:
     writes: list[str] = field(default_factory=list)
     reads: int = 0
     comments: dict[str, list[str]] = field(default_factory=dict)
+    reports: dict[str, tuple[TicketRef, str, str]] = field(default_factory=dict)
+    """Team key -> (ref, title, body) of the published report issues."""
     labelled: set[str] = field(default_factory=set)
     """Tickets carrying the managed label without a marker (a person deleted the marker)."""
     fail_next: list[tuple[bool, bool]] = field(default_factory=list)
@@ -150,3 +152,30 @@ class FakeTracker:
             raise TrackerError(self.name, "injected comment failure", ambiguous=ambiguous)
         self._maybe_fail(None)
         self.comments.setdefault(ref.key, []).append(text)
+
+    # The follow-up report's delivery: report issues by team key, nudges as comments.
+
+    def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
+        self.comment(ref, f"@{account} {text}")
+
+    def find_report(self, team_key: str) -> TicketRef | None:
+        self.reads += 1
+        found = self.reports.get(team_key)
+        return found[0] if found else None
+
+    def create_report(self, team_key: str, *, title: str, body: str) -> TicketRef:
+        self.writes.append(f"create report {team_key}")
+        self._maybe_fail(None)
+        ref = TicketRef(system=self.system, key=f"{self.project}-R{len(self.reports) + 1}")
+        self.reports[team_key] = (ref, title, body)
+        return ref
+
+    def update_report(
+        self, ref: TicketRef, team_key: str, *, title: str, body: str
+    ) -> TicketRef | None:
+        self.writes.append(f"update report {ref.key}")
+        self._maybe_fail(None)
+        if all(found[0] != ref for found in self.reports.values()):
+            return None
+        self.reports[team_key] = (ref, title, body)
+        return ref

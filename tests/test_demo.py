@@ -28,12 +28,27 @@ def test_demo_syncs_the_examples_and_a_restarted_sandbox_gets_no_duplicates(
     assert main(["demo", "--workdir", str(workdir)]) == 0
     out = capsys.readouterr().out
     assert "== plan (the dry run) ==" in out
-    assert "created 15" in out
+    assert "created 18" in out
     for name in ("syncer.toml", "syncer.env", "sandbox.json", "state.db", "report.md"):
         assert (workdir / name).is_file(), name
-    assert len(list((workdir / "postmortems").glob("*.md"))) == 3
+    assert len(list((workdir / "postmortems").glob("*.md"))) == 4
     saved = json.loads((workdir / "sandbox.json").read_text())
-    assert len(saved["jira_issues"]) + len(saved["github_issues"]) == 15
+    assert len(saved["jira_issues"]) + len(saved["github_issues"]) == 18
+    # The follow-up report: written, its path and headline counts printed. The examples hold
+    # an unowned item (INC-2050's load test), a recurrence (INC-2050 after INC-2041 on
+    # payments-proxy) and overdue items (dates in 2026, so any later day has them).
+    assert f"  {workdir / 'followup-report.html'}" in out
+    assert "1 unowned" in out
+    assert "1 recurrence" in out
+    assert "0 untracked" in out
+    overdue = int(re.search(r"(\d+) overdue", out).group(1))  # type: ignore[union-attr]
+    assert overdue >= 1
+    markdown = (workdir / "followup-report.md").read_text()
+    assert "INC-2050 recurred on payments-proxy 35 days after INC-2041" in markdown
+    # An assignee that is the owner's mapped account (a Jira Cloud accountId) is not repeated.
+    assert "(assignee 712020:" not in markdown
+    assert "| alice |" in markdown
+    assert "<svg" in (workdir / "followup-report.html").read_text()
 
     for name in ("SYNCER_OPS_JIRA_TOKEN", "SYNCER_OPS_JIRA_EMAIL", "SYNCER_PLATFORM_GITHUB_TOKEN"):
         monkeypatch.delenv(name, raising=False)  # the env file must be enough
@@ -55,7 +70,7 @@ def test_demo_syncs_the_examples_and_a_restarted_sandbox_gets_no_duplicates(
         sandbox.stop()
     assert code == 0
     assert writes == []
-    assert "unchanged 15" in capsys.readouterr().out
+    assert "unchanged 18" in capsys.readouterr().out
 
 
 def test_the_demo_without_a_workdir_leaves_nothing_behind(
@@ -125,7 +140,7 @@ def _check_a_second_sync(server: subprocess.Popen[str], sync_line: str) -> None:
             timeout=120,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "unchanged 15" in done.stdout
+        assert "unchanged 18" in done.stdout
         assert "created" not in done.stdout
     finally:
         server.send_signal(signal.SIGINT)
@@ -169,7 +184,7 @@ def _check_the_served_page(process: subprocess.Popen[str]) -> None:
         page = re.search(r"the issues page: (\S+)", out).group(1)  # type: ignore[union-attr]
         with urllib.request.urlopen(page, timeout=30) as answer:  # noqa: S310  # loopback
             html = answer.read().decode()
-        assert html.count("<tr") == 15 + 2  # every issue, and a header row per table
+        assert html.count("<tr") == 18 + 2  # every issue, and a header row per table
         assert "class=overdue" in html
         assert " UTC</td>" in html
 

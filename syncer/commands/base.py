@@ -43,6 +43,7 @@ class Redactor(logging.Filter):
             self.secrets.add(token)
             if secrets.email:  # Basic auth sends base64(email:token); a debug log could show it
                 self.secrets.add(base64.b64encode(f"{secrets.email}:{token}".encode()).decode())
+        self.secrets.update(url.get_secret_value() for url in config.webhooks.values())
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -89,6 +90,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.PARTIAL: "partial failure: some documents or changes failed (retried next run)",
     ExitCode.USAGE: "usage or configuration error: nothing was done",
     ExitCode.TRACKER: "a tracker was unreachable or refused the credentials",
+    ExitCode.GATE: "--fail-on: the report holds items of a kind it gates on",
     ExitCode.LOCKED: "another run holds the state: nothing was done",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }

@@ -219,6 +219,9 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
         outcome = run_configured(config, dry_run=False)
         out(outcome_text(outcome, show_plan=False))
         (workdir / "report.md").write_text(outcome_markdown(outcome), encoding="utf-8")
+        out("\n== follow-up report ==")
+        for line in demo.write_followup_report(config, workdir):
+            out(line)
         jira = sandbox.jira_issues("OPS")
         github = sandbox.github_issues("acme/platform")
         out("\n== where to look ==")

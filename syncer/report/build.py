@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -187,6 +187,13 @@ def build_report(
             entry = _item(
                 item, document, team=team, link=link, found=found, policy=policy, today=today
             )
+            expected = _expected_assignee(item, found.tracker, link, owners)
+            if (
+                expected is not None
+                and entry.row.assignee is not None
+                and expected.casefold() == entry.row.assignee.casefold()
+            ):
+                entry = replace(entry, row=entry.row.model_copy(update={"assignee_is_owner": True}))
             items.append(entry)
             row = entry.row
             if state == "unknown" and tracker:

@@ -64,6 +64,10 @@ class ItemRow(Frozen):
     line: int
     owner: str | None = None
     assignee: str | None = None
+    assignee_is_owner: bool = Field(
+        default=False,
+        description="the assignee is the account the owner map gives the document's owner",
+    )
     tracker: str | None = None
     ticket: TicketRef | None = None
     ticket_state: TicketState = "none"

@@ -27,7 +27,13 @@ def where(row: ItemRow) -> str:
 
 
 def owner_text(row: ItemRow) -> str:
-    if row.owner and row.assignee and row.owner.lstrip("@") != row.assignee:
+    # An assignee that is the owner's own account (a Jira Cloud accountId, say) adds nothing.
+    if (
+        row.owner
+        and row.assignee
+        and not row.assignee_is_owner
+        and (row.owner.lstrip("@") != row.assignee)
+    ):
         return f"{row.owner} (assignee {row.assignee})"
     return row.owner or row.assignee or "-"
 

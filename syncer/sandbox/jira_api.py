@@ -27,6 +27,7 @@ from syncer.sandbox.store import (
     ISSUE_TYPES,
     JIRA_STATUSES,
     PRIORITIES,
+    RESOLUTIONS,
     STATUS_CATEGORIES,
     TRANSITIONS,
     JiraComment,
@@ -355,12 +356,7 @@ class JiraApi:
             "duedate": issue.duedate.isoformat() if issue.duedate else None,
             "created": jira_time(issue.created),
             "updated": jira_time(issue.updated),
-            "resolution": {
-                "self": f"{request.base_url}/rest/api/2/resolution/10000",
-                "id": "10000",
-                "description": "Work has been completed on this issue.",
-                "name": "Done",
-            }
+            "resolution": self.resolution_json(request, issue.resolution or "Done")
             if done
             else None,
             "resolutiondate": jira_time(issue.resolution_date) if issue.resolution_date else None,
@@ -376,6 +372,15 @@ class JiraApi:
         for field_id in CUSTOM_FIELDS:
             fields[field_id] = issue.custom.get(field_id)
         return fields
+
+    def resolution_json(self, request: Request, name: str) -> dict[str, Any]:
+        resolution_id, description = RESOLUTIONS[name]
+        return {
+            "self": f"{request.base_url}/rest/api/2/resolution/{resolution_id}",
+            "id": resolution_id,
+            "description": description,
+            "name": name,
+        }
 
     def issue_json(
         self,
@@ -673,6 +678,14 @@ class JiraApi:
         issue.updated = now
         return comment
 
+    def resolution_name(self, value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return None
+        for name, (resolution_id, _) in RESOLUTIONS.items():
+            if value.get("name") == name or str(value.get("id")) == resolution_id:
+                return name
+        raise JiraError(HTTPStatus.BAD_REQUEST, [], {"resolution": "Resolution is invalid."})
+
     def set_status(self, issue: JiraIssue, status: str) -> None:
         now = self.ctx.now()
         before = issue.status_category
@@ -680,6 +693,7 @@ class JiraApi:
         if issue.status_category != before:
             issue.status_changed = now
         issue.resolution_date = now if issue.status_category == "done" else None
+        issue.resolution = None
         issue.updated = now
 
     # ------------------------------------------------------------------ metadata handlers
@@ -1046,10 +1060,13 @@ class JiraApi:
             )
         work = issue.model_copy(deep=True)
         fields = dict(payload.get("fields") or {})
-        fields.pop("resolution", None)  # accepted on the Done screen; derived from the status
+        # The Done screen takes a resolution ({"name": "Won't Do"} or {"id": "10001"}).
+        resolution = self.resolution_name(fields.pop("resolution", None))
         self.apply_fields(work, fields, version=version, creating=False)
         self.apply_update(work, payload.get("update") or {}, version=version)
         self.set_status(work, target)
+        if work.status_category == "done" and resolution is not None:
+            work.resolution = resolution
         self.replace_issue(issue, work)
         return Response.empty()
 

@@ -28,6 +28,7 @@ from syncer.sandbox.jira_api import error_response as jira_error
 from syncer.sandbox.page import GITHUB_HTML, JIRA_BROWSE, render_issue_page, render_page
 from syncer.sandbox.server import DROP, HttpServer, Request, RequestRecord, Response, _Drop
 from syncer.sandbox.store import (
+    RESOLUTIONS,
     Flavor,
     GithubIssue,
     JiraIssue,
@@ -312,6 +313,67 @@ class Sandbox:
             source.moved[number] = f"{target.full_name}#{issue.number}"
             self._persist()
             return issue.number
+
+    def close_jira_issue(self, key: str, *, resolution: str = "Won't Do") -> None:
+        """Move an issue to Done with this resolution, as a person on the Done screen would."""
+        with self._lock:
+            issue = self._live_jira_issue(key)
+            if resolution not in RESOLUTIONS:
+                msg = f"no Jira resolution {resolution!r} (known: {', '.join(RESOLUTIONS)})"
+                raise SandboxError(msg)
+            now = self.now()
+            if issue.status_category != "done":
+                issue.status_changed = issue.resolution_date = now
+            issue.status = "Done"
+            issue.resolution = resolution
+            issue.updated = now
+            self._persist()
+
+    def close_github_issue(self, repo: str, number: int, *, reason: str = "not_planned") -> None:
+        """Close an issue as ``completed``, ``not_planned`` or ``duplicate``, as a person would."""
+        with self._lock:
+            issue = self._live_github_issue(repo, number)
+            now = self.now()
+            issue.state = "closed"
+            issue.state_reason = reason
+            issue.closed_at = issue.closed_at if issue.closed_at else now
+            issue.updated_at = now
+            self._persist()
+
+    def age_jira_issue(
+        self, key: str, *, created: datetime | None = None, updated: datetime | None = None
+    ) -> None:
+        """Set when an issue was created and last updated (a closed one's resolution date
+        moves with ``updated``): for tests of ages, staleness and time to close."""
+        with self._lock:
+            issue = self._live_jira_issue(key)
+            if created is not None:
+                issue.created = created
+            if updated is not None:
+                issue.updated = updated
+                if issue.resolution_date is not None:
+                    issue.resolution_date = issue.status_changed = updated
+            self._persist()
+
+    def age_github_issue(
+        self,
+        repo: str,
+        number: int,
+        *,
+        created: datetime | None = None,
+        updated: datetime | None = None,
+    ) -> None:
+        """Set when an issue was created and last updated (a closed one's ``closed_at`` moves
+        with ``updated``)."""
+        with self._lock:
+            issue = self._live_github_issue(repo, number)
+            if created is not None:
+                issue.created_at = created
+            if updated is not None:
+                issue.updated_at = updated
+                if issue.closed_at is not None:
+                    issue.closed_at = updated
+            self._persist()
 
     def _live_jira_issue(self, key: str) -> JiraIssue:
         issue = self._state.jira_issue(key)

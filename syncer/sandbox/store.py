@@ -39,6 +39,13 @@ TRANSITIONS: dict[str, str] = {
     "21": "In Progress",
     "31": "Done",
 }
+RESOLUTIONS: dict[str, tuple[str, str]] = {
+    # name -> (id, description), as Jira Cloud ships them
+    "Done": ("10000", "Work has been completed on this issue."),
+    "Won't Do": ("10001", "This issue won't be actioned."),
+    "Duplicate": ("10002", "The problem is a duplicate of an existing issue."),
+    "Cannot Reproduce": ("10003", "This issue could not be reproduced."),
+}
 PRIORITIES: dict[str, str] = {"1": "Highest", "2": "High", "3": "Medium", "4": "Low", "5": "Lowest"}
 ISSUE_TYPES: dict[str, str] = {"10001": "Task", "10004": "Bug"}
 CUSTOM_FIELDS: dict[str, tuple[str, str]] = {
@@ -121,6 +128,8 @@ class JiraIssue(_Model):
     updated: datetime
     status_changed: datetime
     resolution_date: datetime | None = None
+    resolution: str | None = None
+    """The resolution's name while the issue is done (``None``: "Done")."""
     comments: list[JiraComment] = Field(default_factory=list)
     former_keys: list[str] = Field(default_factory=list)
     properties: dict[str, Any] = Field(default_factory=dict)

@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from syncer.errors import StateError
 from syncer.model import Frozen
 
-SCHEMA_VERSION = 2
-"""1: links, documents, runs. 2: the heartbeat of the scheduled worker."""
+SCHEMA_VERSION = 3
+"""1: links, documents, runs. 2: the heartbeat of the scheduled worker. 3: the report's
+delivery memory: when each ticket was last nudged, and each team's published report issue."""
 
 Row = tuple[Any, ...]
 
@@ -90,10 +91,19 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "documents": ("source", "content_hash", "parsed"),
     "runs": ("id", "started", "finished", "command", "summary"),
     "heartbeat": ("id", "last_cycle", "last_success", "next_due", "last_error", "last_error_at"),
+    "nudges": ("tracker", "ticket", "last_nudged"),
+    "published": ("team", "tracker", "ticket", "updated"),
 }
 """Every data table and its columns, identical in both backends (copies rely on it)."""
 
-TABLE_SINCE: Mapping[str, int] = {"links": 1, "documents": 1, "runs": 1, "heartbeat": 2}
+TABLE_SINCE: Mapping[str, int] = {
+    "links": 1,
+    "documents": 1,
+    "runs": 1,
+    "heartbeat": 2,
+    "nudges": 3,
+    "published": 3,
+}
 """The schema version that introduced each table."""
 
 

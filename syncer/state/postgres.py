@@ -80,6 +80,23 @@ MIGRATIONS: Migrations = (
             )""",
         ),
     ),
+    (
+        3,
+        (
+            """CREATE TABLE IF NOT EXISTS nudges (
+                tracker     TEXT NOT NULL,
+                ticket      TEXT NOT NULL,
+                last_nudged TEXT NOT NULL,
+                PRIMARY KEY (tracker, ticket)
+            )""",
+            """CREATE TABLE IF NOT EXISTS published (
+                team    TEXT PRIMARY KEY,
+                tracker TEXT NOT NULL,
+                ticket  TEXT NOT NULL,
+                updated TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 _SETTING = "state.url"

@@ -9,7 +9,9 @@ deleted state file costs one slower run and creates nothing. What state adds:
 * ``documents``: each document's content hash and parsed form, so unchanged files are not parsed
   again;
 * ``runs``: one row per run with its summary, for trend reports;
-* ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error.
+* ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error;
+* ``nudges`` and ``published``: the report's delivery memory (when each overdue ticket was last
+  nudged, which issue holds each team's published report).
 
 This module owns the SQL; where it lives (a SQLite file, a PostgreSQL schema) is a backend's
 business (``sqlite.py``, ``postgres.py``). Every write is its own transaction, so a process killed
@@ -227,6 +229,44 @@ class StateStore:
                 (started.isoformat(), finished.isoformat(), command, json.dumps(dict(summary))),
             )
 
+    # the report's deliveries ------------------------------------------------------------------
+
+    def last_nudges(self) -> dict[tuple[str, str], datetime]:
+        """(tracker, ticket key) -> when syncer last commented on it to nudge its assignee."""
+        rows = self._backend.query("SELECT tracker, ticket, last_nudged FROM nudges")
+        return {(row[0], row[1]): datetime.fromisoformat(row[2]) for row in rows}
+
+    def record_nudge(self, *, tracker: str, ticket: str, now: datetime) -> None:
+        """Remember that a nudge comment went to ``ticket`` at ``now`` (after it was sent)."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO nudges (tracker, ticket, last_nudged) VALUES (?, ?, ?)"
+                " ON CONFLICT (tracker, ticket) DO UPDATE SET last_nudged = excluded.last_nudged",
+                (tracker, ticket, now.isoformat()),
+            )
+
+    def published_report(self, team: str) -> tuple[str, TicketRef] | None:
+        """The tracker and issue holding ``team``'s published report, if one was published."""
+        rows = self._backend.query(
+            "SELECT tracker, ticket FROM published WHERE team = ?", (team.casefold(),)
+        )
+        if not rows:
+            return None
+        try:
+            return rows[0][0], TicketRef.model_validate_json(rows[0][1])
+        except ValidationError:
+            return None  # unreadable: found again by its marker
+
+    def record_published(self, team: str, *, tracker: str, ref: TicketRef, now: datetime) -> None:
+        """Remember the issue holding ``team``'s report, so the next run updates that one."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO published (team, tracker, ticket, updated) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (team) DO UPDATE SET tracker = excluded.tracker,"
+                " ticket = excluded.ticket, updated = excluded.updated",
+                (team.casefold(), tracker, ref.model_dump_json(), now.isoformat()),
+            )
+
     # heartbeat -------------------------------------------------------------------------------
 
     def heartbeat(self) -> Heartbeat | None:
@@ -252,11 +292,19 @@ class StateStore:
                 ),
             )
 
-    def runs(self, *, limit: int = 100) -> list[RunRecord]:
-        rows = self._backend.query(
-            "SELECT id, started, finished, command, summary FROM runs ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
+    def runs(self, *, limit: int = 100, command: str | None = None) -> list[RunRecord]:
+        """The latest ``limit`` runs, newest first; only those of ``command`` when given."""
+        if command is None:
+            rows = self._backend.query(
+                "SELECT id, started, finished, command, summary FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._backend.query(
+                "SELECT id, started, finished, command, summary FROM runs WHERE command = ?"
+                " ORDER BY id DESC LIMIT ?",
+                (command, limit),
+            )
         return [
             RunRecord(
                 id=row[0],

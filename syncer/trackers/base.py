@@ -94,6 +94,28 @@ def written_from_json(value: object) -> Written | None:
         return None
 
 
+REPORT_LABEL = "syncer-report"
+"""The label on every issue holding a published follow-up report (never ``syncer``, so
+report issues stay out of the managed listing)."""
+
+REPORT_MARKER_PREFIX = "<!-- syncer:report="
+"""GitHub: a report issue's body ends with ``<!-- syncer:report=<team key> -->``; Jira carries
+the team key in the label ``syncer-report:<team key>``."""
+
+
+def report_marker(team_key: str) -> str:
+    return f"{REPORT_MARKER_PREFIX}{team_key} -->"
+
+
+def fit_text(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a line end, saying so at the end."""
+    if len(text) <= limit:
+        return text
+    note = "\n\n(cut here: the full report is longer than the tracker allows)\n"
+    head = text[: max(0, limit - len(note))]
+    return head[: head.rfind("\n") + 1 or len(head)] + note
+
+
 class Tracker(Protocol):
     """One configured Jira project or GitHub repository."""
 
@@ -195,4 +217,27 @@ class Tracker(Protocol):
 
     def comment(self, ref: TicketRef, text: str) -> None:
         """Add a comment (Markdown; converted where the tracker needs it); one write request."""
+        ...
+
+    # -- the follow-up report's delivery -----------------------------------------------------
+
+    def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
+        """Comment ``text`` (Markdown) on a ticket, mentioning ``account`` (an assignee as the
+        tracker reports it) so the tracker notifies them; one write request."""
+        ...
+
+    def find_report(self, team_key: str) -> TicketRef | None:
+        """The issue holding team ``team_key``'s published report, found by its marker (the
+        oldest, should there be several); ``None`` when there is none."""
+        ...
+
+    def create_report(self, team_key: str, *, title: str, body: str) -> TicketRef:
+        """Create the issue holding a team's report (Markdown ``body``); one write request."""
+        ...
+
+    def update_report(
+        self, ref: TicketRef, team_key: str, *, title: str, body: str
+    ) -> TicketRef | None:
+        """Replace a report issue's title and body in place (its marker kept); ``None`` when
+        the issue is gone (deleted, moved away), so the caller looks for or makes another."""
         ...

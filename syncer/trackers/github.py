@@ -32,7 +32,15 @@ from github import Auth, Github, GithubException, RateLimitExceededException
 from syncer.config import GitHubConfig, Secrets, env_prefix
 from syncer.errors import TrackerAssigneeError, TrackerError, TrackerRateLimitedError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
-from syncer.trackers.base import DEFAULT_MARKS, Marks, body_marker, decode_written
+from syncer.trackers.base import (
+    DEFAULT_MARKS,
+    REPORT_LABEL,
+    Marks,
+    body_marker,
+    decode_written,
+    fit_text,
+    report_marker,
+)
 from syncer.trackers.markup import normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -54,6 +62,8 @@ _BARE_NUMBER = re.compile(r"^#(\d+)$")
 _REPO_NUMBER = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
 _ISSUE_PATH = re.compile(r"^/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/(\d+)/?$")
 _GONE = (404, 410)
+GITHUB_BODY_LIMIT = 65_536
+"""The most characters GitHub takes in an issue body."""
 
 Raw = Mapping[str, Any]
 
@@ -127,7 +137,7 @@ def _github_time(value: Any) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def ticket_from_github(
@@ -137,17 +147,27 @@ def ticket_from_github(
     item_key, written, text = read_body_marker(str(raw.get("body") or ""), marks)
     assignees = [user["login"] for user in raw.get("assignees") or []]
     state = raw.get("state")
+    closed = state == "closed"
+    reason = raw.get("state_reason")
     return Ticket(
         ref=issue_ref(int(raw["number"]), repository=repository, web=web),
         title=str(raw.get("title") or ""),
         body=text,
         labels=tidy_labels([label["name"] for label in raw.get("labels") or []], marks),
         assignee=assignees[0] if assignees else None,
-        done=state == "closed",
+        done=closed,
         status=str(state or ""),
         updated=_github_time(raw.get("updated_at")),
         item_key=item_key,
         written=written if item_key else None,
+        status_category="done" if closed else "todo",
+        # Closed as "not planned" (or "duplicate") means it was not done; "completed", or no
+        # reason on an issue closed before GitHub had reasons, means it was.
+        resolution=(
+            ("done" if reason in (None, "completed", "reopened") else "wont_do") if closed else None
+        ),
+        created=_github_time(raw.get("created_at")),
+        resolved=_github_time(raw.get("closed_at")) if closed else None,
     )
 
 
@@ -375,6 +395,65 @@ class GitHubTracker:
             body={"body": text},
         )
 
+    # -- the follow-up report's delivery -------------------------------------------------------
+
+    def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
+        self.comment(ref, f"@{account} {text}")
+
+    def find_report(self, team_key: str) -> TicketRef | None:
+        marker = report_marker(team_key)
+        doing = f"looking up the report issue of {team_key}"
+        options = {
+            "state": "all",
+            "labels": REPORT_LABEL,
+            "sort": "created",
+            "direction": "asc",
+            "per_page": 100,
+        }
+        for raw in self._raw_pages(doing, options):
+            if str(raw.get("body") or "").rstrip().endswith(marker) and is_issue_of(
+                raw, self._repo_name
+            ):
+                return issue_ref(int(raw["number"]), repository=self._repo_name, web=self._web)
+        return None
+
+    def create_report(self, team_key: str, *, title: str, body: str) -> TicketRef:
+        raw = self._json(
+            "POST",
+            self._issues,
+            f"creating the report issue of {team_key}",
+            body={
+                "title": title,
+                "body": self._report_body(team_key, body),
+                "labels": [REPORT_LABEL],
+            },
+        )
+        return issue_ref(int(raw["number"]), repository=self._repo_name, web=self._web)
+
+    def update_report(
+        self, ref: TicketRef, team_key: str, *, title: str, body: str
+    ) -> TicketRef | None:
+        number = self._must_number(ref)
+        try:
+            raw = self._json(
+                "PATCH",
+                f"{self._issues}/{number}",
+                f"updating the report issue {self._repo_name}#{number}",
+                body={"title": title, "body": self._report_body(team_key, body)},
+            )
+        except TrackerError as exc:
+            if self._http.status(exc) in _GONE:
+                return None
+            raise
+        if not is_issue_of(raw, self._repo_name):
+            return None  # transferred: that issue is another repository's now
+        return issue_ref(int(raw["number"]), repository=self._repo_name, web=self._web)
+
+    @staticmethod
+    def _report_body(team_key: str, body: str) -> str:
+        marker = report_marker(team_key)
+        return fit_text(body, GITHUB_BODY_LIMIT - len(marker) - 2) + "\n\n" + marker
+
     # -- requests -----------------------------------------------------------------------------
 
     def _json(
@@ -410,11 +489,15 @@ class GitHubTracker:
             options["sort"] = sort
         if direction is not None:
             options["direction"] = direction
+        return [self._ticket(raw) for raw in self._raw_pages(doing, options)]
+
+    def _raw_pages(self, doing: str, options: Mapping[str, Any]) -> list[Raw]:
+        """Every issue of a listing with these query options, following the Link pages."""
 
         def listing() -> list[Raw]:
             found: list[Raw] = []
             url: str | None = self._issues
-            parameters: dict[str, Any] | None = options
+            parameters: dict[str, Any] | None = dict(options)
             while url is not None:
                 headers, page = self._client.requester.requestJsonAndCheck(
                     "GET", url, parameters=parameters
@@ -424,7 +507,7 @@ class GitHubTracker:
                 url, parameters = _next_page(headers), None  # the next URL carries the query
             return found
 
-        return [self._ticket(raw) for raw in self._http.read(listing, doing)]
+        return self._http.read(listing, doing)
 
     # -- translation --------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ import json
 import logging
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -46,8 +46,17 @@ from syncer.errors import (
     TrackerRateLimitedError,
     TrackerUnavailableError,
 )
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
-from syncer.trackers.base import DEFAULT_MARKS, Marks, written_from_json
+from syncer.model import (
+    ItemKey,
+    Resolution,
+    StatusCategory,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    TicketSystem,
+    Written,
+)
+from syncer.trackers.base import DEFAULT_MARKS, REPORT_LABEL, Marks, fit_text, written_from_json
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -64,6 +73,8 @@ _NOT_ON_SCREEN = re.compile(r"Field '([^']+)' cannot be set\. It is not on the a
 USERS_PER_BULK = 200
 """Account ids per ``user/bulk`` request: Cloud's most."""
 PAGE_SIZE = 100
+JIRA_TEXT_LIMIT = 32_767
+"""The most characters Jira takes in a text field such as the description."""
 """Issues per search page: Cloud's most for a search that asks for several fields."""
 
 _NO_SUCH_KEY = re.compile(r"issue with key '[^']+' does not exist", re.IGNORECASE)
@@ -103,6 +114,35 @@ def marker_key(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> ItemKey
     return next((label[len(prefix) :] for label in labels if label.startswith(prefix)), None)
 
 
+_CATEGORIES: Mapping[str, StatusCategory] = {
+    "new": "todo",
+    "indeterminate": "in_progress",
+    "done": "done",
+}
+"""Jira's statusCategory keys in the core's words."""
+
+DONE_RESOLUTIONS = frozenset({"done", "fixed", "resolved", "complete", "completed"})
+"""Resolution names (case-folded) meaning the work was done; any other (Won't Do, Won't Fix,
+Duplicate, Cannot Reproduce, Declined...) means the ticket was closed without doing it."""
+
+
+def _jira_time(value: Any) -> datetime | None:
+    """``2026-11-27T10:00:00.000+0000`` -> an aware UTC datetime."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def resolution_of(fields: Mapping[str, Any]) -> Resolution | None:
+    """Done or won't do, from the resolution's name; ``None`` when the issue has none."""
+    resolution = fields.get("resolution")
+    if not isinstance(resolution, Mapping):
+        return None
+    name = str(resolution.get("name") or "").strip().casefold()
+    return "done" if name in DONE_RESOLUTIONS else "wont_do"
+
+
 def issue_ref(key: str, *, base: str) -> TicketRef:
     return TicketRef(system="jira", key=key, url=f"{base}/browse/{key}")
 
@@ -127,7 +167,8 @@ def ticket_from_jira(
     priority = fields.get("priority") or {}
     status = fields.get("status") or {}
     due = fields.get(due_field)
-    updated = fields.get("updated")
+    category = _category(status)
+    done = category == "done"
     return Ticket(
         ref=issue_ref(str(raw["key"]), base=base),
         title=str(fields.get("summary") or ""),
@@ -136,11 +177,17 @@ def ticket_from_jira(
         assignee=assignee.get("accountId" if cloud else "name"),
         due=date.fromisoformat(str(due)[:10]) if due else None,
         priority=priority.get("name"),
-        done=_category(status) == "done",
+        done=done,
         status=str(status.get("name") or ""),
-        updated=datetime.fromisoformat(str(updated)) if updated else None,
+        updated=_jira_time(fields.get("updated")),
         item_key=item_key,
         written=written_from_json((raw.get("properties") or {}).get(marks.property_key)),
+        status_category=_CATEGORIES.get(category or ""),
+        # A reopened issue may keep a stale resolution on some workflows: only a closed one has
+        # a meaningful one.
+        resolution=resolution_of(fields) if done else None,
+        created=_jira_time(fields.get("created")),
+        resolved=_jira_time(fields.get("resolutiondate")) if done else None,
     )
 
 
@@ -471,6 +518,66 @@ class JiraTracker:
 
         self._http.write(post, f"commenting on {key}")
 
+    # -- the follow-up report's delivery -------------------------------------------------------
+
+    def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
+        key = self.resolve(ref).key
+        # A mention is wiki markup the Markdown conversion would (rightly) escape.
+        mention = f"[~accountid:{account}]" if self._cloud else f"[~{account}]"
+        body = f"{mention} {markdown_to_wiki(text)}"
+
+        def post() -> None:
+            self._client.add_comment(key, body)
+
+        self._http.write(post, f"nudging the assignee of {key}")
+
+    def find_report(self, team_key: str) -> TicketRef | None:
+        jql = (
+            f"project = {_jql_string(self._config.project)} "
+            f"AND labels = {_jql_string(f'{REPORT_LABEL}:{team_key}')} ORDER BY key ASC"
+        )
+        found = self._search(jql, doing=f"looking up the report issue of {team_key}")
+        return found[0].ref if found else None
+
+    def create_report(self, team_key: str, *, title: str, body: str) -> TicketRef:
+        payload: dict[str, Any] = {
+            "project": {"key": self._config.project},
+            "summary": title,
+            "description": fit_text(markdown_to_wiki(body), JIRA_TEXT_LIMIT),
+            "issuetype": {"name": self._config.issue_type},
+            "labels": [REPORT_LABEL, f"{REPORT_LABEL}:{team_key}"],
+        }
+
+        def post() -> Issue:
+            return self._client.create_issue(fields=payload, prefetch=False)
+
+        issue = self._http.write(post, f"creating the report issue of {team_key}")
+        return self._ref(str(issue.key))
+
+    def update_report(
+        self, ref: TicketRef, team_key: str, *, title: str, body: str
+    ) -> TicketRef | None:
+        key = self.resolve(ref).key
+        doing = f"updating the report issue {key}"
+        payload = {
+            "summary": title,
+            "description": fit_text(markdown_to_wiki(body), JIRA_TEXT_LIMIT),
+        }
+
+        def put() -> None:
+            # A PUT by key, without reading the issue first: one request per run.
+            self._client._session.put(  # the library's own Issue.update would GET it first
+                f"{self._base}/rest/api/2/issue/{key}", data=json.dumps({"fields": payload})
+            )
+
+        try:
+            self._http.write(put, doing)
+        except TrackerError as exc:
+            if self._http.status(exc) == 404:
+                return None
+            raise
+        return self._ref(key)
+
     # -- requests -----------------------------------------------------------------------------
 
     def _search(self, jql: str, *, doing: str) -> list[Ticket]:
@@ -558,6 +665,8 @@ class JiraTracker:
 
     def _wanted_fields(self) -> tuple[str, ...]:
         wanted = ["summary", "description", "labels", "assignee", "priority", "status", "updated"]
+        # For the follow-up report, in the same requests: won't do vs done, and ages.
+        wanted += ["resolution", "created", "resolutiondate"]
         wanted.append(self._resolved_field(self._config.due_field, "due_field"))
         if self._config.key_field:
             wanted.append(self._resolved_field(self._config.key_field, "key_field"))

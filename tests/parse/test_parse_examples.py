@@ -22,6 +22,7 @@ def test_example_is_ready_for_the_demo(path: Path) -> None:
     assert not document.warnings
     assert document.incident.team in {"platform", "web"}
     assert 3 <= len(document.items) <= 6
-    assert {item.owner for item in document.items} <= {"alice", "bob", "carol"}
+    # None: INC-2050 keeps one unowned item, so the demo's follow-up report has one.
+    assert {item.owner for item in document.items} <= {"alice", "bob", "carol", None}
     assert all(item.tickets == () for item in document.items)
     assert len({item.key for item in document.items}) == len(document.items)

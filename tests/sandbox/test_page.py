@@ -31,7 +31,7 @@ def _rows(html: str) -> list[str]:
 def test_every_issue_shows_priority_source_and_a_zoned_time(demo_state: State) -> None:
     html = render_page(demo_state, base_url="http://127.0.0.1:1", now=NOW)
     rows = _rows(html)
-    assert len(rows) == 15
+    assert len(rows) == 18
     assert "<th>Priority</th>" in html
     assert "<td>High</td>" in rows[6]  # OPS-7, from the incident's SEV2
     assert "<code>2026-10-checkout-proxy-pool.md</code>" in rows[6]

@@ -18,7 +18,18 @@ EMAIL = "bot@example.test"
 SECRETS = Secrets(token=SecretStr(TOKEN), email=EMAIL)
 SERVER_SECRETS = Secrets(token=SecretStr(TOKEN))
 
-FIELDS = ["summary", "description", "labels", "assignee", "priority", "status", "updated"]
+FIELDS = [
+    "summary",
+    "description",
+    "labels",
+    "assignee",
+    "priority",
+    "status",
+    "updated",
+    "resolution",
+    "created",
+    "resolutiondate",
+]
 """What every Jira read asks for, before the due field (and the key field)."""
 
 JIRA_FIELDS = [
@@ -91,6 +102,9 @@ def jira_issue(
         "priority": {"name": priority, "id": "2"} if priority else None,
         "status": STATUSES[status],
         "updated": updated,
+        "created": "2026-11-19T09:00:00.000+0000",
+        "resolution": {"id": "10000", "name": "Done"} if status == "done" else None,
+        "resolutiondate": updated if status == "done" else None,
         "duedate": due,
     }
     fields.update(extra or {})
@@ -136,7 +150,7 @@ def github_issue(
         "comments": 0,
         "created_at": "2026-11-20T10:00:00Z",
         "updated_at": "2026-11-21T08:00:00Z",
-        "closed_at": None,
+        "closed_at": "2026-11-21T08:00:00Z" if state == "closed" else None,
         "user": {"login": "syncer-bot", "id": 1, "type": "Bot"},
     }
 

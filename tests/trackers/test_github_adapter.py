@@ -54,7 +54,16 @@ def expected_ticket(number: int = 1, **changes: Any) -> Ticket:
         status="open",
         updated=datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
         item_key=KEY,
+        status_category="todo",
+        created=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
     )
+    if changes.get("done"):  # as github_issue() closes an issue: completed, at its update
+        changes = {
+            "status_category": "done",
+            "resolution": "done",
+            "resolved": datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+            **changes,
+        }
     return ticket.model_copy(update=changes)
 
 

@@ -56,7 +56,16 @@ def expected_ticket(key: str = "OPS-1", **changes: Any) -> Ticket:
         status="To Do",
         updated=datetime(2026, 11, 20, 10, 30, tzinfo=UTC),
         item_key=KEY,
+        status_category="todo",
+        created=datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
     )
+    if changes.get("done"):  # as jira_issue() closes an issue: resolved Done, at its update
+        changes = {
+            "status_category": "done",
+            "resolution": "done",
+            "resolved": changes.get("updated", ticket.updated),
+            **changes,
+        }
     return ticket.model_copy(update=changes)
 
 

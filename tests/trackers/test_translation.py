@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from syncer.model import Ticket, TicketRef
 from syncer.trackers.base import body_marker
 from syncer.trackers.github import is_issue_of, ticket_from_github
@@ -37,6 +39,8 @@ def test_a_github_issue_becomes_a_ticket() -> None:
         status="open",
         updated=datetime(2011, 4, 22, 13, 33, 48, tzinfo=UTC),
         item_key=None,
+        status_category="todo",
+        created=datetime(2011, 4, 22, 13, 33, 48, tzinfo=UTC),
     )
 
 
@@ -74,6 +78,8 @@ def test_a_jira_issue_becomes_a_ticket() -> None:
         done=False,
         status="To Do",
         item_key="inc-7.ai-1",
+        status_category="todo",
+        created=datetime(2026, 11, 27, 16, 54, 37, 650000, tzinfo=UTC),
     ).model_dump(exclude={"updated"})
     assert ticket.updated is not None
     assert ticket.updated.tzinfo is not None
@@ -94,3 +100,69 @@ def test_a_jira_issue_in_a_done_status_is_done_and_a_key_field_stands_in_for_lab
     )
     assert (ticket.done, ticket.item_key, ticket.labels) == (True, "inc-7.ai-9", ("postmortem",))
     assert ticket.assignee is None  # Cloud names people by accountId, which Server does not send
+
+
+# -- what the follow-up report reads: status category, resolution, created and resolved times --
+
+
+@pytest.mark.parametrize(
+    ("reason", "resolution"),
+    [("completed", "done"), ("not_planned", "wont_do"), ("duplicate", "wont_do"), (None, "done")],
+)
+def test_a_closed_github_issue_says_whether_it_was_done(
+    reason: str | None, resolution: str
+) -> None:
+    raw = recorded("github_issue_example.json")
+    raw |= {"state": "closed", "state_reason": reason, "closed_at": "2026-11-27T23:30:00Z"}
+    ticket = ticket_from_github(raw, repository="octocat/Hello-World", web="https://github.com")
+    assert (ticket.status_category, ticket.resolution) == ("done", resolution)
+    assert ticket.resolved == datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
+
+
+def test_a_reopened_github_issue_has_no_resolution() -> None:
+    raw = recorded("github_issue_example.json")
+    raw |= {"state": "open", "state_reason": "reopened", "closed_at": None}
+    ticket = ticket_from_github(raw, repository="octocat/Hello-World", web="https://github.com")
+    assert (ticket.status_category, ticket.resolution, ticket.resolved) == ("todo", None, None)
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [("new", "todo"), ("indeterminate", "in_progress"), ("done", "done"), ("undefined", None)],
+)
+def test_jira_status_categories(category: str, expected: str | None) -> None:
+    raw = recorded("jira_issue_server.json")
+    raw["fields"]["status"]["statusCategory"]["key"] = category
+    ticket = ticket_from_jira(
+        raw, base="https://jira.example.test", cloud=False, due_field="duedate"
+    )
+    assert ticket.status_category == expected
+    assert ticket.done is (expected == "done")
+
+
+@pytest.mark.parametrize(
+    ("name", "resolution"),
+    [("Done", "done"), ("Fixed", "done"), ("Won't Do", "wont_do"), ("Duplicate", "wont_do")],
+)
+def test_a_resolved_jira_issue_says_whether_it_was_done(name: str, resolution: str) -> None:
+    raw = recorded("jira_issue_server.json")
+    raw["fields"]["status"]["statusCategory"]["key"] = "done"
+    raw["fields"]["resolution"] = {"id": "10001", "name": name}
+    # Jira answers in the server's offset: 01:30 in Berlin is 00:30 UTC.
+    raw["fields"]["resolutiondate"] = "2026-11-28T01:30:00.000+0100"
+    ticket = ticket_from_jira(
+        raw, base="https://jira.example.test", cloud=False, due_field="duedate"
+    )
+    assert ticket.resolution == resolution
+    assert ticket.resolved == datetime(2026, 11, 28, 0, 30, tzinfo=UTC)
+    assert ticket.resolved.tzinfo is UTC
+
+
+def test_an_open_jira_issue_ignores_a_stale_resolution() -> None:
+    raw = recorded("jira_issue_server.json")
+    raw["fields"]["resolution"] = {"id": "10001", "name": "Won't Do"}
+    raw["fields"]["resolutiondate"] = "2026-11-28T01:30:00.000+0000"
+    ticket = ticket_from_jira(
+        raw, base="https://jira.example.test", cloud=False, due_field="duedate"
+    )
+    assert (ticket.resolution, ticket.resolved) == (None, None)
