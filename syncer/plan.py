@@ -337,8 +337,10 @@ class _Planner:
     ) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
         if not owned:
-            # A person's ticket, or another item's: linked and remembered, never edited.
-            if not self.claim(desired, ticket, self.named):
+            # A person's ticket, or another item's: linked and remembered, never edited. A
+            # person's ticket may track several items (a group's tracking issue); another
+            # item's ticket named twice over is a mistake worth reporting.
+            if ticket.item_key is not None and not self.claim(desired, ticket, self.named):
                 return
             link = self.links.get(key)
             if link and link.status == "linked" and same_ticket(link.ref, ticket.ref):

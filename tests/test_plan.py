@@ -60,11 +60,12 @@ def plan(
     policy: SyncPolicy | None = None,
 ) -> Plan:
     """Plan against the tracker, with the links in ``store`` (None: state was lost)."""
+    listed = tracker.list_managed()
+    known = {t.ref.key for t in listed}
+    named = {r.key: r for d in items for r in d.refs if r.key not in known}
     return plan_changes(
         items,
-        tickets={
-            "fake": tracker.list_managed() + tracker.fetch([r for d in items for r in d.refs])
-        },
+        tickets={"fake": listed + tracker.fetch(list(named.values()))},
         links=store.links() if store else {},
         policy=policy or make_policy(),
     )
@@ -233,13 +234,28 @@ def test_a_named_ticket_that_does_not_exist_is_a_finding_not_a_create(store: Sta
     assert [f.kind for f in made.findings] == ["missing_ticket"]
 
 
-def test_two_items_naming_one_ticket_are_reported(store: StateStore) -> None:
+def test_a_persons_ticket_may_track_several_items(store: StateStore) -> None:
+    # A group heading's tracking issue is the ticket of every item in the group.
     tracker = FakeTracker()
     tracker.add(Ticket(ref=TicketRef(system="jira", key="OPS-40"), title="Existing work"))
     ref = TicketRef(system="jira", key="OPS-40")
-    made = plan([desired("One", refs=(ref,)), desired("Two", refs=(ref,))], tracker, store)
+    items = [desired("One", refs=(ref,)), desired("Two", refs=(ref,))]
+    made = sync(items, tracker, store)
+    assert [(c.kind, ref_of(c)) for c in made.changes] == [("link", ref), ("link", ref)]
+    assert made.findings == ()
+    assert tracker.writes == []
+    assert plan(items, tracker, store).is_empty
+
+
+def test_another_items_ticket_named_by_two_items_is_reported(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS[:1], tracker, store)
+    ref = TicketRef(system="jira", key="OPS-1")
+    made = plan(
+        [*ITEMS[:1], desired("One", refs=(ref,)), desired("Two", refs=(ref,))], tracker, store
+    )
     assert [f.kind for f in made.findings] == ["duplicate"]
-    assert len(made.changes) == 1
+    assert [c.kind for c in made.changes] == ["link"]
 
 
 def test_two_tickets_with_one_marker_are_reported_and_the_oldest_kept(store: StateStore) -> None:
