@@ -9,6 +9,12 @@ The create protocol, which is what keeps a crash or a lost response from making 
 4. after an ambiguous failure (timeout, dropped connection, 5xx) the marker is looked up again;
    only a ticket actually found is recorded, otherwise the item stays pending for the next run.
 
+A change is done only when all its writes are: a close or reopen is the field writes and the
+transition, the comment saying why, and then the baseline on the ticket (``Tracker.remember``).
+Until the comment is written the ticket's baseline keeps the old done state, so should the
+transition's answer or the comment be lost, the next run sees the ticket in its new state but
+the baseline not, and completes the comment without repeating the transition.
+
 A change that fails leaves state as it was (plus the error), so state never claims what did not
 happen. A tracker that becomes unavailable fails its remaining changes without more requests.
 """
@@ -19,12 +25,18 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
+from syncer.errors import (
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerRateLimitedError,
+    TrackerUnavailableError,
+)
 from syncer.model import (
     Change,
     CloseChange,
     CommentChange,
     CreateChange,
+    Finding,
     Link,
     LinkChange,
     Plan,
@@ -34,6 +46,7 @@ from syncer.model import (
     TicketRef,
     UpdateChange,
     WriteChange,
+    Written,
     oldest_first,
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
@@ -92,6 +105,9 @@ class _Applier:
         self.pacer = pacer
         self.now = now
         self.down: dict[str, str] = {}
+        self.findings: list[Finding] = []
+        self.unwritten: set[tuple[str, str]] = set()
+        """(tracker, item key) whose write failed this run: its comment would say what is not so."""
 
     def record(
         self,
@@ -133,7 +149,7 @@ class _Applier:
         )
         self.pacer.wait(change.tracker)
         try:
-            ticket = tracker.create(change.item_key, change.fields)
+            ticket = self.send_create(tracker, change)
         except TrackerError as exc:
             if not exc.ambiguous:
                 self.store.forget_pending(change.item_key)
@@ -146,8 +162,38 @@ class _Applier:
         log.info("%s: created %s", change.item_key, ticket.ref)
         return self.settle(tracker, change, ticket, "done")
 
+    def send_create(self, tracker: Tracker, change: CreateChange) -> Ticket:
+        """One create; an assignee the tracker refuses (nothing was written) is left off, so an
+        owner map entry the tracker will not accept cannot block the ticket on every run."""
+        try:
+            return tracker.create(change.item_key, change.fields)
+        except TrackerAssigneeError as exc:
+            self.unassignable(change, exc)
+        self.pacer.wait(change.tracker)
+        unassigned = change.fields.model_copy(update={"assignee": None})
+        # Carried as written: the next run sees the owner unchanged and does not try again.
+        return tracker.create(
+            change.item_key,
+            unassigned,
+            written=Written.of(change.fields).model_copy(update={"done": False}),
+        )
+
+    def unassignable(self, change: CreateChange | WriteChange, exc: TrackerAssigneeError) -> None:
+        log.warning("%s: %s; writing the ticket unassigned", change.item_key, exc)
+        self.findings.append(
+            Finding(
+                kind="unknown_owner",
+                message=f"{change.tracker} will not assign {exc.account!r} (from the owner map "
+                f"trackers.{change.tracker}.owners); the ticket is left unassigned: fix the "
+                "map (`syncer validate --check-trackers` checks every account)",
+                item_key=change.item_key,
+                source=change.source,
+                tracker=change.tracker,
+            )
+        )
+
     def explain(self, tracker: Tracker, change: CloseChange | ReopenChange, ref: TicketRef) -> None:
-        """Tell the ticket's watchers why syncer closed or reopened it; best effort."""
+        """Tell the ticket's watchers why syncer closed or reopened it; part of the change."""
         closing = isinstance(change, CloseChange)
         verb = "closed" if closing else "reopened"
         state = "marks" if closing else "no longer marks"
@@ -157,8 +203,13 @@ class _Applier:
             tracker.comment(ref, text)
         except TrackerError as exc:
             log.warning(
-                "%s: %s %s, but the comment saying why failed: %s", change.item_key, verb, ref, exc
+                "%s: %s %s, but the comment saying why failed (the next run writes it): %s",
+                change.item_key,
+                verb,
+                ref,
+                exc,
             )
+            raise
 
     def settle(
         self, tracker: Tracker, change: CreateChange, ticket: Ticket, status: OutcomeStatus
@@ -168,7 +219,9 @@ class _Applier:
             # Recorded as open first: should closing fail, the next run still sees it to do.
             self.record(change, ticket.ref, fields=change.fields.model_copy(update={"done": False}))
             self.pacer.wait(change.tracker)
-            ticket = tracker.update(ticket.ref, change.fields, changed=("done",))
+            ticket = tracker.update(
+                ticket.ref, change.fields, changed=("done",), written=Written.of(change.fields)
+            )
             log.info("%s: closed %s (done in the document)", change.item_key, ticket.ref)
         self.record(change, ticket.ref, fields=change.fields)
         return Outcome(change=change, status=status, ref=ticket.ref)
@@ -183,21 +236,54 @@ class _Applier:
                 log.info("%s: linked %s", change.item_key, change.ref)
                 return Outcome(change=change, status="done", ref=change.ref)
             case CommentChange():
+                if (change.tracker, change.item_key) in self.unwritten:
+                    return Outcome(
+                        change=change,
+                        status="failed",
+                        error="not tried: the write it comments on failed; both are tried again",
+                    )
                 self.pacer.wait(change.tracker)
                 tracker.comment(change.ref, change.text)
                 log.info("%s: commented on %s", change.item_key, change.ref)
                 return Outcome(change=change, status="done", ref=change.ref)
             case UpdateChange() | CloseChange() | ReopenChange():
-                return self.write(tracker, change)
+                try:
+                    return self.write(tracker, change)
+                except TrackerError:
+                    self.unwritten.add((change.tracker, change.item_key))
+                    raise
 
     def write(self, tracker: Tracker, change: WriteChange) -> Outcome:
+        final = Written.of(change.fields)
+        moves = isinstance(change, CloseChange | ReopenChange)
+        # A close or reopen leaves the old done state in the ticket's baseline until its
+        # comment is written; a change of done alone leaves the baseline as it is until then.
+        interim: Written | None = final
+        if moves:
+            only_done = set(change.changed) == {"done"}
+            interim = None if only_done else final.model_copy(update={"done": not final.done})
         self.pacer.wait(change.tracker)
-        ticket = tracker.update(
-            change.ref, change.fields, changed=change.changed, key=change.item_key
-        )
-        self.record(change, ticket.ref, fields=change.fields)
+        try:
+            ticket = tracker.update(
+                change.ref,
+                change.fields,
+                changed=change.changed,
+                key=change.item_key,
+                written=interim,
+            )
+        except TrackerAssigneeError as exc:
+            # Nothing was written: write the rest, and carry the owner as if written.
+            self.unassignable(change, exc)
+            rest = tuple(name for name in change.changed if name != "assignee")
+            self.pacer.wait(change.tracker)
+            ticket = tracker.update(
+                change.ref, change.fields, changed=rest, key=change.item_key, written=interim
+            )
         if isinstance(change, CloseChange | ReopenChange):
             self.explain(tracker, change, ticket.ref)
+            self.pacer.wait(change.tracker)
+            tracker.remember(ticket.ref, final)
+        self.record(change, ticket.ref, fields=change.fields)
         log.info(
             "%s: %s %s (%s)", change.item_key, change.kind, ticket.ref, ", ".join(change.changed)
         )
@@ -236,7 +322,9 @@ class _Applier:
                 )
                 outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
         self.store.record_matches(plan.matches, links=links, now=self.now())
-        return ApplyResult(outcomes=tuple(outcomes), unavailable=unavailable)
+        return ApplyResult(
+            outcomes=tuple(outcomes), unavailable=unavailable, findings=tuple(self.findings)
+        )
 
 
 def apply_plan(

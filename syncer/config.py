@@ -491,6 +491,13 @@ class Settings(BaseSettings):
         extra="forbid", frozen=True, env_prefix="SYNCER_", env_nested_delimiter="__"
     )
 
+    instance: str = Field(
+        default="syncer",
+        pattern=r"^[a-z][a-z0-9-]{0,31}$",
+        description="this installation's name, carried in its tickets' label and marker: each "
+        "installation lists and judges only its own tickets. Runs sharing trackers and one "
+        "instance name must share state (and its lock)",
+    )
     sources: SourcesConfig = SourcesConfig()
     state: StateConfig = StateConfig()
     trackers: Mapping[TrackerName, TrackerConfig] = Field(default_factory=dict)
@@ -499,6 +506,16 @@ class Settings(BaseSettings):
     policies: PoliciesConfig = PoliciesConfig()
     report: ReportConfig = ReportConfig()
     worker: WorkerConfig = WorkerConfig()
+
+    @model_validator(mode="after")
+    def _instance_is_not_a_label(self) -> Settings:
+        for name, tracker in self.trackers.items():
+            if self.instance in tracker.labels:
+                raise ValueError(
+                    f"instance {self.instance!r} is also a label of trackers.{name}: the "
+                    "instance name is the label syncer finds its own tickets by"
+                )
+        return self
 
     @classmethod
     def settings_customise_sources(

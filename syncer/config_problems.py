@@ -24,6 +24,8 @@ PATTERNS: Mapping[str, str] = {
     "(e.g. OPS)",
     "holiday_country": "a country code such as DE, or DE-BY for a subdivision",
     "shard": "a shard name is lower-case letters, digits and _, starting with a letter",
+    "instance": "an instance name is up to 32 lower-case letters, digits and -, starting with "
+    "a letter (e.g. syncer-web)",
 }
 """What a value that fails a field's pattern should look like, by field name."""
 

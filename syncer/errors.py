@@ -76,5 +76,16 @@ class TrackerUnavailableError(TrackerError):
     exit_code = ExitCode.TRACKER
 
 
+class TrackerAssigneeError(TrackerError):
+    """The tracker refused a write because it will not accept the assignee; nothing was written.
+
+    ``account`` is the account the owner map gave.
+    """
+
+    def __init__(self, tracker: str, message: str, *, account: str | None) -> None:
+        super().__init__(tracker, message)
+        self.account = account
+
+
 class TrackerRateLimitedError(TrackerError):
     """The tracker asked syncer to slow down; the request was not carried out."""

@@ -115,6 +115,48 @@ class TicketFields(Frozen):
     due: dt.date | None = None
     priority: str | None = None
     done: bool = False
+    neighbours: tuple[ItemKey, ItemKey] | None = Field(
+        default=None,
+        description="the keys of the items before and after this one in its document ('' at "
+        "either end of the list); not written as a field, remembered to tell an item rewritten "
+        "in place from one replaced by another",
+    )
+
+
+def text_digest(text: str) -> str:
+    """A short, stable digest of a text: how a baseline remembers a body without carrying it."""
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+class Written(Frozen):
+    """What syncer last wrote to a ticket: the baseline telling a person's edit from a document's.
+
+    State keeps it (``Link.fields``) and so does the ticket itself (a Jira issue property, the
+    GitHub body marker), so losing state loses nothing. The body is kept as a digest: a ticket's
+    copy has to stay small.
+    """
+
+    title: str
+    body_digest: str
+    labels: tuple[str, ...] = ()
+    assignee: str | None = None
+    due: dt.date | None = None
+    priority: str | None = None
+    done: bool = False
+    neighbours: tuple[ItemKey, ItemKey] | None = None
+
+    @classmethod
+    def of(cls, fields: TicketFields | Written) -> Written:
+        if isinstance(fields, Written):
+            return fields
+        data = fields.model_dump(exclude={"body"})
+        return cls(body_digest=text_digest(fields.body), **data)
+
+    def differs(self, name: str, wanted: object) -> bool:
+        """Whether the document's value ``wanted`` of field ``name`` is not what syncer wrote."""
+        if name == "body":
+            return text_digest(str(wanted)) != self.body_digest
+        return bool(getattr(self, name) != wanted)
 
 
 StatusCategory = Literal["todo", "in_progress", "done"]
@@ -151,6 +193,9 @@ class Ticket(Frozen):
     )
     created: dt.datetime | None = None
     resolved: dt.datetime | None = Field(default=None, description="when it was last closed")
+    written: Written | None = Field(
+        default=None, description="what syncer last wrote, as the ticket itself carries it"
+    )
 
 
 ChangeKind = Literal["create", "update", "link", "close", "reopen", "comment"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from syncer.model import Change, Frozen, Plan, Problem, TicketRef
+from syncer.model import Change, Finding, Frozen, Plan, Problem, TicketRef
 
 OutcomeStatus = Literal["done", "failed", "recovered", "deferred"]
 
@@ -29,6 +29,8 @@ class ApplyResult(Frozen):
     outcomes: tuple[Outcome, ...] = ()
     unavailable: Mapping[str, str] = {}
     """Trackers that stopped answering (or asked syncer to slow down) during the run."""
+    findings: tuple[Finding, ...] = ()
+    """What a person should look at that only writing revealed (an owner the tracker refused)."""
 
     def count(self, kind: str, *, failed: bool = False) -> int:
         """Changes of ``kind`` carried out (or, with ``failed``, that failed); deferred ones

@@ -1,21 +1,27 @@
 """(desired items, tickets found, state) -> Plan. Pure: no clock, no files, no network.
 
-How an item finds its ticket, first rule that applies:
+How an item finds its ticket, first rule that applies. A ticket is identified by its tracker
+and key (``same_ticket``), never by the spelling of its URL.
 
 1. **Named in the document.** A ticket reference written in the item (``OPS-12``, a GitHub URL,
    and later the links write-back adds) is its ticket. A ticket syncer manages is kept in step;
    a ticket a person created is *linked*: remembered, never edited. A named ticket that does not
    exist is a finding, never a reason to create one.
 2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
-3. **State.** The ticket state last linked to this key (this is how a reworded item keeps its
-   ticket once matched). A recorded ticket that has vanished is a finding, not re-created.
-4. **Reworded.** An unclaimed managed ticket of the same incident whose title (as it is now, or
-   as syncer last wrote it) is close to the item's (similarity >= ``REWORD_SIMILARITY`` on
-   normalised titles, best pairs first) is the item's ticket under its old key. A ticket of an
-   incident no document mentions any more (a renamed post-mortem without an explicit id) needs
-   the very same title. Failing that, when exactly one item of a document is new and exactly
-   one ticket state says came from that document has lost its item, the item was rewritten in
-   place. This keeps an edited item from becoming a duplicate.
+3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
+   finding, not re-created.
+4. **Changed item, on evidence only.** An unclaimed managed ticket of the same incident whose
+   title (as it is now, or as syncer last wrote it) is close to the item's (similarity >=
+   ``REWORD_SIMILARITY`` on normalised titles, best pairs first); of an incident no document
+   mentions any more (a renamed post-mortem without an explicit id) it needs the very same
+   title, as does a ticket listed by the managed label whose marker a person deleted. Failing
+   that, an item rewritten beyond recognition keeps the ticket of the item it replaced only when
+   it stands in the same place of the same list with nothing else changed there: the items
+   before and after it are the ones recorded around the old item, and they still record it as
+   their neighbour (``recorded_place``). Such a pairing is named ``reworded: 'old' -> 'new'``
+   in the plan and a ``CommentChange`` tells the ticket's watchers; the write moves the marker
+   to the new key. Anything else (one item deleted and an unrelated one added) leaves the old
+   ticket an orphan and gives the new item its own ticket.
 5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
    deferred to the next run.
 
@@ -25,12 +31,18 @@ the tracker holding it, whatever the routing says now (``desired.desire_items``)
 
 Which fields are written: for each field syncer owns, the document's value is written when it
 differs from the ticket's, unless the document has not changed that field since syncer last
-wrote it (the state baseline) and the field is not in the tracker's ``overwrite`` list: then a
-person changed it in the tracker on purpose, and it is kept. Without a baseline (lost state) the
-document wins, except for an assignee a person set, for reopening, and for clearing a value,
-which are kept. A missing priority never clears the tracker's (it means "the default"). Labels are
-only ever added, and one a person took off stays off. Done state closes or reopens. All of a
-ticket's changes are one ``Change``, so state records them only once all were written.
+wrote it (the baseline) and the field is not in the tracker's ``overwrite`` list: then a
+person changed it in the tracker on purpose, and it is kept. The baseline travels with the
+ticket (``Ticket.written``: a Jira issue property, the GitHub body marker), else comes from
+state, so losing state loses nothing. Without any baseline (a ticket written before baselines
+were carried, and no state) the document wins, except for an assignee a person set, for
+reopening, and for clearing a value, which are kept. A ticket already in the document's done
+state whose baseline is not (the transition was written, its comment not) gets the close or
+reopen again: the tracker leaves the state alone and the comment is written. A missing
+priority never clears the tracker's (it means "the default"). Labels are only ever added, and
+one a person took off stays off. Done state closes or reopens. All of a ticket's changes are one
+``Change``, so state records them only once all were written. The item's place in its list
+(``TicketFields.neighbours``) is remembered with the baseline, never written as a field.
 
 Managed tickets no item claims are reported as orphaned, never closed or deleted.
 """
@@ -46,6 +58,7 @@ from syncer.desired import Desired
 from syncer.model import (
     Change,
     CloseChange,
+    CommentChange,
     CreateChange,
     Finding,
     FindingKind,
@@ -60,6 +73,7 @@ from syncer.model import (
     TicketRef,
     UpdateChange,
     WriteChange,
+    Written,
     normalise_title,
     oldest_first,
 )
@@ -73,6 +87,25 @@ def _incident_part(key: ItemKey) -> str:
     return key.partition(".")[0]
 
 
+def same_ticket(ref: TicketRef | None, other: TicketRef) -> bool:
+    """Whether two references name one ticket: its key decides, never how its URL is spelled."""
+    return ref is not None and ref.key == other.key
+
+
+def neighbours_of(desired: Sequence[Desired]) -> dict[ItemKey, tuple[ItemKey, ItemKey]]:
+    """Item key -> the keys of the items before and after it in its document ('' at the ends)."""
+    by_source: dict[str, list[Desired]] = defaultdict(list)
+    for d in desired:
+        by_source[d.item.source].append(d)
+    found = {}
+    for items in by_source.values():
+        keys = [d.item.key for d in sorted(items, key=lambda d: (d.item.line, d.item.key))]
+        padded = ["", *keys, ""]
+        for i, key in enumerate(keys, start=1):
+            found[key] = (padded[i - 1], padded[i + 1])
+    return found
+
+
 class _Index:
     """The tickets of every tracker, looked up by reference and by marker."""
 
@@ -80,22 +113,24 @@ class _Index:
         self.by_ref: dict[tuple[str, str], Ticket] = {}
         self.by_marker: dict[tuple[str, ItemKey], list[Ticket]] = defaultdict(list)
         self.managed: dict[str, list[Ticket]] = {}
+        self.unmarked: dict[str, list[Ticket]] = {}
+        """Tickets without a marker: a person's, named in a document, or syncer's own whose
+        marker a person deleted (listed by the managed label)."""
         for tracker, found in tickets.items():
             ordered = sorted(found, key=oldest_first)
             self.managed[tracker] = [t for t in ordered if t.item_key is not None]
+            self.unmarked[tracker] = [t for t in ordered if t.item_key is None]
             for ticket in ordered:
                 self.by_ref[(tracker, ticket.ref.key)] = ticket
                 if ticket.item_key is not None:
                     self.by_marker[(tracker, ticket.item_key)].append(ticket)
 
 
-def _document_wins(
-    name: str, wanted: object, actual: object, baseline: TicketFields | None
-) -> bool:
+def _document_wins(name: str, wanted: object, actual: object, baseline: Written | None) -> bool:
     """Whether a field that differs should be written, absent an ``overwrite`` setting."""
     if baseline is not None:
         # Unchanged in the document since syncer wrote it: a person changed the ticket.
-        return bool(getattr(baseline, name) != wanted)
+        return baseline.differs(name, wanted)
     # No baseline (lost state): never clear a value, never take an assignee from a person.
     return wanted is not None and not (name == "assignee" and actual is not None)
 
@@ -104,10 +139,16 @@ def compare_fields(
     desired: TicketFields,
     ticket: Ticket,
     *,
-    baseline: TicketFields | None,
+    baseline: TicketFields | Written | None,
     overwrite: Collection[str],
 ) -> tuple[list[str], TicketFields]:
-    """The names of the fields to write, and the fields to write them from."""
+    """The names of the fields to write, and the fields to write them from.
+
+    ``done`` is also listed when the ticket already shows the document's done state but the
+    baseline does not: a close or reopen whose comment was never written (its answer was lost,
+    or the comment failed) is completed; the tracker leaves a ticket already there as it is.
+    """
+    baseline = None if baseline is None else Written.of(baseline)
     changed = []
     for name in _OWNED:
         wanted, actual = getattr(desired, name), getattr(ticket, name)
@@ -128,6 +169,8 @@ def compare_fields(
         document_says = desired.done or baseline is not None
         if "done" in overwrite or (document_says and not person_did_it):
             changed.append("done")
+    elif baseline is not None and baseline.done != desired.done:
+        changed.append("done")  # the transition happened; its comment is still owed
     return changed, desired.model_copy(update={"labels": labels})
 
 
@@ -144,7 +187,8 @@ def _shown(value: object) -> str | None:
     return str(value)
 
 
-def _describe(changed: Sequence[str], *, done: bool) -> str:
+def _describe(changed: Sequence[str], *, done: bool, known: bool = True) -> str:
+    """Why a ticket is written; without a baseline (``known``) no document change is claimed."""
     reasons = []
     if "done" in changed:
         reasons.append(
@@ -153,7 +197,14 @@ def _describe(changed: Sequence[str], *, done: bool) -> str:
             else "no longer marked done in the document (with a comment saying so)"
         )
     if fields := [f for f in changed if f != "done"]:
-        reasons.append(", ".join(fields) + " changed in the document")
+        if known:
+            reasons.append(", ".join(fields) + " changed in the document")
+        else:
+            verb = "differs" if len(fields) == 1 else "differ"
+            reasons.append(
+                f"{', '.join(fields)} {verb} from the document (no record of what syncer "
+                "last wrote on this ticket: the document's value is written)"
+            )
     return "; ".join(reasons)
 
 
@@ -212,7 +263,16 @@ class _Planner:
             return True
         link = self.links.get(key)
         # State knows it: a reworded item's ticket, or one whose marker a person removed.
-        return bool(link and link.status == "managed" and link.ref == ticket.ref)
+        return bool(link and link.status == "managed" and same_ticket(link.ref, ticket.ref))
+
+    def baseline(self, key: ItemKey, ticket: Ticket) -> Written | None:
+        """What syncer last wrote to ``ticket``: as the ticket carries it, else as state does."""
+        if ticket.written is not None:
+            return ticket.written
+        link = self.links.get(key) or (self.links.get(ticket.item_key) if ticket.item_key else None)
+        if link and link.fields and same_ticket(link.ref, ticket.ref):
+            return Written.of(link.fields)
+        return None
 
     def identify(self, desired: Desired) -> tuple[Ticket | None, bool]:
         """(ticket, settled): settled is True when no create may follow."""
@@ -220,7 +280,7 @@ class _Planner:
         for ref in desired.refs[:1]:
             ticket = self.index.by_ref.get((tracker, ref.key))
             link = self.links.get(key)
-            if ticket is None and link and link.status == "linked" and link.ref == ref:
+            if ticket is None and link and link.status == "linked" and same_ticket(link.ref, ref):
                 # Linked before, and syncer never edits a person's ticket: not read again.
                 self.matches.append(
                     Match(item_key=key, tracker=tracker, source=desired.item.source, ref=ref)
@@ -272,14 +332,18 @@ class _Planner:
             return None, True
         return None, False
 
-    def keep_in_step(self, desired: Desired, ticket: Ticket, *, owned: bool) -> None:
+    def keep_in_step(
+        self, desired: Desired, ticket: Ticket, *, owned: bool, reworded: bool = False
+    ) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
         if not owned:
-            # A person's ticket, or another item's: linked and remembered, never edited.
-            if not self.claim(desired, ticket, self.named):
+            # A person's ticket, or another item's: linked and remembered, never edited. A
+            # person's ticket may track several items (a group's tracking issue); another
+            # item's ticket named twice over is a mistake worth reporting.
+            if ticket.item_key is not None and not self.claim(desired, ticket, self.named):
                 return
             link = self.links.get(key)
-            if link and link.status == "linked" and link.ref == ticket.ref:
+            if link and link.status == "linked" and same_ticket(link.ref, ticket.ref):
                 self.matches.append(
                     Match(item_key=key, tracker=tracker, source=source, ref=ticket.ref)
                 )
@@ -296,8 +360,7 @@ class _Planner:
             return
         if not self.claim(desired, ticket, self.claimed):
             return
-        link = self.links.get(key) or (self.links.get(ticket.item_key) if ticket.item_key else None)
-        baseline = link.fields if link and link.ref == ticket.ref else None
+        baseline = self.baseline(key, ticket)
         overwrite = self.policy.trackers[tracker].overwrite
         changed, fields = compare_fields(
             desired.fields, ticket, baseline=baseline, overwrite=overwrite
@@ -317,6 +380,22 @@ class _Planner:
         write: type[WriteChange] = UpdateChange
         if "done" in changed:
             write = CloseChange if desired.fields.done else ReopenChange
+        reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
+        old = baseline.title if baseline is not None else ticket.title
+        if reworded and "title" in changed:
+            reason = f"reworded: {old!r} -> {desired.fields.title!r}; {reason}"
+            self.changes.append(
+                CommentChange(
+                    tracker=tracker,
+                    item_key=key,
+                    source=source,
+                    ref=ticket.ref,
+                    text=f"syncer: this action item was reworded in the post-mortem "
+                    f'`{source}`, from "{old}" to "{desired.fields.title}"; '
+                    "this ticket follows it.",
+                    reason=f"reworded: {old!r} -> {desired.fields.title!r}",
+                )
+            )
         self.changes.append(
             write(
                 tracker=tracker,
@@ -326,16 +405,27 @@ class _Planner:
                 fields=fields,
                 before=tuple((name, _shown(getattr(ticket, name, None))) for name in changed),
                 changed=tuple(changed),
-                reason=_describe(changed, done=desired.fields.done),
+                reason=reason,
             )
         )
+
+    def recorded_place(self, tracker: str, key: ItemKey) -> tuple[ItemKey, ItemKey] | None:
+        """Where item ``key`` stood when last seen: state's record (kept every run), else the one
+        its ticket carries (kept when syncer last wrote it)."""
+        link = self.links.get(key)
+        if link and link.fields and link.fields.neighbours is not None:
+            return link.fields.neighbours
+        for ticket in self.index.by_marker.get((tracker, key), [])[:1]:
+            if ticket.written is not None:
+                return ticket.written.neighbours
+        return None
 
     def _title_likeness(self, title: str, ticket: Ticket) -> float:
         """How close an item's title is to a ticket's, now or as syncer last wrote it."""
         titles = {normalise_title(ticket.title)}
-        link = self.links.get(ticket.item_key) if ticket.item_key else None
-        if link and link.fields and link.ref == ticket.ref:
-            titles.add(normalise_title(link.fields.title))
+        assert ticket.item_key is not None
+        if (written := self.baseline(ticket.item_key, ticket)) is not None:
+            titles.add(normalise_title(written.title))
         return max(difflib.SequenceMatcher(None, title, other).ratio() for other in titles)
 
     def match_reworded(self, unmatched: list[Desired]) -> list[Desired]:
@@ -364,39 +454,75 @@ class _Planner:
                 ratio = self._title_likeness(title, ticket)
                 if ratio >= needed:
                     pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
+        pairs += self._unmarked_pairs(unmatched)
         paired: set[ItemKey] = set()
         for _, key, _, desired, ticket in sorted(pairs, key=lambda p: p[:3]):
             if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
                 continue
             paired.add(key)
-            self.keep_in_step(desired, ticket, owned=True)
+            self.keep_in_step(desired, ticket, owned=True, reworded=True)
         left = [d for d in unmatched if d.item.key not in paired]
         return self.match_rewritten(left)
 
-    def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
-        """Pair an item rewritten beyond recognition with the one ticket its document lost.
-
-        When exactly one item of a document is new and exactly one ticket that state says came
-        from that document has lost its item, the item was rewritten in place.
-        """
-        new_by_source: dict[tuple[str, str], list[Desired]] = defaultdict(list)
+    def _unmarked_pairs(
+        self, unmatched: list[Desired]
+    ) -> list[tuple[float, ItemKey, str, Desired, Ticket]]:
+        """Syncer's tickets whose marker a person deleted, known without state: listed by the
+        managed label, named by no document, and titled exactly as the item is."""
+        named = {(d.tracker, r.key) for d in self.desired for r in d.refs}
+        pairs = []
         for desired in unmatched:
-            new_by_source[(desired.tracker, desired.item.source)].append(desired)
-        lost_by_source: dict[tuple[str, str], list[Ticket]] = defaultdict(list)
+            title = normalise_title(desired.item.title)
+            for ticket in self.index.unmarked.get(desired.tracker, []):
+                slot = (desired.tracker, ticket.ref.key)
+                if slot in named or slot in self.claimed:
+                    continue
+                if normalise_title(ticket.title) == title:
+                    pairs.append((-1.0, desired.item.key, ticket.ref.key, desired, ticket))
+        return pairs
+
+    def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
+        """Pair an item rewritten beyond recognition with the ticket of the item it replaced.
+
+        Only on evidence of place: the unclaimed ticket was written for an item of the same
+        incident standing between the very items the new one stands between now (the same place
+        in the same list, nothing else changed there), and no other new item or lost ticket fits
+        that place. Anything else is a removed item (its ticket an orphan) plus a new one.
+        """
+        lost: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Ticket]] = defaultdict(list)
         for tracker, managed in self.index.managed.items():
             for ticket in managed:
                 assert ticket.item_key is not None
-                link = self.links.get(ticket.item_key)
-                if (tracker, ticket.ref.key) in self.claimed or link is None:
+                if (tracker, ticket.ref.key) in self.claimed:
                     continue
-                if link.ref == ticket.ref and link.tracker == tracker:
-                    lost_by_source[(tracker, link.source)].append(ticket)
+                place = self.recorded_place(tracker, ticket.item_key)
+                if place is None:
+                    continue
+                # The items on either side still remember this one next to them: nothing else
+                # changed there since (an item removed long ago no longer has such neighbours).
+                before, after = place
+                if (
+                    before
+                    and (self.recorded_place(tracker, before) or ("", ""))[1] != ticket.item_key
+                ):
+                    continue
+                if (
+                    after
+                    and (self.recorded_place(tracker, after) or ("", ""))[0] != ticket.item_key
+                ):
+                    continue
+                lost[(tracker, _incident_part(ticket.item_key), place)].append(ticket)
+        new: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Desired]] = defaultdict(list)
+        for desired in unmatched:
+            if desired.fields.neighbours is not None:
+                incident = _incident_part(desired.item.key)
+                new[(desired.tracker, incident, desired.fields.neighbours)].append(desired)
         paired: set[ItemKey] = set()
-        for slot, new in sorted(new_by_source.items()):
-            lost = lost_by_source.get(slot, [])
-            if len(new) == 1 and len(lost) == 1:
-                paired.add(new[0].item.key)
-                self.keep_in_step(new[0], lost[0], owned=True)
+        for slot, items in sorted(new.items()):
+            tickets = lost.get(slot, [])
+            if len(items) == 1 and len(tickets) == 1:
+                paired.add(items[0].item.key)
+                self.keep_in_step(items[0], tickets[0], owned=True, reworded=True)
         return [d for d in unmatched if d.item.key not in paired]
 
     def create(self, unmatched: list[Desired]) -> None:
@@ -490,7 +616,7 @@ def tickets_to_fetch(
             if d.tracker != name or not d.refs:
                 continue
             link = links.get(d.item.key)
-            if link and link.status == "linked" and link.ref == d.refs[0]:
+            if link and link.status == "linked" and same_ticket(link.ref, d.refs[0]):
                 continue
             named.add(d.refs[0])
         missing = sorted((ref for ref in named if ref.key not in listed), key=lambda r: r.key)
@@ -530,6 +656,13 @@ def plan_changes(
             )
             continue
         planner.desired.append(item)
+    places = neighbours_of(planner.desired)
+    planner.desired = [
+        d.model_copy(
+            update={"fields": d.fields.model_copy(update={"neighbours": places[d.item.key]})}
+        )
+        for d in planner.desired
+    ]
     found = [(item, *planner.identify(item)) for item in planner.desired]
     # Owners first, so that an item naming another item's ticket can never take it over.
     found.sort(key=lambda f: f[1] is None or not planner.ours(f[0].item.key, f[1]))

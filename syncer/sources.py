@@ -71,7 +71,9 @@ def discover(
                 found.add(match)  # reported as unreadable by read_documents, not lost silently
     skip = exclusion(exclude)
     names_from = base if root is None else root
-    return sorted(p for p in found if not skip.match(source_name(p, names_from)))
+    # A symbolic link and its target are one document, read once.
+    unique = {p.resolve(): p for p in sorted(found, reverse=True)}
+    return sorted(p for p in unique.values() if not skip.match(source_name(p, names_from)))
 
 
 def _unreadable(source: str, message: str) -> Document:

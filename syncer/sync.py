@@ -18,7 +18,7 @@ from syncer.config import Config
 from syncer.desired import desire_items
 from syncer.errors import TrackerError
 from syncer.logs import bind, log_fields
-from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
+from syncer.model import CreateChange, Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.policy import SyncPolicy
@@ -105,27 +105,62 @@ def read_and_plan(
         tracker = trackers[name]
         return tracker.resolve(ref) if tracker.owns(ref) else None
 
+    def plan_placed(placed: Mapping[ItemKey, str]) -> Plan:
+        wanted, findings = desire_items(policy, documents, claim=claim, placed=placed)
+        rendered = [
+            d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)}) for d in wanted
+        ]
+        for name, missing in tickets_to_fetch(rendered, tickets, links).items():
+            try:
+                tickets[name].extend(trackers[name].fetch(missing))
+            except TrackerError as exc:
+                log.info("%s: cannot read named tickets: %s", name, exc)
+                unavailable[name] = str(exc)
+                del tickets[name]
+        return plan_changes(
+            rendered,
+            tickets=tickets,
+            links=links,
+            policy=policy,
+            failed_sources={d.source for d in documents if d.errors},
+            findings=findings,
+        )
+
     placed = where_tickets_live(tickets, links, trackers=trackers)
-    wanted, findings = desire_items(policy, documents, claim=claim, placed=placed)
-    rendered = [
-        d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)}) for d in wanted
-    ]
-    for name, missing in tickets_to_fetch(rendered, tickets, links).items():
-        try:
-            tickets[name].extend(trackers[name].fetch(missing))
-        except TrackerError as exc:
-            log.info("%s: cannot read named tickets: %s", name, exc)
-            unavailable[name] = str(exc)
-            del tickets[name]
-    plan = plan_changes(
-        rendered,
-        tickets=tickets,
-        links=links,
-        policy=policy,
-        failed_sources={d.source for d in documents if d.errors},
-        findings=findings,
-    )
+    plan = plan_placed(placed)
+    # An item reworded (or its document renamed) while its route changed too would get a new
+    # ticket in its new tracker and leave its old one orphaned in the old: plan such items once
+    # more where the orphans are, and keep that only for the items that found their ticket.
+    moves = moves_to_try(plan)
+    if moves:
+        tried = plan_placed({**placed, **moves})
+        kept = {key: name for key, name in moves.items() if found_there(tried, key, name)}
+        if kept == moves:
+            return tried, unavailable
+        if kept:
+            return plan_placed({**placed, **kept}), unavailable
     return plan, unavailable
+
+
+def moves_to_try(plan: Plan) -> dict[ItemKey, str]:
+    """Item key -> another tracker holding orphans, for each item the plan would create."""
+    orphans = sorted({f.tracker for f in plan.findings if f.kind == "orphaned" and f.tracker})
+    moves = {}
+    for change in plan.changes:
+        if isinstance(change, CreateChange):
+            others = [name for name in orphans if name != change.tracker]
+            if others:
+                moves[change.item_key] = others[0]
+    return moves
+
+
+def found_there(plan: Plan, key: ItemKey, tracker: str) -> bool:
+    """Whether ``plan`` keeps item ``key`` with an existing ticket of ``tracker``."""
+    changed = any(
+        c.item_key == key and c.tracker == tracker and not isinstance(c, CreateChange)
+        for c in plan.changes
+    )
+    return changed or any(m.item_key == key and m.tracker == tracker for m in plan.matches)
 
 
 def run_sync(
@@ -177,6 +212,7 @@ def run_sync(
             )
         progress("changes applied", len(plan.changes), len(plan.changes))
         unavailable |= result.unavailable
+        plan = plan.model_copy(update={"findings": plan.findings + result.findings})
     outcome = SyncOutcome(
         documents=len(documents),
         items=sum(len(d.items) for d in documents if not d.errors),

@@ -6,8 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from syncer.errors import TrackerError
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.errors import TrackerAssigneeError, TrackerError
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 
 
 @dataclass
@@ -27,6 +27,10 @@ class FakeTracker:
     """Tickets carrying the managed label without a marker (a person deleted the marker)."""
     fail_next: list[tuple[bool, bool]] = field(default_factory=list)
     """(write_happens, ambiguous) for each of the next writes that should fail."""
+    assignable: set[str] | None = None
+    """The accounts that may be assigned (None: any); others are refused, as trackers do."""
+    fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
+    """The same, for the next comments only."""
 
     def owns(self, ref: TicketRef) -> bool:
         return ref.system == self.system and ref.key.startswith(f"{self.project}-")
@@ -39,6 +43,11 @@ class FakeTracker:
 
     def check(self) -> None:
         self.reads += 1
+
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        self.reads += 1
+        allowed = self.assignable
+        return [] if allowed is None else sorted(set(accounts) - allowed)
 
     def list_managed(self) -> list[Ticket]:
         self.reads += 1
@@ -58,6 +67,10 @@ class FakeTracker:
         """A ticket made behind syncer's back (by a person, or a lost-response create)."""
         self.tickets[ticket.ref.key] = ticket
 
+    def _refuse_assignee(self, assignee: str | None) -> None:
+        if self.assignable is not None and assignee is not None and assignee not in self.assignable:
+            raise TrackerAssigneeError(self.name, f"cannot assign {assignee}", account=assignee)
+
     def _maybe_fail(self, write: object) -> None:
         if not self.fail_next:
             return
@@ -66,7 +79,9 @@ class FakeTracker:
             write()
         raise TrackerError(self.name, "injected failure", ambiguous=ambiguous)
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         ref = self.resolve(
             TicketRef(system=self.system, key=f"{self.project}-{len(self.tickets) + 1}")
         )
@@ -74,14 +89,16 @@ class FakeTracker:
             ref=ref,
             item_key=key,
             updated=datetime.now(UTC),
-            **fields.model_dump(exclude={"done"}),
+            **fields.model_dump(exclude={"done", "neighbours"}),
             done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
+            written=written or Written.of(fields).model_copy(update={"done": False}),
         )
 
         def write() -> None:
             self.tickets[ref.key] = ticket
 
         self.writes.append(f"create {key}")
+        self._refuse_assignee(fields.assignee)
         self._maybe_fail(write)
         write()
         return ticket
@@ -93,21 +110,46 @@ class FakeTracker:
         *,
         changed: Collection[str],
         key: ItemKey | None = None,
+        written: Written | None = None,
     ) -> Ticket:
         current = self.tickets[ref.key]
-        values = {name: getattr(fields, name) for name in changed}
+        values: dict[str, object] = {name: getattr(fields, name) for name in changed}
+        if key is not None and (changed or written is not None):
+            values["item_key"] = key  # the marker follows a reworded item, or is put back
+        if written is not None:
+            values["written"] = written
         updated = current.model_copy(update=values)
 
         def write() -> None:
             self.tickets[ref.key] = updated
 
         self.writes.append(f"update {ref.key} {','.join(sorted(changed))}")
+        if "assignee" in changed:
+            self._refuse_assignee(fields.assignee)
         self._maybe_fail(write)
         write()
         return updated
 
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        current = self.tickets[ref.key]
+
+        def write() -> None:
+            self.tickets[ref.key] = current.model_copy(update={"written": written})
+
+        self.writes.append(f"remember {ref.key}")
+        self._maybe_fail(write)
+        write()
+
+    def forget_written(self) -> None:
+        """Strip the baselines tickets carry (tickets syncer wrote before it kept them there)."""
+        for key, ticket in self.tickets.items():
+            self.tickets[key] = ticket.model_copy(update={"written": None})
+
     def comment(self, ref: TicketRef, text: str) -> None:
         self.writes.append(f"comment {ref.key}")
+        if self.fail_comment:
+            _, ambiguous = self.fail_comment.pop(0)
+            raise TrackerError(self.name, "injected comment failure", ambiguous=ambiguous)
         self._maybe_fail(None)
         self.comments.setdefault(ref.key, []).append(text)
 

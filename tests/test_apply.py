@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 
+import pytest
+
 from syncer.apply import Pacer, apply_plan
+from syncer.desired import Desired
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef
+from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef, Written
 from syncer.plan import plan_changes
 from syncer.state import StateStore
 from tests.conftest import desired, fixed_now, make_policy
@@ -24,6 +27,12 @@ def make_plan(tracker: FakeTracker, store: StateStore) -> Plan:
         tickets={"fake": tracker.list_managed()},
         links=store.links(),
         policy=make_policy(),
+    )
+
+
+def make_plan_of(items: Sequence[Desired], tracker: FakeTracker, store: StateStore) -> Plan:
+    return plan_changes(
+        items, tickets={"fake": tracker.list_managed()}, links=store.links(), policy=make_policy()
     )
 
 
@@ -113,7 +122,7 @@ def test_a_refused_create_leaves_state_claiming_nothing(store: StateStore) -> No
 
 
 class DownTracker(FakeTracker):
-    def create(self, key: str, fields: TicketFields) -> Ticket:
+    def create(self, key: str, fields: TicketFields, *, written: Written | None = None) -> Ticket:
         self.writes.append(f"create {key}")
         raise TrackerUnavailableError(self.name, "unreachable")
 
@@ -161,6 +170,7 @@ def test_a_failed_close_after_create_is_retried_next_run(store: StateStore) -> N
             *,
             changed: Collection[str],
             key: str | None = None,
+            written: Written | None = None,
         ) -> Ticket:
             raise TrackerError(self.name, "transition refused")
 
@@ -179,21 +189,69 @@ class CommentFails(FakeTracker):
         raise TrackerError(self.name, "comments are disabled")
 
 
-def test_a_failed_comment_does_not_undo_a_close(store: StateStore) -> None:
-    tracker = CommentFails()
-    apply_plan(make_plan(tracker, store), {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
-    fields = ITEMS[0].fields.model_copy(update={"done": True})
-    done = [ITEMS[0].model_copy(update={"fields": fields})]
-    plan = plan_changes(
-        done,
-        tickets={"fake": tracker.list_managed()},
-        links=store.links(),
-        policy=make_policy(),
+@pytest.mark.parametrize("state", ["kept", "lost"])
+@pytest.mark.parametrize("tick", [True, False])
+@pytest.mark.parametrize(
+    "lost",
+    [
+        [(True, True)],  # the transition took effect but its answer was lost
+        [(False, True)],  # the comment POST answered 502
+        [(False, False)],  # the comment POST was refused (429 and the like)
+    ],
+)
+def test_a_close_or_reopen_whose_comment_failed_is_completed_next_run(
+    store: StateStore, state: str, tick: bool, lost: list[tuple[bool, bool]]
+) -> None:
+    tracker = FakeTracker()
+    start = [
+        ITEMS[0].model_copy(
+            update={"fields": ITEMS[0].fields.model_copy(update={"done": not tick})}
+        )
+    ]
+    apply_plan(
+        make_plan_of(start, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
     )
-    result = apply_plan(plan, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
-    assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]
-    assert tracker.tickets["OPS-1"].done
-    assert tracker.writes[-2:] == ["update OPS-1 done", "comment OPS-1"]
+    fields = ITEMS[0].fields.model_copy(update={"done": tick})
+    moved = [ITEMS[0].model_copy(update={"fields": fields})]
+    if lost == [(True, True)]:
+        tracker.fail_next = list(lost)
+    else:
+        tracker.fail_comment = list(lost)
+    result = apply_plan(
+        make_plan_of(moved, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    assert [(o.change.kind, o.status) for o in result.outcomes] == [
+        ("close" if tick else "reopen", "failed")
+    ]
+    assert tracker.tickets["OPS-1"].done is tick  # the transition happened
+    links = store.links() if state == "kept" else {}
+    again = plan_changes(
+        moved, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+    )
+    assert [(c.kind, getattr(c, "changed", ())) for c in again.changes] == [
+        ("close" if tick else "reopen", ("done",))
+    ]
+    writes_before = len(tracker.writes)
+    result = apply_plan(again, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert result.failed == 0
+    assert tracker.writes[writes_before:] == [
+        "update OPS-1 done",
+        "comment OPS-1",
+        "remember OPS-1",
+    ]
+    assert len(tracker.comments["OPS-1"]) == 1
+    for links in (store.links(), {}):
+        assert plan_changes(
+            moved, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+        ).is_empty
 
 
 def test_a_comment_change_comments_and_touches_nothing_else(store: StateStore) -> None:
@@ -217,3 +275,83 @@ def test_a_comment_change_comments_and_touches_nothing_else(store: StateStore) -
     assert tracker.comments[ticket.ref.key] == ["the post-mortem asks for an owner"]
     assert tracker.writes[-1] == f"comment {ticket.ref.key}"
     assert store.links() == before
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+def test_an_owner_the_tracker_refuses_gets_an_unassigned_ticket_and_a_finding(
+    store: StateStore, state: str
+) -> None:
+    tracker = FakeTracker(assignable={"acc-alice"})
+    items = [desired("Pin the TLS library", assignee="acc-mallory"), ITEMS[0]]
+    result = apply_plan(
+        make_plan_of(items, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    assert result.failed == 0
+    assert [(f.kind, f.item_key) for f in result.findings] == [("unknown_owner", items[0].item.key)]
+    assert "'acc-mallory'" in result.findings[0].message
+    [ticket] = [t for t in tracker.tickets.values() if t.title == "Pin the TLS library"]
+    assert ticket.assignee is None
+    links = store.links() if state == "kept" else {}
+    again = plan_changes(
+        items, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+    )
+    assert again.is_empty  # not tried again on every run; validate --check-trackers reports it
+    # The owner map fixed: the new account is written.
+    fixed = [desired("Pin the TLS library", assignee="acc-alice"), ITEMS[0]]
+    made = plan_changes(
+        fixed, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+    )
+    assert [(c.kind, getattr(c, "changed", ())) for c in made.changes] == [
+        ("update", ("assignee",))
+    ]
+
+
+def test_an_update_to_a_refused_owner_writes_the_rest(store: StateStore) -> None:
+    tracker = FakeTracker(assignable={"acc-alice"})
+    items = [desired("Pin the TLS library", assignee="acc-alice")]
+    apply_plan(
+        make_plan_of(items, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    moved = [desired("Pin the TLS library", assignee="acc-mallory", done=True)]
+    result = apply_plan(
+        make_plan_of(moved, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    assert [(o.change.kind, o.status) for o in result.outcomes] == [("close", "done")]
+    assert [f.kind for f in result.findings] == ["unknown_owner"]
+    [ticket] = tracker.tickets.values()
+    assert (ticket.assignee, ticket.done) == ("acc-alice", True)
+    assert make_plan_of(moved, tracker, store).is_empty
+
+
+def test_a_reworded_comment_waits_for_its_write(store: StateStore) -> None:
+    tracker = FakeTracker()
+    apply_plan(
+        make_plan_of(ITEMS, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    reworded = [desired("Add alerting on the checkout queue's depth"), ITEMS[1]]
+    made = make_plan_of(reworded, tracker, store)
+    assert [c.kind for c in made.changes] == ["update", "comment"]
+    tracker.fail_next = [(False, False)]
+    result = apply_plan(made, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert tracker.comments == {}  # never says "reworded" of a ticket still showing the old title
+    again = make_plan_of(reworded, tracker, store)
+    assert [c.kind for c in again.changes] == ["update", "comment"]
+    assert apply_plan(again, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now).failed == 0
+    assert len(tracker.comments["OPS-1"]) == 1

@@ -52,6 +52,19 @@ def test_parse_a_folder_reads_every_markdown_file_recursively(
     assert [i["title"] for i in documents[0]["items"]] == ["Fix it"]
 
 
+def test_a_document_named_twice_is_read_and_warned_about_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = Path(__file__).parent.parent / "syncer" / "templates" / "postmortem.md"
+    (tmp_path / "template.md").write_text(template.read_text())
+    (tmp_path / "link.md").symlink_to(tmp_path / "template.md")
+    assert main(["parse", "--format", "json", str(tmp_path), str(tmp_path / "template.md")]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 1
+    warnings = [line for line in captured.err.splitlines() if "warning:" in line]
+    assert len(warnings) == 1, warnings
+
+
 def test_a_broken_document_is_reported_and_the_others_still_parsed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -168,3 +168,30 @@ def test_a_malformed_tracker_url_is_a_configuration_error(url: str, problem: str
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
     assert caught.value.problems == (problem,)
+
+
+@pytest.mark.parametrize(
+    ("instance", "problem"),
+    [
+        (
+            "Team B",
+            'instance: "Team B": an instance name is up to 32 lower-case letters, digits and -, '
+            "starting with a letter (e.g. syncer-web)",
+        ),
+        (
+            "postmortem",
+            "instance 'postmortem' is also a label of trackers.ops-jira: the "
+            "instance name is the label syncer finds its own tickets by",
+        ),
+    ],
+)
+def test_the_instance_name_is_a_label_of_its_own(instance: str, problem: str) -> None:
+    tracker = {"type": "github", "repository": "acme/web", "labels": ["postmortem"]}
+    data = {"instance": instance, "trackers": {"ops-jira": tracker}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"})
+    assert [p.removeprefix("(file): ") for p in caught.value.problems] == [problem]
+    settings = parse_config(
+        {"trackers": {"ops-jira": tracker}}, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"}
+    )
+    assert settings.settings.instance == "syncer"

@@ -1,5 +1,7 @@
 """End to end: the ``syncer`` command, the real ``jira`` and PyGithub clients, real HTTP, and the
-sandbox on loopback. Both Jira flavours and GitHub, each through the same scenarios."""
+sandbox on loopback. Both Jira flavours and GitHub, each through the same scenarios, and each
+twice: with state kept, and with the state file deleted before every run (a CronJob pod without
+a volume): the tickets and fields must come out the same."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 import requests
@@ -80,9 +82,22 @@ def sandbox(kind: str) -> Iterator[Sandbox]:
         yield running
 
 
+FORGET = "forget-state-before-every-run"
+"""A file in the workspace telling ``sync`` and ``plan`` here to delete the state file first."""
+
+
+@pytest.fixture(params=["state-kept", "state-lost"])
+def memory(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def workspace(tmp_path: Path, sandbox: Sandbox, kind: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace(
+    tmp_path: Path, sandbox: Sandbox, kind: str, memory: str, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A folder with two post-mortems and a configuration sending both to one tracker."""
+    if memory == "state-lost":
+        (tmp_path / FORGET).touch()
     docs = tmp_path / "postmortems"
     docs.mkdir()
     (docs / "inc-3101.md").write_text(INCIDENT_DB)
@@ -132,8 +147,24 @@ def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
     return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]
 
 
+def forget_state(workspace: Path) -> None:
+    """Delete the state file (and its journal), when this workspace runs without state."""
+    if (workspace / FORGET).exists():
+        for leftover in workspace.glob("state.db*"):
+            leftover.unlink()
+
+
 def sync(workspace: Path, *extra: str) -> int:
+    forget_state(workspace)
     return main(["sync", "--config", str(workspace / "syncer.toml"), *extra])
+
+
+def plan_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    forget_state(workspace)
+    capsys.readouterr()
+    assert main(["plan", "--config", str(workspace / "syncer.toml"), "--format", "json"]) == 0
+    found: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return found
 
 
 def writes(sandbox: Sandbox) -> list[str]:
@@ -379,3 +410,210 @@ def test_a_missing_project_or_repository_says_which_setting_to_fix(
     setting = "platform-github.repository" if kind == "github" else "ops-jira.project"
     assert f"(check trackers.{setting})" in out
     assert writes(sandbox) == []
+
+
+def _person_edits(sandbox: Sandbox, kind: str, title: str) -> None:
+    """A person changes an issue in the tracker: its due date on Jira, its assignee on GitHub."""
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        answer = requests.patch(
+            f"{sandbox.url}/repos/acme/platform/issues/{issue.number}",
+            json={"assignees": ["carol"]},
+            headers={"Authorization": f"token {sandbox.github_token}"},
+            timeout=10,
+        )
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        auth = (
+            {"auth": (sandbox.jira_email, sandbox.jira_token)}
+            if sandbox.flavor == "cloud"
+            else {"headers": {"Authorization": f"Bearer {sandbox.jira_token}"}}
+        )
+        answer = requests.put(
+            f"{sandbox.url}/rest/api/2/issue/{jira.key}",
+            json={"fields": {"duedate": "2027-01-15"}},
+            timeout=10,
+            **auth,
+        )
+    answer.raise_for_status()
+
+
+def _persons_value(sandbox: Sandbox, kind: str, title: str) -> str:
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        return ",".join(issue.assignees)
+    [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+    return str(jira.duedate)
+
+
+def _edit(workspace: Path, name: str, old: str, new: str) -> None:
+    doc = workspace / "postmortems" / name
+    text = doc.read_text()
+    assert old in text
+    doc.write_text(text.replace(old, new))
+
+
+def test_edits_give_the_same_tickets_with_or_without_state(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Edit in the tracker, tick, untick, reword, reroute: every run may have lost its state."""
+    assert sync(workspace) == 0
+    # A person's edit in the tracker: no plan claims the document changed it, no sync undoes it.
+    person = "Raise the connection pool limit on orders-db"
+    _person_edits(sandbox, kind, person)
+    assert plan_json(workspace, capsys)["plan"]["changes"] == []
+    assert sync(workspace) == 0
+    assert _persons_value(sandbox, kind, person) == ("carol" if kind == "github" else "2027-01-15")
+
+    alert = "Add an alert on pool saturation above 80%"
+    _edit(workspace, "inc-3101.md", f"[ ] {alert}", f"[x] {alert}")
+    assert sync(workspace) == 0
+    assert (alert, False) in issues(sandbox, kind)
+    _edit(workspace, "inc-3101.md", f"[x] {alert}", f"[ ] {alert}")
+    assert sync(workspace) == 0
+    assert (alert, True) in issues(sandbox, kind)
+    assert comments(sandbox, kind, alert) == [
+        "syncer closed this issue: the post-mortem inc-3101.md marks it done.",
+        "syncer reopened this issue: the post-mortem inc-3101.md no longer marks it done.",
+    ]
+
+    runbook = "Write a runbook for connection exhaustion"
+    reworded = "Write a runbook for orders-db connection exhaustion"
+    _edit(workspace, "inc-3101.md", runbook, reworded)
+    assert sync(workspace) == 0
+    titles = [title for title, _ in issues(sandbox, kind)]
+    assert reworded in titles
+    assert runbook not in titles
+    [said] = comments(sandbox, kind, reworded)
+    assert "was reworded" in said
+
+    # Routing now sends everything to the other tracker: the tickets stay where they are.
+    config = workspace / "syncer.toml"
+    mine = demo.GITHUB_TRACKER if kind == "github" else demo.JIRA_TRACKER
+    other = demo.JIRA_TRACKER if kind == "github" else demo.GITHUB_TRACKER
+    config.write_text(
+        config.read_text().replace(f'default_tracker = "{mine}"', f'default_tracker = "{other}"')
+    )
+    findings = plan_json(workspace, capsys)["plan"]["findings"]
+    assert sorted(f["kind"] for f in findings if f["kind"] == "rerouted") == ["rerouted"] * ITEMS
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    assert len(issues(sandbox, kind)) == ITEMS
+    assert len(issues(sandbox, "jira-cloud" if kind == "github" else "github")) == 0
+    assert _persons_value(sandbox, kind, person) == ("carol" if kind == "github" else "2027-01-15")
+
+
+def _refuse_alice(workspace: Path, kind: str) -> str:
+    """Map alice to an account the tracker under test will not assign; return that account."""
+    config = workspace / "syncer.toml"
+    text = config.read_text()
+    if kind == "github":
+        refused = "alice-has-left"
+        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"', 1)
+    elif kind == "jira-server":
+        refused = jira_account_id("alice")  # a Cloud account id on a Server instance
+        text = text.replace('"alice" = "alice"', f'"alice" = "{refused}"', 1)
+    else:
+        refused = "712020:00000000-0000-0000-0000-000000000000"  # no such account
+        text = text.replace(jira_account_id("alice"), refused)
+    assert refused in text
+    config.write_text(text)
+    return refused
+
+
+def test_validate_checks_every_account_of_the_owner_maps(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(workspace / "syncer.toml")
+    capsys.readouterr()
+    assert main(["validate", "--config", config, "--check-trackers"]) == 0
+    assert "all 3 owner map accounts can be assigned" in capsys.readouterr().out
+    refused = _refuse_alice(workspace, kind)
+    sandbox.clear_requests()
+    assert main(["validate", "--config", config, "--check-trackers"]) == 2
+    out = capsys.readouterr().out
+    assert f"owner 'alice' maps to {refused!r}" in out
+    assert out.count("will not assign") == 1
+    checks = [r.path for r in sandbox.requests if "assign" in r.path or "user/bulk" in r.path]
+    if kind == "jira-cloud":
+        assert sum("user/bulk" in p for p in checks) == 1  # one bulk request for the whole map
+    if kind == "jira-server":
+        assert sum("user/assignable/search" in p for p in checks) == 3
+
+
+def test_an_owner_the_tracker_will_not_assign_gets_an_unassigned_issue_and_a_finding(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = _refuse_alice(workspace, kind)
+    capsys.readouterr()
+    assert sync(workspace, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    assert len(issues(sandbox, kind)) == ITEMS
+    refusals = [f for f in findings if refused in f["message"]]
+    assert [f["kind"] for f in refusals] == ["unknown_owner"] * 2  # alice owns two items
+    assert all("left unassigned" in f["message"] for f in refusals)
+    if kind == "github":
+        [issue] = [
+            i
+            for i in sandbox.github_issues("acme/platform")
+            if i.title.startswith("Raise the connection pool")
+        ]
+        assert issue.assignees == []
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary.startswith("Raise the")]
+        assert jira.assignee is None
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+
+
+def test_two_installations_on_one_tracker_each_judge_only_their_own_tickets(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(workspace) == 0  # the default installation, as it always ran
+    other = workspace / "team-b"
+    (other / "postmortems").mkdir(parents=True)
+    (other / "postmortems" / "inc-3102.md").write_text(INCIDENT_CDN)
+    config = (workspace / "syncer.toml").read_text()
+    (other / "syncer.toml").write_text('instance = "team-b"\n' + config)
+    if (workspace / FORGET).exists():
+        (other / FORGET).touch()
+    (other / "syncer.env").write_text((workspace / "syncer.env").read_text())
+    capsys.readouterr()
+    assert sync(other, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    assert [f for f in findings if f["kind"] == "orphaned"] == []
+    assert len(issues(sandbox, kind)) == ITEMS + 3  # its own tickets, next to the other's
+    sandbox.clear_requests()
+    assert sync(workspace, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    assert [f for f in findings if f["kind"] == "orphaned"] == []
+    assert writes(sandbox) == []
+    assert sync(other) == 0
+    assert len(issues(sandbox, kind)) == ITEMS + 3
+
+
+@pytest.mark.parametrize("spelling", ["http://localhost:{port}", "http://127.0.0.1:{port}/"])
+def test_a_new_spelling_of_the_tracker_url_changes_nothing(
+    workspace: Path, sandbox: Sandbox, kind: str, spelling: str
+) -> None:
+    assert sync(workspace) == 0
+    runbook = "Write a runbook for connection exhaustion"
+    reworded = "Write a runbook for orders-db connection exhaustion"
+    _edit(workspace, "inc-3101.md", runbook, reworded)
+    assert sync(workspace) == 0
+    config = workspace / "syncer.toml"
+    port = sandbox.url.rsplit(":", 1)[1]
+    assert sandbox.url.startswith("http://127.0.0.1:")
+    config.write_text(
+        config.read_text().replace(f'"{sandbox.url}"', f'"{spelling.format(port=port)}"')
+    )
+    assert f'"{sandbox.url}"' not in config.read_text()
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    _edit(workspace, "inc-3101.md", f"[ ] {reworded}", f"[x] {reworded}")
+    assert sync(workspace) == 0
+    assert (reworded, False) in issues(sandbox, kind)
+    assert len(issues(sandbox, kind)) == ITEMS

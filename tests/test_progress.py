@@ -24,6 +24,11 @@ def kind() -> str:
     return "jira-cloud"
 
 
+@pytest.fixture
+def memory() -> str:
+    return "state-kept"  # a worker keeps its state (test_e2e also runs without it)
+
+
 def run_on_terminal(workspace: Path, *extra: str) -> tuple[int, str, str]:
     """``syncer run --once`` with stderr on a pseudo-terminal; (exit, stdout, terminal text)."""
     leader, follower = pty.openpty()

@@ -35,6 +35,11 @@ def kind() -> str:
     return "jira-cloud"
 
 
+@pytest.fixture
+def memory() -> str:
+    return "state-kept"  # a worker keeps its state (test_e2e also runs without it)
+
+
 def run_once(workspace: Path, *extra: str, before: tuple[str, ...] = ()) -> int:
     return main([*before, "run", "--once", "--config", str(workspace / "syncer.toml"), *extra])
 

@@ -201,3 +201,53 @@ def test_a_sharded_worker_reads_only_the_documents_of_its_shard(root: Path) -> N
         with StateStore(root / f"state.{shard}.db") as store:
             documents, _ = collect_documents(config, store)
         assert [d.source for d in documents] == expected
+
+
+NO_ID = """\
+# Orders database ran out of connections
+
+**Date**: 2026-10-02
+
+## Action Items
+* [ ] Raise the connection pool limit on orders-db
+* [ ] Alert on pool saturation above 80%
+"""
+
+
+@pytest.mark.parametrize("state", ["kept", "lost"])
+@pytest.mark.parametrize(
+    ("text", "moved_to", "edit"),
+    [
+        # a post-mortem without an incident id, renamed while its route changes
+        (NO_ID, "spare/2026-10-02-db-outage.md", ("", "")),
+        # an item reworded in the same edit that changes the route
+        (DOC, "spare/inc-42.md", ("Alert on checkout", "Alert on the checkout")),
+    ],
+)
+def test_a_route_change_with_a_rename_or_rewording_makes_no_duplicate(
+    root: Path, state: str, text: str, moved_to: str, edit: tuple[str, str]
+) -> None:
+    (root / "docs" / "inc-42.md").unlink()
+    (root / "docs" / "first.md").write_text(text)
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    run(root, trackers)
+    assert len(trackers["main"].tickets) == 2
+    (root / "docs" / "first.md").unlink()
+    edited = text.replace(*edit)
+    (root / "docs" / moved_to).write_text(edited)
+    if state == "lost":
+        for leftover in root.glob("state.db*"):
+            leftover.unlink()
+    outcome = run(root, trackers)
+    assert outcome.summary()["created"] == 0
+    assert [f.kind for f in outcome.plan.findings] == ["rerouted", "rerouted"]
+    assert (len(trackers["main"].tickets), len(trackers["spare"].tickets)) == (2, 0)
+    titles = sorted(t.title for t in trackers["main"].tickets.values())
+    wanted = sorted(
+        line[6:].split(" @")[0] for line in edited.splitlines() if line.startswith("* [")
+    )
+    assert titles == wanted
+    if state == "lost":
+        for leftover in root.glob("state.db*"):
+            leftover.unlink()
+    assert run(root, trackers).plan.is_empty

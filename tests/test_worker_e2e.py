@@ -35,6 +35,11 @@ def kind() -> str:
     return "jira-cloud"
 
 
+@pytest.fixture
+def memory() -> str:
+    return "state-kept"  # the worker keeps its state; test_e2e also runs without it
+
+
 def start(workspace: Path, *args: str, prefix: tuple[str, ...] = ()) -> subprocess.Popen[str]:
     """``syncer run ARGS`` in a child process (see ``wait_for`` for its readiness)."""
     return subprocess.Popen(

@@ -47,13 +47,16 @@ def register(commands: Subcommands) -> None:
 
 def run_parse(args: argparse.Namespace, context: Context) -> ExitCode:
     documents: list[Document] = []
+    seen: set[Path] = set()  # a file named twice (a folder and a file in it) is read once
     for spec in args.paths:
         path = Path(spec)
         if not path.exists():
             raise ConfigError(f"{spec}: no such file or folder")
         root = path if path.is_dir() else path.parent
         files = discover(["."], base=path) if path.is_dir() else [path]
-        documents += [doc for doc, _ in read_documents(files, root=root)]
+        fresh = [f for f in files if f.resolve() not in seen]
+        seen.update(f.resolve() for f in fresh)
+        documents += [doc for doc, _ in read_documents(fresh, root=root)]
     context.out(documents_json(documents) if args.format == "json" else documents_text(documents))
     for document in documents:
         for problem in document.errors:

@@ -39,7 +39,8 @@ def register(commands: Subcommands) -> None:
     validate.add_argument(
         "--check-trackers",
         action="store_true",
-        help="also connect to each tracker: credentials, project or repository",
+        help="also connect to each tracker: credentials, project or repository, and every "
+        "account in its owner map",
     )
 
 
@@ -88,6 +89,22 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
             # The error names its tracker already ("web-github: ..."): say it once.
             context.out(f"  {name}: {str(exc).removeprefix(f'{name}: ')}")
             code = ExitCode.TRACKER
-        else:
-            context.out(f"  {name}: reachable, credentials accepted")
+            continue
+        context.out(f"  {name}: reachable, credentials accepted")
+        owners = config.settings.trackers[name].owners
+        try:
+            refused = set(tracker.unassignable(owners.values()))
+        except TrackerError as exc:
+            context.out(f"  {name}: could not check the owner map: {exc}")
+            code = ExitCode.TRACKER
+            continue
+        for owner, account in sorted(owners.items()):
+            if account in refused:
+                context.out(
+                    f"  {name}: owner {owner!r} maps to {account!r}, which {name} will not "
+                    f"assign (fix trackers.{name}.owners)"
+                )
+                code = max(code, ExitCode.USAGE)
+        if owners and not refused:
+            context.out(f"  {name}: all {len(owners)} owner map accounts can be assigned")
     return code

@@ -143,6 +143,7 @@ class GithubApi:
             ("DELETE", ISSUE + "/labels/(?P<label>[^/]+)", self.remove_label),
             ("POST", ISSUE + "/assignees", self.add_assignees),
             ("DELETE", ISSUE + "/assignees", self.remove_assignees),
+            ("GET", REPO + "/assignees/(?P<login>[^/]+)", self.check_assignee),
             ("GET", REPO + "/labels", self.repo_labels),
             ("POST", REPO + "/labels", self.create_label),
             ("GET", REPO + "/labels/(?P<label>[^/]+)", self.get_label),
@@ -600,6 +601,17 @@ class GithubApi:
             HTTPStatus.OK,
             {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core},
         )
+
+    def check_assignee(self, request: Request, owner: str, name: str, login: str) -> Response:
+        """204 when the user can be assigned issues in the repository, else 404 (as GitHub)."""
+        self.find_repo(owner, name)
+        if self.ctx.state.github_user(login) is None:
+            raise GithubError(
+                HTTPStatus.NOT_FOUND,
+                "Not Found",
+                doc=f"{DOCS}/issues/assignees#check-if-a-user-can-be-assigned",
+            )
+        return Response.empty()
 
     def get_repo(self, request: Request, owner: str, name: str) -> Response:
         return Response.json(HTTPStatus.OK, self.repo_json(request, self.find_repo(owner, name)))

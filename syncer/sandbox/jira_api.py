@@ -112,6 +112,8 @@ class JiraApi:
             ("GET", r"/project/(?P<ident>[^/]+)/components", self.components),
             ("GET", "/user/search", self.user_search),
             ("GET", "/user", self.user),
+            ("GET", "/user/bulk", self.user_bulk),
+            ("GET", "/user/assignable/search", self.assignable_search),
             ("POST", "/issue", self.create_issue),
             ("GET", r"/issue/(?P<ident>[^/]+)", self.get_issue),
             ("PUT", r"/issue/(?P<ident>[^/]+)", self.edit_issue),
@@ -122,6 +124,10 @@ class JiraApi:
             ("GET", r"/issue/(?P<ident>[^/]+)/comment", self.comments),
             ("POST", r"/issue/(?P<ident>[^/]+)/comment", self.add_comment),
             ("GET", r"/issue/(?P<ident>[^/]+)/comment/(?P<comment_id>\d+)", self.comment),
+            ("GET", r"/issue/(?P<ident>[^/]+)/properties", self.property_keys),
+            ("GET", r"/issue/(?P<ident>[^/]+)/properties/(?P<prop>[^/]+)", self.get_property),
+            ("PUT", r"/issue/(?P<ident>[^/]+)/properties/(?P<prop>[^/]+)", self.set_property),
+            ("DELETE", r"/issue/(?P<ident>[^/]+)/properties/(?P<prop>[^/]+)", self.delete_property),
             ("GET", "/search", self.search),
             ("POST", "/search", self.search),
             ("GET", "/search/jql", self.search_jql),
@@ -377,18 +383,77 @@ class JiraApi:
         }
 
     def issue_json(
-        self, request: Request, version: str, issue: JiraIssue, wanted: list[str] | None
+        self,
+        request: Request,
+        version: str,
+        issue: JiraIssue,
+        wanted: list[str] | None,
+        properties: list[str] | None = None,
     ) -> dict[str, Any]:
         all_fields = self.issue_fields(request, version, issue)
         if wanted is not None:
             all_fields = select_fields(all_fields, wanted)
-        return {
+        found: dict[str, Any] = {
             "expand": EXPAND,
             "id": str(issue.id),
             "self": f"{self.api_base(request, version)}/issue/{issue.id}",
             "key": issue.key,
             "fields": all_fields,
         }
+        if properties:
+            # As Jira: ``properties=a,b`` (``*all`` for every one) adds the map of those set.
+            every = "*all" in properties
+            found["properties"] = {
+                k: v for k, v in issue.properties.items() if every or k in properties
+            }
+        return found
+
+    # ------------------------------------------------------------------ issue properties
+
+    def property_keys(self, request: Request, version: str, ident: str) -> Response:
+        issue = self.find_issue(ident)
+        base = f"{self.api_base(request, version)}/issue/{issue.id}/properties"
+        keys = [{"key": k, "self": f"{base}/{k}"} for k in sorted(issue.properties)]
+        return Response.json(HTTPStatus.OK, {"keys": keys})
+
+    def get_property(self, request: Request, version: str, ident: str, prop: str) -> Response:
+        issue = self.find_issue(ident)
+        if prop not in issue.properties:
+            raise JiraError(
+                HTTPStatus.NOT_FOUND, [f"The property with key '{prop}' does not exist."]
+            )
+        return Response.json(HTTPStatus.OK, {"key": prop, "value": issue.properties[prop]})
+
+    def set_property(self, request: Request, version: str, ident: str, prop: str) -> Response:
+        issue = self.find_issue(ident)
+        value = self.property_value(request.body)
+        if len(prop) > 255:
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["The property key is too long."])
+        existed = prop in issue.properties
+        work = issue.model_copy(deep=True)
+        work.properties[prop] = value
+        self.replace_issue(issue, work)
+        return Response.empty(HTTPStatus.OK if existed else HTTPStatus.CREATED)
+
+    def delete_property(self, request: Request, version: str, ident: str, prop: str) -> Response:
+        issue = self.find_issue(ident)
+        if prop not in issue.properties:
+            raise JiraError(
+                HTTPStatus.NOT_FOUND, [f"The property with key '{prop}' does not exist."]
+            )
+        work = issue.model_copy(deep=True)
+        del work.properties[prop]
+        self.replace_issue(issue, work)
+        return Response.empty()
+
+    @staticmethod
+    def property_value(body: bytes) -> Any:
+        if len(body) > 32768:
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["The property value is too long (32 KB)."])
+        try:
+            return json.loads(body or b"null")
+        except ValueError:
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["The property value must be JSON."]) from None
 
     # ------------------------------------------------------------------ look-ups
 
@@ -786,6 +851,58 @@ class JiraApi:
             HTTPStatus.OK, [self.user_json(request, u) for u in found[start : start + count]]
         )
 
+    def user_bulk(self, request: Request, version: str) -> Response:
+        """Cloud's ``GET user/bulk?accountId=..`` (up to 200 per page); Server has no such URI."""
+        if not self.cloud:
+            return error_response(HTTPStatus.NOT_FOUND, ["null for uri: " + request.path])
+        wanted = request.query.get("accountId", [])
+        if not wanted:
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["accountId must be given"])
+        start = int_arg(request.param("startAt"), "startAt", 0)
+        count = min(int_arg(request.param("maxResults"), "maxResults", 10), 200)
+        found = [u for a in wanted if (u := self.ctx.state.jira_user(a)) and u.account_id == a]
+        page = found[start : start + count]
+        return Response.json(
+            HTTPStatus.OK,
+            {
+                "self": f"{self.api_base(request, version)}/user/bulk",
+                "maxResults": count,
+                "startAt": start,
+                "total": len(found),
+                "isLast": start + count >= len(found),
+                "values": [self.user_json(request, u) for u in page],
+            },
+        )
+
+    def assignable_search(self, request: Request, version: str) -> Response:
+        """Users who can be assigned issues of a project: every sandbox user, matched as Jira
+        matches (Server: ``username`` is a prefix of name, e-mail or display name; Cloud:
+        ``accountId`` exactly, or ``query``)."""
+        project = request.param("project")
+        if not project and not request.param("issueKey"):
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["The project or issue key is required."])
+        if project:
+            self.find_project(project)
+        account = request.param("accountId") if self.cloud else None
+        term = (request.param("query") if self.cloud else request.param("username")) or ""
+        term = term.casefold()
+        found = [
+            u
+            for u in self.ctx.state.jira_users
+            if (account is None or u.account_id == account)
+            and (
+                not term
+                or u.name.casefold().startswith(term)
+                or u.email.casefold().startswith(term)
+                or any(part.casefold().startswith(term) for part in u.display_name.split())
+            )
+        ]
+        start = int_arg(request.param("startAt"), "startAt", 0)
+        count = int_arg(request.param("maxResults"), "maxResults", 50)
+        return Response.json(
+            HTTPStatus.OK, [self.user_json(request, u) for u in found[start : start + count]]
+        )
+
     def user(self, request: Request, version: str) -> Response:
         ident = request.param("accountId") if self.cloud else request.param("username")
         user = self.ctx.state.jira_user(ident) if ident else None
@@ -832,6 +949,10 @@ class JiraApi:
             status_changed=now,
         )
         self.apply_fields(issue, fields, version=version, creating=True)
+        for entry in payload.get("properties") or []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise JiraError(HTTPStatus.BAD_REQUEST, ["Can not deserialize the properties."])
+            issue.properties[entry["key"]] = entry.get("value")
         update = payload.get("update")
         if isinstance(update, dict):
             self.apply_update(issue, update, version=version)
@@ -853,7 +974,10 @@ class JiraApi:
     def get_issue(self, request: Request, version: str, ident: str) -> Response:
         issue = self.find_issue(ident)
         wanted = request.params("fields") or None
-        return Response.json(HTTPStatus.OK, self.issue_json(request, version, issue, wanted))
+        properties = request.params("properties") or None
+        return Response.json(
+            HTTPStatus.OK, self.issue_json(request, version, issue, wanted, properties)
+        )
 
     def edit_issue(self, request: Request, version: str, ident: str) -> Response:
         issue = self.find_issue(ident)
@@ -989,13 +1113,17 @@ class JiraApi:
             fields = payload.get("fields")
             if isinstance(fields, str):
                 fields = fields.split(",")
-            return {**payload, "fields": fields}
+            properties = payload.get("properties")
+            if isinstance(properties, str):
+                properties = properties.split(",")
+            return {**payload, "fields": fields, "properties": properties}
         return {
             "jql": request.param("jql", ""),
             "startAt": request.param("startAt"),
             "maxResults": request.param("maxResults"),
             "nextPageToken": request.param("nextPageToken"),
             "fields": request.params("fields") or None,
+            "properties": request.params("properties") or None,
         }
 
     def run_query(self, jql: str, *, bounded_only: bool = False) -> list[JiraIssue]:
@@ -1027,7 +1155,7 @@ class JiraApi:
                 "maxResults": count,
                 "total": len(issues),
                 "issues": [
-                    self.issue_json(request, version, issue, wanted)
+                    self.issue_json(request, version, issue, wanted, args.get("properties"))
                     for issue in issues[start : start + count]
                 ],
             },
@@ -1049,7 +1177,7 @@ class JiraApi:
             "issues": [
                 {"id": str(issue.id)}
                 if wanted == ["id"]
-                else self.issue_json(request, version, issue, wanted)
+                else self.issue_json(request, version, issue, wanted, args.get("properties"))
                 for issue in page
             ],
             "isLast": is_last,

@@ -132,6 +132,8 @@ class JiraIssue(_Model):
     """The resolution's name while the issue is done (``None``: "Done")."""
     comments: list[JiraComment] = Field(default_factory=list)
     former_keys: list[str] = Field(default_factory=list)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    """Issue entity properties: key -> JSON value (each at most 32 KB, as in Jira)."""
 
     @property
     def status_category(self) -> str:

@@ -20,11 +20,17 @@ from syncer.trackers.jira import JiraTracker
 __all__ = ["open_tracker", "open_trackers"]
 
 
-def open_tracker(name: str, config: JiraConfig | GitHubConfig, secrets: Secrets) -> Tracker:
-    """The adapter for one configured tracker; sends no request."""
+def open_tracker(
+    name: str,
+    config: JiraConfig | GitHubConfig,
+    secrets: Secrets,
+    *,
+    instance: str = "syncer",
+) -> Tracker:
+    """The adapter for one configured tracker of installation ``instance``; sends no request."""
     if isinstance(config, JiraConfig):
-        return JiraTracker(name, config, secrets)
-    return GitHubTracker(name, config, secrets)
+        return JiraTracker(name, config, secrets, instance=instance)
+    return GitHubTracker(name, config, secrets, instance=instance)
 
 
 def open_trackers(config: Config) -> dict[str, Tracker]:
@@ -34,5 +40,7 @@ def open_trackers(config: Config) -> dict[str, Tracker]:
     for name, tracker_config in config.settings.trackers.items():
         if name not in secrets:
             raise ConfigError(f"trackers.{name}: no credentials in the environment")
-        trackers[name] = open_tracker(name, tracker_config, secrets[name])
+        trackers[name] = open_tracker(
+            name, tracker_config, secrets[name], instance=config.settings.instance
+        )
     return trackers

@@ -11,28 +11,87 @@ Adapters translate between these calls and a tracker's client library; nothing o
   effect: timeout, dropped connection, 5xx) and ``TrackerUnavailableError`` when the tracker
   cannot be used at all (unreachable, bad credentials, missing project or repository);
 * never retries a create by itself: the engine looks the marker up after an ambiguous failure.
+
+Every mark carries the installation's name (``instance``, default ``syncer``, so tickets made
+before the setting existed keep working unchanged): two installations writing to one project
+or repository each list, find and judge only their own tickets (``Marks``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 
 MANAGED_LABEL = "syncer"
-"""The fixed label every ticket syncer creates carries, so managed tickets list in bulk."""
-
-KEY_LABEL_PREFIX = "syncer:"
-"""Jira: the label ``syncer:<item key>`` carries the key; JQL finds it exactly."""
-
-BODY_MARKER_PREFIX = "<!-- syncer:key="
-"""GitHub: the body ends with ``<!-- syncer:key=<item key> -->``, hidden when rendered."""
+"""The default installation's name: the label every ticket it creates carries (so managed
+tickets list in bulk), ``syncer:<item key>`` (Jira), ``<!-- syncer:key=<item key> -->`` at the
+end of a GitHub body, and the Jira issue property ``syncer`` holding what it last wrote."""
 
 
-def body_marker(key: ItemKey) -> str:
-    """The hidden marker a GitHub issue body carries."""
-    return f"{BODY_MARKER_PREFIX}{key} -->"
+@dataclass(frozen=True)
+class Marks:
+    """How one installation (``instance``) marks its tickets; the default is ``syncer``'s."""
+
+    instance: str = MANAGED_LABEL
+
+    @property
+    def managed_label(self) -> str:
+        """The label every ticket of this installation carries."""
+        return self.instance
+
+    @property
+    def key_prefix(self) -> str:
+        """Jira: the label ``<instance>:<item key>`` carries the key."""
+        return f"{self.instance}:"
+
+    @property
+    def body_prefix(self) -> str:
+        """GitHub: the body ends with ``<!-- <instance>:key=<item key> ... -->``."""
+        return f"<!-- {self.instance}:key="
+
+    @property
+    def property_key(self) -> str:
+        """Jira: the issue property holding what this installation last wrote."""
+        return self.instance
+
+
+DEFAULT_MARKS = Marks()
+
+
+def body_marker(key: ItemKey, written: Written | None = None, marks: Marks = DEFAULT_MARKS) -> str:
+    """The hidden marker a GitHub issue body carries: the key, and what syncer last wrote."""
+    if written is None:
+        return f"{marks.body_prefix}{key} -->"
+    return f"{marks.body_prefix}{key} written={encode_written(written)} -->"
+
+
+def encode_written(written: Written) -> str:
+    """``Written`` as URL-safe base64 of its JSON: no ``-->`` can end a comment early."""
+    return base64.urlsafe_b64encode(written.model_dump_json().encode()).decode().rstrip("=")
+
+
+def decode_written(text: str | None) -> Written | None:
+    """The inverse of ``encode_written``; anything unreadable (a person's edit) is no baseline."""
+    if not text:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return Written.model_validate_json(raw)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def written_from_json(value: object) -> Written | None:
+    """A Jira property's value as ``Written``; anything else is no baseline."""
+    try:
+        return Written.model_validate(value) if isinstance(value, dict) else None
+    except ValueError:
+        return None
 
 
 REPORT_LABEL = "syncer-report"
@@ -96,6 +155,11 @@ class Tracker(Protocol):
         """Verify credentials and that the project or repository exists; one request or two."""
         ...
 
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        """The accounts among ``accounts`` this tracker will not assign tickets to, in as few
+        requests as the API allows (``validate --check-trackers`` checks the owner maps)."""
+        ...
+
     def list_managed(self) -> list[Ticket]:
         """Every ticket carrying the managed label, open or closed, fetched in bulk pages."""
         ...
@@ -112,10 +176,14 @@ class Tracker(Protocol):
         """
         ...
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         """Create a ticket carrying ``key``; one write request, never retried here.
 
-        ``fields`` have already been through ``render``: they are written as they are.
+        ``fields`` have already been through ``render``: they are written as they are. The new
+        ticket carries ``written`` as its baseline (``Ticket.written``), by default the fields
+        themselves, as an open ticket. A refused assignee raises ``TrackerAssigneeError``.
         """
         ...
 
@@ -126,16 +194,25 @@ class Tracker(Protocol):
         *,
         changed: Collection[str],
         key: ItemKey | None = None,
+        written: Written | None = None,
     ) -> Ticket:
         """Write the ``changed`` fields (names of ``TicketFields`` fields) of ``fields``.
+
+        ``written``, when given, becomes the baseline the ticket carries (``Ticket.written``),
+        written with the fields where the tracker allows it.
 
         ``fields`` have already been through ``render``: they are written as they are.
         ``key`` is the item the ticket belongs to: a managed ticket that lost its marker (a
         person edited it out) gets it back where the tracker keeps it in the body.
 
         ``done`` closes (GitHub ``state_reason=completed``; Jira: transition to a Done-category
-        status) or reopens. Returns the ticket as it reads back.
+        status) or reopens; a ticket already in that state is left as it is (no second
+        transition). Returns the ticket as it reads back.
         """
+        ...
+
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        """Leave ``written`` on the ticket as its baseline, nothing else; one write or two."""
         ...
 
     def comment(self, ref: TicketRef, text: str) -> None:

@@ -17,6 +17,7 @@ Nothing outside ``syncer/trackers/`` sees a GitHub payload; ``Ticket`` values le
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -29,13 +30,14 @@ import requests
 from github import Auth, Github, GithubException, RateLimitExceededException
 
 from syncer.config import GitHubConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerRateLimitedError
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem
+from syncer.errors import TrackerAssigneeError, TrackerError, TrackerRateLimitedError
+from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
 from syncer.trackers.base import (
-    BODY_MARKER_PREFIX,
-    MANAGED_LABEL,
+    DEFAULT_MARKS,
     REPORT_LABEL,
+    Marks,
     body_marker,
+    decode_written,
     fit_text,
     report_marker,
 )
@@ -46,7 +48,16 @@ __all__ = ["GitHubTracker", "issue_number", "split_body_marker", "ticket_from_gi
 
 log = logging.getLogger(__name__)
 
-_MARKER = re.compile(r"\s*" + re.escape(BODY_MARKER_PREFIX) + r"([A-Za-z0-9._-]+) -->\s*\Z")
+
+@functools.cache
+def _marker(marks: Marks) -> re.Pattern[str]:
+    return re.compile(
+        r"\s*"
+        + re.escape(marks.body_prefix)
+        + r"([A-Za-z0-9._-]+)(?: written=([A-Za-z0-9_-]+))? -->\s*\Z"
+    )
+
+
 _BARE_NUMBER = re.compile(r"^#(\d+)$")
 _REPO_NUMBER = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(\d+)$")
 _ISSUE_PATH = re.compile(r"^/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/issues/(\d+)/?$")
@@ -60,13 +71,21 @@ Raw = Mapping[str, Any]
 # -- translation: pure functions of JSON ----------------------------------------------------
 
 
-def split_body_marker(body: str) -> tuple[ItemKey | None, str]:
+def split_body_marker(body: str, marks: Marks = DEFAULT_MARKS) -> tuple[ItemKey | None, str]:
     """The item key a body's trailing marker carries, and the body without marker and gap."""
+    key, _, text = read_body_marker(body, marks)
+    return key, text
+
+
+def read_body_marker(
+    body: str, marks: Marks = DEFAULT_MARKS
+) -> tuple[ItemKey | None, Written | None, str]:
+    """The item key and baseline a body's trailing marker carries, and the body without them."""
     text = normalise_text(body)
-    match = _MARKER.search(text)
+    match = _marker(marks).search(text)
     if match is None:
-        return None, text
-    return match.group(1), normalise_text(text[: match.start()])
+        return None, None, text
+    return match.group(1), decode_written(match.group(2)), normalise_text(text[: match.start()])
 
 
 def web_url(api_url: str) -> str:
@@ -101,9 +120,9 @@ def issue_number(ref: TicketRef, *, repository: str, web: str) -> int | None:
     return None
 
 
-def tidy_labels(labels: Collection[str]) -> tuple[str, ...]:
+def tidy_labels(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> tuple[str, ...]:
     """Sorted, unique, without the managed label (which syncer adds and reads itself)."""
-    return tuple(sorted({label for label in labels if label and label != MANAGED_LABEL}))
+    return tuple(sorted({label for label in labels if label and label != marks.managed_label}))
 
 
 def is_issue_of(raw: Raw, repository: str) -> bool:
@@ -121,9 +140,11 @@ def _github_time(value: Any) -> datetime | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
+def ticket_from_github(
+    raw: Raw, *, repository: str, web: str, marks: Marks = DEFAULT_MARKS
+) -> Ticket:
     """One issue's JSON (REST ``issue`` schema) as a ``Ticket``."""
-    item_key, text = split_body_marker(str(raw.get("body") or ""))
+    item_key, written, text = read_body_marker(str(raw.get("body") or ""), marks)
     assignees = [user["login"] for user in raw.get("assignees") or []]
     state = raw.get("state")
     closed = state == "closed"
@@ -132,12 +153,13 @@ def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
         ref=issue_ref(int(raw["number"]), repository=repository, web=web),
         title=str(raw.get("title") or ""),
         body=text,
-        labels=tidy_labels([label["name"] for label in raw.get("labels") or []]),
+        labels=tidy_labels([label["name"] for label in raw.get("labels") or []], marks),
         assignee=assignees[0] if assignees else None,
         done=closed,
         status=str(state or ""),
         updated=_github_time(raw.get("updated_at")),
         item_key=item_key,
+        written=written if item_key else None,
         status_category="done" if closed else "todo",
         # Closed as "not planned" (or "duplicate") means it was not done; "completed", or no
         # reason on an issue closed before GitHub had reasons, means it was.
@@ -149,8 +171,10 @@ def ticket_from_github(raw: Raw, *, repository: str, web: str) -> Ticket:
     )
 
 
-def _with_marker(body: str, key: ItemKey | None) -> str:
-    return f"{body}\n\n{body_marker(key)}" if key else body
+def _with_marker(
+    body: str, key: ItemKey | None, written: Written | None = None, marks: Marks = DEFAULT_MARKS
+) -> str:
+    return f"{body}\n\n{body_marker(key, written, marks)}" if key else body
 
 
 class GitHubTracker:
@@ -158,9 +182,12 @@ class GitHubTracker:
 
     system: TicketSystem = "github"
 
-    def __init__(self, name: str, config: GitHubConfig, secrets: Secrets) -> None:
+    def __init__(
+        self, name: str, config: GitHubConfig, secrets: Secrets, *, instance: str = "syncer"
+    ) -> None:
         """Build the client; sends no request (``check()`` is the first one)."""
         self.name = name
+        self._marks = Marks(instance)
         self._config = config
         self._repo_name = config.repository
         token = secrets.token.get_secret_value()
@@ -200,7 +227,7 @@ class GitHubTracker:
                 "title": fields.title.strip(),
                 "body": normalise_text(fields.body),
                 # The configured labels go on every issue, so they read back on every issue.
-                "labels": tidy_labels([*self._config.labels, *fields.labels]),
+                "labels": tidy_labels([*self._config.labels, *fields.labels], self._marks),
                 "due": None,
                 "priority": None,
             }
@@ -234,6 +261,19 @@ class GitHubTracker:
                 "set on new issues without push access, so syncer could not find its issues"
             )
 
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        """One ``GET assignees/{login}`` per login: GitHub has no bulk form (204 yes, 404 no)."""
+        refused = []
+        for login in sorted(set(accounts)):
+            doing = f"checking that {login!r} can be assigned in {self._repo_name}"
+            try:
+                self._json("GET", f"/repos/{self._repo_name}/assignees/{login}", doing, read=True)
+            except TrackerError as exc:
+                if self._http.status(exc) not in _GONE:
+                    raise
+                refused.append(login)
+        return refused
+
     def list_managed(self) -> list[Ticket]:
         return self._list(
             f"listing the managed issues of {self._repo_name}", sort=None, direction=None
@@ -262,12 +302,15 @@ class GitHubTracker:
 
     # -- Protocol: writes ---------------------------------------------------------------------
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         """One POST; ``fields`` as ``render`` returned them."""
+        carried = written or Written.of(fields).model_copy(update={"done": False})
         body: dict[str, Any] = {
             "title": fields.title,
-            "body": _with_marker(fields.body, key),
-            "labels": [*fields.labels, MANAGED_LABEL],
+            "body": _with_marker(fields.body, key, carried, self._marks),
+            "labels": [*fields.labels, self._marks.managed_label],
         }
         if fields.assignee is not None:
             body["assignees"] = [fields.assignee]
@@ -281,7 +324,7 @@ class GitHubTracker:
             hints={"assignee": fields.assignee},
         )
         ticket = self._ticket(raw)
-        if MANAGED_LABEL not in {label["name"] for label in raw.get("labels") or []}:
+        if self._marks.managed_label not in {label["name"] for label in raw.get("labels") or []}:
             log.warning(
                 "%s: GitHub dropped the labels of %s (item %s): the token lacks push access",
                 self.name,
@@ -298,35 +341,54 @@ class GitHubTracker:
         *,
         changed: Collection[str],
         key: ItemKey | None = None,
+        written: Written | None = None,
     ) -> Ticket:
-        """PATCH of the changed fields (``fields`` as ``render`` returned them)."""
+        """PATCH of the changed fields (``fields`` as ``render`` returned them), and of the
+        baseline in the body marker when ``written`` is given: one write."""
         number = self._must_number(ref)
         url = f"{self._issues}/{number}"
         doing = f"updating {self._repo_name}#{number}"
         edits: dict[str, Any] = {}
-        if "body" in changed or "labels" in changed:
+        current: Raw = {}
+        if {"body", "labels", "done"} & set(changed) or written is not None:
             # The marker and the managed label stay as they are, so read what is there now.
             current = self._json("GET", url, doing, read=True)
-            marker, _ = split_body_marker(str(current.get("body") or ""))
-            # A reworded item's ticket keeps its old marker; a lost one is put back.
-            marker = marker or key
-            if "body" in changed:
-                edits["body"] = _with_marker(fields.body, marker)
+            marker, carried, text = read_body_marker(str(current.get("body") or ""), self._marks)
+            # A reworded item's ticket takes its new key, so that it is found without state; a
+            # lost marker is put back.
+            marker = key or marker
+            if "body" in changed or (written is not None and marker):
+                body = fields.body if "body" in changed else text
+                edits["body"] = _with_marker(body, marker, written or carried, self._marks)
             if "labels" in changed:
                 names = {label["name"] for label in current.get("labels") or []}
-                managed = key is not None or MANAGED_LABEL in names
-                edits["labels"] = [*fields.labels, *([MANAGED_LABEL] if managed else [])]
+                label = self._marks.managed_label
+                managed = key is not None or label in names
+                edits["labels"] = [*fields.labels, *([label] if managed else [])]
         if "title" in changed:
             edits["title"] = fields.title
         if "assignee" in changed:
             edits["assignees"] = [fields.assignee] if fields.assignee else []
-        if "done" in changed:
+        if "done" in changed and (current.get("state") == "closed") != fields.done:
+            # An issue already in that state is left as it is: no second close or reopen event.
             edits["state"] = "closed" if fields.done else "open"
             edits["state_reason"] = "completed" if fields.done else "reopened"
         if not edits:
-            return self._ticket(self._json("GET", url, doing, read=True))
+            return self._ticket(current or self._json("GET", url, doing, read=True))
         raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})
         return self._ticket(raw)
+
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        """Rewrite the body marker with ``written``: a GET and a PATCH of the body alone."""
+        number = self._must_number(ref)
+        url = f"{self._issues}/{number}"
+        doing = f"recording what syncer wrote on {self._repo_name}#{number}"
+        current = self._json("GET", url, doing, read=True)
+        marker, _, text = read_body_marker(str(current.get("body") or ""), self._marks)
+        if marker is None:
+            return  # not (any more) a managed issue: nothing to carry the baseline
+        body = _with_marker(text, marker, written, self._marks)
+        self._json("PATCH", url, doing, body={"body": body})
 
     def comment(self, ref: TicketRef, text: str) -> None:
         number = self._must_number(ref)
@@ -422,7 +484,11 @@ class GitHubTracker:
 
     def _list(self, doing: str, *, sort: str | None, direction: str | None) -> list[Ticket]:
         """Every managed issue, from the raw pages (building PyGithub objects cost more)."""
-        options: dict[str, Any] = {"state": "all", "labels": MANAGED_LABEL, "per_page": 100}
+        options: dict[str, Any] = {
+            "state": "all",
+            "labels": self._marks.managed_label,
+            "per_page": 100,
+        }
         if sort is not None:
             options["sort"] = sort
         if direction is not None:
@@ -459,7 +525,7 @@ class GitHubTracker:
         return number
 
     def _ticket(self, raw: Raw) -> Ticket:
-        return ticket_from_github(raw, repository=self._repo_name, web=self._web)
+        return ticket_from_github(raw, repository=self._repo_name, web=self._web, marks=self._marks)
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -486,6 +552,13 @@ class GitHubTracker:
             )
         if status == 422:
             found = list(self._validation_hints(data, hints.get("assignee")))
+            fields = {str(e.get("field")) for e in data.get("errors") or [] if isinstance(e, dict)}
+            if fields and fields <= {"assignee", "assignees"}:
+                return TrackerAssigneeError(
+                    self.name,
+                    scrub(f"{doing}: " + "; ".join(found), self._http.secrets),
+                    account=hints.get("assignee"),
+                )
             if found:
                 return self._http.error(f"{doing}: " + "; ".join(found))
         if status == 403:

@@ -14,7 +14,10 @@ outside ``syncer/trackers/`` sees a Jira payload; ``Ticket`` values leave this m
   which would create duplicates. Reads are retried here, with ``stamina``, on transient failures
   only; writes are never retried.
 * The marker is the pair of labels ``syncer`` and ``syncer:<item key>``; ``key_field``, when set,
-  carries a second copy of the key but is never searched.
+  carries a second copy of the key but is never searched. What syncer last wrote (``Written``)
+  is the issue entity property ``syncer``: sent with the create, put after every other write of
+  a change, and read back by the same search that lists the issues (its ``properties``
+  parameter), so knowing it costs no request.
 * ``render`` turns the Markdown body into wiki markup; ``create`` and ``update`` take fields as
   ``render`` returned them and write them unchanged (converting twice would garble the body).
 * Every request goes through one ``Requests`` wrapper, which classifies failures once;
@@ -37,7 +40,12 @@ from jira import JIRA, JIRAError
 from jira.resources import Issue
 
 from syncer.config import JiraConfig, Secrets, env_prefix
-from syncer.errors import TrackerError, TrackerRateLimitedError, TrackerUnavailableError
+from syncer.errors import (
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerRateLimitedError,
+    TrackerUnavailableError,
+)
 from syncer.model import (
     ItemKey,
     Resolution,
@@ -46,8 +54,9 @@ from syncer.model import (
     TicketFields,
     TicketRef,
     TicketSystem,
+    Written,
 )
-from syncer.trackers.base import KEY_LABEL_PREFIX, MANAGED_LABEL, REPORT_LABEL, fit_text
+from syncer.trackers.base import DEFAULT_MARKS, REPORT_LABEL, Marks, fit_text, written_from_json
 from syncer.trackers.markup import markdown_to_wiki, normalise_text
 from syncer.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -61,6 +70,8 @@ KEYS_PER_SEARCH = 50
 _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
 _BROWSE_PATH = re.compile(r"/browse/([A-Za-z][A-Za-z0-9_]+-\d+)/?$")
 _NOT_ON_SCREEN = re.compile(r"Field '([^']+)' cannot be set\. It is not on the appropriate screen")
+USERS_PER_BULK = 200
+"""Account ids per ``user/bulk`` request: Cloud's most."""
 PAGE_SIZE = 100
 JIRA_TEXT_LIMIT = 32_767
 """The most characters Jira takes in a text field such as the description."""
@@ -88,25 +99,19 @@ def is_done(raw: Mapping[str, Any]) -> bool:
     return _category(raw.get("fields", {}).get("status") or {}) == "done"
 
 
-def tidy_labels(labels: Collection[str]) -> tuple[str, ...]:
+def _is_mark(label: str, marks: Marks) -> bool:
+    return label == marks.managed_label or label.startswith(marks.key_prefix)
+
+
+def tidy_labels(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> tuple[str, ...]:
     """Sorted, unique, without the marker labels (which syncer adds and reads itself)."""
-    return tuple(
-        sorted(
-            {
-                label
-                for label in labels
-                if label and label != MANAGED_LABEL and not label.startswith(KEY_LABEL_PREFIX)
-            }
-        )
-    )
+    return tuple(sorted({label for label in labels if label and not _is_mark(label, marks)}))
 
 
-def marker_key(labels: Collection[str]) -> ItemKey | None:
+def marker_key(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> ItemKey | None:
     """The item key a ``syncer:<key>`` label carries, if any."""
-    return next(
-        (label[len(KEY_LABEL_PREFIX) :] for label in labels if label.startswith(KEY_LABEL_PREFIX)),
-        None,
-    )
+    prefix = marks.key_prefix
+    return next((label[len(prefix) :] for label in labels if label.startswith(prefix)), None)
 
 
 _CATEGORIES: Mapping[str, StatusCategory] = {
@@ -149,11 +154,12 @@ def ticket_from_jira(
     cloud: bool,
     due_field: str,
     key_field: str | None = None,
+    marks: Marks = DEFAULT_MARKS,
 ) -> Ticket:
     """One issue's JSON (REST v2 ``IssueBean``) as a ``Ticket``; field ids already resolved."""
     fields: Mapping[str, Any] = raw.get("fields") or {}
     labels: list[str] = list(fields.get("labels") or [])
-    item_key = marker_key(labels)
+    item_key = marker_key(labels, marks)
     if item_key is None and key_field:
         copy = fields.get(key_field)
         item_key = copy if isinstance(copy, str) and copy else None
@@ -167,7 +173,7 @@ def ticket_from_jira(
         ref=issue_ref(str(raw["key"]), base=base),
         title=str(fields.get("summary") or ""),
         body=normalise_text(str(fields.get("description") or "")),
-        labels=tidy_labels(labels),
+        labels=tidy_labels(labels, marks),
         assignee=assignee.get("accountId" if cloud else "name"),
         due=date.fromisoformat(str(due)[:10]) if due else None,
         priority=priority.get("name"),
@@ -175,6 +181,7 @@ def ticket_from_jira(
         status=str(status.get("name") or ""),
         updated=_jira_time(fields.get("updated")),
         item_key=item_key,
+        written=written_from_json((raw.get("properties") or {}).get(marks.property_key)),
         status_category=_CATEGORIES.get(category or ""),
         # A reopened issue may keep a stale resolution on some workflows: only a closed one has
         # a meaningful one.
@@ -194,9 +201,12 @@ class JiraTracker:
 
     system: TicketSystem = "jira"
 
-    def __init__(self, name: str, config: JiraConfig, secrets: Secrets) -> None:
+    def __init__(
+        self, name: str, config: JiraConfig, secrets: Secrets, *, instance: str = "syncer"
+    ) -> None:
         """Build the client; sends no request (``check()`` is the first one)."""
         self.name = name
+        self._marks = Marks(instance)
         self._config = config
         self._cloud = config.flavor == "cloud"
         self._base = config.url.rstrip("/")
@@ -255,7 +265,7 @@ class JiraTracker:
                 "title": " ".join(fields.title.split()),
                 "body": normalise_text(markdown_to_wiki(fields.body)),
                 # The configured labels go on every ticket, so they read back on every ticket.
-                "labels": tidy_labels([*self._config.labels, *fields.labels]),
+                "labels": tidy_labels([*self._config.labels, *fields.labels], self._marks),
             }
         )
 
@@ -297,17 +307,49 @@ class JiraTracker:
                 ) from exc
             raise
 
+    def unassignable(self, accounts: Collection[str]) -> list[str]:
+        """Cloud: ``user/bulk``, 200 account ids a request; Server/DC has no bulk form:
+        ``user/assignable/search`` in the project, one request per user name."""
+        wanted = sorted(set(accounts))
+        if self._cloud:
+            known: set[str] = set()
+            for start in range(0, len(wanted), USERS_PER_BULK):
+                chunk = wanted[start : start + USERS_PER_BULK]
+
+                def bulk(chunk: list[str] = chunk) -> dict[str, Any]:
+                    params = {"accountId": chunk, "maxResults": USERS_PER_BULK}
+                    found: dict[str, Any] = self._client._get_json("user/bulk", params=params)
+                    return found
+
+                page = self._http.read(bulk, "checking the owner map's accounts")
+                known |= {str(u.get("accountId")) for u in page.get("values") or []}
+            return [a for a in wanted if a not in known]
+        refused = []
+        for name in wanted:
+
+            def search(name: str = name) -> list[dict[str, Any]]:
+                params = {"project": self._config.project, "username": name, "maxResults": 1000}
+                found: list[dict[str, Any]] = self._client._get_json(
+                    "user/assignable/search", params=params
+                )
+                return found
+
+            users = self._http.read(search, f"checking that {name!r} can be assigned")
+            if not any(str(u.get("name", "")).casefold() == name.casefold() for u in users):
+                refused.append(name)
+        return refused
+
     def list_managed(self) -> list[Ticket]:
         jql = (
             f"project = {_jql_string(self._config.project)} "
-            f"AND labels = {_jql_string(MANAGED_LABEL)} ORDER BY key ASC"
+            f"AND labels = {_jql_string(self._marks.managed_label)} ORDER BY key ASC"
         )
         return self._search(jql, doing=f"listing the managed tickets of {self._config.project}")
 
     def find(self, key: ItemKey) -> list[Ticket]:
         jql = (
             f"project = {_jql_string(self._config.project)} "
-            f"AND labels = {_jql_string(KEY_LABEL_PREFIX + key)} ORDER BY key ASC"
+            f"AND labels = {_jql_string(self._marks.key_prefix + key)} ORDER BY key ASC"
         )
         found = self._search(jql, doing=f"looking up item {key}")
         return [ticket for ticket in found if ticket.item_key == key]
@@ -337,7 +379,9 @@ class JiraTracker:
 
     # -- Protocol: writes ---------------------------------------------------------------------
 
-    def create(self, key: ItemKey, fields: TicketFields) -> Ticket:
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
         """One POST; ``fields`` as ``render`` returned them."""
         doing = f"creating the ticket of item {key}"
         rendered = fields
@@ -346,7 +390,7 @@ class JiraTracker:
             "summary": rendered.title,
             "description": rendered.body,
             "issuetype": {"name": self._config.issue_type},
-            "labels": [*rendered.labels, MANAGED_LABEL, KEY_LABEL_PREFIX + key],
+            "labels": [*rendered.labels, self._marks.managed_label, self._marks.key_prefix + key],
         }
         if self._config.components:
             payload["components"] = [{"name": c} for c in self._config.components]
@@ -364,15 +408,28 @@ class JiraTracker:
         for field_name, template in self._config.custom_fields.items():
             field_id = self._resolved_field(field_name, f"custom_fields.{field_name}")
             payload[field_id] = self._fill(template, key)
+        # The new issue is open: its baseline says so, whatever the document says.
+        written = written or Written.of(rendered).model_copy(update={"done": False})
+        request = {
+            "fields": payload,
+            "properties": [
+                {"key": self._marks.property_key, "value": written.model_dump(mode="json")}
+            ],
+        }
 
-        def post() -> Issue:
-            return self._client.create_issue(fields=payload, prefetch=False)
+        def post() -> dict[str, Any]:
+            # Sent as JSON by hand: the library's create_issue takes fields only.
+            answer = self._client._session.post(
+                self._client._get_url("issue"), data=json.dumps(request)
+            )
+            created: dict[str, Any] = answer.json()
+            return created
 
         issue = self._http.write(post, doing, hints=sent)
-        log.info("%s: created %s for item %s", self.name, issue.key, key)
+        log.info("%s: created %s for item %s", self.name, issue["key"], key)
         # Built from what was sent: a read-back GET could fail after the create took effect.
         return Ticket(
-            ref=issue_ref(str(issue.key), base=self._base),
+            ref=issue_ref(str(issue["key"]), base=self._base),
             title=rendered.title,
             body=rendered.body,
             labels=rendered.labels,
@@ -380,6 +437,7 @@ class JiraTracker:
             due=rendered.due,
             priority=rendered.priority,
             item_key=key,
+            written=written,
         )
 
     def update(
@@ -389,11 +447,13 @@ class JiraTracker:
         *,
         key: ItemKey | None = None,  # the item, whose marker is put back if a person removed it
         changed: Collection[str],
+        written: Written | None = None,
     ) -> Ticket:
         """GET, PUT of the changed fields, transition if ``done`` changed; ``fields`` rendered.
 
         A managed ticket whose marker labels a person removed (``key`` given, no ``syncer:``
-        label left) gets them back with this write.
+        label left) gets them back with this write; one carrying another key (its item was
+        reworded) gets the new one instead.
         """
         issue_key = self.resolve(ref).key
         doing = f"updating {issue_key}"
@@ -414,15 +474,17 @@ class JiraTracker:
             due_id = self._resolved_field(self._config.due_field, "due_field")
             payload[due_id] = None if rendered.due is None else rendered.due.isoformat()
         current: list[str] = list(issue.raw["fields"].get("labels") or [])
-        markers = [m for m in current if m == MANAGED_LABEL or m.startswith(KEY_LABEL_PREFIX)]
-        lost = key is not None and marker_key(current) is None
+        markers = [m for m in current if _is_mark(m, self._marks)]
+        # A marker a person took off is put back; a reworded item's ticket takes its new key,
+        # so that it is found without state.
+        lost = key is not None and marker_key(current, self._marks) != key
         if lost:
-            markers = [MANAGED_LABEL, KEY_LABEL_PREFIX + str(key)]
+            markers = [self._marks.managed_label, self._marks.key_prefix + str(key)]
         if "labels" in changed:
             payload["labels"] = [*rendered.labels, *markers]
         elif lost and (payload or "done" in changed):
             # Put back the marker a person took off, leaving the other labels as they are.
-            payload["labels"] = [*tidy_labels(current), *markers]
+            payload["labels"] = [*tidy_labels(current, self._marks), *markers]
         sent = {"assignee": rendered.assignee, "priority": rendered.priority}
         if payload:
 
@@ -434,7 +496,22 @@ class JiraTracker:
         if "done" in changed and is_done(raw) != rendered.done:
             self._transition(issue_key, done=rendered.done, doing=doing)
             raw = self._get_issue(issue_key, doing).raw
-        return self._ticket(raw)
+        ticket = self._ticket(raw)
+        if written is not None:
+            # Last: the baseline says what was written only once all of it was.
+            self.remember(ticket.ref, written)
+            ticket = ticket.model_copy(update={"written": written})
+        return ticket
+
+    def remember(self, ref: TicketRef, written: Written) -> None:
+        """PUT the issue property holding what syncer last wrote; one request."""
+        key = self.resolve(ref).key
+        value = written.model_dump(mode="json")
+
+        def put() -> None:
+            self._client.add_issue_property(key, self._marks.property_key, value)
+
+        self._http.write(put, f"recording what syncer wrote on {key}")
 
     def comment(self, ref: TicketRef, text: str) -> None:
         key = self.resolve(ref).key
@@ -522,6 +599,7 @@ class JiraTracker:
                         nextPageToken=token,
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
+                        properties=self._marks.property_key,
                         json_result=True,
                     )
                 else:
@@ -530,6 +608,7 @@ class JiraTracker:
                         startAt=len(found),
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
+                        properties=self._marks.property_key,
                         json_result=True,
                     )
                 issues = page.get("issues") or []
@@ -547,7 +626,7 @@ class JiraTracker:
         wanted = ",".join(self._wanted_fields())
 
         def get() -> Issue:
-            return self._client.issue(key, fields=wanted)
+            return self._client.issue(key, fields=wanted, properties=self._marks.property_key)
 
         return self._http.read(get, doing)
 
@@ -644,6 +723,7 @@ class JiraTracker:
             cloud=self._cloud,
             due_field=self._resolved_field(self._config.due_field, "due_field"),
             key_field=self._resolved_field(key_field, "key_field") if key_field else None,
+            marks=self._marks,
         )
 
     # -- errors -------------------------------------------------------------------------------
@@ -673,6 +753,12 @@ class JiraTracker:
                 ambiguous=True,
             )
         hints = list(self._field_hints(exc, sent))
+        if hints and set(self._error_fields(exc)) == {"assignee"}:
+            return TrackerAssigneeError(
+                self.name,
+                scrub(f"{doing}: " + "; ".join(hints), self._http.secrets),
+                account=sent.get("assignee"),
+            )
         if hints:
             return self._http.error(f"{doing}: " + "; ".join(hints))
         if status == 403:
@@ -682,16 +768,22 @@ class JiraTracker:
         detail = text or (f"HTTP {status}" if status else "request failed")
         return self._http.error(f"{doing}: Jira refused the request: {detail}")
 
+    @staticmethod
+    def _error_fields(exc: JIRAError) -> dict[str, str]:
+        """Field -> message of a Jira error answer's ``errors`` object."""
+        if exc.response is None:
+            return {}
+        try:
+            body = exc.response.json()
+        except ValueError:
+            return {}
+        if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+            return {str(k): str(v) for k, v in body["errors"].items()}
+        return {}
+
     def _field_hints(self, exc: JIRAError, sent: Hints) -> Iterator[str]:
         """One readable sentence per field Jira complained about, with the fix where known."""
-        errors: dict[str, str] = {}
-        if exc.response is not None:
-            try:
-                body = exc.response.json()
-            except ValueError:
-                body = None
-            if isinstance(body, dict) and isinstance(body.get("errors"), dict):
-                errors = {str(k): str(v) for k, v in body["errors"].items()}
+        errors = self._error_fields(exc)
         project = self._config.project
         setting = f"trackers.{self.name}"
         custom = {

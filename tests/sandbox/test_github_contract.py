@@ -227,3 +227,9 @@ def test_a_listing_answered_from_its_index_sees_every_write(github: Github) -> N
     again = [i.number for i in repo.get_issues(state="open", labels=["syncer"])]
     assert first == [3, 2, 1]
     assert again == [4, 2, 1]
+
+
+def test_checking_an_assignee_answers_204_or_404(github: Github, gh_sandbox: Sandbox) -> None:
+    repo = github.get_repo("acme/platform")
+    assert repo.has_in_assignees("alice") is True
+    assert repo.has_in_assignees("nobody-at-all") is False

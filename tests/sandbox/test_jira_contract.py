@@ -422,3 +422,86 @@ def test_assignee_by_user_id_shapes(jira: JIRA, sandbox: Sandbox) -> None:
         with pytest.raises(JIRAError) as caught:
             create(jira, assignee={"name": "alice"})
         assert caught.value.status_code == 400
+
+
+def test_issue_properties_are_kept_listed_and_returned_by_search(
+    jira: JIRA, sandbox: Sandbox
+) -> None:
+    issue = create(jira)
+    plain = create(jira, "No property here")
+    value = {"title": "Rotate the keys", "done": False, "labels": ["postmortem"]}
+    answer = jira.add_issue_property(issue.key, "syncer", value)
+    assert answer.status_code == 201  # created; 200 when replacing, as in Jira
+    assert jira.add_issue_property(issue.key, "syncer", value).status_code == 200
+    stored = jira._get_json(f"issue/{issue.key}/properties/syncer")
+    validate(JIRA_SPEC, "#/components/schemas/EntityProperty", stored)
+    assert stored == {"key": "syncer", "value": value}
+    keys = jira._get_json(f"issue/{issue.key}/properties")
+    validate(JIRA_SPEC, "#/components/schemas/PropertyKeys", keys)
+    assert [k["key"] for k in keys["keys"]] == ["syncer"]
+    # The search hands properties back when asked, so no further read is needed.
+    jql = "project = OPS ORDER BY key ASC"
+    if sandbox.flavor == "cloud":
+        raw = jira.enhanced_search_issues(
+            jql, fields=["summary"], properties="syncer", json_result=True
+        )
+        validate(JIRA_SPEC, "#/components/schemas/SearchAndReconcileResults", raw)
+    else:
+        raw = jira.search_issues(jql, fields=["summary"], properties="syncer", json_result=True)
+    found = {i["key"]: i.get("properties") for i in raw["issues"]}
+    assert found == {issue.key: {"syncer": value}, plain.key: {}}
+    got = jira.issue(issue.key, fields="summary", properties="syncer").raw
+    validate(JIRA_SPEC, "#/components/schemas/IssueBean", got)
+    assert got["properties"] == {"syncer": value}
+    # Not asked for: not sent.
+    assert "properties" not in jira.issue(issue.key, fields="summary").raw
+
+
+def test_a_create_can_set_properties_and_a_missing_property_is_404(jira: JIRA) -> None:
+    created = jira._session.post(
+        jira._get_url("issue"),
+        data=json.dumps(
+            {
+                "fields": {
+                    "project": {"key": "OPS"},
+                    "issuetype": {"name": "Task"},
+                    "summary": "With a property",
+                },
+                "properties": [{"key": "syncer", "value": {"done": False}}],
+            }
+        ),
+    ).json()
+    validate(JIRA_SPEC, "#/components/schemas/CreatedIssue", created)
+    stored = jira._get_json(f"issue/{created['key']}/properties/syncer")
+    assert stored["value"] == {"done": False}
+    jira._session.delete(jira._get_url(f"issue/{created['key']}/properties/syncer"))
+    with pytest.raises(JIRAError) as caught:
+        jira._get_json(f"issue/{created['key']}/properties/syncer")
+    assert caught.value.status_code == 404
+
+
+def test_user_bulk_on_cloud_and_assignable_search_on_both(jira: JIRA, sandbox: Sandbox) -> None:
+    alice = sandbox.state.jira_user("alice")
+    assert alice is not None
+    if sandbox.flavor == "cloud":
+        page = jira._get_json(
+            "user/bulk", params={"accountId": [alice.account_id, "712020:nobody"]}
+        )
+        validate(JIRA_SPEC, "#/components/schemas/PageBeanUser", page)
+        assert [u["accountId"] for u in page["values"]] == [alice.account_id]
+        found = jira._get_json(
+            "user/assignable/search", params={"project": "OPS", "accountId": alice.account_id}
+        )
+    else:
+        with pytest.raises(JIRAError) as caught:
+            jira._get_json("user/bulk", params={"accountId": ["x"]})
+        assert caught.value.status_code == 404  # Server/DC has no bulk user look-up
+        found = jira._get_json(
+            "user/assignable/search", params={"project": "OPS", "username": "alice"}
+        )
+    for user in found:
+        validate(JIRA_SPEC, "#/components/schemas/User", user)
+    assert [u["displayName"] for u in found] == [alice.display_name]
+    with pytest.raises(JIRAError) as missing:
+        jira._get_json("user/assignable/search", params={"username": "alice"})
+    assert missing.value.status_code == 400

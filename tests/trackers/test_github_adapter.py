@@ -14,9 +14,10 @@ import stamina
 from responses import matchers
 from urllib3.exceptions import ProtocolError
 
-from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Ticket, TicketFields, TicketRef
-from syncer.trackers.github import GitHubTracker, split_body_marker
+from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
+from syncer.model import Ticket, TicketFields, TicketRef, Written
+from syncer.trackers.base import body_marker
+from syncer.trackers.github import GitHubTracker, split_body_marker, ticket_from_github
 from tests.trackers.payloads import (
     GITHUB_API,
     REPO,
@@ -244,13 +245,15 @@ def test_check_says_why_the_repository_cannot_be_used(
 def test_create_posts_title_body_with_marker_labels_assignee_and_milestone(
     rsps: responses.RequestsMock,
 ) -> None:
+    written = Written.of(rendered(assignee="octocat"))
+    carried = body_marker(KEY, written)
     rsps.post(
         ISSUES,
         match=[
             matchers.json_params_matcher(
                 {
                     "title": "Add a canary stage",
-                    "body": f"Roll out to **1%** first.\n\n{MARKER}",
+                    "body": f"Roll out to **1%** first.\n\n{carried}",
                     "labels": ["postmortem", "sev2", "syncer"],
                     "assignees": ["octocat"],
                     "milestone": 3,
@@ -260,7 +263,7 @@ def test_create_posts_title_body_with_marker_labels_assignee_and_milestone(
         status=201,
         json=github_issue(
             12,
-            body=f"Roll out to **1%** first.\n\n{MARKER}",
+            body=f"Roll out to **1%** first.\n\n{carried}",
             labels=("postmortem", "sev2", "syncer"),
             assignee="octocat",
         ),
@@ -270,7 +273,11 @@ def test_create_posts_title_body_with_marker_labels_assignee_and_milestone(
 
     assert sent(rsps) == ["POST /repos/acme/web/issues"]
     assert ticket == expected_ticket(
-        12, body="Roll out to **1%** first.", labels=("postmortem", "sev2"), assignee="octocat"
+        12,
+        body="Roll out to **1%** first.",
+        labels=("postmortem", "sev2"),
+        assignee="octocat",
+        written=written,
     )
 
 
@@ -292,6 +299,7 @@ def test_create_without_assignee_or_milestone_sends_neither(rsps: responses.Requ
 def test_close_and_reopen_patch_state_only(
     rsps: responses.RequestsMock, done: bool, state: dict[str, str]
 ) -> None:
+    rsps.get(f"{ISSUES}/7", json=github_issue(7, state="open" if done else "closed"))
     rsps.patch(
         f"{ISSUES}/7",
         match=[matchers.json_params_matcher(state)],
@@ -302,8 +310,42 @@ def test_close_and_reopen_patch_state_only(
         TicketRef(system="github", key="#7"), rendered(done=done), changed=["done"]
     )
 
-    assert sent(rsps) == ["PATCH /repos/acme/web/issues/7"]
+    assert sent(rsps) == ["GET /repos/acme/web/issues/7", "PATCH /repos/acme/web/issues/7"]
     assert ticket.done is done
+
+
+@pytest.mark.parametrize("done", [True, False])
+def test_an_issue_already_closed_or_open_is_not_transitioned_again(
+    rsps: responses.RequestsMock, done: bool
+) -> None:
+    rsps.get(f"{ISSUES}/7", json=github_issue(7, state="closed" if done else "open"))
+
+    ticket = tracker().update(
+        TicketRef(system="github", key="#7"), rendered(done=done), changed=["done"]
+    )
+
+    assert sent(rsps) == ["GET /repos/acme/web/issues/7"]
+    assert ticket.done is done
+
+
+def test_the_baseline_travels_in_the_body_marker(rsps: responses.RequestsMock) -> None:
+    written = Written.of(rendered(assignee="octocat"))
+    body = f"Roll out to 1% first.\n\n{body_marker(KEY, written)}"
+    rsps.get(f"{ISSUES}/7", json=github_issue(7, body=f"Roll out to 1% first.\n\n{MARKER}"))
+    rsps.patch(
+        f"{ISSUES}/7",
+        match=[matchers.json_params_matcher({"body": body})],
+        json=github_issue(7, body=body),
+    )
+
+    tracker().remember(TicketRef(system="github", key="#7"), written)
+
+    ticket = ticket_from_github(
+        github_issue(7, body=body), repository=REPO, web="https://github.com"
+    )
+    assert ticket.written == written
+    assert ticket.body == "Roll out to 1% first."
+    assert ticket.item_key == KEY
 
 
 def test_body_and_label_updates_keep_marker_and_managed_label(
@@ -373,9 +415,10 @@ def test_an_unknown_assignee_names_the_owner_map(rsps: responses.RequestsMock) -
         },
     )
 
-    with pytest.raises(TrackerError) as caught:
+    with pytest.raises(TrackerAssigneeError) as caught:
         tracker().create(KEY, rendered(assignee="bob"))
 
+    assert caught.value.account == "bob"  # the engine writes the ticket unassigned instead
     assert str(caught.value) == (
         f"ops-gh: creating the issue of item {KEY}: owner map trackers.ops-gh.owners gives "
         "'bob' which GitHub does not know or who cannot be assigned in acme/web"
@@ -435,6 +478,7 @@ def test_a_primary_rate_limit_is_not_retried(rsps: responses.RequestsMock) -> No
 
 
 def test_a_server_error_on_a_write_is_ambiguous(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{ISSUES}/7", json=github_issue(7))
     rsps.patch(f"{ISSUES}/7", status=500, json={"message": "Server Error"})
 
     with pytest.raises(TrackerError) as caught:

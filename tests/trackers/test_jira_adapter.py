@@ -15,9 +15,10 @@ import stamina
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import Ticket, TicketFields, TicketRef
-from syncer.trackers.jira import JiraTracker
+from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
+from syncer.model import Ticket, TicketFields, TicketRef, Written
+from syncer.trackers.base import Marks
+from syncer.trackers.jira import JiraTracker, ticket_from_jira
 from tests.trackers.payloads import (
     EMAIL,
     FIELDS,
@@ -80,7 +81,7 @@ def assert_clean(exc: BaseException) -> None:
 
 
 def test_cloud_list_managed_follows_next_page_tokens(rsps: responses.RequestsMock) -> None:
-    first = {"jql": MANAGED_JQL, "fields": WANTED, "maxResults": "100"}
+    first = {"jql": MANAGED_JQL, "fields": WANTED, "properties": "syncer", "maxResults": "100"}
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search/jql",
@@ -110,7 +111,7 @@ def test_cloud_list_managed_follows_next_page_tokens(rsps: responses.RequestsMoc
 
 
 def test_server_list_managed_pages_with_start_at(rsps: responses.RequestsMock) -> None:
-    common = {"jql": MANAGED_JQL, "validateQuery": "True", "fields": WANTED}
+    common = {"jql": MANAGED_JQL, "validateQuery": "True", "fields": WANTED, "properties": "syncer"}
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search",
@@ -158,7 +159,11 @@ def test_find_searches_the_key_label_exactly(rsps: responses.RequestsMock) -> No
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search/jql",
-        match=[matchers.query_param_matcher({"jql": jql, "fields": WANTED, "maxResults": "100"})],
+        match=[
+            matchers.query_param_matcher(
+                {"jql": jql, "fields": WANTED, "properties": "syncer", "maxResults": "100"}
+            )
+        ],
         json={"issues": [jira_issue("OPS-4")]},
     )
 
@@ -203,7 +208,11 @@ def test_fetch_searches_keys_in_bulk(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/field", json=JIRA_FIELDS)
     rsps.get(
         f"{API}/search/jql",
-        match=[matchers.query_param_matcher({"jql": jql, "fields": WANTED, "maxResults": "100"})],
+        match=[
+            matchers.query_param_matcher(
+                {"jql": jql, "fields": WANTED, "properties": "syncer", "maxResults": "100"}
+            )
+        ],
         json={"issues": [jira_issue("OPS-1"), jira_issue("OPS-2")]},
     )
     refs = [
@@ -226,7 +235,7 @@ def test_fetch_falls_back_to_one_get_per_key_when_a_key_does_not_exist(
         status=400,
         json={"errorMessages": ["An issue with key 'OPS-9' does not exist for field 'key'."]},
     )
-    only_wanted = matchers.query_param_matcher({"fields": ",".join(WANTED)})
+    only_wanted = matchers.query_param_matcher({"fields": ",".join(WANTED), "properties": "syncer"})
     rsps.get(f"{API}/issue/OPS-1", match=[only_wanted], json=jira_issue("OPS-1"))
     rsps.get(
         f"{API}/issue/OPS-9",
@@ -345,7 +354,11 @@ def fields(**changes: Any) -> TicketFields:
 
 
 def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMock) -> None:
+    jira = tracker(components=["api"])
+    rendered = jira.render(fields(assignee="5b10ac8d82e05b22cc7d4ef5"))
+    written = Written.of(rendered).model_copy(update={"done": False})
     body = {
+        "properties": [{"key": "syncer", "value": written.model_dump(mode="json")}],
         "fields": {
             "project": {"key": "OPS"},
             "summary": "Add a canary stage",
@@ -356,7 +369,7 @@ def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMo
             "assignee": {"accountId": "5b10ac8d82e05b22cc7d4ef5"},
             "priority": {"name": "High"},
             "duedate": "2026-12-15",
-        }
+        },
     }
     rsps.post(
         f"{API}/issue",
@@ -365,9 +378,7 @@ def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMo
         json={"id": "10005", "key": "OPS-5", "self": f"{API}/issue/10005"},
     )
 
-    jira = tracker(components=["api"])
-
-    ticket = jira.create(KEY, jira.render(fields(assignee="5b10ac8d82e05b22cc7d4ef5")))
+    ticket = jira.create(KEY, rendered)
 
     assert sent(rsps) == ["POST /rest/api/2/issue"]
     assert ticket == Ticket(
@@ -379,6 +390,7 @@ def test_cloud_create_sends_one_post_with_every_field(rsps: responses.RequestsMo
         due=date(2026, 12, 15),
         priority="High",
         item_key=KEY,
+        written=written,
     )
 
 
@@ -472,7 +484,7 @@ TRANSITIONS = {
 def test_update_puts_only_changed_fields_keeps_markers_and_closes(
     rsps: responses.RequestsMock,
 ) -> None:
-    wanted = matchers.query_param_matcher({"fields": ",".join(WANTED)})
+    wanted = matchers.query_param_matcher({"fields": ",".join(WANTED), "properties": "syncer"})
     rsps.get(f"{API}/issue/OPS-1", match=[wanted], json=jira_issue())
     rsps.put(
         f"{API}/issue/10001",
@@ -498,12 +510,20 @@ def test_update_puts_only_changed_fields_keeps_markers_and_closes(
     )
     closed = jira_issue(status="done", labels=("postmortem", "sev2", "syncer", f"syncer:{KEY}"))
     rsps.get(f"{API}/issue/OPS-1", match=[wanted], json=closed)
-
     jira = tracker()
+    rendered = jira.render(fields(done=True))  # the engine hands over rendered fields
+    written = Written.of(rendered)
+    rsps.put(
+        f"{API}/issue/OPS-1/properties/syncer",
+        match=[matchers.json_params_matcher(written.model_dump(mode="json"))],
+        status=200,
+    )
+
     ticket = jira.update(
         TicketRef(system="jira", key="ops-1"),
-        jira.render(fields(done=True)),  # the engine hands over rendered fields
+        rendered,
         changed=["title", "labels", "done"],
+        written=written,
     )
 
     assert sent(rsps) == [
@@ -513,8 +533,11 @@ def test_update_puts_only_changed_fields_keeps_markers_and_closes(
         "GET /rest/api/2/issue/OPS-1/transitions",
         "POST /rest/api/2/issue/OPS-1/transitions",
         "GET /rest/api/2/issue/OPS-1",
+        "PUT /rest/api/2/issue/OPS-1/properties/syncer",  # last: once all else was written
     ]
-    assert ticket == expected_ticket(labels=("postmortem", "sev2"), done=True, status="Done")
+    assert ticket == expected_ticket(
+        labels=("postmortem", "sev2"), done=True, status="Done"
+    ).model_copy(update={"written": written})
 
 
 def test_server_update_clears_assignee_and_due(rsps: responses.RequestsMock) -> None:
@@ -646,9 +669,10 @@ def test_an_unknown_user_names_the_owner_map(rsps: responses.RequestsMock) -> No
         f"{API}/issue", status=400, json={"errors": {"assignee": "User 'bob' does not exist."}}
     )
 
-    with pytest.raises(TrackerError) as caught:
+    with pytest.raises(TrackerAssigneeError) as caught:
         tracker("server").create(KEY, fields(assignee="bob"))
 
+    assert caught.value.account == "bob"  # the engine writes the ticket unassigned instead
     assert "owner map trackers.ops-jira.owners gives 'bob' which Jira does not know" in str(
         caught.value
     )
@@ -904,18 +928,27 @@ def test_an_update_puts_back_the_marker_labels_a_person_removed(
     assert ticket.item_key == KEY
 
 
-def test_a_reworded_items_ticket_keeps_its_old_marker(rsps: responses.RequestsMock) -> None:
+def test_a_reworded_items_ticket_takes_its_new_marker(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{API}/issue/OPS-1", json=jira_issue())  # carries syncer:inc-7.ai-1
     rsps.put(
         f"{API}/issue/10001",
         match=[
             matchers.json_params_matcher(
-                {"fields": {"summary": "Add a canary stage"}, "update": {}}
+                {
+                    "fields": {
+                        "summary": "Add a canary stage",
+                        "labels": ["postmortem", "syncer", "syncer:inc-7.reworded"],
+                    },
+                    "update": {},
+                }
             )
         ],
         status=204,
     )
-    rsps.get(f"{API}/issue/10001", json=jira_issue())
+    rsps.get(
+        f"{API}/issue/10001",
+        json=jira_issue(labels=("postmortem", "syncer", "syncer:inc-7.reworded")),
+    )
     jira = tracker()
 
     ticket = jira.update(
@@ -925,4 +958,20 @@ def test_a_reworded_items_ticket_keeps_its_old_marker(rsps: responses.RequestsMo
         key="inc-7.reworded",
     )
 
-    assert ticket.item_key == KEY
+    assert ticket.item_key == "inc-7.reworded"  # found by its new key, state or no state
+
+
+def test_another_installations_marks_are_not_this_ones() -> None:
+    theirs = jira_issue(labels=("postmortem", "syncer", "syncer:inc-7.ai-1"))
+    mine = jira_issue(labels=("postmortem", "team-b", "team-b:inc-7.ai-1"))
+    marks = Marks("team-b")
+    common: dict[str, Any] = {"base": JIRA_URL, "cloud": True, "due_field": "duedate"}
+    assert ticket_from_jira(theirs, **common, marks=marks).item_key is None
+    assert ticket_from_jira(theirs, **common, marks=marks).labels == (
+        "postmortem",
+        "syncer",
+        "syncer:inc-7.ai-1",
+    )
+    assert ticket_from_jira(mine, **common, marks=marks).item_key == KEY
+    assert ticket_from_jira(mine, **common, marks=marks).labels == ("postmortem",)
+    assert ticket_from_jira(mine, **common).item_key is None  # the default installation's view
