@@ -558,7 +558,9 @@ class _Planner:
     def orphans(self, failed_sources: Collection[str]) -> None:
         for tracker, managed in self.index.managed.items():
             for ticket in managed:
-                if (tracker, ticket.ref.key) in self.claimed:
+                slot = (tracker, ticket.ref.key)
+                if slot in self.claimed or slot in self.named:
+                    # An item that names the ticket links it: it belongs to that item.
                     continue
                 assert ticket.item_key is not None
                 link = self.links.get(ticket.item_key)

@@ -287,6 +287,22 @@ def test_a_removed_item_leaves_an_orphan_never_closed(store: StateStore) -> None
     ]
 
 
+def test_a_ticket_an_item_names_is_not_an_orphan(store: StateStore) -> None:
+    # The incident was renamed (every key changes) and the item names its ticket by hand:
+    # the ticket is that item's link, not one that "belongs to no action item any more".
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    renamed = Incident(id="INC-8", title="Checkout outage")
+    ref = tracker.tickets["OPS-3"].ref
+    items = [
+        *ITEMS[:2],
+        desired("Document the failover runbook", incident=renamed, done=True, refs=(ref,)),
+    ]
+    made = plan(items, tracker, store)
+    assert [(c.kind, ref_key(c)) for c in made.changes] == [("link", "OPS-3")]
+    assert made.findings == ()
+
+
 def test_a_ticket_deleted_behind_syncers_back_is_reported_not_recreated(store: StateStore) -> None:
     tracker = FakeTracker()
     sync(ITEMS, tracker, store)
