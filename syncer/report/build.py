@@ -498,8 +498,11 @@ def _drift(
             kinds.append(("done_in_tracker_only", f"{ref.key} is done; the document has it open"))
         expected = _expected_assignee(item, tracker, link, owners)
         if expected is not None and (ticket.assignee or "").casefold() != expected.casefold():
-            actual = ticket.assignee or "nobody"
-            kinds.append(("assignee", f"{ref.key} is assigned to {actual}, not {expected}"))
+            actual = _person(ticket.assignee, tracker, owners) if ticket.assignee else "nobody"
+            owner = (item.owner or expected).strip().lstrip("@")
+            kinds.append(
+                ("assignee", f"{ref.key} is assigned to {actual}; the document's owner is {owner}")
+            )
         if item.due is not None and ticket.due is not None and item.due != ticket.due:
             kinds.append(
                 ("due", f"due {item.due.isoformat()} in the document, {ticket.due} on {ref.key}")
@@ -518,6 +521,15 @@ def _drift(
         )
         for kind, detail in kinds
     ]
+
+
+def _person(
+    account: str, tracker: str | None, owners: Mapping[str, Mapping[str, str]] | None
+) -> str:
+    """The owner-map name of ``account`` (a lead reads "carol", not an account id), else it."""
+    mapped = owners.get(tracker, {}) if owners is not None and tracker is not None else {}
+    names = sorted(name for name, acc in mapped.items() if acc.casefold() == account.casefold())
+    return names[0].lstrip("@") if names else account
 
 
 def _expected_assignee(

@@ -111,7 +111,21 @@ def test_drift() -> None:
         ("done_in_document_only", "INC-2050", "OPS-14"),
         ("ticket_missing", "INC-2050", "OPS-15"),
     ]
-    assert entries[2].detail == "OPS-9 is assigned to nobody, not acc-bob"
+    assert entries[2].detail == "OPS-9 is assigned to nobody; the document's owner is bob"
+
+
+def test_assignee_drift_names_people_not_account_ids() -> None:
+    # A team lead reads "dave", not "acc-dave"; an account the owner map does not know is shown
+    # as it is.
+    ops = w.TICKETS["ops"]
+    for account, shown in (("acc-dave", "dave"), ("acc-zed", "acc-zed")):
+        changed = tuple(
+            t.model_copy(update={"assignee": account}) if t.ref.key == "OPS-9" else t
+            for t in ops.tickets
+        )
+        tickets = {**w.TICKETS, "ops": ops.model_copy(update={"tickets": changed})}
+        entry = next(e for e in report(tickets=tickets).drift if e.kind == "assignee")
+        assert entry.detail == f"OPS-9 is assigned to {shown}; the document's owner is bob"
 
 
 def test_drift_done_in_tracker_only_due_and_moved() -> None:
