@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import yaml
 
-from syncer.model import ActionItem, Document, Finding, ItemKey, Link, Ticket, TicketRef
+from syncer.model import ActionItem, Document, Finding, ItemKey, Link, Ticket, TicketRef, slugify
 from syncer.report.metrics import (
     age_buckets,
     median,
@@ -559,11 +559,16 @@ def _finding_drift(
 ) -> list[DriftEntry]:
     """Duplicates and orphans, as the planner found them."""
     by_source = {d.source: d for d in all_documents}
+    # Without state an orphan is known only by its ticket's marker: its key's incident part
+    # still names the document it came from.
+    by_prefix = {slugify(d.incident.id, max_length=64): d for d in all_documents}
     entries: list[DriftEntry] = []
     for finding in findings:
         if finding.kind not in ("duplicate", "orphaned"):
             continue
         document = by_source.get(finding.source or "")
+        if document is None and finding.item_key:
+            document = by_prefix.get(finding.item_key.split(".", 1)[0])
         if document is not None:
             team, incident_id = team_of(document), document.incident.id
         else:
@@ -577,7 +582,7 @@ def _finding_drift(
                 detail=finding.message,
                 team=team,
                 incident_id=incident_id,
-                source=finding.source,
+                source=finding.source or (document.source if document else None),
                 item_key=finding.item_key,
                 ticket=finding.ref,
             )

@@ -128,6 +128,22 @@ def test_assignee_drift_names_people_not_account_ids() -> None:
         assert entry.detail == f"OPS-9 is assigned to {shown}; the document's owner is bob"
 
 
+def test_an_orphan_found_without_state_is_shown_with_its_incidents_document() -> None:
+    # Without state the planner knows an orphan only by its ticket's marker (no source): the
+    # report still files it under the incident's team and document, not under the tracker.
+    with_state = next(e for e in report().drift if e.kind == "orphaned")
+    findings = tuple(
+        f.model_copy(update={"source": None, "tracker": "ops"}) if f.kind == "orphaned" else f
+        for f in w.FINDINGS
+    )
+    without = next(e for e in report(findings=findings).drift if e.kind == "orphaned")
+    assert (without.team, without.incident_id, without.source) == (
+        with_state.team,
+        "INC-2041",
+        w.D1_SOURCE,
+    )
+
+
 def test_drift_done_in_tracker_only_due_and_moved() -> None:
     a2 = w.A2.model_copy(update={"due": dt.date(2026, 12, 1)})
     d1 = w.D1.model_copy(update={"items": (w.A1, a2, w.A3, w.A4)})
