@@ -727,9 +727,17 @@ def _recurrence(
                 head = f"{later.incident.id} recurred on {shared} {days} days after "
                 head += earlier.incident.id
             verb = "was" if len(still_open) == 1 else "were"
+            noun = "follow-up" if len(follow_ups) == 1 else "follow-ups"
+            # A lead reads a title, not an item key, for a follow-up that has no ticket.
+            shown = [
+                e.row.ticket.key
+                if e.row.ticket is not None
+                else f'"{_clip(e.item.title)}", no ticket'
+                for e in still_open
+            ]
             sentence = (
-                f"{head}; {len(still_open)} of its {len(follow_ups)} follow-ups {verb} still "
-                f"open ({', '.join(refs)})"
+                f"{head}; {len(still_open)} of its {len(follow_ups)} {noun} {verb} still "
+                f"open ({', '.join(shown)})"
             )
             entries.append(
                 RecurrenceEntry(
@@ -866,3 +874,7 @@ def _metrics(
             weeks=policy.trend_weeks,
         ),
     )
+
+
+def _clip(title: str, width: int = 50) -> str:
+    return title if len(title) <= width else title[: width - 1].rstrip() + "…"

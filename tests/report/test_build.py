@@ -242,11 +242,12 @@ def test_recurrence_by_team_and_by_a_related_line() -> None:
         now=w.NOW,
         texts=texts,
     )
+    # A follow-up without a ticket is named by its title, never by its internal key.
     assert [e.sentence for e in result.recurrence] == [
         "INC-3 recurred 8 days after INC-1 (named as related); "
-        "1 of its 1 follow-ups was still open (inc-1.x)",
+        '1 of its 1 follow-up was still open ("Open thing", no ticket)',
         "INC-2 recurred on team infra 2 days after INC-1; "
-        "1 of its 1 follow-ups was still open (inc-1.x)",
+        '1 of its 1 follow-up was still open ("Open thing", no ticket)',
     ]
 
 
