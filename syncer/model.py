@@ -279,6 +279,7 @@ FindingKind = Literal[
     "deferred",
     "tracked_elsewhere",
     "rerouted",
+    "repeated",
 ]
 
 
