@@ -247,6 +247,36 @@ def test_a_persons_ticket_may_track_several_items(store: StateStore) -> None:
     assert plan(items, tracker, store).is_empty
 
 
+def test_a_group_tracking_issue_added_later_never_takes_an_items_own_ticket(
+    store: StateStore,
+) -> None:
+    # A heading with a tracking-issue link is added over items that already have tickets: the
+    # items keep their own tickets (still closed when ticked), none is orphaned.
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.add(Ticket(ref=TicketRef(system="jira", key="OPS-40"), title="Checkout epic"))
+    epic = TicketRef(system="jira", key="OPS-40")
+
+    def grouped(d: Desired, *, done: bool | None = None) -> Desired:
+        item = d.item.model_copy(update={"tickets": (epic,), "group_tracked": True})
+        fields = d.fields if done is None else d.fields.model_copy(update={"done": done})
+        item = item if done is None else item.model_copy(update={"done": done})
+        return d.model_copy(update={"item": item, "refs": (epic,), "fields": fields})
+
+    for links in (store, None):
+        made = plan([grouped(d) for d in ITEMS], tracker, links)
+        assert made.is_empty, made.changes
+        assert made.findings == ()
+    ticked = [grouped(ITEMS[0]), grouped(ITEMS[1], done=True), grouped(ITEMS[2])]
+    made = plan(ticked, tracker, store)
+    assert [(c.kind, ref_key(c)) for c in made.changes] == [("close", "OPS-2")]
+    # An item without a ticket of its own is tracked in the group's issue, as before.
+    new = grouped(desired("Add a load test"))
+    assert [(c.kind, ref_key(c)) for c in plan([new], tracker, store).changes] == [
+        ("link", "OPS-40")
+    ]
+
+
 def test_another_items_ticket_named_by_two_items_is_reported(store: StateStore) -> None:
     tracker = FakeTracker()
     sync(ITEMS[:1], tracker, store)
