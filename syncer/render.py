@@ -175,7 +175,9 @@ def change_json(change: Change) -> dict[str, Any]:
 
 def _finding_text(finding: Finding) -> str:
     where = finding.ref.key if finding.ref else finding.item_key or finding.source or ""
-    return f"{where}: {finding.message}" if where else finding.message
+    if not where or finding.message.startswith(f"{where} "):
+        return finding.message  # "OPS-10 belongs to ...", not "OPS-10: OPS-10 belongs to ..."
+    return f"{where}: {finding.message}"
 
 
 FINDING_EXAMPLES = 3

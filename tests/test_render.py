@@ -150,6 +150,21 @@ def test_markdown_says_which_tracker_could_not_be_read_and_why() -> None:
     assert "## Trackers that could not be read\n\n- web: HTTP 503\n" in outcome_markdown(down)
 
 
+def test_a_finding_that_names_its_ticket_first_is_not_prefixed_twice() -> None:
+    orphan = Finding(
+        kind="orphaned",
+        message="OPS-10 belongs to no action item any more",
+        item_key="inc-1.x",
+        ref=TicketRef(system="jira", key="OPS-10"),
+    )
+    text = outcome_text(
+        SyncOutcome(documents=1, items=0, parsed=1, plan=Plan(findings=(orphan,))),
+        show_plan=True,
+    )
+    assert "    OPS-10 belongs to no action item any more" in text
+    assert "OPS-10: OPS-10" not in text
+
+
 def test_one_finding_is_singular() -> None:
     text = outcome_text(_outcome(findings=0), show_plan=True)
     assert "1 finding (deferred 1)" in text
