@@ -22,6 +22,7 @@ from syncer.model import (
     ItemKey,
     TicketFields,
     TicketRef,
+    normalise_title,
 )
 from syncer.policy import DuePolicy, RoutingPolicy, SyncPolicy
 
@@ -193,6 +194,31 @@ _CHECKS = (
 """Checked in order for every item; the first skipping row that applies ends its placement."""
 
 
+def _repeats(document: Document) -> list[Finding]:
+    """Items whose words repeat an earlier item's (the parser keys them ``-2``, ``-3``).
+
+    Each still gets a ticket (the document may mean it), but a copy-paste is the likelier
+    cause and a duplicate ticket is what it costs, so the plan says so.
+    """
+    first: dict[ItemKey, ActionItem] = {}
+    found: list[Finding] = []
+    for item in document.items:
+        base, _, occurrence = item.key.rpartition("-")
+        earlier = first.get(base) if occurrence.isdigit() else None
+        if earlier is not None and normalise_title(earlier.title) == normalise_title(item.title):
+            found.append(
+                Finding(
+                    kind="repeated",
+                    message=f"line {item.line} repeats line {earlier.line} word for word and "
+                    "gets a ticket of its own (delete one if it was copied by mistake)",
+                    item_key=item.key,
+                    source=document.source,
+                )
+            )
+        first.setdefault(item.key, item)
+    return found
+
+
 def desire_items(
     policy: SyncPolicy,
     documents: Iterable[Document],
@@ -221,6 +247,7 @@ def desire_items(
                     source=document.source,
                 )
             )
+        findings += _repeats(document)
         routed = policy.routing.route(document)
         for item in document.items:
             # A ticket already named in the document decides the tracker.

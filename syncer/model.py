@@ -76,6 +76,10 @@ class ActionItem(Frozen):
     tickets: tuple[TicketRef, ...] = ()
     done: bool = False
     group: str | None = None
+    group_tracked: bool = Field(
+        default=False,
+        description="``tickets`` is the group heading's tracking issue, not named by the item",
+    )
     source: str
     line: int = Field(ge=1, description="first source line, 1-based")
     end_line: int = Field(ge=1, description="last source line, 1-based, inclusive")
@@ -279,6 +283,7 @@ FindingKind = Literal[
     "deferred",
     "tracked_elsewhere",
     "rerouted",
+    "repeated",
 ]
 
 

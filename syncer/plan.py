@@ -277,6 +277,12 @@ class _Planner:
     def identify(self, desired: Desired) -> tuple[Ticket | None, bool]:
         """(ticket, settled): settled is True when no create may follow."""
         tracker, key = desired.tracker, desired.item.key
+        if desired.item.group_tracked:
+            # A group heading's tracking issue never displaces the item's own ticket (a
+            # heading added over items already ticketed); it tracks only items without one.
+            own = self.own_ticket(tracker, key)
+            if own is not None:
+                return own, True
         for ref in desired.refs[:1]:
             ticket = self.index.by_ref.get((tracker, ref.key))
             link = self.links.get(key)
@@ -331,6 +337,16 @@ class _Planner:
             )
             return None, True
         return None, False
+
+    def own_ticket(self, tracker: str, key: ItemKey) -> Ticket | None:
+        """The ticket syncer made for item ``key``: by its marker, else as state remembers it."""
+        marked = self.index.by_marker.get((tracker, key), [])
+        if marked:
+            return marked[0]
+        link = self.links.get(key)
+        if link and link.status == "managed" and link.ref and link.tracker == tracker:
+            return self.index.by_ref.get((tracker, link.ref.key))
+        return None
 
     def keep_in_step(
         self, desired: Desired, ticket: Ticket, *, owned: bool, reworded: bool = False
@@ -558,7 +574,9 @@ class _Planner:
     def orphans(self, failed_sources: Collection[str]) -> None:
         for tracker, managed in self.index.managed.items():
             for ticket in managed:
-                if (tracker, ticket.ref.key) in self.claimed:
+                slot = (tracker, ticket.ref.key)
+                if slot in self.claimed or slot in self.named:
+                    # An item that names the ticket links it: it belongs to that item.
                     continue
                 assert ticket.item_key is not None
                 link = self.links.get(ticket.item_key)

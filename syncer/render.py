@@ -175,7 +175,9 @@ def change_json(change: Change) -> dict[str, Any]:
 
 def _finding_text(finding: Finding) -> str:
     where = finding.ref.key if finding.ref else finding.item_key or finding.source or ""
-    return f"{where}: {finding.message}" if where else finding.message
+    if not where or finding.message.startswith(f"{where} "):
+        return finding.message  # "OPS-10 belongs to ...", not "OPS-10: OPS-10 belongs to ..."
+    return f"{where}: {finding.message}"
 
 
 FINDING_EXAMPLES = 3
@@ -284,15 +286,24 @@ def plan_changes_text(outcome: SyncOutcome) -> list[str]:
 _VERBS = ("create", "create (closed)", "update", "close", "reopen", "link", "comment")
 
 
-def plan_headline(plan: Plan) -> str:
+def plan_headline(plan: Plan, *, unavailable: int = 0) -> str:
+    """The plan in one line; trackers that could not be read are said, never "No changes"."""
     counts = dict.fromkeys(_VERBS, 0)
     for change in plan.changes:
         counts[_verb(change)] = counts.get(_verb(change), 0) + 1
     counts = {verb: n for verb, n in counts.items() if n}
+    in_step = f"{plural(len(plan.matches), 'item')} already in step"
+    down = (
+        f"nothing planned for {plural(unavailable, 'tracker')} that could not be read (below)"
+        if unavailable
+        else ""
+    )
     if not counts:
-        return f"No changes: {plural(len(plan.matches), 'item')} already in step."
+        if down:
+            return f"{down[0].upper()}{down[1:]}; {in_step}."
+        return f"No changes: {in_step}."
     parts = ", ".join(f"{n} to {verb}" for verb, n in counts.items())
-    return f"Plan: {parts}; {plural(len(plan.matches), 'item')} already in step."
+    return f"Plan: {parts}; {in_step}" + (f"; {down}." if down else ".")
 
 
 def plan_text(plan: Plan) -> str:
@@ -371,7 +382,7 @@ def outcome_text(outcome: SyncOutcome, *, show_plan: bool, verbose: bool = False
     """A plan (``show_plan``) or a sync's account of what it did, then the counts."""
     lines = []
     if show_plan:
-        lines.append(plan_headline(outcome.plan))
+        lines.append(plan_headline(outcome.plan, unavailable=len(outcome.unavailable)))
         changes = plan_changes_text(outcome)
         if changes:
             lines += ["", *changes]
@@ -442,6 +453,9 @@ def outcome_markdown(outcome: SyncOutcome) -> str:
         for kind, found in groups.items():
             lines.append(f"- **{kind.replace('_', ' ')}** ({len(found)})")
             lines += [f"  - {_finding_text(f)}" for f in found]
+    if outcome.unavailable:
+        lines += ["", "## Trackers that could not be read", ""]
+        lines += [f"- {why}" for why in outcome.unavailable.values()]
     if outcome.errors:
         lines += ["", "## Documents that could not be read", ""]
         lines += [f"- {p}" for p in outcome.errors]

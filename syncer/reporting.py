@@ -14,14 +14,15 @@ reason; with no tracker configured the report comes from the documents alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 from syncer.config import Config, env_prefix
+from syncer.config_problems import did_you_mean
 from syncer.delivery import deliver_report
 from syncer.desired import desire_items
-from syncer.errors import ExitCode, TrackerError
+from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.model import Document, Finding, Frozen, ItemKey, Link, Problem, Ticket, TicketRef
 from syncer.outcome import Delivery
 from syncer.plan import plan_changes, tickets_to_fetch, where_tickets_live
@@ -178,6 +179,27 @@ def read_trackers(
     return TrackerReads(reads=reads, findings=plan.findings)
 
 
+def _check_teams(
+    teams: Sequence[str],
+    *,
+    shown: Sequence[str],
+    everyone: Callable[[], Sequence[str]],
+    configured: Iterable[str],
+) -> None:
+    """Refuse a ``--team`` no post-mortem belongs to: a misspelt team would give an all-zero
+    report that passes every ``--fail-on`` gate."""
+    known = {t.casefold() for t in (*shown, *configured) if t != "*"}
+    missing = [t for t in teams if t.casefold() not in known]
+    if not missing:
+        return
+    names = sorted({*everyone(), *(t for t in configured if t != "*")})
+    raise ConfigError(
+        f"--team: no post-mortem belongs to team {missing[0]!r}"
+        + did_you_mean(missing[0], names)
+        + f" (teams: {', '.join(names) or 'none'})"
+    )
+
+
 def produce_report(
     config: Config,
     *,
@@ -218,6 +240,24 @@ def produce_report(
         owners=owners_for(sync_policy),
         texts=texts,
     )
+    if teams:
+        _check_teams(
+            teams,
+            shown=report.teams,
+            everyone=lambda: (
+                build_report(
+                    documents=documents,
+                    tickets={},
+                    links=links,
+                    history=(),
+                    policy=policy,
+                    now=now,
+                    routes=routes_for(sync_policy, documents),
+                    texts=texts,
+                ).teams
+            ),
+            configured=config.settings.report.teams,
+        )
     deliveries: tuple[Delivery, ...] = ()
     if deliver:
 

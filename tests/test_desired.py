@@ -124,3 +124,24 @@ def test_only_named_tickets_the_listing_missed_are_fetched() -> None:
     }
     tickets = {"fake": [Ticket(ref=listed, title="t")], "other": []}
     assert tickets_to_fetch(items, tickets, links) == {"fake": [missing]}
+
+
+def test_an_item_repeated_word_for_word_is_a_finding() -> None:
+    # A copy-paste makes two tickets; the plan says so, so that a person can delete the copy.
+    first = item("Fix the proxy", key="inc-9.abc", line=3)
+    copy = item("Fix the proxy.", key="inc-9.abc-2", line=7)
+    same_words_own_ids = [item("Fix it", key="inc-9.ai-1"), item("Fix it", key="inc-9.ai-2")]
+    wanted, findings = desire_items(
+        POLICY.model_copy(update={"routing": RoutingPolicy(default="jira")}),
+        [document(first, copy), document(*same_words_own_ids)],
+        claim=claim_jira_keys,
+    )
+    assert len(wanted) == 4  # still one ticket each: the document may mean it
+    assert [(f.kind, f.item_key, f.message) for f in findings] == [
+        (
+            "repeated",
+            "inc-9.abc-2",
+            "line 7 repeats line 3 word for word and gets a ticket of its own "
+            "(delete one if it was copied by mistake)",
+        )
+    ]

@@ -247,6 +247,36 @@ def test_a_persons_ticket_may_track_several_items(store: StateStore) -> None:
     assert plan(items, tracker, store).is_empty
 
 
+def test_a_group_tracking_issue_added_later_never_takes_an_items_own_ticket(
+    store: StateStore,
+) -> None:
+    # A heading with a tracking-issue link is added over items that already have tickets: the
+    # items keep their own tickets (still closed when ticked), none is orphaned.
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    tracker.add(Ticket(ref=TicketRef(system="jira", key="OPS-40"), title="Checkout epic"))
+    epic = TicketRef(system="jira", key="OPS-40")
+
+    def grouped(d: Desired, *, done: bool | None = None) -> Desired:
+        item = d.item.model_copy(update={"tickets": (epic,), "group_tracked": True})
+        fields = d.fields if done is None else d.fields.model_copy(update={"done": done})
+        item = item if done is None else item.model_copy(update={"done": done})
+        return d.model_copy(update={"item": item, "refs": (epic,), "fields": fields})
+
+    for links in (store, None):
+        made = plan([grouped(d) for d in ITEMS], tracker, links)
+        assert made.is_empty, made.changes
+        assert made.findings == ()
+    ticked = [grouped(ITEMS[0]), grouped(ITEMS[1], done=True), grouped(ITEMS[2])]
+    made = plan(ticked, tracker, store)
+    assert [(c.kind, ref_key(c)) for c in made.changes] == [("close", "OPS-2")]
+    # An item without a ticket of its own is tracked in the group's issue, as before.
+    new = grouped(desired("Add a load test"))
+    assert [(c.kind, ref_key(c)) for c in plan([new], tracker, store).changes] == [
+        ("link", "OPS-40")
+    ]
+
+
 def test_another_items_ticket_named_by_two_items_is_reported(store: StateStore) -> None:
     tracker = FakeTracker()
     sync(ITEMS[:1], tracker, store)
@@ -285,6 +315,22 @@ def test_a_removed_item_leaves_an_orphan_never_closed(store: StateStore) -> None
     assert [(f.kind, f.ref.key if f.ref else None) for f in made.findings] == [
         ("orphaned", "OPS-3")
     ]
+
+
+def test_a_ticket_an_item_names_is_not_an_orphan(store: StateStore) -> None:
+    # The incident was renamed (every key changes) and the item names its ticket by hand:
+    # the ticket is that item's link, not one that "belongs to no action item any more".
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    renamed = Incident(id="INC-8", title="Checkout outage")
+    ref = tracker.tickets["OPS-3"].ref
+    items = [
+        *ITEMS[:2],
+        desired("Document the failover runbook", incident=renamed, done=True, refs=(ref,)),
+    ]
+    made = plan(items, tracker, store)
+    assert [(c.kind, ref_key(c)) for c in made.changes] == [("link", "OPS-3")]
+    assert made.findings == ()
 
 
 def test_a_ticket_deleted_behind_syncers_back_is_reported_not_recreated(store: StateStore) -> None:

@@ -125,6 +125,46 @@ def test_findings_are_grouped_by_kind_with_a_few_examples_and_all_with_verbose()
     assert '"message": "owner \'p4\' has no account"' in outcome_json(_outcome(findings=5))
 
 
+def test_a_plan_with_an_unreadable_tracker_never_says_no_changes() -> None:
+    # Every tracker down: "No changes: 0 items already in step." would read as all is well.
+    down = SyncOutcome(
+        documents=4,
+        items=19,
+        parsed=4,
+        plan=Plan(),
+        unavailable={"ops": "ops: cannot reach http://127.0.0.1:9", "web": "web: HTTP 503"},
+    )
+    headline = outcome_text(down, show_plan=True).splitlines()[0]
+    assert headline == (
+        "Nothing planned for 2 trackers that could not be read (below); 0 items already in step."
+    )
+    partly = _outcome().model_copy(update={"unavailable": {"web": "web: HTTP 503"}})
+    assert outcome_text(partly, show_plan=True).splitlines()[0] == (
+        "Plan: 1 to create, 1 to create (closed), 1 to update, 1 to close; 0 items already in "
+        "step; nothing planned for 1 tracker that could not be read (below)."
+    )
+
+
+def test_markdown_says_which_tracker_could_not_be_read_and_why() -> None:
+    down = _outcome().model_copy(update={"unavailable": {"web": "web: HTTP 503"}})
+    assert "## Trackers that could not be read\n\n- web: HTTP 503\n" in outcome_markdown(down)
+
+
+def test_a_finding_that_names_its_ticket_first_is_not_prefixed_twice() -> None:
+    orphan = Finding(
+        kind="orphaned",
+        message="OPS-10 belongs to no action item any more",
+        item_key="inc-1.x",
+        ref=TicketRef(system="jira", key="OPS-10"),
+    )
+    text = outcome_text(
+        SyncOutcome(documents=1, items=0, parsed=1, plan=Plan(findings=(orphan,))),
+        show_plan=True,
+    )
+    assert "    OPS-10 belongs to no action item any more" in text
+    assert "OPS-10: OPS-10" not in text
+
+
 def test_one_finding_is_singular() -> None:
     text = outcome_text(_outcome(findings=0), show_plan=True)
     assert "1 finding (deferred 1)" in text

@@ -188,6 +188,7 @@ def _assign_keys(
                 tickets=tuple(fields.tickets),
                 done=bool(fields.done),
                 group=draft.group,
+                group_tracked=draft.group_tracked,
                 source=source,
                 line=draft.line,
                 end_line=max(draft.line, draft.end_line),

@@ -132,6 +132,7 @@ class Draft:
     line: int
     end_line: int
     details: list[str] = field(default_factory=list)
+    group_tracked: bool = False
 
 
 @dataclass
@@ -545,6 +546,7 @@ class ItemReader:
         if context.tickets and not draft.fields.tickets:
             # The group's items are tracked in the issue its heading links to.
             draft.fields.tickets = list(context.tickets)
+            draft.group_tracked = True
         elif context.tickets:
             keys = ", ".join(ref.key for ref in context.tickets)
             draft.details.append(f"Group tracking issue: {keys}")

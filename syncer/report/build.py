@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import yaml
 
-from syncer.model import ActionItem, Document, Finding, ItemKey, Link, Ticket, TicketRef
+from syncer.model import ActionItem, Document, Finding, ItemKey, Link, Ticket, TicketRef, slugify
 from syncer.report.metrics import (
     age_buckets,
     median,
@@ -498,8 +498,11 @@ def _drift(
             kinds.append(("done_in_tracker_only", f"{ref.key} is done; the document has it open"))
         expected = _expected_assignee(item, tracker, link, owners)
         if expected is not None and (ticket.assignee or "").casefold() != expected.casefold():
-            actual = ticket.assignee or "nobody"
-            kinds.append(("assignee", f"{ref.key} is assigned to {actual}, not {expected}"))
+            actual = _person(ticket.assignee, tracker, owners) if ticket.assignee else "nobody"
+            owner = (item.owner or expected).strip().lstrip("@")
+            kinds.append(
+                ("assignee", f"{ref.key} is assigned to {actual}; the document's owner is {owner}")
+            )
         if item.due is not None and ticket.due is not None and item.due != ticket.due:
             kinds.append(
                 ("due", f"due {item.due.isoformat()} in the document, {ticket.due} on {ref.key}")
@@ -518,6 +521,15 @@ def _drift(
         )
         for kind, detail in kinds
     ]
+
+
+def _person(
+    account: str, tracker: str | None, owners: Mapping[str, Mapping[str, str]] | None
+) -> str:
+    """The owner-map name of ``account`` (a lead reads "carol", not an account id), else it."""
+    mapped = owners.get(tracker, {}) if owners is not None and tracker is not None else {}
+    names = sorted(name for name, acc in mapped.items() if acc.casefold() == account.casefold())
+    return names[0].lstrip("@") if names else account
 
 
 def _expected_assignee(
@@ -547,11 +559,16 @@ def _finding_drift(
 ) -> list[DriftEntry]:
     """Duplicates and orphans, as the planner found them."""
     by_source = {d.source: d for d in all_documents}
+    # Without state an orphan is known only by its ticket's marker: its key's incident part
+    # still names the document it came from.
+    by_prefix = {slugify(d.incident.id, max_length=64): d for d in all_documents}
     entries: list[DriftEntry] = []
     for finding in findings:
         if finding.kind not in ("duplicate", "orphaned"):
             continue
         document = by_source.get(finding.source or "")
+        if document is None and finding.item_key:
+            document = by_prefix.get(finding.item_key.split(".", 1)[0])
         if document is not None:
             team, incident_id = team_of(document), document.incident.id
         else:
@@ -565,7 +582,7 @@ def _finding_drift(
                 detail=finding.message,
                 team=team,
                 incident_id=incident_id,
-                source=finding.source,
+                source=finding.source or (document.source if document else None),
                 item_key=finding.item_key,
                 ticket=finding.ref,
             )
@@ -710,9 +727,17 @@ def _recurrence(
                 head = f"{later.incident.id} recurred on {shared} {days} days after "
                 head += earlier.incident.id
             verb = "was" if len(still_open) == 1 else "were"
+            noun = "follow-up" if len(follow_ups) == 1 else "follow-ups"
+            # A lead reads a title, not an item key, for a follow-up that has no ticket.
+            shown = [
+                e.row.ticket.key
+                if e.row.ticket is not None
+                else f'"{_clip(e.item.title)}", no ticket'
+                for e in still_open
+            ]
             sentence = (
-                f"{head}; {len(still_open)} of its {len(follow_ups)} follow-ups {verb} still "
-                f"open ({', '.join(refs)})"
+                f"{head}; {len(still_open)} of its {len(follow_ups)} {noun} {verb} still "
+                f"open ({', '.join(shown)})"
             )
             entries.append(
                 RecurrenceEntry(
@@ -849,3 +874,7 @@ def _metrics(
             weeks=policy.trend_weeks,
         ),
     )
+
+
+def _clip(title: str, width: int = 50) -> str:
+    return title if len(title) <= width else title[: width - 1].rstrip() + "…"

@@ -59,6 +59,7 @@ def days(value: float | None) -> str:
 
 
 def headline(report: Report) -> list[tuple[str, int]]:
+    """The headline counts with their labels, each noun agreeing with its count."""
     counts = report.counts()
     return [
         ("untracked", counts["untracked"]),
@@ -66,11 +67,15 @@ def headline(report: Report) -> list[tuple[str, int]]:
         ("overdue", counts["overdue"]),
         ("stale", counts["stale"]),
         ("drift", counts["drift"]),
-        ("unfinished post-mortems", counts["unfinished"]),
-        ("recurrences", counts["recurrence"]),
-        ("loops closed", counts["loops_closed"]),
-        ("incidents", counts["incidents"]),
+        (_noun(counts["unfinished"], "unfinished post-mortem"), counts["unfinished"]),
+        (_noun(counts["recurrence"], "recurrence"), counts["recurrence"]),
+        (_noun(counts["loops_closed"], "loop", " closed"), counts["loops_closed"]),
+        (_noun(counts["incidents"], "incident"), counts["incidents"]),
     ]
+
+
+def _noun(count: int, noun: str, tail: str = "") -> str:
+    return (noun if count == 1 else noun + "s") + tail
 
 
 def policy_text(report: Report) -> str:

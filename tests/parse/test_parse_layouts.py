@@ -592,6 +592,8 @@ def test_an_item_naming_its_own_ticket_keeps_it_under_a_tracked_group() -> None:
         ("Load-test", ()),
     ]
     assert items[0].description == "Group tracking issue: o/r#1"
+    # Only the inherited one is marked as the group's: the plan lets an item's own ticket win.
+    assert [item.group_tracked for item in items] == [False, True, False]
 
 
 def test_decoy_sections_have_no_items_but_the_section_counts() -> None:

@@ -111,7 +111,37 @@ def test_drift() -> None:
         ("done_in_document_only", "INC-2050", "OPS-14"),
         ("ticket_missing", "INC-2050", "OPS-15"),
     ]
-    assert entries[2].detail == "OPS-9 is assigned to nobody, not acc-bob"
+    assert entries[2].detail == "OPS-9 is assigned to nobody; the document's owner is bob"
+
+
+def test_assignee_drift_names_people_not_account_ids() -> None:
+    # A team lead reads "dave", not "acc-dave"; an account the owner map does not know is shown
+    # as it is.
+    ops = w.TICKETS["ops"]
+    for account, shown in (("acc-dave", "dave"), ("acc-zed", "acc-zed")):
+        changed = tuple(
+            t.model_copy(update={"assignee": account}) if t.ref.key == "OPS-9" else t
+            for t in ops.tickets
+        )
+        tickets = {**w.TICKETS, "ops": ops.model_copy(update={"tickets": changed})}
+        entry = next(e for e in report(tickets=tickets).drift if e.kind == "assignee")
+        assert entry.detail == f"OPS-9 is assigned to {shown}; the document's owner is bob"
+
+
+def test_an_orphan_found_without_state_is_shown_with_its_incidents_document() -> None:
+    # Without state the planner knows an orphan only by its ticket's marker (no source): the
+    # report still files it under the incident's team and document, not under the tracker.
+    with_state = next(e for e in report().drift if e.kind == "orphaned")
+    findings = tuple(
+        f.model_copy(update={"source": None, "tracker": "ops"}) if f.kind == "orphaned" else f
+        for f in w.FINDINGS
+    )
+    without = next(e for e in report(findings=findings).drift if e.kind == "orphaned")
+    assert (without.team, without.incident_id, without.source) == (
+        with_state.team,
+        "INC-2041",
+        w.D1_SOURCE,
+    )
 
 
 def test_drift_done_in_tracker_only_due_and_moved() -> None:
@@ -212,11 +242,12 @@ def test_recurrence_by_team_and_by_a_related_line() -> None:
         now=w.NOW,
         texts=texts,
     )
+    # A follow-up without a ticket is named by its title, never by its internal key.
     assert [e.sentence for e in result.recurrence] == [
         "INC-3 recurred 8 days after INC-1 (named as related); "
-        "1 of its 1 follow-ups was still open (inc-1.x)",
+        '1 of its 1 follow-up was still open ("Open thing", no ticket)',
         "INC-2 recurred on team infra 2 days after INC-1; "
-        "1 of its 1 follow-ups was still open (inc-1.x)",
+        '1 of its 1 follow-up was still open ("Open thing", no ticket)',
     ]
 
 

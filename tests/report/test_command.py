@@ -119,6 +119,18 @@ def test_team_filter_and_html(folder: Path, capsys: pytest.CaptureFixture[str]) 
     assert "INC-4001" not in html
 
 
+def test_a_team_no_post_mortem_has_is_a_usage_error(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A misspelt --team used to give an all-zero report that passed any --fail-on gate.
+    assert report(folder, "--team", "serch", "--fail-on", "overdue") == 2
+    err = capsys.readouterr().err
+    assert "--team: no post-mortem belongs to team 'serch'; did you mean 'search'?" in err
+    assert "teams: payments, search" in err
+    assert _report_runs(folder) == []
+    assert report(folder, "--as-of", "2026-11-27", "--team", "SEARCH") == 0  # case ignored
+
+
 def test_a_report_is_recorded_in_the_history_and_a_preview_is_not(folder: Path) -> None:
     assert report(folder, "--as-of", "2026-11-27") == 0
     assert not (folder / "state.db").exists() or not _report_runs(folder)

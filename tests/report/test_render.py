@@ -92,6 +92,15 @@ def test_markdown_of_the_world() -> None:
     assert "| 2026-11-09 | gap | gap |" in text
 
 
+def test_the_headline_counts_read_as_english() -> None:
+    text = render_markdown(world_report())
+    # One recurrence, four unfinished post-mortems, no loop closed: each noun agrees.
+    assert "**1** recurrence · **0** loops closed · **5** incidents" in text
+    assert "**4** unfinished post-mortems" in text
+    html = render_html(world_report())
+    assert "<b>1</b> recurrence</span>" in html
+
+
 def test_markdown_escapes_what_documents_and_tickets_say() -> None:
     text = render_markdown(hostile_report())
     html = _markdown_html(text)
