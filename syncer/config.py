@@ -342,6 +342,38 @@ class GitHubConfig(TrackerBase):
     default_create_cap: ClassVar[int] = 100
     repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     milestone: int | None = None
+    close_reason: Literal["completed", "not_planned"] = Field(
+        default="completed",
+        description="the state_reason a done item's issue is closed with",
+    )
+    due_as_milestone: bool = Field(
+        default=False,
+        description="carry the due date as a milestone per date (found or created), with its "
+        "due_on set; excludes a fixed milestone",
+    )
+    milestone_title: str = Field(
+        default="Due {due}",
+        description="title of a due-date milestone; {due} is the date as YYYY-MM-DD",
+    )
+
+    @field_validator("milestone_title")
+    @classmethod
+    def _one_due_placeholder(cls, title: str) -> str:
+        try:
+            names = [f for _, f, _, _ in string.Formatter().parse(title) if f is not None]
+        except ValueError as exc:
+            raise ValueError(f"not a valid template: {exc}") from None
+        if names != ["due"]:
+            raise ValueError("must name {due} exactly once, and nothing else")
+        return title
+
+    @model_validator(mode="after")
+    def _one_kind_of_milestone(self) -> GitHubConfig:
+        if self.due_as_milestone and self.milestone is not None:
+            raise ValueError(
+                "milestone and due_as_milestone exclude each other: an issue has one milestone"
+            )
+        return self
 
 
 TrackerConfig = Annotated[JiraConfig | GitHubConfig, Field(discriminator="type")]

@@ -242,3 +242,35 @@ def test_jira_transition_and_resolution_names_must_say_something() -> None:
     assert [p.split(":")[0] for p in caught.value.problems] == [
         "trackers.ops-jira.close_transition"
     ]
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (
+            {"due_as_milestone": True, "milestone": 7},
+            "trackers.gh: milestone and due_as_milestone exclude each other: an issue has one "
+            "milestone",
+        ),
+        (
+            {"milestone_title": "Due"},
+            "trackers.gh.milestone_title: must name {due} exactly once, and nothing else",
+        ),
+        (
+            {"milestone_title": "{due} {item_key}"},
+            "trackers.gh.milestone_title: must name {due} exactly once, and nothing else",
+        ),
+        (
+            {"close_reason": "wontfix"},
+            "trackers.gh.close_reason: 'wontfix' is not one of the choices (use 'completed' or "
+            "'not_planned')",
+        ),
+    ],
+)
+def test_github_milestone_and_close_options_are_checked(
+    options: dict[str, Any], problem: str
+) -> None:
+    data = {"trackers": {"gh": {"type": "github", "repository": "acme/web", **options}}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
+    assert caught.value.problems == (problem,)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+import requests
 
 from syncer import demo
 from syncer.sandbox import Sandbox
@@ -108,3 +109,73 @@ def test_jira_options_are_written_and_a_second_sync_writes_nothing(
     jira_sandbox.clear_requests()
     assert sync(ws) == 0
     assert writes(jira_sandbox) == []
+
+
+GITHUB_OPTIONS = """\
+close_reason = "not_planned"
+due_as_milestone = true
+milestone_title = "Due {due}"
+priorities = { P1 = "priority: high", P2 = "priority: medium", SEV2 = "priority: medium" }
+"""
+
+
+@pytest.fixture
+def github_sandbox() -> Iterator[Sandbox]:
+    with Sandbox("cloud", jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
+        yield running
+
+
+def test_github_options_are_written_and_a_second_sync_writes_nothing(
+    tmp_path: Path, github_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = github_sandbox
+    ws = workspace(tmp_path, sandbox, monkeypatch, tracker=demo.GITHUB_TRACKER, edit=GITHUB_OPTIONS)
+
+    assert sync(ws) == 0
+
+    made = {i.title: i for i in sandbox.github_issues("acme/platform")}
+    assert len(made) == 7
+    [repo] = [r for r in sandbox.state.github_repos if r.full_name == "acme/platform"]
+    milestones = {m.number: m for m in repo.milestones}
+    renewal = made["Move the CDN certificate to automatic renewal"]
+    assert "priority: high" in renewal.labels
+    assert renewal.milestone is not None
+    due = milestones[renewal.milestone]
+    assert (due.title, due.due_on and due.due_on.date().isoformat()) == (
+        "Due 2026-10-30",
+        "2026-10-30",
+    )
+    # Items of the SEV2 incident without a priority take the severity's label.
+    assert "priority: medium" in made["Add an alert on pool saturation above 80%"].labels
+    # One milestone per due date, however many items share it.
+    assert len([m for m in repo.milestones if m.title.startswith("Due ")]) == len(
+        {i.milestone for i in made.values() if i.milestone is not None}
+    )
+    closed = made["Roll back the ORM upgrade"]
+    assert (closed.state, closed.state_reason) == ("closed", "not_planned")
+
+    sandbox.clear_requests()
+    assert sync(ws) == 0
+    assert writes(sandbox) == []
+
+    # A person's label stays when the document changes the priority; the priority label moves.
+    answer = requests.post(
+        f"{sandbox.url}/repos/acme/platform/issues/{renewal.number}/labels",
+        json={"labels": ["customer-facing"]},
+        headers={"Authorization": f"token {sandbox.github_token}"},
+        timeout=10,
+    )
+    assert answer.ok
+    doc = ws / "postmortems" / "inc-3102.md"
+    doc.write_text(
+        doc.read_text().replace("| alice | 2026-10-30 | P1 |", "| alice | 2026-11-30 | P2 |")
+    )
+    assert sync(ws) == 0
+    renewal = sandbox.github_issue("acme/platform", renewal.number)
+    assert {"customer-facing", "priority: medium"} <= set(renewal.labels)
+    assert "priority: high" not in renewal.labels
+    [repo] = [r for r in sandbox.state.github_repos if r.full_name == "acme/platform"]
+    assert [m.title for m in repo.milestones if m.number == renewal.milestone] == ["Due 2026-11-30"]
+    sandbox.clear_requests()
+    assert sync(ws) == 0
+    assert writes(sandbox) == []
