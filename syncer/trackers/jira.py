@@ -842,6 +842,12 @@ class JiraTracker:
                     f"usable in project {project} (check {setting}.issue_type and the routes' "
                     f"issue_type): {message}"
                 )
+            elif field == "resolution":
+                yield (
+                    f"the close transition cannot set resolution "
+                    f"{self._config.close_resolution!r} ({message}): check "
+                    f"{setting}.close_resolution, or put the field on the transition's screen"
+                )
             elif field == "components":
                 yield f"components are not valid in project {project} (check {setting}.components)"
             elif screen:

@@ -1066,3 +1066,29 @@ def test_create_takes_the_issue_type_its_route_names(rsps: responses.RequestsMoc
     )
 
     assert jira.create(KEY, rendered).ref.key == "OPS-5"
+
+
+def test_a_resolution_the_transition_cannot_set_names_the_setting(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue())
+    rsps.get(f"{API}/issue/OPS-1/transitions", json=TRANSITIONS)
+    rsps.post(
+        f"{API}/issue/OPS-1/transitions",
+        status=400,
+        json={
+            "errorMessages": [],
+            "errors": {
+                "resolution": "Field 'resolution' cannot be set. It is not on the appropriate "
+                "screen, or unknown."
+            },
+        },
+    )
+
+    with pytest.raises(TrackerError) as caught:
+        tracker(close_resolution="Fixed").update(
+            TicketRef(system="jira", key="OPS-1"), fields(done=True), changed=["done"]
+        )
+
+    assert "check trackers.ops-jira.close_resolution" in str(caught.value)
+    assert "'Fixed'" in str(caught.value)
