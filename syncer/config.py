@@ -282,8 +282,25 @@ class JiraConfig(TrackerBase):
     default_search_lag: ClassVar[float] = 300.0
     flavor: Literal["cloud", "server"] = "cloud"
     project: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
-    issue_type: str = "Task"
-    components: tuple[str, ...] = ()
+    issue_type: str = Field(default="Task", min_length=1)
+    components: tuple[str, ...] = Field(
+        default=(), description="component names set on every ticket syncer creates"
+    )
+    close_transition: NonEmpty | None = Field(
+        default=None,
+        description="name or id of the transition closing a done item; unset: the first one "
+        "leading to a Done-category status",
+    )
+    reopen_transition: NonEmpty | None = Field(
+        default=None,
+        description="name or id of the transition reopening an item; unset: the first one "
+        "leading to a To Do, else an In Progress, status",
+    )
+    close_resolution: NonEmpty | None = Field(
+        default=None,
+        description="resolution set with the close transition (e.g. 'Done', 'Fixed'); unset: "
+        "whatever the workflow sets",
+    )
     email: str | None = Field(default=None, description="Cloud only: the API token's account")
     due_field: str = Field(default="duedate", description="field id or name holding the due date")
     key_field: str | None = Field(
@@ -325,6 +342,38 @@ class GitHubConfig(TrackerBase):
     default_create_cap: ClassVar[int] = 100
     repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     milestone: int | None = None
+    close_reason: Literal["completed", "not_planned"] = Field(
+        default="completed",
+        description="the state_reason a done item's issue is closed with",
+    )
+    due_as_milestone: bool = Field(
+        default=False,
+        description="carry the due date as a milestone per date (found or created), with its "
+        "due_on set; excludes a fixed milestone",
+    )
+    milestone_title: str = Field(
+        default="Due {due}",
+        description="title of a due-date milestone; {due} is the date as YYYY-MM-DD",
+    )
+
+    @field_validator("milestone_title")
+    @classmethod
+    def _one_due_placeholder(cls, title: str) -> str:
+        try:
+            names = [f for _, f, _, _ in string.Formatter().parse(title) if f is not None]
+        except ValueError as exc:
+            raise ValueError(f"not a valid template: {exc}") from None
+        if names != ["due"]:
+            raise ValueError("must name {due} exactly once, and nothing else")
+        return title
+
+    @model_validator(mode="after")
+    def _one_kind_of_milestone(self) -> GitHubConfig:
+        if self.due_as_milestone and self.milestone is not None:
+            raise ValueError(
+                "milestone and due_as_milestone exclude each other: an issue has one milestone"
+            )
+        return self
 
 
 TrackerConfig = Annotated[JiraConfig | GitHubConfig, Field(discriminator="type")]
@@ -337,6 +386,11 @@ class RouteConfig(Section):
     team: str | None = None
     service: str | None = None
     path: str | None = Field(default=None, description="glob on the document's source path")
+    issue_type: NonEmpty | None = Field(
+        default=None,
+        description="Jira only: the issue type of tickets created through this route, instead "
+        "of the tracker's issue_type",
+    )
 
 
 class PoliciesConfig(Section):
@@ -588,7 +642,13 @@ def sync_policy(settings: Settings) -> SyncPolicy:
         trackers={name: tracker_policy(t) for name, t in settings.trackers.items()},
         routing=RoutingPolicy(
             routes=tuple(
-                Route(tracker=r.tracker, team=r.team, service=r.service, path=r.path)
+                Route(
+                    tracker=r.tracker,
+                    team=r.team,
+                    service=r.service,
+                    path=r.path,
+                    issue_type=r.issue_type,
+                )
                 for r in settings.routes
             ),
             default=default,
@@ -616,6 +676,13 @@ def _cross_check(settings: Settings) -> list[str]:
     for i, route in enumerate(settings.routes):
         if route.tracker not in names:
             problems.append(f"routes.{i}.tracker: no tracker named {route.tracker!r}")
+        elif route.issue_type is not None and not isinstance(
+            settings.trackers[route.tracker], JiraConfig
+        ):
+            problems.append(
+                f"routes.{i}.issue_type: tracker {route.tracker!r} is not a Jira tracker; "
+                "only Jira tickets have an issue type"
+            )
     for name, tracker in settings.trackers.items():
         if isinstance(tracker, JiraConfig) and tracker.flavor == "server" and tracker.email:
             problems.append(f"trackers.{name}.email: Server/Data Center uses a PAT, not an email")

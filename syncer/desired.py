@@ -278,6 +278,8 @@ def desire_items(
                 continue
             tracker = placement.tracker
             fields, problems = desired_fields(policy, tracker, item, document.incident)
+            if tracker == routed and (issue_type := policy.routing.issue_type(document)):
+                fields = fields.model_copy(update={"issue_type": issue_type})
             findings += [p.model_copy(update={"tracker": tracker}) for p in problems]
             desired.append(
                 Desired(

@@ -125,6 +125,11 @@ class TicketFields(Frozen):
         "either end of the list); not written as a field, remembered to tell an item rewritten "
         "in place from one replaced by another",
     )
+    issue_type: str | None = Field(
+        default=None,
+        description="the Jira issue type its route names (else the tracker's); used on create "
+        "only, never compared",
+    )
 
 
 def text_digest(text: str) -> str:
@@ -153,7 +158,7 @@ class Written(Frozen):
     def of(cls, fields: TicketFields | Written) -> Written:
         if isinstance(fields, Written):
             return fields
-        data = fields.model_dump(exclude={"body"})
+        data = fields.model_dump(exclude={"body", "issue_type"})
         return cls(body_digest=text_digest(fields.body), **data)
 
     def differs(self, name: str, wanted: object) -> bool:

@@ -41,6 +41,8 @@ class Route(Frozen):
     service: str | None = None
     path: str | None = None
     """A glob on the document's source path."""
+    issue_type: str | None = None
+    """The Jira issue type of tickets created through this route (else the tracker's)."""
 
     def accepts(self, document: Document) -> bool:
         incident = document.incident
@@ -63,6 +65,13 @@ class RoutingPolicy(Frozen):
             if route.accepts(document):
                 return route.tracker
         return self.default
+
+    def issue_type(self, document: Document) -> str | None:
+        """The issue type the first accepting route names, if any."""
+        for route in self.routes:
+            if route.accepts(document):
+                return route.issue_type
+        return None
 
 
 class DuePolicy(Frozen):

@@ -89,7 +89,7 @@ class FakeTracker:
             ref=ref,
             item_key=key,
             updated=datetime.now(UTC),
-            **fields.model_dump(exclude={"done", "neighbours"}),
+            **fields.model_dump(exclude={"done", "neighbours", "issue_type"}),
             done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
             written=written or Written.of(fields).model_copy(update={"done": False}),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,3 +196,81 @@ def test_the_instance_name_is_a_label_of_its_own(instance: str, problem: str) ->
         {"trackers": {"ops-jira": tracker}}, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"}
     )
     assert settings.settings.instance == "syncer"
+
+
+def test_a_route_issue_type_needs_a_jira_tracker_and_reaches_the_policy() -> None:
+    trackers = {
+        "ops-jira": {"type": "jira", "url": "https://j", "project": "OPS", "email": "a@b.c"},
+        "gh": {"type": "github", "repository": "acme/web"},
+    }
+    environ = {"SYNCER_OPS_JIRA_TOKEN": "t", "SYNCER_GH_TOKEN": "t"}
+    data: dict[str, Any] = {
+        "default_tracker": "ops-jira",
+        "routes": [
+            {"tracker": "gh", "team": "web", "issue_type": "Bug"},
+            {"tracker": "ops-jira", "team": "db", "issue_type": "Bug"},
+        ],
+        "trackers": trackers,
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ=environ)
+    assert caught.value.problems == (
+        "routes.0.issue_type: tracker 'gh' is not a Jira tracker; only Jira tickets have an "
+        "issue type",
+    )
+
+    data["routes"] = data["routes"][1:]
+    policy = parse_config(data, base_dir=Path(), environ=environ).policy
+    assert [r.issue_type for r in policy.routing.routes] == ["Bug"]
+
+
+def test_jira_transition_and_resolution_names_must_say_something() -> None:
+    data = {
+        "trackers": {
+            "ops-jira": {
+                "type": "jira",
+                "url": "https://j",
+                "project": "OPS",
+                "email": "a@b.c",
+                "close_transition": " ",
+                "close_resolution": "Fixed",
+            }
+        }
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_OPS_JIRA_TOKEN": "t"})
+    assert [p.split(":")[0] for p in caught.value.problems] == [
+        "trackers.ops-jira.close_transition"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (
+            {"due_as_milestone": True, "milestone": 7},
+            "trackers.gh: milestone and due_as_milestone exclude each other: an issue has one "
+            "milestone",
+        ),
+        (
+            {"milestone_title": "Due"},
+            "trackers.gh.milestone_title: must name {due} exactly once, and nothing else",
+        ),
+        (
+            {"milestone_title": "{due} {item_key}"},
+            "trackers.gh.milestone_title: must name {due} exactly once, and nothing else",
+        ),
+        (
+            {"close_reason": "wontfix"},
+            "trackers.gh.close_reason: 'wontfix' is not one of the choices (use 'completed' or "
+            "'not_planned')",
+        ),
+    ],
+)
+def test_github_milestone_and_close_options_are_checked(
+    options: dict[str, Any], problem: str
+) -> None:
+    data = {"trackers": {"gh": {"type": "github", "repository": "acme/web", **options}}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
+    assert caught.value.problems == (problem,)

@@ -145,3 +145,26 @@ def test_an_item_repeated_word_for_word_is_a_finding() -> None:
             "(delete one if it was copied by mistake)",
         )
     ]
+
+
+def test_the_route_issue_type_goes_only_to_items_the_route_places() -> None:
+    routing = RoutingPolicy(
+        routes=(Route(tracker="jira", team="payments", issue_type="Bug"),), default="gh"
+    )
+    policy = POLICY.model_copy(update={"routing": routing})
+    named = TicketRef(system="jira", key="OPS-4")
+    wanted, _ = desire_items(
+        policy,
+        [
+            document(item("routed"), item("placed"), item("named", tickets=(named,))),
+            document(item("other"), incident=INCIDENT.model_copy(update={"team": "web"})),
+        ],
+        claim=claim_jira_keys,
+        placed={"inc-9.placed": "gh"},
+    )
+    assert [(d.item.key, d.tracker, d.fields.issue_type) for d in wanted] == [
+        ("inc-9.routed", "jira", "Bug"),
+        ("inc-9.placed", "gh", None),
+        ("inc-9.named", "jira", "Bug"),
+        ("inc-9.other", "gh", None),
+    ]

@@ -403,7 +403,8 @@ def test_which_fields_are_written(
     expected: list[str],
 ) -> None:
     ticket = Ticket(
-        ref=TicketRef(system="jira", key="OPS-1"), **BASE.model_dump(exclude={"neighbours"})
+        ref=TicketRef(system="jira", key="OPS-1"),
+        **BASE.model_dump(exclude={"neighbours", "issue_type"}),
     )
     changed, _ = compare_fields(
         BASE.model_copy(update=desired),

@@ -148,6 +148,7 @@ class GithubApi:
             ("POST", REPO + "/labels", self.create_label),
             ("GET", REPO + "/labels/(?P<label>[^/]+)", self.get_label),
             ("GET", REPO + "/milestones", self.list_milestones),
+            ("POST", REPO + "/milestones", self.create_milestone),
             ("GET", REPO + r"/milestones/(?P<number>\d+)", self.get_milestone),
         ]
         for method, path, handler in routes:
@@ -396,7 +397,7 @@ class GithubApi:
             "created_at": github_time(milestone.created_at),
             "updated_at": github_time(milestone.updated_at),
             "closed_at": None,
-            "due_on": None,
+            "due_on": github_time(milestone.due_on) if milestone.due_on else None,
         }
 
     def issue_json(self, request: Request, repo: GithubRepo, issue: GithubIssue) -> dict[str, Any]:
@@ -978,6 +979,45 @@ class GithubApi:
         state = request.param("state", "open")
         chosen = [m for m in repo.milestones if state in ("all", m.state)]
         return self.paged(request, chosen, lambda m: self.milestone_json(request, repo, m))
+
+    def create_milestone(self, request: Request, owner: str, name: str) -> Response:
+        repo = self.find_repo(owner, name)
+        doc = f"{DOCS}/issues/milestones#create-a-milestone"
+        payload = request.json()
+        title = payload.get("title") if isinstance(payload, dict) else None
+        if not isinstance(title, str) or not title.strip():
+            raise validation_failed(
+                doc, {"resource": "Milestone", "code": "missing_field", "field": "title"}
+            )
+        if any(m.title == title for m in repo.milestones):
+            raise validation_failed(
+                doc, {"resource": "Milestone", "code": "already_exists", "field": "title"}
+            )
+        state = payload.get("state", "open")
+        due = payload.get("due_on")
+        try:
+            due_on = datetime.fromisoformat(str(due).replace("Z", "+00:00")) if due else None
+        except ValueError:
+            raise validation_failed(
+                doc, {"resource": "Milestone", "code": "invalid", "field": "due_on"}
+            ) from None
+        if state not in ("open", "closed"):
+            raise validation_failed(
+                doc, {"resource": "Milestone", "code": "invalid", "field": "state"}
+            )
+        now = self.ctx.now()
+        milestone = GithubMilestone(
+            id=self.ctx.state.next_id("github_milestone"),
+            number=max((m.number for m in repo.milestones), default=0) + 1,
+            title=title,
+            state=state,
+            description=payload.get("description"),
+            due_on=due_on,
+            created_at=now,
+            updated_at=now,
+        )
+        repo.milestones.append(milestone)
+        return Response.json(HTTPStatus.CREATED, self.milestone_json(request, repo, milestone))
 
     def get_milestone(self, request: Request, owner: str, name: str, number: str) -> Response:
         repo = self.find_repo(owner, name)

@@ -165,6 +165,7 @@ class GithubMilestone(_Model):
     title: str
     state: Literal["open", "closed"] = "open"
     description: str | None = None
+    due_on: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

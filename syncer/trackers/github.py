@@ -22,7 +22,7 @@ import logging
 import math
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -120,9 +120,54 @@ def issue_number(ref: TicketRef, *, repository: str, web: str) -> int | None:
     return None
 
 
-def tidy_labels(labels: Collection[str], marks: Marks = DEFAULT_MARKS) -> tuple[str, ...]:
-    """Sorted, unique, without the managed label (which syncer adds and reads itself)."""
-    return tuple(sorted({label for label in labels if label and label != marks.managed_label}))
+def tidy_labels(
+    labels: Collection[str], marks: Marks = DEFAULT_MARKS, *, priority_labels: Collection[str] = ()
+) -> tuple[str, ...]:
+    """Sorted, unique, without the managed label (which syncer adds and reads itself) and the
+    priority labels (which stand for the priority field)."""
+    skip = {p.casefold() for p in priority_labels}
+    return tuple(
+        sorted(
+            {
+                label
+                for label in labels
+                if label and label != marks.managed_label and label.casefold() not in skip
+            }
+        )
+    )
+
+
+def priority_from_labels(labels: Collection[str], priority_labels: Collection[str]) -> str | None:
+    """The priority a configured priority label stands for, spelt as configured (GitHub matches
+    label names in any case); the first in name order when a person added several."""
+    present = {label.casefold() for label in labels}
+    return next((p for p in sorted(set(priority_labels)) if p.casefold() in present), None)
+
+
+def _title_parts(milestone_title: str) -> tuple[str, str]:
+    before, _, after = milestone_title.format(due="\0").partition("\0")
+    return before, after
+
+
+def milestone_title(template: str, due: date) -> str:
+    """``Due {due}`` -> ``Due 2026-12-01``."""
+    before, after = _title_parts(template)
+    return f"{before}{due.isoformat()}{after}"
+
+
+def due_from_milestone(milestone: Any, template: str) -> date | None:
+    """The due date a milestone titled after ``template`` stands for; ``None`` for any other."""
+    if not isinstance(milestone, Mapping):
+        return None
+    title = str(milestone.get("title") or "")
+    before, after = _title_parts(template)
+    if not (title.startswith(before) and title.endswith(after)):
+        return None
+    middle = title[len(before) : len(title) - len(after)]
+    try:
+        return date.fromisoformat(middle) if len(middle) == 10 else None
+    except ValueError:
+        return None
 
 
 def is_issue_of(raw: Raw, repository: str) -> bool:
@@ -141,10 +186,21 @@ def _github_time(value: Any) -> datetime | None:
 
 
 def ticket_from_github(
-    raw: Raw, *, repository: str, web: str, marks: Marks = DEFAULT_MARKS
+    raw: Raw,
+    *,
+    repository: str,
+    web: str,
+    marks: Marks = DEFAULT_MARKS,
+    priority_labels: Collection[str] = (),
+    due_milestone: str | None = None,
 ) -> Ticket:
-    """One issue's JSON (REST ``issue`` schema) as a ``Ticket``."""
+    """One issue's JSON (REST ``issue`` schema) as a ``Ticket``.
+
+    ``priority_labels`` (the priority map's values) are read as the priority, not as labels;
+    ``due_milestone`` (a title template), when given, reads the due date from the milestone.
+    """
     item_key, written, text = read_body_marker(str(raw.get("body") or ""), marks)
+    names = [label["name"] for label in raw.get("labels") or []]
     assignees = [user["login"] for user in raw.get("assignees") or []]
     state = raw.get("state")
     closed = state == "closed"
@@ -153,8 +209,10 @@ def ticket_from_github(
         ref=issue_ref(int(raw["number"]), repository=repository, web=web),
         title=str(raw.get("title") or ""),
         body=text,
-        labels=tidy_labels([label["name"] for label in raw.get("labels") or []], marks),
+        labels=tidy_labels(names, marks, priority_labels=priority_labels),
         assignee=assignees[0] if assignees else None,
+        priority=priority_from_labels(names, priority_labels),
+        due=due_from_milestone(raw.get("milestone"), due_milestone) if due_milestone else None,
         done=closed,
         status=str(state or ""),
         updated=_github_time(raw.get("updated_at")),
@@ -212,6 +270,10 @@ class GitHubTracker:
             classify=self._classify,
         )
         self._issues = f"/repos/{self._repo_name}/issues"
+        # The priority map's values are label names: syncer's own priority labels.
+        self._priority_labels = tuple(sorted(set(config.priorities.values())))
+        self._milestones: dict[str, int] | None = None
+        """Milestone title -> number, listed once per run when a due date needs one."""
 
     # -- Protocol: identity -------------------------------------------------------------------
 
@@ -227,9 +289,16 @@ class GitHubTracker:
                 "title": fields.title.strip(),
                 "body": normalise_text(fields.body),
                 # The configured labels go on every issue, so they read back on every issue.
-                "labels": tidy_labels([*self._config.labels, *fields.labels], self._marks),
-                "due": None,
-                "priority": None,
+                "labels": tidy_labels(
+                    [*self._config.labels, *fields.labels],
+                    self._marks,
+                    priority_labels=self._priority_labels,
+                ),
+                # A due date is a milestone only when so configured; a priority is a label of
+                # the priority map (the map gives nothing else).
+                "due": fields.due if self._config.due_as_milestone else None,
+                "priority": fields.priority if fields.priority in self._priority_labels else None,
+                "issue_type": None,
             }
         )
 
@@ -310,12 +379,18 @@ class GitHubTracker:
         body: dict[str, Any] = {
             "title": fields.title,
             "body": _with_marker(fields.body, key, carried, self._marks),
-            "labels": [*fields.labels, self._marks.managed_label],
+            "labels": [
+                *fields.labels,
+                *([fields.priority] if fields.priority else []),
+                self._marks.managed_label,
+            ],
         }
         if fields.assignee is not None:
             body["assignees"] = [fields.assignee]
         if self._config.milestone is not None:
             body["milestone"] = self._config.milestone
+        if self._config.due_as_milestone and fields.due is not None:
+            body["milestone"] = self._due_milestone(fields.due)
         raw = self._json(
             "POST",
             self._issues,
@@ -350,7 +425,9 @@ class GitHubTracker:
         doing = f"updating {self._repo_name}#{number}"
         edits: dict[str, Any] = {}
         current: Raw = {}
-        if {"body", "labels", "done"} & set(changed) or written is not None:
+        # A priority is a label, and only a priority of the map is written (none is "leave it").
+        relabel = "labels" in changed or ("priority" in changed and fields.priority is not None)
+        if {"body", "done"} & set(changed) or relabel or written is not None:
             # The marker and the managed label stay as they are, so read what is there now.
             current = self._json("GET", url, doing, read=True)
             marker, carried, text = read_body_marker(str(current.get("body") or ""), self._marks)
@@ -360,23 +437,69 @@ class GitHubTracker:
             if "body" in changed or (written is not None and marker):
                 body = fields.body if "body" in changed else text
                 edits["body"] = _with_marker(body, marker, written or carried, self._marks)
-            if "labels" in changed:
-                names = {label["name"] for label in current.get("labels") or []}
-                label = self._marks.managed_label
-                managed = key is not None or label in names
-                edits["labels"] = [*fields.labels, *([label] if managed else [])]
+            if relabel:
+                edits["labels"] = self._labels_after(current, fields, changed=changed, key=key)
         if "title" in changed:
             edits["title"] = fields.title
         if "assignee" in changed:
             edits["assignees"] = [fields.assignee] if fields.assignee else []
+        if "due" in changed and self._config.due_as_milestone:
+            edits["milestone"] = None if fields.due is None else self._due_milestone(fields.due)
         if "done" in changed and (current.get("state") == "closed") != fields.done:
             # An issue already in that state is left as it is: no second close or reopen event.
             edits["state"] = "closed" if fields.done else "open"
-            edits["state_reason"] = "completed" if fields.done else "reopened"
+            edits["state_reason"] = self._config.close_reason if fields.done else "reopened"
         if not edits:
             return self._ticket(current or self._json("GET", url, doing, read=True))
         raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})
         return self._ticket(raw)
+
+    def _labels_after(
+        self, current: Raw, fields: TicketFields, *, changed: Collection[str], key: ItemKey | None
+    ) -> list[str]:
+        """The issue's labels once ``labels`` and/or ``priority`` are written: the priority
+        labels change only with the priority, other labels only with the labels."""
+        names = [label["name"] for label in current.get("labels") or []]
+        folded = {p.casefold() for p in self._priority_labels}
+        priorities = [n for n in names if n.casefold() in folded]
+        if "priority" in changed and fields.priority is not None:
+            priorities = [fields.priority]
+        if "labels" in changed:
+            label = self._marks.managed_label
+            managed = key is not None or label in names
+            others = [*fields.labels, *([label] if managed else [])]
+        else:
+            others = [n for n in names if n.casefold() not in folded]
+        return [*others, *priorities]
+
+    def _due_milestone(self, due: date) -> int:
+        """The number of the milestone of this due date: found, else created (with its due_on),
+        once per run."""
+        title = milestone_title(self._config.milestone_title, due)
+        doing = f"finding the milestone {title!r} of {self._repo_name}"
+        if self._milestones is None:
+            self._milestones = self._list_milestones(doing)
+        if title in self._milestones:
+            return self._milestones[title]
+        path = f"/repos/{self._repo_name}/milestones"
+        body = {"title": title, "due_on": f"{due.isoformat()}T00:00:00Z"}
+        try:
+            raw = self._json("POST", path, f"creating the milestone {title!r}", body=body)
+        except TrackerError as exc:
+            if self._http.status(exc) != 422:
+                raise
+            # Made meanwhile (another worker, or a closed one the listing missed): list again.
+            self._milestones = self._list_milestones(doing)
+            if title not in self._milestones:
+                raise
+            return self._milestones[title]
+        self._milestones[title] = int(raw["number"])
+        return self._milestones[title]
+
+    def _list_milestones(self, doing: str) -> dict[str, int]:
+        options = {"state": "all", "per_page": 100}
+        pages = self._raw_pages(doing, options, url=f"/repos/{self._repo_name}/milestones")
+        return {str(m["title"]): int(m["number"]) for m in pages}
 
     def remember(self, ref: TicketRef, written: Written) -> None:
         """Rewrite the body marker with ``written``: a GET and a PATCH of the body alone."""
@@ -495,12 +618,16 @@ class GitHubTracker:
             options["direction"] = direction
         return [self._ticket(raw) for raw in self._raw_pages(doing, options)]
 
-    def _raw_pages(self, doing: str, options: Mapping[str, Any]) -> list[Raw]:
-        """Every issue of a listing with these query options, following the Link pages."""
+    def _raw_pages(
+        self, doing: str, options: Mapping[str, Any], *, url: str | None = None
+    ) -> list[Raw]:
+        """Every issue (or milestone) of a listing with these query options, following the
+        Link pages."""
+        first = url or self._issues
 
         def listing() -> list[Raw]:
             found: list[Raw] = []
-            url: str | None = self._issues
+            url: str | None = first
             parameters: dict[str, Any] | None = dict(options)
             while url is not None:
                 headers, page = self._client.requester.requestJsonAndCheck(
@@ -525,7 +652,14 @@ class GitHubTracker:
         return number
 
     def _ticket(self, raw: Raw) -> Ticket:
-        return ticket_from_github(raw, repository=self._repo_name, web=self._web, marks=self._marks)
+        return ticket_from_github(
+            raw,
+            repository=self._repo_name,
+            web=self._web,
+            marks=self._marks,
+            priority_labels=self._priority_labels,
+            due_milestone=self._config.milestone_title if self._config.due_as_milestone else None,
+        )
 
     # -- errors -------------------------------------------------------------------------------
 

@@ -126,6 +126,31 @@ DONE_RESOLUTIONS = frozenset({"done", "fixed", "resolved", "complete", "complete
 Duplicate, Cannot Reproduce, Declined...) means the ticket was closed without doing it."""
 
 
+def pick_transition(
+    available: Sequence[Mapping[str, Any]], *, done: bool, named: str | None = None
+) -> Mapping[str, Any] | None:
+    """The transition to close (``done``) or reopen an issue with.
+
+    ``named`` (a configured transition name, any case, or id) wins; otherwise the first leading
+    to a Done-category status, or, to reopen, to a To Do and else an In Progress one.
+    """
+    if named is not None:
+        folded = named.casefold()
+        return next(
+            (
+                t
+                for t in available
+                if str(t.get("id")) == named or str(t.get("name") or "").casefold() == folded
+            ),
+            None,
+        )
+    for category in ("done",) if done else ("new", "indeterminate"):
+        chosen = next((t for t in available if _category(t.get("to") or {}) == category), None)
+        if chosen is not None:
+            return chosen
+    return None
+
+
 def _jira_time(value: Any) -> datetime | None:
     """``2026-11-27T10:00:00.000+0000`` -> an aware UTC datetime."""
     if not value:
@@ -389,12 +414,16 @@ class JiraTracker:
             "project": {"key": self._config.project},
             "summary": rendered.title,
             "description": rendered.body,
-            "issuetype": {"name": self._config.issue_type},
+            "issuetype": {"name": rendered.issue_type or self._config.issue_type},
             "labels": [*rendered.labels, self._marks.managed_label, self._marks.key_prefix + key],
         }
         if self._config.components:
             payload["components"] = [{"name": c} for c in self._config.components]
-        sent = {"assignee": rendered.assignee, "priority": rendered.priority}
+        sent = {
+            "assignee": rendered.assignee,
+            "priority": rendered.priority,
+            "issue_type": rendered.issue_type or self._config.issue_type,
+        }
         if rendered.assignee is not None:
             payload["assignee"] = self._user(rendered.assignee)
         if rendered.priority is not None:
@@ -644,24 +673,29 @@ class JiraTracker:
             return found
 
         available = self._http.read(transitions, doing)
-        wanted = ("done",) if done else ("new", "indeterminate")
-        chosen = None
-        for category in wanted:
-            chosen = next((t for t in available if _category(t.get("to") or {}) == category), None)
-            if chosen is not None:
-                break
+        named = self._config.close_transition if done else self._config.reopen_transition
+        chosen = pick_transition(available, done=done, named=named)
         if chosen is None:
-            goal = "a Done" if done else "an open (To Do or In Progress)"
             names = ", ".join(repr(t.get("name")) for t in available) or "none"
+            if named is not None:
+                setting = f"trackers.{self.name}.{'close' if done else 'reopen'}_transition"
+                raise self._http.error(
+                    f"{doing}: the transition {named!r} ({setting}) is not available "
+                    f"(available: {names}); move it by hand or change {setting}"
+                )
+            goal = "a Done" if done else "an open (To Do or In Progress)"
             raise self._http.error(
                 f"{doing}: no workflow transition leads to {goal} status "
                 f"(available: {names}); move it by hand or adjust the workflow of project "
                 f"{self._config.project}"
             )
         transition_id = str(chosen["id"])
+        fields: dict[str, Any] = {}
+        if done and self._config.close_resolution is not None:
+            fields["resolution"] = {"name": self._config.close_resolution}
 
         def post() -> None:
-            self._client.transition_issue(key, transition_id)
+            self._client.transition_issue(key, transition_id, fields=fields or None)
 
         self._http.write(post, doing)
 
@@ -804,8 +838,15 @@ class JiraTracker:
                 )
             elif field == "issuetype":
                 yield (
-                    f"issue type {self._config.issue_type!r} is not usable in project {project} "
-                    f"(check {setting}.issue_type): {message}"
+                    f"issue type {sent.get('issue_type') or self._config.issue_type!r} is not "
+                    f"usable in project {project} (check {setting}.issue_type and the routes' "
+                    f"issue_type): {message}"
+                )
+            elif field == "resolution":
+                yield (
+                    f"the close transition cannot set resolution "
+                    f"{self._config.close_resolution!r} ({message}): check "
+                    f"{setting}.close_resolution, or put the field on the transition's screen"
                 )
             elif field == "components":
                 yield f"components are not valid in project {project} (check {setting}.components)"

@@ -233,3 +233,18 @@ def test_checking_an_assignee_answers_204_or_404(github: Github, gh_sandbox: San
     repo = github.get_repo("acme/platform")
     assert repo.has_in_assignees("alice") is True
     assert repo.has_in_assignees("nobody-at-all") is False
+
+
+def test_milestones_are_created_with_a_due_date_and_listed(github: Github) -> None:
+    repo = github.get_repo("acme/platform")
+    made = repo.create_milestone("Due 2026-12-01", due_on=datetime(2026, 12, 1, tzinfo=UTC))
+    validate(GITHUB, "#/components/schemas/nullable-milestone", made.raw_data)
+    assert (made.number, made.raw_data["due_on"]) == (2, "2026-12-01T00:00:00Z")
+    assert [m.title for m in repo.get_milestones(state="all")] == ["v1.0", "Due 2026-12-01"]
+    with pytest.raises(GithubException) as caught:
+        repo.create_milestone("Due 2026-12-01")
+    assert caught.value.status == 422
+    issue = repo.create_issue(title="Due soon", milestone=made)
+    validate(GITHUB, "#/components/schemas/issue", issue.raw_data)
+    assert issue.milestone.title == "Due 2026-12-01"
+    assert issue.milestone.due_on == datetime(2026, 12, 1, tzinfo=UTC)

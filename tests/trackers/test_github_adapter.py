@@ -671,3 +671,158 @@ def test_an_update_puts_back_a_marker_and_label_a_person_removed(
     )
 
     assert ticket.item_key == KEY
+
+
+# -- options: priority labels, due-date milestones, close reason -------------------------------
+
+PRIORITY_MAP = {"P1": "priority: high", "SEV1": "priority: high", "P2": "priority: medium"}
+MILESTONES = f"{AT}/repos/{REPO}/milestones"
+
+
+def test_a_priority_label_is_created_read_back_as_the_priority_and_not_as_a_label(
+    rsps: responses.RequestsMock,
+) -> None:
+    gh = tracker(priorities=PRIORITY_MAP)
+    wanted = gh.render(fields(priority="priority: high", labels=("priority: medium", "sev2")))
+    assert (wanted.priority, wanted.labels) == ("priority: high", ("postmortem", "sev2"))
+    answer = github_issue(5, labels=("postmortem", "sev2", "Priority: High", "syncer"))
+    rsps.post(
+        ISSUES,
+        match=[
+            matchers.json_params_matcher(
+                {"labels": ["postmortem", "sev2", "priority: high", "syncer"]}, strict_match=False
+            )
+        ],
+        status=201,
+        json=answer,
+    )
+
+    ticket = gh.create(KEY, wanted)
+
+    # GitHub keeps an existing label's spelling: read back as the configured name.
+    assert (ticket.priority, ticket.labels) == ("priority: high", ("postmortem", "sev2"))
+
+
+def test_a_priority_change_swaps_only_the_priority_label(rsps: responses.RequestsMock) -> None:
+    gh = tracker(priorities=PRIORITY_MAP)
+    current = github_issue(7, labels=("postmortem", "team-x", "priority: high", "syncer"))
+    rsps.get(f"{ISSUES}/7", json=current)
+    rsps.patch(
+        f"{ISSUES}/7",
+        match=[
+            matchers.json_params_matcher(
+                {"labels": ["postmortem", "team-x", "syncer", "priority: medium"]}
+            )
+        ],
+        json=github_issue(7, labels=("postmortem", "team-x", "priority: medium", "syncer")),
+    )
+
+    ticket = gh.update(
+        TicketRef(system="github", key="#7"),
+        gh.render(fields(priority="priority: medium")),
+        changed=["priority"],
+    )
+
+    assert (ticket.priority, ticket.labels) == ("priority: medium", ("postmortem", "team-x"))
+
+
+def test_a_labels_change_keeps_the_priority_label(rsps: responses.RequestsMock) -> None:
+    gh = tracker(priorities=PRIORITY_MAP)
+    rsps.get(f"{ISSUES}/7", json=github_issue(7, labels=("old", "priority: high", "syncer")))
+    rsps.patch(
+        f"{ISSUES}/7",
+        match=[
+            matchers.json_params_matcher(
+                {"labels": ["postmortem", "sev2", "syncer", "priority: high"]}
+            )
+        ],
+        json=github_issue(7, labels=("postmortem", "sev2", "priority: high")),
+    )
+
+    gh.update(TicketRef(system="github", key="#7"), gh.render(fields()), changed=["labels"])
+
+
+def test_the_due_date_milestone_is_listed_once_and_created_when_missing(
+    rsps: responses.RequestsMock,
+) -> None:
+    gh = tracker(due_as_milestone=True, milestone_title="Due {due} (post-mortems)")
+    rsps.get(
+        MILESTONES,
+        match=[matchers.query_param_matcher({"state": "all", "per_page": "100"})],
+        json=[{"number": 3, "title": "Due 2026-12-01 (post-mortems)"}],
+    )
+    rsps.post(
+        MILESTONES,
+        match=[
+            matchers.json_params_matcher(
+                {"title": "Due 2026-12-15 (post-mortems)", "due_on": "2026-12-15T00:00:00Z"}
+            )
+        ],
+        status=201,
+        json={"number": 4, "title": "Due 2026-12-15 (post-mortems)"},
+    )
+    made = github_issue(5) | {"milestone": {"number": 4, "title": "Due 2026-12-15 (post-mortems)"}}
+    rsps.post(
+        ISSUES,
+        match=[matchers.json_params_matcher({"milestone": 4}, strict_match=False)],
+        json=made,
+    )
+    moved = github_issue(5) | {"milestone": {"number": 3, "title": "Due 2026-12-01 (post-mortems)"}}
+    rsps.patch(f"{ISSUES}/5", match=[matchers.json_params_matcher({"milestone": 3})], json=moved)
+    rsps.patch(f"{ISSUES}/6", match=[matchers.json_params_matcher({"milestone": 4})], json=made)
+
+    wanted = gh.render(fields())
+    assert wanted.due == date(2026, 12, 15)
+    assert gh.create(KEY, wanted).due == date(2026, 12, 15)
+    ref = TicketRef(system="github", key="#5")
+    assert gh.update(ref, gh.render(fields(due=date(2026, 12, 1))), changed=["due"]).due == date(
+        2026, 12, 1
+    )
+    gh.update(TicketRef(system="github", key="#6"), wanted, changed=["due"])  # known by now
+
+    assert sent(rsps) == [
+        f"GET /repos/{REPO}/milestones",
+        f"POST /repos/{REPO}/milestones",
+        f"POST /repos/{REPO}/issues",
+        f"PATCH /repos/{REPO}/issues/5",
+        f"PATCH /repos/{REPO}/issues/6",
+    ]
+
+
+def test_a_milestone_not_titled_after_the_template_gives_no_due_date() -> None:
+    raw = github_issue(1) | {"milestone": {"number": 1, "title": "v1.0"}}
+    ticket = ticket_from_github(
+        raw, repository=REPO, web="https://github.com", due_milestone="Due {due}"
+    )
+    assert ticket.due is None
+    raw = github_issue(1) | {"milestone": {"number": 2, "title": "Due 2026-13-01"}}
+    assert (
+        ticket_from_github(
+            raw, repository=REPO, web="https://github.com", due_milestone="Due {due}"
+        ).due
+        is None
+    )
+
+
+@pytest.mark.parametrize("reason", ["completed", "not_planned"])
+def test_a_done_item_is_closed_with_the_configured_reason(
+    rsps: responses.RequestsMock, reason: str
+) -> None:
+    rsps.get(f"{ISSUES}/7", json=github_issue(7))
+    closed = github_issue(7, state="closed") | {"state_reason": reason}
+    rsps.patch(
+        f"{ISSUES}/7",
+        match=[
+            matchers.json_params_matcher(
+                {"state": "closed", "state_reason": reason}, strict_match=False
+            )
+        ],
+        json=closed,
+    )
+
+    ticket = tracker(close_reason=reason).update(
+        TicketRef(system="github", key="#7"), fields(done=True), changed=["done"]
+    )
+
+    assert ticket.done
+    assert ticket.resolution == ("done" if reason == "completed" else "wont_do")

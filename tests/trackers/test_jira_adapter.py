@@ -975,3 +975,120 @@ def test_another_installations_marks_are_not_this_ones() -> None:
     assert ticket_from_jira(mine, **common, marks=marks).item_key == KEY
     assert ticket_from_jira(mine, **common, marks=marks).labels == ("postmortem",)
     assert ticket_from_jira(mine, **common).item_key is None  # the default installation's view
+
+
+# -- configured transitions, resolution, issue type ----------------------------------------------
+
+
+CUSTOM_WORKFLOW = {
+    "transitions": [
+        {"id": "31", "name": "Done", "to": STATUSES["done"]},
+        {"id": "41", "name": "Resolve", "to": STATUSES["done"]},
+        {"id": "11", "name": "Back to work", "to": STATUSES["indeterminate"]},
+        {"id": "21", "name": "Reopen", "to": STATUSES["new"]},
+    ]
+}
+
+
+def test_close_uses_the_named_transition_and_sets_the_resolution(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue())
+    rsps.get(f"{API}/issue/OPS-1/transitions", json=CUSTOM_WORKFLOW)
+    rsps.post(
+        f"{API}/issue/OPS-1/transitions",
+        match=[
+            matchers.json_params_matcher(
+                {"transition": {"id": 41}, "fields": {"resolution": {"name": "Fixed"}}}
+            )
+        ],
+        status=204,
+    )
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue(status="done"))
+    jira = tracker(close_transition="resolve", close_resolution="Fixed")
+
+    ticket = jira.update(TicketRef(system="jira", key="OPS-1"), fields(done=True), changed=["done"])
+
+    assert ticket.done
+
+
+def test_reopen_uses_the_named_transition_by_id_without_a_resolution(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue(status="done"))
+    rsps.get(f"{API}/issue/OPS-1/transitions", json=CUSTOM_WORKFLOW)
+    rsps.post(
+        f"{API}/issue/OPS-1/transitions",
+        match=[matchers.json_params_matcher({"transition": {"id": 11}, "fields": {}})],
+        status=204,
+    )
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue(status="indeterminate"))
+    jira = tracker(reopen_transition="11", close_resolution="Fixed")
+
+    ticket = jira.update(
+        TicketRef(system="jira", key="OPS-1"), fields(done=False), changed=["done"]
+    )
+
+    assert not ticket.done
+
+
+def test_a_named_transition_that_is_not_available_names_the_setting(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue())
+    rsps.get(f"{API}/issue/OPS-1/transitions", json=TRANSITIONS)
+
+    with pytest.raises(TrackerError) as caught:
+        tracker(close_transition="Resolve").update(
+            TicketRef(system="jira", key="OPS-1"), fields(done=True), changed=["done"]
+        )
+
+    assert str(caught.value) == (
+        "ops-jira: updating OPS-1: the transition 'Resolve' (trackers.ops-jira.close_transition) "
+        "is not available (available: 'Start', 'Close'); move it by hand or change "
+        "trackers.ops-jira.close_transition"
+    )
+
+
+def test_create_takes_the_issue_type_its_route_names(rsps: responses.RequestsMock) -> None:
+    jira = tracker(issue_type="Task")
+    rendered = jira.render(fields(issue_type="Bug"))
+    assert rendered.issue_type == "Bug"
+    rsps.post(
+        f"{API}/issue",
+        match=[
+            matchers.json_params_matcher(
+                {"fields": {"issuetype": {"name": "Bug"}}}, strict_match=False
+            )
+        ],
+        status=201,
+        json={"id": "10005", "key": "OPS-5", "self": f"{API}/issue/10005"},
+    )
+
+    assert jira.create(KEY, rendered).ref.key == "OPS-5"
+
+
+def test_a_resolution_the_transition_cannot_set_names_the_setting(
+    rsps: responses.RequestsMock,
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue())
+    rsps.get(f"{API}/issue/OPS-1/transitions", json=TRANSITIONS)
+    rsps.post(
+        f"{API}/issue/OPS-1/transitions",
+        status=400,
+        json={
+            "errorMessages": [],
+            "errors": {
+                "resolution": "Field 'resolution' cannot be set. It is not on the appropriate "
+                "screen, or unknown."
+            },
+        },
+    )
+
+    with pytest.raises(TrackerError) as caught:
+        tracker(close_resolution="Fixed").update(
+            TicketRef(system="jira", key="OPS-1"), fields(done=True), changed=["done"]
+        )
+
+    assert "check trackers.ops-jira.close_resolution" in str(caught.value)
+    assert "'Fixed'" in str(caught.value)
