@@ -169,3 +169,45 @@ owners = { alice = "a", "bob" = "b" }
     assert lines["trackers.ops-jira.owners.bob"] == 10
     assert line_of("routes.1.tracker", lines) == 6  # missing key: its table's header
     assert line_of("worker.timezone", lines) is None
+
+
+def test_a_bad_environment_override_names_its_variable_not_a_line_of_the_file(
+    tmp_path: Path, docs: Path
+) -> None:
+    # An operator reading "syncer.toml:5" looks in the file and finds nothing wrong there.
+    toml = '[state]\npath = "state.db"\n\n[worker]\nsync_every_minutes = 15\n' + GITHUB
+    env = {
+        "SYNCER_GH_TOKEN": "gh-token-123",
+        "SYNCER_STATE__URL": "postgresql://syncer:hunter2-secret@db:5432/syncer",
+        "SYNCER_STATE__PTH": "x.db",
+        "SYNCER_WORKER__SYNC_EVERY_MINUTES": "0",
+    }
+    code, out, err = _validate(tmp_path, toml, env)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "syncer: invalid configuration (3 problems)",
+        "  SYNCER_STATE__PTH (environment): state.pth: unknown key; did you mean 'path'?",
+        "  SYNCER_STATE__URL (environment): state.url: must not contain a password: set "
+        "SYNCER_STATE_PASSWORD (or PGPASSWORD) instead",
+        "  SYNCER_WORKER__SYNC_EVERY_MINUTES (environment): worker.sync_every_minutes: must be "
+        "at least 1, not 0",
+    ]
+
+
+def test_an_empty_state_path_is_refused_not_read_as_the_configuration_folder(
+    tmp_path: Path, docs: Path
+) -> None:
+    # SYNCER_STATE__PATH="" (a Secret or ConfigMap key left empty) used to put the state at
+    # the configuration's folder itself: "cannot open state database" at run time.
+    code, out, err = _validate(
+        tmp_path, GITHUB, {"SYNCER_GH_TOKEN": "t" * 12, "SYNCER_STATE__PATH": ""}
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "syncer: invalid configuration (1 problem)",
+        "  SYNCER_STATE__PATH (environment): state.path: must not be empty",
+    ]
+    code, out, err = _validate(
+        tmp_path, '[state]\npath = " "\n' + GITHUB, {"SYNCER_GH_TOKEN": "t" * 12}
+    )
+    assert err.splitlines()[1:] == ["  syncer.toml:2: state.path: must not be empty"]
