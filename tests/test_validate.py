@@ -211,3 +211,25 @@ def test_an_empty_state_path_is_refused_not_read_as_the_configuration_folder(
         tmp_path, '[state]\npath = " "\n' + GITHUB, {"SYNCER_GH_TOKEN": "t" * 12}
     )
     assert err.splitlines()[1:] == ["  syncer.toml:2: state.path: must not be empty"]
+
+
+def test_documents_that_belong_to_no_shard_are_a_problem(tmp_path: Path, docs: Path) -> None:
+    # Without a catch-all shard, a post-mortem matching no shard is read by no worker: its
+    # items would never get a ticket, and every worker would call its configuration valid.
+    (docs / "web-1.md").write_text(GOOD_DOC.replace("INC-1", "INC-2"), encoding="utf-8")
+    (docs / "api-1.md").write_text(GOOD_DOC.replace("INC-1", "INC-3"), encoding="utf-8")
+    toml = (
+        '[sources]\npaths = ["postmortems"]\nroot = "postmortems"\n\n'
+        '[state]\nshard = "web"\n\n[state.shards]\nweb = ["web-*"]\napi = ["api-*"]\n' + GITHUB
+    )
+    code, out, err = _validate(tmp_path, toml, {"SYNCER_GH_TOKEN": "gh-token-123"})
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"syncer: {tmp_path / 'syncer.toml'}: 1 problem with the sources",
+        "  state.shards: 1 post-mortem belongs to no shard, so no worker reads it (inc-1.md); "
+        'add a last shard that takes the rest, such as rest = ["**"]',
+    ]
+    fixed = toml.replace('api = ["api-*"]\n', 'api = ["api-*"]\nrest = ["**"]\n')
+    code, out, err = _validate(tmp_path, fixed, {"SYNCER_GH_TOKEN": "gh-token-123"})
+    assert (code, err) == (0, "")
+    assert "1 post-mortem;" in out
