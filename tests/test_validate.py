@@ -233,3 +233,21 @@ def test_documents_that_belong_to_no_shard_are_a_problem(tmp_path: Path, docs: P
     code, out, err = _validate(tmp_path, fixed, {"SYNCER_GH_TOKEN": "gh-token-123"})
     assert (code, err) == (0, "")
     assert "1 post-mortem;" in out
+
+
+def test_a_state_folder_that_cannot_be_written_is_refused_by_validate(
+    tmp_path: Path, docs: Path
+) -> None:
+    # validate said "valid" and every scheduled run then exited 2: the check belongs here too.
+    (tmp_path / "a-file").write_text("")
+    env = {"SYNCER_GH_TOKEN": "gh-token-123", "SYNCER_STATE__PATH": str(tmp_path / "a-file/s.db")}
+    code, out, err = _validate(tmp_path, GITHUB, env)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"syncer: state.path: the state folder {tmp_path / 'a-file'} cannot be written (not a "
+        "folder); set [state] path or SYNCER_STATE__PATH to a folder this user can write"
+    ]
+    env["SYNCER_STATE__PATH"] = str(tmp_path / "new" / "deeper" / "s.db")  # made on first run
+    code, out, err = _validate(tmp_path, GITHUB, env)
+    assert (code, err) == (0, "")
+    assert not (tmp_path / "new").exists()  # validate changes nothing
