@@ -117,7 +117,9 @@ def _check_state_url(value: str | None) -> str | None:
 class StateConfig(Section):
     """Where syncer keeps its cache of item <-> ticket links, and how workers share it out."""
 
-    path: str = Field(default="state.db", description="the SQLite file (when url is unset)")
+    path: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        default="state.db", description="the SQLite file (when url is unset)"
+    )
     url: Annotated[str | None, AfterValidator(_check_state_url)] = Field(
         default=None,
         description="postgresql://user@host:5432/db: PostgreSQL instead of the file at path; "
@@ -801,19 +803,48 @@ def load_config(
             data, base_dir=path.resolve().parent, environ=environ, require_secrets=require_secrets
         )
     except ConfigError as exc:
-        raise ConfigError(str(exc), located(exc.problems, text, file=path.name)) from None
+        where = located(
+            exc.problems, text, file=path.name, environ=os.environ if environ is None else environ
+        )
+        raise ConfigError(str(exc), where) from None
 
 
-def located(problems: tuple[str, ...], text: str, *, file: str) -> tuple[str, ...]:
-    """Each ``path: message`` problem led by ``file:LINE:`` where the file writes that key."""
+def override_of(path: str, environ: Mapping[str, str]) -> str | None:
+    """The ``SYNCER_*`` variable that set ``path`` (or a table holding it), if one did."""
+    names = {name.upper(): name for name in environ}
+    parts = path.split(".")
+    while parts:
+        name = names.get("SYNCER_" + "__".join(parts).upper())
+        if name is not None:
+            return name
+        parts.pop()
+    return None
+
+
+def located(
+    problems: tuple[str, ...],
+    text: str,
+    *,
+    file: str,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """Each ``path: message`` problem led by ``file:LINE:`` where the file writes that key, or
+    by ``SYNCER_X__Y (environment):`` when an environment override set it: pointing at the
+    file's nearest table would send the reader to a line that is not wrong."""
     lines = key_lines(text)
-    found = []
+    found: list[tuple[int, str, str]] = []
     for problem in problems:
         path = problem.split(": ", 1)[0]
-        found.append((line_of(path, lines) if " " not in path else None, problem))
-    # In file order, so the list reads top to bottom beside the file; unplaced ones last.
-    found.sort(key=lambda pair: pair[0] or len(text))
-    return tuple(f"{file}:{line}: {problem}" if line else problem for line, problem in found)
+        variable = override_of(path, environ or {}) if " " not in path else None
+        if variable is not None:
+            found.append((len(text) + 1, variable, f"{variable} (environment): {problem}"))
+            continue
+        line = line_of(path, lines) if " " not in path else None
+        found.append((line or len(text), "", f"{file}:{line}: {problem}" if line else problem))
+    # In file order, so the list reads top to bottom beside the file; unplaced ones, then the
+    # environment's, last.
+    found.sort(key=lambda entry: entry[:2])
+    return tuple(problem for _, _, problem in found)
 
 
 def load_env_file(path: Path, environ: MutableMapping[str, str]) -> None:

@@ -56,6 +56,14 @@ class StateLockedError(StateError):
     exit_code = ExitCode.LOCKED
 
 
+class StateLostError(StateError):
+    """The state failed in the middle of a run (a database restart, a full disk): changes were
+    made, so this is a partial failure, not a configuration error. The next run finds the
+    tickets already made by their markers, so nothing is created twice."""
+
+    exit_code = ExitCode.PARTIAL
+
+
 class TrackerError(SyncerError):
     """A tracker refused or failed one request.
 

@@ -12,9 +12,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 import stamina
 
@@ -212,3 +215,46 @@ def test_two_runs_at_the_same_moment_one_runs_the_other_exits_75(
     out, _ = again.communicate(timeout=120)
     assert again.returncode == 0
     assert "unchanged 7" in out
+
+
+def test_a_state_database_lost_mid_run_is_a_partial_failure_not_nothing_done(
+    workspace: Path, sandbox: Sandbox, kind: str, request: pytest.FixtureRequest
+) -> None:
+    # A PostgreSQL restart or failover in the middle of a sync: tickets were already created,
+    # so "2: usage or configuration error, nothing was done" was untrue and sent the CronJob's
+    # operator looking for a configuration problem. The next run finds what was made.
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    env = dict(os.environ) | {
+        "SYNCER_STATE__URL": server.url,
+        "SYNCER_STATE__SHARD": f"lost{os.getpid()}",
+        "SYNCER_STATE_PASSWORD": PASSWORD,
+    }
+    sandbox.inject_latency(300, method="POST", times=None)  # creates one after another
+
+    def cut_the_connection() -> None:
+        deadline = time.monotonic() + 60
+        while len(issues(sandbox, kind)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with psycopg.connect(server.url, password=PASSWORD, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+            )
+
+    cutter = threading.Thread(target=cut_the_connection)
+    cutter.start()
+    child = _cli(workspace, "run", "--once", env=env)
+    _, err = child.communicate(timeout=120)
+    cutter.join()
+    assert child.returncode == 1, err
+    [line] = [x for x in err.splitlines() if x.startswith("syncer: ")]
+    assert "cannot write state" in line
+    assert "changes made before are found again by the next run" in line
+    assert "nothing was done" not in line
+    sandbox.clear_faults()
+    again = _cli(workspace, "run", "--once", env=env)
+    again.communicate(timeout=120)
+    assert again.returncode == 0
+    made = issues(sandbox, kind)
+    assert len(made) == ITEMS
+    assert len({title for title, _ in made}) == ITEMS

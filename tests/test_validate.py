@@ -169,3 +169,85 @@ owners = { alice = "a", "bob" = "b" }
     assert lines["trackers.ops-jira.owners.bob"] == 10
     assert line_of("routes.1.tracker", lines) == 6  # missing key: its table's header
     assert line_of("worker.timezone", lines) is None
+
+
+def test_a_bad_environment_override_names_its_variable_not_a_line_of_the_file(
+    tmp_path: Path, docs: Path
+) -> None:
+    # An operator reading "syncer.toml:5" looks in the file and finds nothing wrong there.
+    toml = '[state]\npath = "state.db"\n\n[worker]\nsync_every_minutes = 15\n' + GITHUB
+    env = {
+        "SYNCER_GH_TOKEN": "gh-token-123",
+        "SYNCER_STATE__URL": "postgresql://syncer:hunter2-secret@db:5432/syncer",
+        "SYNCER_STATE__PTH": "x.db",
+        "SYNCER_WORKER__SYNC_EVERY_MINUTES": "0",
+    }
+    code, out, err = _validate(tmp_path, toml, env)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "syncer: invalid configuration (3 problems)",
+        "  SYNCER_STATE__PTH (environment): state.pth: unknown key; did you mean 'path'?",
+        "  SYNCER_STATE__URL (environment): state.url: must not contain a password: set "
+        "SYNCER_STATE_PASSWORD (or PGPASSWORD) instead",
+        "  SYNCER_WORKER__SYNC_EVERY_MINUTES (environment): worker.sync_every_minutes: must be "
+        "at least 1, not 0",
+    ]
+
+
+def test_an_empty_state_path_is_refused_not_read_as_the_configuration_folder(
+    tmp_path: Path, docs: Path
+) -> None:
+    # SYNCER_STATE__PATH="" (a Secret or ConfigMap key left empty) used to put the state at
+    # the configuration's folder itself: "cannot open state database" at run time.
+    code, out, err = _validate(
+        tmp_path, GITHUB, {"SYNCER_GH_TOKEN": "t" * 12, "SYNCER_STATE__PATH": ""}
+    )
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "syncer: invalid configuration (1 problem)",
+        "  SYNCER_STATE__PATH (environment): state.path: must not be empty",
+    ]
+    code, out, err = _validate(
+        tmp_path, '[state]\npath = " "\n' + GITHUB, {"SYNCER_GH_TOKEN": "t" * 12}
+    )
+    assert err.splitlines()[1:] == ["  syncer.toml:2: state.path: must not be empty"]
+
+
+def test_documents_that_belong_to_no_shard_are_a_problem(tmp_path: Path, docs: Path) -> None:
+    # Without a catch-all shard, a post-mortem matching no shard is read by no worker: its
+    # items would never get a ticket, and every worker would call its configuration valid.
+    (docs / "web-1.md").write_text(GOOD_DOC.replace("INC-1", "INC-2"), encoding="utf-8")
+    (docs / "api-1.md").write_text(GOOD_DOC.replace("INC-1", "INC-3"), encoding="utf-8")
+    toml = (
+        '[sources]\npaths = ["postmortems"]\nroot = "postmortems"\n\n'
+        '[state]\nshard = "web"\n\n[state.shards]\nweb = ["web-*"]\napi = ["api-*"]\n' + GITHUB
+    )
+    code, out, err = _validate(tmp_path, toml, {"SYNCER_GH_TOKEN": "gh-token-123"})
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"syncer: {tmp_path / 'syncer.toml'}: 1 problem with the sources",
+        "  state.shards: 1 post-mortem belongs to no shard, so no worker reads it (inc-1.md); "
+        'add a last shard that takes the rest, such as rest = ["**"]',
+    ]
+    fixed = toml.replace('api = ["api-*"]\n', 'api = ["api-*"]\nrest = ["**"]\n')
+    code, out, err = _validate(tmp_path, fixed, {"SYNCER_GH_TOKEN": "gh-token-123"})
+    assert (code, err) == (0, "")
+    assert "1 post-mortem;" in out
+
+
+def test_a_state_folder_that_cannot_be_written_is_refused_by_validate(
+    tmp_path: Path, docs: Path
+) -> None:
+    # validate said "valid" and every scheduled run then exited 2: the check belongs here too.
+    (tmp_path / "a-file").write_text("")
+    env = {"SYNCER_GH_TOKEN": "gh-token-123", "SYNCER_STATE__PATH": str(tmp_path / "a-file/s.db")}
+    code, out, err = _validate(tmp_path, GITHUB, env)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"syncer: state.path: the state folder {tmp_path / 'a-file'} cannot be written (not a "
+        "folder); set [state] path or SYNCER_STATE__PATH to a folder this user can write"
+    ]
+    env["SYNCER_STATE__PATH"] = str(tmp_path / "new" / "deeper" / "s.db")  # made on first run
+    code, out, err = _validate(tmp_path, GITHUB, env)
+    assert (code, err) == (0, "")
+    assert not (tmp_path / "new").exists()  # validate changes nothing

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO, TypeAlias
 
 from syncer.config import Config, load_config, load_env_file
+from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode
 from syncer.logs import RedactingHandler, redact
 from syncer.outcome import SyncOutcome
@@ -194,7 +195,7 @@ def source_problems(config: Config) -> tuple[int, list[str]]:
 
     A path that does not exist is a problem; so are sources holding no document at all, unless
     ``[sources] allow_empty`` says that is expected: in a cron job an unmounted volume must not
-    look like nothing to do.
+    look like nothing to do. With shards, so are documents no shard takes: no worker reads them.
     """
     sources = config.settings.sources
     problems = [
@@ -206,7 +207,16 @@ def source_problems(config: Config) -> tuple[int, list[str]]:
         sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
     )
     state = config.settings.state
-    count = sum(1 for f in found if f.exists() and state.owns(source_name(f, config.source_root)))
+    names = [source_name(f, config.source_root) for f in found if f.exists()]
+    count = sum(1 for name in names if state.owns(name))
+    if state.shards and (stray := [name for name in names if state.shard_of(name) is None]):
+        shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
+        problems.append(
+            f"state.shards: {plural(len(stray), 'post-mortem')} "
+            f"{'belongs' if len(stray) == 1 else 'belong'} to no shard, so no worker reads "
+            f"{'it' if len(stray) == 1 else 'them'} ({shown}); add a last shard that takes the "
+            'rest, such as rest = ["**"]'
+        )
     if count == 0 and not sources.allow_empty:
         where = ", ".join(sources.paths) or "(no paths)"
         problems.append(

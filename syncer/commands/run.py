@@ -33,7 +33,7 @@ from syncer.commands.base import Context, Subcommands, configured_command, exit_
 from syncer.commands.progress import TerminalProgress, callback, progress_for
 from syncer.commands.report import exit_for_report
 from syncer.config import Config
-from syncer.errors import ConfigError, ExitCode
+from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, StateLostError
 from syncer.logs import run_id, set_level
 from syncer.outcome import SyncOutcome
 from syncer.render import outcome_json, outcome_text, summary_text
@@ -198,20 +198,30 @@ class Cycle:
         with run_id() as current:
             started = time.monotonic()
             trackers = open_trackers(self.config)
-            with closing_trackers(trackers), open_store(self.target) as store:
-                # Only once the lock is held: a run turned away says so in its one line.
-                log.info("%s started (run %s)", _job_name(sync=sync, report=report), current)
-                outcome = self._sync(trackers, store, stop) if sync else None
-                made = None
-                if report and not stop.requested:
-                    made = report_stage(
-                        self.config,
-                        store=store,
-                        trackers=trackers,
-                        now=datetime.now(UTC),
-                        fail_on=self.fail_on,
-                        output=self.report_output,
-                    )
+            opened = False
+            try:
+                with closing_trackers(trackers), open_store(self.target) as store:
+                    opened = True
+                    # Only once the lock is held: a run turned away says so in its one line.
+                    log.info("%s started (run %s)", _job_name(sync=sync, report=report), current)
+                    outcome = self._sync(trackers, store, stop) if sync else None
+                    made = None
+                    if report and not stop.requested:
+                        made = report_stage(
+                            self.config,
+                            store=store,
+                            trackers=trackers,
+                            now=datetime.now(UTC),
+                            fail_on=self.fail_on,
+                            output=self.report_output,
+                        )
+            except StateError as exc:
+                if not opened or isinstance(exc, StateLockedError | StateLostError):
+                    raise
+                # Lost after changes may have been made: not "nothing was done" (exit 2).
+                raise StateLostError(
+                    f"{exc}; the changes made before are found again by the next run"
+                ) from exc
             code = combined_exit(
                 exit_for(outcome) if outcome is not None else ExitCode.OK,
                 made.code if made is not None else None,

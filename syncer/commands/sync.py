@@ -59,12 +59,16 @@ def register(commands: Subcommands) -> None:
             "item changed, close and reopen them as items are ticked, and link tickets a "
             "document already names. Ends with what it did, one line per change with the "
             "ticket and its URL, then the counts. Changes that fail are retried next run; "
-            "run it from cron or the scheduled worker."
+            "to schedule it, use `syncer run`."
         ),
         examples=[
             ("syncer sync --config syncer.toml --env-file syncer.env", "one run"),
             ("syncer sync --config syncer.toml --format markdown", "a summary for a chat or CI"),
-            ("*/15 * * * * syncer sync --config /etc/syncer/syncer.toml", "every 15 minutes"),
+            (
+                "syncer run --once --config /etc/syncer/syncer.toml",
+                "what to schedule (cron, a CronJob): the sync, then the report, with the "
+                "heartbeat `syncer health` reads",
+            ),
         ],
         exit_codes=(
             ExitCode.OK,

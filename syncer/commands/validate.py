@@ -10,7 +10,8 @@ from syncer.config import Config, env_prefix
 from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.logs import MIN_SECRET_LENGTH, short_secret
-from syncer.state import PASSWORD_ENV, state_target
+from syncer.state import PASSWORD_ENV, SqliteTarget, state_target
+from syncer.state.sqlite import unwritable_folder
 from syncer.trackers import open_trackers
 
 
@@ -75,7 +76,10 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
             f"{args.config}: {plural(len(problems), 'problem')} with the sources", tuple(problems)
         )
     names = ", ".join(config.settings.trackers) or "none"
-    label = state_target(config, environ=context.env).label
+    target = state_target(config, environ=context.env)
+    if isinstance(target, SqliteTarget) and (problem := unwritable_folder(target.file)):
+        raise ConfigError(problem)
+    label = target.label
     context.out(
         f"{args.config}: valid (trackers: {names}; {plural(count, 'post-mortem')}; state: {label})"
     )

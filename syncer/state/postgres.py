@@ -144,8 +144,11 @@ def _connect(url: str, *, password: str | None, label: str) -> psycopg.Connectio
             password=password,
         )
     except psycopg.Error as exc:
+        reason = _first_line(exc)
+        if password is None and "no password supplied" in reason:
+            reason += " (set SYNCER_STATE_PASSWORD, or PGPASSWORD)"
         raise StateError(
-            f"{label}: cannot connect to the state database ({_SETTING}): {_first_line(exc)}"
+            f"{label}: cannot connect to the state database ({_SETTING}): {reason}"
         ) from None
 
 

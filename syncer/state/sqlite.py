@@ -6,6 +6,7 @@ reliable on NFS and some other network file systems (use the PostgreSQL backend 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -193,6 +194,28 @@ def _ensure_writable_folder(path: Path) -> None:
             f"{_SETTING}: the state folder {folder} cannot be written ({exc.strerror}); "
             "set [state] path or SYNCER_STATE__PATH to a folder this user can write"
         ) from None
+
+
+def unwritable_folder(path: Path) -> str | None:
+    """Why the state file ``path`` could not be created, or None; changes nothing (validate).
+
+    The folder may not exist yet (the first run makes it): its nearest existing ancestor must
+    then be a folder this user can write.
+    """
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        reason = "not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = "Permission denied" if existing == folder else f"{existing} is not writable"
+    else:
+        return None
+    return (
+        f"{_SETTING}: the state folder {folder} cannot be written ({reason}); "
+        "set [state] path or SYNCER_STATE__PATH to a folder this user can write"
+    )
 
 
 def sqlite_scratch(path: Path) -> SqliteBackend:

@@ -237,6 +237,21 @@ def test_a_wrong_password_is_one_line_that_never_shows_a_password(
     assert PASSWORD not in message
 
 
+def test_a_missing_password_names_the_variable_to_set(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # libpq says only "fe_sendauth: no password supplied": the operator must learn the name of
+    # the variable syncer reads from the message, not from the README.
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    target = PostgresTarget(url=postgres_server.url, password=None)
+    with pytest.raises(StateError) as caught:
+        open_store(target)
+    message = str(caught.value)
+    assert "no password supplied" in message
+    assert message.endswith("(set SYNCER_STATE_PASSWORD, or PGPASSWORD)")
+
+
 def test_printed_urls_carry_no_password() -> None:
     assert redact_url("postgresql://bot:s3cret@db.example:5433/syncer?sslmode=require") == (
         "postgresql://bot@db.example:5433/syncer"
