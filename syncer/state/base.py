@@ -107,6 +107,72 @@ TABLE_SINCE: Mapping[str, int] = {
 """The schema version that introduced each table."""
 
 
+def migrations(*, identity: str) -> Migrations:
+    """The schema's versioned steps, the same for every backend but for the SQL of an
+    auto-numbered key (``identity``): each backend passes its own."""
+    return (
+        (
+            1,
+            (
+                """CREATE TABLE IF NOT EXISTS links (
+                    item_key    TEXT PRIMARY KEY,
+                    tracker     TEXT NOT NULL,
+                    source      TEXT NOT NULL,
+                    status      TEXT NOT NULL
+                                CHECK (status IN ('pending', 'failed', 'managed', 'linked')),
+                    ticket      TEXT,
+                    fields      TEXT,
+                    first_seen  TEXT NOT NULL,
+                    last_synced TEXT,
+                    last_error  TEXT
+                )""",
+                """CREATE TABLE IF NOT EXISTS documents (
+                    source       TEXT PRIMARY KEY,
+                    content_hash TEXT NOT NULL,
+                    parsed       TEXT NOT NULL
+                )""",
+                f"""CREATE TABLE IF NOT EXISTS runs (
+                    id       {identity},
+                    started  TEXT NOT NULL,
+                    finished TEXT NOT NULL,
+                    command  TEXT NOT NULL,
+                    summary  TEXT NOT NULL
+                )""",
+            ),
+        ),
+        (
+            2,
+            (
+                """CREATE TABLE IF NOT EXISTS heartbeat (
+                    id            INTEGER PRIMARY KEY CHECK (id = 1),
+                    last_cycle    TEXT,
+                    last_success  TEXT,
+                    next_due      TEXT,
+                    last_error    TEXT,
+                    last_error_at TEXT
+                )""",
+            ),
+        ),
+        (
+            3,
+            (
+                """CREATE TABLE IF NOT EXISTS nudges (
+                    tracker     TEXT NOT NULL,
+                    ticket      TEXT NOT NULL,
+                    last_nudged TEXT NOT NULL,
+                    PRIMARY KEY (tracker, ticket)
+                )""",
+                """CREATE TABLE IF NOT EXISTS published (
+                    team    TEXT PRIMARY KEY,
+                    tracker TEXT NOT NULL,
+                    ticket  TEXT NOT NULL,
+                    updated TEXT NOT NULL
+                )""",
+            ),
+        ),
+    )
+
+
 def migrate(backend: StateBackend) -> None:
     """Bring ``backend``'s schema to ``SCHEMA_VERSION``, one versioned step at a time."""
     with backend.transaction():

@@ -16,69 +16,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from syncer.errors import StateError, StateLockedError
-from syncer.state.base import Migrations, Row
+from syncer.state.base import Migrations, Row, migrations
 
-MIGRATIONS: Migrations = (
-    (
-        1,
-        (
-            """CREATE TABLE IF NOT EXISTS links (
-                item_key    TEXT PRIMARY KEY,
-                tracker     TEXT NOT NULL,
-                source      TEXT NOT NULL,
-                status      TEXT NOT NULL
-                            CHECK (status IN ('pending', 'failed', 'managed', 'linked')),
-                ticket      TEXT,
-                fields      TEXT,
-                first_seen  TEXT NOT NULL,
-                last_synced TEXT,
-                last_error  TEXT
-            )""",
-            """CREATE TABLE IF NOT EXISTS documents (
-                source       TEXT PRIMARY KEY,
-                content_hash TEXT NOT NULL,
-                parsed       TEXT NOT NULL
-            )""",
-            """CREATE TABLE IF NOT EXISTS runs (
-                id       INTEGER PRIMARY KEY AUTOINCREMENT,
-                started  TEXT NOT NULL,
-                finished TEXT NOT NULL,
-                command  TEXT NOT NULL,
-                summary  TEXT NOT NULL
-            )""",
-        ),
-    ),
-    (
-        2,
-        (
-            """CREATE TABLE IF NOT EXISTS heartbeat (
-                id            INTEGER PRIMARY KEY CHECK (id = 1),
-                last_cycle    TEXT,
-                last_success  TEXT,
-                next_due      TEXT,
-                last_error    TEXT,
-                last_error_at TEXT
-            )""",
-        ),
-    ),
-    (
-        3,
-        (
-            """CREATE TABLE IF NOT EXISTS nudges (
-                tracker     TEXT NOT NULL,
-                ticket      TEXT NOT NULL,
-                last_nudged TEXT NOT NULL,
-                PRIMARY KEY (tracker, ticket)
-            )""",
-            """CREATE TABLE IF NOT EXISTS published (
-                team    TEXT PRIMARY KEY,
-                tracker TEXT NOT NULL,
-                ticket  TEXT NOT NULL,
-                updated TEXT NOT NULL
-            )""",
-        ),
-    ),
-)
+MIGRATIONS: Migrations = migrations(identity="INTEGER PRIMARY KEY AUTOINCREMENT")
 
 _SETTING = "state.path"
 """How messages name the setting to change (also SYNCER_STATE__PATH)."""
