@@ -15,7 +15,7 @@ from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
 from syncer.model import TicketRef
-from syncer.report.model import ItemRow, Report
+from syncer.report.model import ItemRow, Report, UnownedEntry, UntrackedEntry
 from syncer.report.text import (
     SECTIONS,
     age_text,
@@ -131,17 +131,17 @@ def render_markdown(report: Report) -> str:
 
 
 def _untracked(report: Report) -> list[str]:
-    return _grouped(
-        report.untracked,
-        lambda e: e.row.team,
-        [*ITEM_HEADER, "Why"],
-        lambda e: [*_item_cells(e.row), escape(e.detail)],
-    )
+    return _items_and_why(report.untracked)
 
 
 def _unowned(report: Report) -> list[str]:
+    return _items_and_why(report.unowned)
+
+
+def _items_and_why(entries: Sequence[UntrackedEntry | UnownedEntry]) -> list[str]:
+    """A table of items with the reason each is listed (untracked and unowned share it)."""
     return _grouped(
-        report.unowned,
+        entries,
         lambda e: e.row.team,
         [*ITEM_HEADER, "Why"],
         lambda e: [*_item_cells(e.row), escape(e.detail)],
