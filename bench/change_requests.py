@@ -19,8 +19,8 @@ from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from syncer import demo
 from syncer.cli import main
+from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from syncer.trackers.markup import markdown_to_wiki
+from syncer.shell.trackers.markup import markdown_to_wiki
 
 WORDS = (
     *("proxy", "pool", "alert", "rollout", "canary", "region", "latency", "budget", "page"),

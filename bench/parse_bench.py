@@ -12,7 +12,7 @@ markdown-it based parser stands on. It prints documents per second, the growth o
 resident set size over each run, and the ratio of the two rates.
 
 ``--hostile`` instead times the parser on the hostile inputs of
-``tests/parse/test_parse_bad_input.py`` (which checks their results and memory, not their
+``tests/core/parse/test_parse_bad_input.py`` (which checks their results and memory, not their
 time): each should take seconds at most, and grow linearly with its size.
 """
 
@@ -32,7 +32,7 @@ from markdown_it import MarkdownIt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from syncer.parse import parse_bytes
+from syncer.core.parse import parse_bytes
 
 WORDS = (
     "database", "proxy", "queue", "worker", "cache", "region", "cluster", "deploy", "rollback",

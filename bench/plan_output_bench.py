@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from syncer.core.render import outcome_text
 from syncer.model import CreateChange, Finding, Plan, TicketFields
 from syncer.outcome import SyncOutcome
-from syncer.render import outcome_text
 
 
 def build(docs: int, items: int, findings: int) -> SyncOutcome:

@@ -36,8 +36,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sync_bench import write_corpus
 
-from syncer import demo, reporting
+from syncer.commands import demo
 from syncer.config import load_config
+from syncer.core.report import (
+    HistoryPoint,
+    Report,
+    ReportPolicy,
+    TrackerRead,
+    build_report,
+    render_html,
+    render_json,
+    render_markdown,
+)
 from syncer.model import (
     ActionItem,
     Document,
@@ -48,21 +58,12 @@ from syncer.model import (
     TicketFields,
     TicketRef,
 )
-from syncer.report import (
-    HistoryPoint,
-    Report,
-    ReportPolicy,
-    TrackerRead,
-    build_report,
-    render_html,
-    render_json,
-    render_markdown,
-)
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-from syncer.state import open_store
-from syncer.sync import run_configured
-from syncer.trackers import open_trackers
+from syncer.shell import reporting
+from syncer.shell.state import open_store
+from syncer.shell.sync import run_configured
+from syncer.shell.trackers import open_trackers
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 TEAMS = ("payments", "search", "web", "mobile", "infra", "data", "identity", "edge")

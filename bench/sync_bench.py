@@ -21,11 +21,11 @@ from datetime import date, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from syncer import demo
+from syncer.commands import demo
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-from syncer.sync import run_configured
+from syncer.shell.sync import run_configured
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PAGE_SIZE = 100

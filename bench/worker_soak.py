@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sync_bench import serve_sandbox, write_corpus  # a sibling script
 
-from syncer import demo
 from syncer.cli import main as syncer
+from syncer.commands import demo
 from syncer.config import load_config
 from syncer.sandbox.store import jira_account_id
-from syncer.state import read_heartbeat, state_target
+from syncer.shell.state import read_heartbeat, state_target
 
 
 def resident_kib() -> int:

@@ -43,7 +43,7 @@ from syncer.commands.base import Context, Subcommands
 from syncer.config_problems import did_you_mean
 from syncer.errors import ConfigError, ExitCode, SyncerError
 from syncer.logs import configure_logging
-from syncer.trackers.transport import log_retry
+from syncer.shell.trackers.transport import log_retry
 
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     parse.register,

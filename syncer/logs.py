@@ -2,7 +2,7 @@
 
 The CLI configures logging once per invocation (``configure_logging``); nothing else does.
 
-* ``text`` (the default): ``2026-11-27 08:15:00 INFO syncer.apply: ops.db-1: created OPS-12``;
+* ``text`` (the default): ``2026-11-27 08:15:00 INFO syncer.shell.apply: ops.db-1: created OPS-12``;
 * ``json``: one object a line for log shippers, with ``time``, ``level``, ``logger``, ``event``
   (the message), and when known ``run_id``, ``item_key``, ``ticket``, ``tracker`` and
   ``duration`` (seconds).

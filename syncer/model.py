@@ -2,7 +2,7 @@
 
 Everything here is a frozen pydantic model with ``extra="forbid"``. Parsing produces
 ``Document`` values, trackers produce ``Ticket`` values, and the planner turns both into a
-``Plan`` of ``Change`` values. No module outside ``syncer/trackers/`` sees a tracker's raw
+``Plan`` of ``Change`` values. No module outside ``syncer/shell/trackers/`` sees a tracker's raw
 payloads, and no tracker word ("issue key", "issue number") leaves it: the core says
 ``TicketRef``.
 """

@@ -17,10 +17,10 @@ import pytest
 import stamina
 from pydantic import SecretStr
 
-from syncer.desired import Desired
+from syncer.core.desired import Desired
 from syncer.model import ActionItem, Incident, TicketFields, TicketRef, make_item_key
 from syncer.policy import RoutingPolicy, SyncPolicy, TrackerPolicy
-from syncer.state import PostgresTarget, SqliteTarget, StateStore, StateTarget, open_store
+from syncer.shell.state import PostgresTarget, SqliteTarget, StateStore, StateTarget, open_store
 from tests.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
 
 

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import pytest
 import requests
 
-from syncer import demo
 from syncer.cli import main
+from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
 
@@ -391,7 +391,7 @@ def test_even_debug_logs_never_show_a_secret(
     captured = capsys.readouterr()
     text = captured.out + captured.err
     basic = base64.b64encode(f"{sandbox.jira_email}:{sandbox.jira_token}".encode()).decode()
-    assert "syncer.apply" in text  # the debug log did run
+    assert "syncer.shell.apply" in text  # the debug log did run
     for secret in (sandbox.jira_token, sandbox.github_token, basic):
         assert secret not in text
 

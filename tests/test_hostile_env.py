@@ -26,7 +26,7 @@ HOSTILE = {
 
 
 def test_planner_apply_and_sync_suites_pass_with_hostile_syncer_variables() -> None:
-    suites = ["tests/test_plan.py", "tests/test_apply.py", "tests/test_sync.py"]
+    suites = ["tests/core/test_plan.py", "tests/shell/test_apply.py", "tests/shell/test_sync.py"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCER_")} | HOSTILE
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites],

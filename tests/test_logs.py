@@ -36,7 +36,7 @@ def test_redact_masks_values_not_substrings(text: str, expected: str) -> None:
 
 
 def _record(msg: str, *args: object) -> logging.LogRecord:
-    return logging.LogRecord("syncer.apply", logging.INFO, __file__, 1, msg, args, None)
+    return logging.LogRecord("syncer.shell.apply", logging.INFO, __file__, 1, msg, args, None)
 
 
 def test_json_lines_lift_item_key_ticket_tracker_and_run_id() -> None:

@@ -12,7 +12,7 @@ from typing import Literal
 import pytest
 import requests
 
-from syncer import demo
+from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
 from tests.test_e2e import INCIDENT_CDN, INCIDENT_DB, sync, writes

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from syncer.config import WorkerConfig
-from syncer.state import SqliteTarget, write_heartbeat
-from syncer.worker import StopSignal, handle_signals, run_forever
+from syncer.shell.state import SqliteTarget, write_heartbeat
+from syncer.shell.worker import StopSignal, handle_signals, run_forever
 
 
 def main(argv: list[str]) -> int:

@@ -24,8 +24,8 @@ from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode
 from syncer.logs import RedactingHandler, redact
 from syncer.outcome import SyncOutcome
-from syncer.sources import discover, source_name
-from syncer.state import PASSWORD_ENV
+from syncer.shell.sources import discover, source_name
+from syncer.shell.state import PASSWORD_ENV
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``register(commands)`` receives: ``parser.add_subparsers()``."""

@@ -14,8 +14,8 @@ from pathlib import Path
 from syncer.commands.base import Context, Subcommands, add_command, add_config_options
 from syncer.config import load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
-from syncer.health import assess, default_max_age, parse_duration
-from syncer.state import read_heartbeat, state_target
+from syncer.shell.health import assess, default_max_age, parse_duration
+from syncer.shell.state import read_heartbeat, state_target
 
 
 def register(commands: Subcommands) -> None:

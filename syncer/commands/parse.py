@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 
 from syncer.commands.base import Context, Subcommands, add_command
+from syncer.core.render import documents_json, documents_text
 from syncer.errors import ConfigError, ExitCode
 from syncer.model import Document
-from syncer.render import documents_json, documents_text
-from syncer.sources import discover, read_documents
+from syncer.shell.sources import discover, read_documents
 
 
 def register(commands: Subcommands) -> None:

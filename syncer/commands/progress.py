@@ -1,8 +1,8 @@
 """Progress bars on an interactive terminal: documents parsed, tickets read, changes applied.
 
-The core only calls ``progress(stage, count, total)`` (``syncer.sync.Progress``); this draws it
-with tqdm on stderr, one bar per stage, with counts and rate. ``progress_for`` gives a bar only
-when stderr is a terminal and nothing machine-read shares it (``--format json``,
+The core only calls ``progress(stage, count, total)`` (``syncer.shell.sync.Progress``);
+this draws it with tqdm on stderr, one bar per stage, with counts and rate. ``progress_for``
+gives a bar only when stderr is a terminal and nothing machine-read shares it (``--format json``,
 ``--log-format json``): under cron, in a container log or a pipe there is nothing to see. While
 a bar is shown, log lines are written above it (through ``tqdm.write``), never through it.
 """
@@ -15,7 +15,7 @@ from typing import Never, TextIO
 from tqdm import tqdm
 
 from syncer.logs import RedactingHandler
-from syncer.sync import Progress
+from syncer.shell.sync import Progress
 
 _UNITS = {"documents parsed": "doc", "tickets read": "ticket", "changes applied": "change"}
 

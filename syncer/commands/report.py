@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.config import Config, load_config, load_env_file
+from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.errors import ConfigError, ExitCode
 from syncer.outcome import Delivery
-from syncer.report.gate import GATE_KINDS, parse_gate_kinds
-from syncer.reporting import FORMATS, ReportFormat, ReportRun, produce_report
-from syncer.state import open_store
-from syncer.trackers import open_tracker
+from syncer.shell.reporting import FORMATS, ReportFormat, ReportRun, produce_report
+from syncer.shell.state import open_store
+from syncer.shell.trackers import open_tracker
 
 
 def register(commands: Subcommands) -> None:

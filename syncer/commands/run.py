@@ -3,10 +3,10 @@
 A cycle is one sync, then the follow-up report and its delivery, under one hold of the state's
 run lock. ``--once`` is for cron, a Kubernetes CronJob or a CI schedule; without it the worker
 syncs every ``[worker] sync_every_minutes`` and reports daily at ``[worker] report_at``
-(``syncer.worker.run_forever``). Either way every cycle records a heartbeat (``syncer health``
+(``syncer.shell.worker.run_forever``). Either way every cycle records a heartbeat (``syncer health``
 reads it) and ends with one summary log line.
 
-SIGTERM and SIGINT are turned into a stop flag (``syncer.worker.handle_signals``): the change
+SIGTERM and SIGINT are turned into a stop flag (``syncer.shell.worker.handle_signals``): the change
 being written finishes and is recorded, the rest are reported as not attempted, the summary is
 printed, and the command exits 143 (SIGTERM) or 130 (SIGINT). A second signal exits at once.
 """
@@ -28,23 +28,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from syncer.apply import NOT_ATTEMPTED
 from syncer.commands.base import Context, Subcommands, configured_command, exit_for
 from syncer.commands.progress import TerminalProgress, callback, progress_for
 from syncer.commands.report import exit_for_report
 from syncer.config import Config
+from syncer.core.render import outcome_json, outcome_text, summary_text
+from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
+from syncer.core.report.model import GateKind
 from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, StateLostError
 from syncer.logs import run_id, set_level
 from syncer.outcome import SyncOutcome
-from syncer.render import outcome_json, outcome_text, summary_text
-from syncer.report.gate import GATE_KINDS, parse_gate_kinds
-from syncer.report.model import GateKind
-from syncer.reporting import ReportFormat, produce_report
-from syncer.state import StateStore, StateTarget, open_store, state_target, write_heartbeat
-from syncer.sync import run_sync
-from syncer.trackers import open_trackers
-from syncer.trackers.base import Tracker
-from syncer.worker import StopSignal, handle_signals, run_forever, run_once
+from syncer.shell.apply import NOT_ATTEMPTED
+from syncer.shell.reporting import ReportFormat, produce_report
+from syncer.shell.state import StateStore, StateTarget, open_store, state_target, write_heartbeat
+from syncer.shell.sync import run_sync
+from syncer.shell.trackers import open_trackers
+from syncer.shell.trackers.base import Tracker
+from syncer.shell.worker import StopSignal, handle_signals, run_forever, run_once
 
 log = logging.getLogger("syncer.run")
 
@@ -277,7 +277,7 @@ def report_stage(
     fail_on: tuple[GateKind, ...],
     output: Path | None,
 ) -> ReportDone:
-    """The follow-up report (``syncer.reporting.produce_report``: built, recorded in the run
+    """The follow-up report (``syncer.shell.reporting.produce_report``: built, recorded in the run
     history, delivered as configured), written to ``output`` if given, and gated on ``fail_on``."""
     made = produce_report(config, store=store, trackers=trackers, now=now)
     if output is not None:

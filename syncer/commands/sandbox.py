@@ -15,12 +15,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syncer import demo
+from syncer.commands import demo
 from syncer.commands.base import Context, Subcommands, add_command, exit_for, invocation
 from syncer.config import load_config
+from syncer.core.render import outcome_markdown, outcome_text
 from syncer.errors import ConfigError, ExitCode
-from syncer.render import outcome_markdown, outcome_text
-from syncer.sync import run_configured
+from syncer.shell.sync import run_configured
 
 if TYPE_CHECKING:
     from syncer.sandbox import Sandbox

@@ -12,9 +12,9 @@ from syncer.commands.base import (
     require_documents,
 )
 from syncer.commands.progress import callback, progress_for
+from syncer.core.render import outcome_json, outcome_markdown, outcome_text
 from syncer.errors import ExitCode
-from syncer.render import outcome_json, outcome_markdown, outcome_text
-from syncer.sync import run_configured
+from syncer.shell.sync import run_configured
 
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "

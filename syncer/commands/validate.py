@@ -10,9 +10,9 @@ from syncer.config import Config, env_prefix
 from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.logs import MIN_SECRET_LENGTH, short_secret
-from syncer.state import PASSWORD_ENV, SqliteTarget, state_target
-from syncer.state.sqlite import unwritable_folder
-from syncer.trackers import open_trackers
+from syncer.shell.state import PASSWORD_ENV, SqliteTarget, state_target
+from syncer.shell.state.sqlite import unwritable_folder
+from syncer.shell.trackers import open_trackers
 
 
 def register(commands: Subcommands) -> None:

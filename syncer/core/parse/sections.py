@@ -1,0 +1,423 @@
+"""Finding the parts of a post-mortem that list action items, and the groups inside them.
+
+An action section starts at a heading that names follow-up work, at any level, ATX or setext,
+with or without numbering or an emoji, and runs until the next heading of the same or a higher
+level. Headings are scored on their word stems, part by part, not matched against a list of
+titles (see ``is_action_heading``). Sub-headings inside a section are groups ("Completed",
+"Short-term", a component name); a group heading that says complete or planned gives its items
+that state, and a tracking-issue link in a group heading tracks the group's items.
+
+Some documents put the section in a label instead of a heading: a list item
+``- **Review actions**:`` with the items nested under it or following it in the same list (or
+in the list right after, when the label ends its list), or a paragraph ``**Action items:**``
+(or a plain ``Next steps:`` line) directly above a list, a table or (bold only) a paragraph of
+one item per line. Words in brackets describe a heading without naming it: "Action items
+(owner, due date)".
+
+Only top-level headings open sections: a heading quoted in a block quote does not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from syncer.core.parse.fields import find_text_tickets, parse_ticket_url, remove_ticket_links
+from syncer.core.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
+from syncer.model import TicketRef
+
+# Headings are read as word stems, so that "Measure" and "Measures", "Preventive" and
+# "Preventative", "Follow-up" and "Followups" are one word, and scored rather than matched
+# against a list of titles: see ``is_action_heading``.
+_STRONG = ("action", "followup", "remedi", "correcti", "prevent", "countermeasure", "todo",
+           "recommend", "improv")  # fmt: skip
+# Words that begin like a strong stem but say something else: "Was it preventable?",
+# "Capacity", "Correctness".
+_NOT_STRONG = ("preventab", "improvis")
+_EXACT_STRONG = frozenset({"capa", "corrective", "remedial"})
+# Words that name follow-up work only next to a kind of work: "Next steps", "Repair items".
+_QUALIFIER = ("mitigat", "repair", "recover", "future", "plan", "review", "outstanding",
+              "remain", "propos", "fix", "chang", "bug")  # fmt: skip
+_EXACT_QUALIFIER = frozenset({"next", "work", "open"})
+# Kinds of work, singular or plural: "item", "steps", "fixes".
+_WORK_WORDS = ("item", "task", "step", "measure", "work", "point", "list", "plan", "fix", "ticket",
+               "bug", "issue", "change")  # fmt: skip
+_WORK = frozenset(word + ending for word in _WORK_WORDS for ending in ("", "s", "es"))
+# A heading naming one of these is another section, whatever else it says: "Actions taken",
+# "Follow-up meeting notes", "Advice to customers", "What could have gone better".
+_DECOY = ("timeline", "lesson", "learn", "went", "lucky", "resolution", "summar", "impact",
+          "detect", "trigger", "cause", "background", "contribut", "glossar", "referenc",
+          "appendi", "advice", "advis", "customer", "operator", "taken", "during", "perform",
+          "execut", "checklist", "meeting", "note", "template", "status", "could", "did",
+          "history", "overview", "context", "respon", "whys")  # fmt: skip
+# "What we are doing about it", "Changes we'll make", "How do we avoid this?".
+_WE_AUX = frozenset({"will", "are", "is", "going", "shall", "do", "can", "should", "plan", "must"})
+_WE_WORK = ("do", "doing", "chang", "mak", "tak", "improv", "fix", "prevent", "avoid", "stop",
+            "differ")  # fmt: skip
+_FILED = frozenset({"filed", "opened", "created", "raised", "logged"})
+_PART_SPLIT = re.compile(r"\s+(?:and|plus)\s+|\s*&\s*")
+_SEPARATOR = re.compile(r"[/,+;|]")
+_CANONICAL = (
+    (re.compile(r"\bfollow[\s-]*ups?\b"), "followup"),
+    (re.compile(r"\bto[\s-]*dos?\b"), "todo"),
+    (re.compile(r"\bpost[\s-]*(?:mortem|incident)\b"), "postmortem"),
+    (re.compile(r"\bwhat'?s\b"), "what is"),
+    (re.compile(r"\b(we|they)'re\b"), r"\1 are"),
+    (re.compile(r"\b(we|they|i)'ll\b"), r"\1 will"),
+    (re.compile(r"\b(we|they|i)'ve\b"), r"\1 have"),
+    (re.compile(r"'s?\b|-"), " "),
+)
+
+
+def _starts(word: str, stems: tuple[str, ...]) -> bool:
+    return word.startswith(stems)
+
+
+def _part_names_work(words: list[str]) -> bool:
+    """Whether one part of a heading ("next steps" in "Lessons learned and next steps") names
+    follow-up work."""
+    if not words or any(_starts(word, _DECOY) for word in words):
+        return False
+    if any(
+        word in _EXACT_STRONG or (_starts(word, _STRONG) and not _starts(word, _NOT_STRONG))
+        for word in words
+    ):
+        return True
+    qualifiers = {
+        n for n, word in enumerate(words) if word in _EXACT_QUALIFIER or _starts(word, _QUALIFIER)
+    }
+    nouns = {n for n, word in enumerate(words) if word in _WORK}
+    if qualifiers and nouns and (len(qualifiers | nouns) > 1):
+        return True
+    if len(words) == 1 and words[0] in {"task", "tasks", "measure", "measures"}:
+        return True
+    if "we" in words and _WE_AUX.intersection(words) and any(_starts(w, _WE_WORK) for w in words):
+        return True
+    if _FILED.intersection(words) and nouns:
+        return True
+    # "What's next", "What comes next"; not "What happened next".
+    return words[0] == "what" and words[-1] == "next" and words[1:-1] in ([], ["is"], ["comes"])
+
+
+_OTHER_SECTION = re.compile(
+    r"^(?:timeline|lessons? learned|root causes?|summary|impact|what went (?:well|wrong)|"
+    r"where we got lucky|supporting information|appendix|stats|detection|resolution|"
+    r"background|trigger|contributing factors|glossary|references)$"
+)
+_DONE_GROUP = re.compile(
+    r"\b(?:completed?|done|finished|closed|resolved|fixed|implemented|shipped"
+    r"|already (?:done|fixed))\b"
+)
+_OPEN_GROUP = re.compile(
+    r"\b(?:in[ -]progress|planned|open|todo|to do|not done|incomplete|outstanding|pending"
+    r"|remaining|ongoing)\b"
+)
+
+
+_LISTS = frozenset({"bullet_list_open", "ordered_list_open", "table_open"})
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]?\s+")
+_STEP = re.compile(r"^\s*(?:step|section|part)\s+\d+\s*[-:]?\s*")
+
+
+def normalise_heading(text: str) -> str:
+    """Heading words only: no emoji, numbering, punctuation or case."""
+    text = text.replace("\u2019", "'")
+    text = "".join(
+        ch if unicodedata.category(ch)[0] in "LNZ" or ch in "-&'?" else " " for ch in text
+    )
+    text = text.lower()
+    text = _NUMBERING.sub("", text)
+    text = _STEP.sub("", text)
+    text = text.replace("?", " ")
+    return " ".join(text.split()).strip(" -&")
+
+
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+
+
+# Documents share their headings ("Summary", "Timeline"): each is scored once.
+@lru_cache(maxsize=4096)
+def is_action_heading(text: str) -> bool:
+    """Whether a heading (or a bold label) names a list of follow-up work.
+
+    The heading's words are split into parts at "and", "&", "/" and commas; it holds action
+    items when one part names follow-up work (a word of ``_STRONG``, a qualifier next to a kind
+    of work, "what we will do ...") and says nothing of another section (``_DECOY``). Words in
+    brackets describe the heading and are left out: "Action items (owner, due date)".
+    """
+    # "/" and "," separate parts as "and" does ("Lessons learned / Action items").
+    text = _SEPARATOR.sub(" & ", text)
+    full = normalise_heading(text)
+    if not full or len(full) > 80:
+        return False
+    words = normalise_heading(_PARENTHETICAL.sub(" ", text)) if "(" in text else full
+    for pattern, replacement in _CANONICAL:
+        words = pattern.sub(replacement, words)
+    return any(
+        _part_names_work(part.split()) for part in _PART_SPLIT.split(words.replace("?", " "))
+    )
+
+
+def is_done_group(text: str) -> bool:
+    """Whether a group heading says its items are all complete ("Completed", "Done")."""
+    return group_state(text) is True
+
+
+def group_state(text: str) -> bool | None:
+    """What a group heading says of its items: done ("Completed"), not done ("Planned",
+    "In progress", "Planned actions (planned or in-progress)"), or nothing ("Database")."""
+    words = normalise_heading(text)
+    if _OPEN_GROUP.search(words):
+        return False
+    return True if _DONE_GROUP.search(words) else None
+
+
+def inherit_state(own: bool | None, outer: bool | None) -> bool | None:
+    """A group's state: its own heading's word, else that of the group around it."""
+    return outer if own is None else own
+
+
+@dataclass
+class Group:
+    """A run of blocks inside an action section that share a group heading (or none)."""
+
+    name: str | None
+    done: bool | None
+    tickets: list[TicketRef]
+    blocks: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One action-item section: its heading line and its groups in document order."""
+
+    title: str
+    line: int
+    groups: list[Group]
+
+
+def render_heading(parsed: Parsed, index: int) -> str:
+    """The plain text of the heading opened at ``tokens[index]``."""
+    inline = parsed.tokens[index + 1]
+    return " ".join(join_lines(render_inline(inline.content, parsed.env)).text.split())
+
+
+# ", tracked in https://...", "(follow along: <https://...>)" at the end of a group heading.
+_TRAILING_TRACKER = re.compile(
+    r"[\s,;:(\[\u2013\u2014-]*(?:(?:tracked|tracking|follow(?:ed)? along)(?:\s+(?:in|at|here|by))?"
+    r"\s*:?\s*)?<?https?://\S+?>?[\s)\]]*$",
+    re.IGNORECASE,
+)
+
+
+def split_group_label(line: InlineLine) -> tuple[str, list[TicketRef]]:
+    """A group label's name and the tracking issues it links to: ``Short-term ([follow
+    along](https://github.com/o/r/issues/1))`` -> ``("Short-term", [o/r#1])``."""
+    refs = [ref for link in line.links if (ref := parse_ticket_url(link.href)) is not None]
+    refs.extend(find_text_tickets(line.text)[0])
+    if not refs:
+        return " ".join(line.text.split()), refs
+    name = remove_ticket_links(line) or " ".join(line.text.split())
+    if "://" in name:
+        name = _TRAILING_TRACKER.sub("", name) or name
+    return name, refs
+
+
+def render_group_name(parsed: Parsed, index: int) -> str:
+    """A group heading's name, without the tracking-issue link it may carry."""
+    return split_group_label(_heading_line(parsed, index))[0]
+
+
+def _heading_line(parsed: Parsed, index: int) -> InlineLine:
+    return join_lines(render_inline(parsed.tokens[index + 1].content, parsed.env))
+
+
+def _bold_label(parsed: Parsed, paragraph_index: int) -> str | None:
+    """The label of a paragraph that is only ``**Label**`` or ``**Label:**``, else None."""
+    inline = parsed.tokens[paragraph_index + 1]
+    content = inline.content.strip()
+    if not content.startswith(("**", "__")) or "\n" in content or len(content) > 120:
+        return None
+    lines = render_inline(content, parsed.env)
+    line = lines[0]
+    if line.lead_strong is None:
+        return None
+    rest = line.text.strip().removeprefix(line.lead_strong).strip(" :")
+    return None if rest else line.lead_strong.strip(" :")
+
+
+def _colon_label(parsed: Parsed, paragraph_index: int) -> str | None:
+    """The label of a paragraph that is one short line ending in a colon: ``Follow-ups:``."""
+    content = parsed.tokens[paragraph_index + 1].content.strip()
+    if "\n" in content or not content.endswith(":") or len(content.split()) > 6:
+        return None
+    return " ".join(render_inline(content, parsed.env)[0].text.split()).rstrip(" :") or None
+
+
+# Sections whose lists are never follow-up work, whatever label a line in them carries:
+# "Actions:" in a timeline is what was done then.
+# ("Lessons learned" is not one: "**Action items:**" often closes it.)
+_ELSEWHERE = ("timeline", "taken", "during", "perform", "execut", "advice", "advis", "customer",
+              "operator", "appendi", "glossar", "chat")  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _names_other_section(text: str) -> bool:
+    words = normalise_heading(text).replace("-", " ").split()
+    return any(word.startswith(_ELSEWHERE) for word in words) and not is_action_heading(text)
+
+
+def find_sections(parsed: Parsed) -> list[Section]:
+    """Every action section in the document, in order."""
+    tokens = parsed.tokens
+    top = iter_blocks(parsed, 0, len(tokens))
+    sections: list[Section] = []
+    position = 0
+    # Under a heading such as "Timeline", labels do not open sections.
+    elsewhere = False
+    while position < len(top):
+        start, stop = top[position]
+        token = tokens[start]
+        if elsewhere and token.type != "heading_open":
+            position += 1
+            continue
+        if token.type == "heading_open":
+            text = render_heading(parsed, start)
+            elsewhere = _names_other_section(text)
+            if is_action_heading(text):
+                level = int(token.tag[1:])
+                end = position + 1
+                while end < len(top):
+                    other = tokens[top[end][0]]
+                    if other.type == "heading_open" and (
+                        int(other.tag[1:]) <= level
+                        # A mis-levelled "## Timeline" under "# Action items" is not a group.
+                        or _OTHER_SECTION.match(
+                            normalise_heading(render_heading(parsed, top[end][0]))
+                        )
+                    ):
+                        break
+                    end += 1
+                sections.append(_section(parsed, text, start, top[position + 1 : end]))
+                position = end
+                continue
+        elif token.type == "paragraph_open":
+            label = _bold_label(parsed, start)
+            # "**Action items:**" above a list, a table, or items one per line; a plain
+            # "Follow-ups:" line only above a list or a table.
+            takes = _LISTS | {"paragraph_open"} if label else _LISTS
+            label = label or _colon_label(parsed, start)
+            if label and is_action_heading(label) and position + 1 < len(top):
+                below = top[position + 1]
+                if tokens[below[0]].type in takes:
+                    sections.append(_flat_section(label, _line(token), [below]))
+                    position += 2
+                    continue
+        elif token.type == "bullet_list_open":
+            after = top[position + 1] if position + 1 < len(top) else None
+            found, took_next = _labelled_list_sections(parsed, start, stop, after)
+            sections.extend(found)
+            position += 2 if took_next else 1
+            continue
+        position += 1
+    return sections
+
+
+def _line(token: object) -> int:
+    mapping = getattr(token, "map", None)
+    return mapping[0] + 1 if mapping else 1
+
+
+def _section(
+    parsed: Parsed, title: str, heading_index: int, blocks: list[tuple[int, int]]
+) -> Section:
+    tokens = parsed.tokens
+    # The section's own heading can say what a group heading says: "Completed action items",
+    # "Follow-ups ([tracking epic](...))".
+    _, section_tickets = split_group_label(_heading_line(parsed, heading_index))
+    section_state = group_state(title)
+    groups = [Group(name=None, done=section_state, tickets=section_tickets)]
+    # (level, name, done, tickets) of the sub-headings that enclose the current block.
+    trail: list[tuple[int, str, bool | None, list[TicketRef]]] = [
+        (0, title, section_state, section_tickets)
+    ]
+    for block in blocks:
+        token = tokens[block[0]]
+        if token.type == "heading_open":
+            level = int(token.tag[1:])
+            while len(trail) > 1 and trail[-1][0] >= level:
+                trail.pop()
+            name, tickets = split_group_label(_heading_line(parsed, block[0]))
+            # The done test reads the heading as written: "Immediate actions (completed)".
+            done = inherit_state(group_state(render_heading(parsed, block[0])), trail[-1][2])
+            # Items are tracked in the issue of the innermost group that names one.
+            tracked = tickets or trail[-1][3]
+            trail.append((level, name, done, tracked))
+            groups.append(Group(name=name, done=done, tickets=tracked))
+            continue
+        groups[-1].blocks.append(block)
+    return Section(
+        title=title,
+        line=_line(tokens[heading_index]),
+        groups=[group for group in groups if group.blocks or group.name],
+    )
+
+
+def _labelled_list_sections(
+    parsed: Parsed, start: int, stop: int, following: tuple[int, int] | None
+) -> tuple[list[Section], bool]:
+    """Sections opened by ``- **Review actions**:`` items of a list, and whether the last one
+    takes ``following`` (the block after the list) as its items.
+
+    The items of such a label are its nested list; a label with none takes the items after it
+    in the same list, up to the next label (``- **Impact**: ...``), or, when it ends the list,
+    the list or table right after it.
+    """
+    tokens = parsed.tokens
+    sections: list[Section] = []
+    entries = iter_blocks(parsed, start + 1, stop - 1)
+    position = 0
+    while position < len(entries):
+        item_start, item_stop = entries[position]
+        position += 1
+        if not _starts_with_label(parsed, (item_start, item_stop)):
+            continue
+        children = iter_blocks(parsed, item_start + 1, item_stop - 1)
+        if not children or tokens[children[0][0]].type != "paragraph_open":
+            continue
+        label = _bold_label(parsed, children[0][0])
+        if not label or not is_action_heading(label):
+            continue
+        line = _line(tokens[item_start])
+        lists = [child for child in children[1:] if tokens[child[0]].type in _LISTS]
+        if lists:
+            sections.append(_flat_section(label, line, lists))
+            continue
+        siblings: list[tuple[int, int]] = []
+        while position < len(entries) and not _starts_with_label(parsed, entries[position]):
+            siblings.append(entries[position])
+            position += 1
+        if siblings:
+            sections.append(_flat_section(label, line, siblings))
+        elif position == len(entries) and following and tokens[following[0]].type in _LISTS:
+            sections.append(_flat_section(label, line, [following]))
+            return sections, True
+    return sections, False
+
+
+def _flat_section(title: str, line: int, blocks: list[tuple[int, int]]) -> Section:
+    return Section(
+        title=title, line=line, groups=[Group(name=None, done=None, tickets=[], blocks=blocks)]
+    )
+
+
+def _starts_with_label(parsed: Parsed, entry: tuple[int, int]) -> bool:
+    """Whether a list item opens with a bold label (``- **Impact**: none``)."""
+    inline = parsed.tokens[entry[0] + 2] if entry[0] + 2 < entry[1] else None
+    if inline is None or inline.type != "inline" or not inline.content.startswith(("**", "__")):
+        return False
+    lines = render_inline(inline.content.split("\n", 1)[0], parsed.env)
+    lead = lines[0].lead_strong
+    return bool(lead) and lines[0].text.startswith(lead or "")

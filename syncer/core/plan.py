@@ -1,0 +1,705 @@
+"""(desired items, tickets found, state) -> Plan. Pure: no clock, no files, no network.
+
+How an item finds its ticket, first rule that applies. A ticket is identified by its tracker
+and key (``same_ticket``), never by the spelling of its URL.
+
+1. **Named in the document.** A ticket reference written in the item (``OPS-12``, a GitHub URL,
+   and later the links write-back adds) is its ticket. A ticket syncer manages is kept in step;
+   a ticket a person created is *linked*: remembered, never edited. A named ticket that does not
+   exist is a finding, never a reason to create one.
+2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
+3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
+   finding, not re-created.
+4. **Changed item, on evidence only.** An unclaimed managed ticket of the same incident whose
+   title (as it is now, or as syncer last wrote it) is close to the item's (similarity >=
+   ``REWORD_SIMILARITY`` on normalised titles, best pairs first); of an incident no document
+   mentions any more (a renamed post-mortem without an explicit id) it needs the very same
+   title, as does a ticket listed by the managed label whose marker a person deleted. Failing
+   that, an item rewritten beyond recognition keeps the ticket of the item it replaced only when
+   it stands in the same place of the same list with nothing else changed there: the items
+   before and after it are the ones recorded around the old item, and they still record it as
+   their neighbour (``recorded_place``). Such a pairing is named ``reworded: 'old' -> 'new'``
+   in the plan and a ``CommentChange`` tells the ticket's watchers; the write moves the marker
+   to the new key. Anything else (one item deleted and an unrelated one added) leaves the old
+   ticket an orphan and gives the new item its own ticket.
+5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
+   deferred to the next run.
+
+Identity is decided for every item before any ticket is claimed, owners first: an item that
+names another item's ticket links it and never edits it. An item whose ticket exists stays in
+the tracker holding it, whatever the routing says now (``desired.desire_items``).
+
+Which fields are written: for each field syncer owns, the document's value is written when it
+differs from the ticket's, unless the document has not changed that field since syncer last
+wrote it (the baseline) and the field is not in the tracker's ``overwrite`` list: then a
+person changed it in the tracker on purpose, and it is kept. The baseline travels with the
+ticket (``Ticket.written``: a Jira issue property, the GitHub body marker), else comes from
+state, so losing state loses nothing. Without any baseline (a ticket written before baselines
+were carried, and no state) the document wins, except for an assignee a person set, for
+reopening, and for clearing a value, which are kept. A ticket already in the document's done
+state whose baseline is not (the transition was written, its comment not) gets the close or
+reopen again: the tracker leaves the state alone and the comment is written. A missing
+priority never clears the tracker's (it means "the default"). Labels are only ever added, and
+one a person took off stays off. Done state closes or reopens. All of a ticket's changes are one
+``Change``, so state records them only once all were written. The item's place in its list
+(``TicketFields.neighbours``) is remembered with the baseline, never written as a field.
+
+Managed tickets no item claims are reported as orphaned, never closed or deleted.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date
+
+from syncer.core.desired import Desired
+from syncer.model import (
+    Change,
+    CloseChange,
+    CommentChange,
+    CreateChange,
+    Finding,
+    FindingKind,
+    ItemKey,
+    Link,
+    LinkChange,
+    Match,
+    Plan,
+    ReopenChange,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    UpdateChange,
+    WriteChange,
+    Written,
+    normalise_title,
+    oldest_first,
+)
+from syncer.policy import SyncPolicy
+
+REWORD_SIMILARITY = 0.6
+_OWNED = ("title", "body", "assignee", "due", "priority")
+
+
+def _incident_part(key: ItemKey) -> str:
+    return key.partition(".")[0]
+
+
+def same_ticket(ref: TicketRef | None, other: TicketRef) -> bool:
+    """Whether two references name one ticket: its key decides, never how its URL is spelled."""
+    return ref is not None and ref.key == other.key
+
+
+def neighbours_of(desired: Sequence[Desired]) -> dict[ItemKey, tuple[ItemKey, ItemKey]]:
+    """Item key -> the keys of the items before and after it in its document ('' at the ends)."""
+    by_source: dict[str, list[Desired]] = defaultdict(list)
+    for d in desired:
+        by_source[d.item.source].append(d)
+    found = {}
+    for items in by_source.values():
+        keys = [d.item.key for d in sorted(items, key=lambda d: (d.item.line, d.item.key))]
+        padded = ["", *keys, ""]
+        for i, key in enumerate(keys, start=1):
+            found[key] = (padded[i - 1], padded[i + 1])
+    return found
+
+
+class _Index:
+    """The tickets of every tracker, looked up by reference and by marker."""
+
+    def __init__(self, tickets: Mapping[str, Sequence[Ticket]]) -> None:
+        self.by_ref: dict[tuple[str, str], Ticket] = {}
+        self.by_marker: dict[tuple[str, ItemKey], list[Ticket]] = defaultdict(list)
+        self.managed: dict[str, list[Ticket]] = {}
+        self.unmarked: dict[str, list[Ticket]] = {}
+        """Tickets without a marker: a person's, named in a document, or syncer's own whose
+        marker a person deleted (listed by the managed label)."""
+        for tracker, found in tickets.items():
+            ordered = sorted(found, key=oldest_first)
+            self.managed[tracker] = [t for t in ordered if t.item_key is not None]
+            self.unmarked[tracker] = [t for t in ordered if t.item_key is None]
+            for ticket in ordered:
+                self.by_ref[(tracker, ticket.ref.key)] = ticket
+                if ticket.item_key is not None:
+                    self.by_marker[(tracker, ticket.item_key)].append(ticket)
+
+
+def _document_wins(name: str, wanted: object, actual: object, baseline: Written | None) -> bool:
+    """Whether a field that differs should be written, absent an ``overwrite`` setting."""
+    if baseline is not None:
+        # Unchanged in the document since syncer wrote it: a person changed the ticket.
+        return baseline.differs(name, wanted)
+    # No baseline (lost state): never clear a value, never take an assignee from a person.
+    return wanted is not None and not (name == "assignee" and actual is not None)
+
+
+def compare_fields(
+    desired: TicketFields,
+    ticket: Ticket,
+    *,
+    baseline: TicketFields | Written | None,
+    overwrite: Collection[str],
+) -> tuple[list[str], TicketFields]:
+    """The names of the fields to write, and the fields to write them from.
+
+    ``done`` is also listed when the ticket already shows the document's done state but the
+    baseline does not: a close or reopen whose comment was never written (its answer was lost,
+    or the comment failed) is completed; the tracker leaves a ticket already there as it is.
+    """
+    baseline = None if baseline is None else Written.of(baseline)
+    changed = []
+    for name in _OWNED:
+        wanted, actual = getattr(desired, name), getattr(ticket, name)
+        if wanted == actual or (name == "priority" and wanted is None):
+            continue  # no priority means the tracker's default, never "clear it"
+        if name in overwrite or _document_wins(name, wanted, actual, baseline):
+            changed.append(name)
+    missing = set(desired.labels) - set(ticket.labels)
+    if baseline is not None and "labels" not in overwrite:
+        missing -= set(baseline.labels)  # syncer set these before: a person took them off
+    labels = tuple(sorted(set(ticket.labels) | missing))
+    if missing:
+        changed.append("labels")
+    if desired.done != ticket.done:
+        # Closing follows the document unless a person reopened what syncer closed; reopening
+        # needs proof that the document changed (a baseline), since people close tickets too.
+        person_did_it = baseline is not None and baseline.done == desired.done
+        document_says = desired.done or baseline is not None
+        if "done" in overwrite or (document_says and not person_did_it):
+            changed.append("done")
+    elif baseline is not None and baseline.done != desired.done:
+        changed.append("done")  # the transition happened; its comment is still owed
+    return changed, desired.model_copy(update={"labels": labels})
+
+
+def _shown(value: object) -> str | None:
+    """A ticket's field value as a plan shows it (``old -> new``)."""
+    if value is None or value == ():
+        return None
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "done" if value else "open"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _describe(changed: Sequence[str], *, done: bool, known: bool = True) -> str:
+    """Why a ticket is written; without a baseline (``known``) no document change is claimed."""
+    reasons = []
+    if "done" in changed:
+        reasons.append(
+            "marked done in the document (with a comment saying so)"
+            if done
+            else "no longer marked done in the document (with a comment saying so)"
+        )
+    if fields := [f for f in changed if f != "done"]:
+        if known:
+            reasons.append(", ".join(fields) + " changed in the document")
+        else:
+            verb = "differs" if len(fields) == 1 else "differ"
+            reasons.append(
+                f"{', '.join(fields)} {verb} from the document (no record of what syncer "
+                "last wrote on this ticket: the document's value is written)"
+            )
+    return "; ".join(reasons)
+
+
+class _Planner:
+    def __init__(
+        self,
+        *,
+        tickets: Mapping[str, Sequence[Ticket]],
+        links: Mapping[ItemKey, Link],
+        policy: SyncPolicy,
+    ) -> None:
+        self.index = _Index(tickets)
+        self.links = links
+        self.policy = policy
+        self.claimed: dict[tuple[str, str], ItemKey] = {}
+        """Managed tickets taken by an item (tracker, ticket) -> item key."""
+        self.named: dict[tuple[str, str], ItemKey] = {}
+        """Tickets linked by the items naming them; they never block the ticket's owner."""
+        self.desired: list[Desired] = []
+        self.changes: list[Change] = []
+        self.matches: list[Match] = []
+        self.findings: list[Finding] = []
+
+    def finding(
+        self, desired: Desired, kind: FindingKind, message: str, ticket: Ticket | None
+    ) -> None:
+        self.findings.append(
+            Finding(
+                kind=kind,
+                message=message,
+                item_key=desired.item.key,
+                source=desired.item.source,
+                tracker=desired.tracker,
+                ref=ticket.ref if ticket else None,
+            )
+        )
+
+    def claim(
+        self, desired: Desired, ticket: Ticket, claims: dict[tuple[str, str], ItemKey]
+    ) -> bool:
+        slot = (desired.tracker, ticket.ref.key)
+        other = claims.setdefault(slot, desired.item.key)
+        if other != desired.item.key:
+            self.finding(
+                desired,
+                "duplicate",
+                f"{ticket.ref.key} is already the ticket of item {other}; two items name it",
+                ticket,
+            )
+            return False
+        return True
+
+    def ours(self, key: ItemKey, ticket: Ticket) -> bool:
+        """Whether syncer manages ``ticket`` for item ``key`` (and may edit it)."""
+        if ticket.item_key == key:
+            return True
+        link = self.links.get(key)
+        # State knows it: a reworded item's ticket, or one whose marker a person removed.
+        return bool(link and link.status == "managed" and same_ticket(link.ref, ticket.ref))
+
+    def baseline(self, key: ItemKey, ticket: Ticket) -> Written | None:
+        """What syncer last wrote to ``ticket``: as the ticket carries it, else as state does."""
+        if ticket.written is not None:
+            return ticket.written
+        link = self.links.get(key) or (self.links.get(ticket.item_key) if ticket.item_key else None)
+        if link and link.fields and same_ticket(link.ref, ticket.ref):
+            return Written.of(link.fields)
+        return None
+
+    def identify(self, desired: Desired) -> tuple[Ticket | None, bool]:
+        """(ticket, settled): settled is True when no create may follow."""
+        tracker, key = desired.tracker, desired.item.key
+        if desired.item.group_tracked:
+            # A group heading's tracking issue never displaces the item's own ticket (a
+            # heading added over items already ticketed); it tracks only items without one.
+            own = self.own_ticket(tracker, key)
+            if own is not None:
+                return own, True
+        for ref in desired.refs[:1]:
+            ticket = self.index.by_ref.get((tracker, ref.key))
+            link = self.links.get(key)
+            if ticket is None and link and link.status == "linked" and same_ticket(link.ref, ref):
+                # Linked before, and syncer never edits a person's ticket: not read again.
+                self.matches.append(
+                    Match(item_key=key, tracker=tracker, source=desired.item.source, ref=ref)
+                )
+                return None, True
+            if ticket is None:
+                self.finding(
+                    desired,
+                    "missing_ticket",
+                    f"{ref.key} is named in the document but {tracker} has no such ticket",
+                    None,
+                )
+            return ticket, True
+        marked = self.index.by_marker.get((tracker, key), [])
+        if len(marked) > 1:
+            extra = ", ".join(t.ref.key for t in marked[1:])
+            self.finding(
+                desired,
+                "duplicate",
+                f"{tracker} holds {len(marked)} tickets for this item; keeping "
+                f"{marked[0].ref.key}, close {extra} by hand",
+                marked[1],
+            )
+            for extra_ticket in marked[1:]:  # reported once, as duplicates, not as orphans
+                self.claimed.setdefault((tracker, extra_ticket.ref.key), key)
+        if marked:
+            return marked[0], True
+        link = self.links.get(key)
+        if not (link and link.ref and link.tracker == tracker):
+            return None, False
+        ticket = self.index.by_ref.get((tracker, link.ref.key))
+        if ticket is not None and link.status in ("managed", "linked"):
+            return ticket, True
+        if link.status == "linked":
+            # The document no longer names the person's ticket; the link stands (no request
+            # was made for it), and no ticket is created in its place.
+            self.matches.append(
+                Match(item_key=key, tracker=tracker, source=desired.item.source, ref=link.ref)
+            )
+            return None, True
+        if link.status == "managed":
+            self.finding(
+                desired,
+                "missing_ticket",
+                f"{link.ref.key}, this item's ticket, is gone from {tracker} "
+                "(deleted or moved); not creating another",
+                None,
+            )
+            return None, True
+        return None, False
+
+    def own_ticket(self, tracker: str, key: ItemKey) -> Ticket | None:
+        """The ticket syncer made for item ``key``: by its marker, else as state remembers it."""
+        marked = self.index.by_marker.get((tracker, key), [])
+        if marked:
+            return marked[0]
+        link = self.links.get(key)
+        if link and link.status == "managed" and link.ref and link.tracker == tracker:
+            return self.index.by_ref.get((tracker, link.ref.key))
+        return None
+
+    def keep_in_step(
+        self, desired: Desired, ticket: Ticket, *, owned: bool, reworded: bool = False
+    ) -> None:
+        key, tracker, source = desired.item.key, desired.tracker, desired.item.source
+        if not owned:
+            # A person's ticket, or another item's: linked and remembered, never edited. A
+            # person's ticket may track several items (a group's tracking issue); another
+            # item's ticket named twice over is a mistake worth reporting.
+            if ticket.item_key is not None and not self.claim(desired, ticket, self.named):
+                return
+            link = self.links.get(key)
+            if link and link.status == "linked" and same_ticket(link.ref, ticket.ref):
+                self.matches.append(
+                    Match(item_key=key, tracker=tracker, source=source, ref=ticket.ref)
+                )
+            else:
+                self.changes.append(
+                    LinkChange(
+                        tracker=tracker,
+                        item_key=key,
+                        source=source,
+                        ref=ticket.ref,
+                        reason=f"{ticket.ref.key} is named in the document; linking, not editing",
+                    )
+                )
+            return
+        if not self.claim(desired, ticket, self.claimed):
+            return
+        baseline = self.baseline(key, ticket)
+        overwrite = self.policy.trackers[tracker].overwrite
+        changed, fields = compare_fields(
+            desired.fields, ticket, baseline=baseline, overwrite=overwrite
+        )
+        if not changed:
+            self.matches.append(
+                Match(
+                    item_key=key,
+                    tracker=tracker,
+                    source=source,
+                    ref=ticket.ref,
+                    fields=desired.fields,
+                )
+            )
+            return
+        # One change per ticket, so that state records it only once all of it was written.
+        write: type[WriteChange] = UpdateChange
+        if "done" in changed:
+            write = CloseChange if desired.fields.done else ReopenChange
+        reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
+        old = baseline.title if baseline is not None else ticket.title
+        if reworded and "title" in changed:
+            reason = f"reworded: {old!r} -> {desired.fields.title!r}; {reason}"
+            self.changes.append(
+                CommentChange(
+                    tracker=tracker,
+                    item_key=key,
+                    source=source,
+                    ref=ticket.ref,
+                    text=f"syncer: this action item was reworded in the post-mortem "
+                    f'`{source}`, from "{old}" to "{desired.fields.title}"; '
+                    "this ticket follows it.",
+                    reason=f"reworded: {old!r} -> {desired.fields.title!r}",
+                )
+            )
+        self.changes.append(
+            write(
+                tracker=tracker,
+                item_key=key,
+                source=source,
+                ref=ticket.ref,
+                fields=fields,
+                before=tuple((name, _shown(getattr(ticket, name, None))) for name in changed),
+                changed=tuple(changed),
+                reason=reason,
+            )
+        )
+
+    def recorded_place(self, tracker: str, key: ItemKey) -> tuple[ItemKey, ItemKey] | None:
+        """Where item ``key`` stood when last seen: state's record (kept every run), else the one
+        its ticket carries (kept when syncer last wrote it)."""
+        link = self.links.get(key)
+        if link and link.fields and link.fields.neighbours is not None:
+            return link.fields.neighbours
+        for ticket in self.index.by_marker.get((tracker, key), [])[:1]:
+            if ticket.written is not None:
+                return ticket.written.neighbours
+        return None
+
+    def _title_likeness(self, title: str, ticket: Ticket) -> float:
+        """How close an item's title is to a ticket's, now or as syncer last wrote it."""
+        titles = {normalise_title(ticket.title)}
+        assert ticket.item_key is not None
+        if (written := self.baseline(ticket.item_key, ticket)) is not None:
+            titles.add(normalise_title(written.title))
+        return max(difflib.SequenceMatcher(None, title, other).ratio() for other in titles)
+
+    def match_reworded(self, unmatched: list[Desired]) -> list[Desired]:
+        """Pair reworded items with unclaimed tickets; return the items left unpaired.
+
+        Within the item's incident a close title is enough; a ticket of an incident no document
+        mentions any more (a renamed or moved post-mortem without an explicit id) needs the
+        same title.
+        """
+        present = {_incident_part(d.item.key) for d in self.desired}
+        pairs = []
+        for desired in unmatched:
+            incident = _incident_part(desired.item.key)
+            title = normalise_title(desired.item.title)
+            for ticket in self.index.managed.get(desired.tracker, []):
+                assert ticket.item_key is not None
+                if (desired.tracker, ticket.ref.key) in self.claimed:
+                    continue
+                ticket_incident = _incident_part(ticket.item_key)
+                if ticket_incident == incident:
+                    needed = REWORD_SIMILARITY
+                elif ticket_incident not in present:
+                    needed = 1.0
+                else:
+                    continue
+                ratio = self._title_likeness(title, ticket)
+                if ratio >= needed:
+                    pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
+        pairs += self._unmarked_pairs(unmatched)
+        paired: set[ItemKey] = set()
+        for _, key, _, desired, ticket in sorted(pairs, key=lambda p: p[:3]):
+            if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
+                continue
+            paired.add(key)
+            self.keep_in_step(desired, ticket, owned=True, reworded=True)
+        left = [d for d in unmatched if d.item.key not in paired]
+        return self.match_rewritten(left)
+
+    def _unmarked_pairs(
+        self, unmatched: list[Desired]
+    ) -> list[tuple[float, ItemKey, str, Desired, Ticket]]:
+        """Syncer's tickets whose marker a person deleted, known without state: listed by the
+        managed label, named by no document, and titled exactly as the item is."""
+        named = {(d.tracker, r.key) for d in self.desired for r in d.refs}
+        pairs = []
+        for desired in unmatched:
+            title = normalise_title(desired.item.title)
+            for ticket in self.index.unmarked.get(desired.tracker, []):
+                slot = (desired.tracker, ticket.ref.key)
+                if slot in named or slot in self.claimed:
+                    continue
+                if normalise_title(ticket.title) == title:
+                    pairs.append((-1.0, desired.item.key, ticket.ref.key, desired, ticket))
+        return pairs
+
+    def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
+        """Pair an item rewritten beyond recognition with the ticket of the item it replaced.
+
+        Only on evidence of place: the unclaimed ticket was written for an item of the same
+        incident standing between the very items the new one stands between now (the same place
+        in the same list, nothing else changed there), and no other new item or lost ticket fits
+        that place. Anything else is a removed item (its ticket an orphan) plus a new one.
+        """
+        lost: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Ticket]] = defaultdict(list)
+        for tracker, managed in self.index.managed.items():
+            for ticket in managed:
+                assert ticket.item_key is not None
+                if (tracker, ticket.ref.key) in self.claimed:
+                    continue
+                place = self.recorded_place(tracker, ticket.item_key)
+                if place is None:
+                    continue
+                # The items on either side still remember this one next to them: nothing else
+                # changed there since (an item removed long ago no longer has such neighbours).
+                before, after = place
+                if (
+                    before
+                    and (self.recorded_place(tracker, before) or ("", ""))[1] != ticket.item_key
+                ):
+                    continue
+                if (
+                    after
+                    and (self.recorded_place(tracker, after) or ("", ""))[0] != ticket.item_key
+                ):
+                    continue
+                lost[(tracker, _incident_part(ticket.item_key), place)].append(ticket)
+        new: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Desired]] = defaultdict(list)
+        for desired in unmatched:
+            if desired.fields.neighbours is not None:
+                incident = _incident_part(desired.item.key)
+                new[(desired.tracker, incident, desired.fields.neighbours)].append(desired)
+        paired: set[ItemKey] = set()
+        for slot, items in sorted(new.items()):
+            tickets = lost.get(slot, [])
+            if len(items) == 1 and len(tickets) == 1:
+                paired.add(items[0].item.key)
+                self.keep_in_step(items[0], tickets[0], owned=True, reworded=True)
+        return [d for d in unmatched if d.item.key not in paired]
+
+    def create(self, unmatched: list[Desired]) -> None:
+        made: dict[str, int] = defaultdict(int)
+        for desired in unmatched:
+            tracker = desired.tracker
+            cap = self.policy.trackers[tracker].create_cap
+            if made[tracker] >= cap:
+                self.finding(
+                    desired,
+                    "deferred",
+                    f"create deferred to a later run: {tracker} allows {cap} creates per run",
+                    None,
+                )
+                continue
+            made[tracker] += 1
+            link = self.links.get(desired.item.key)
+            reason = (
+                "a create sent by an earlier run was never confirmed: look it up, then create"
+                if link and link.status == "pending"
+                else "new action item"
+            )
+            self.changes.append(
+                CreateChange(
+                    tracker=tracker,
+                    item_key=desired.item.key,
+                    source=desired.item.source,
+                    fields=desired.fields,
+                    reason=reason,
+                )
+            )
+
+    def orphans(self, failed_sources: Collection[str]) -> None:
+        for tracker, managed in self.index.managed.items():
+            for ticket in managed:
+                slot = (tracker, ticket.ref.key)
+                if slot in self.claimed or slot in self.named:
+                    # An item that names the ticket links it: it belongs to that item.
+                    continue
+                assert ticket.item_key is not None
+                link = self.links.get(ticket.item_key)
+                if link and link.source in failed_sources:
+                    continue
+                self.findings.append(
+                    Finding(
+                        kind="orphaned",
+                        message=f"{ticket.ref.key} belongs to no action item any more "
+                        "(removed from its document?); left as it is",
+                        item_key=ticket.item_key,
+                        source=link.source if link else None,
+                        tracker=tracker,
+                        ref=ticket.ref,
+                    )
+                )
+
+
+def where_tickets_live(
+    tickets: Mapping[str, Sequence[Ticket]],
+    links: Mapping[ItemKey, Link],
+    *,
+    trackers: Collection[str],
+) -> dict[ItemKey, str]:
+    """Item key -> the tracker already holding its ticket (by marker, else by state).
+
+    ``desire_items`` takes this as ``placed``: an item whose ticket exists stays with that
+    tracker, whatever the routing says now.
+    """
+    placed: dict[ItemKey, str] = {}
+    for name, found in tickets.items():
+        for ticket in found:
+            if ticket.item_key is not None:
+                placed.setdefault(ticket.item_key, name)
+    for key, link in links.items():
+        if link.status in ("managed", "linked") and link.tracker in trackers:
+            placed.setdefault(key, link.tracker)
+    return placed
+
+
+def tickets_to_fetch(
+    desired: Iterable[Desired],
+    tickets: Mapping[str, Sequence[Ticket]],
+    links: Mapping[ItemKey, Link],
+) -> dict[str, list[TicketRef]]:
+    """Per readable tracker, the tickets documents name that its listing did not include.
+
+    A person's ticket linked before is not read again: syncer never edits it.
+    """
+    wanted: dict[str, list[TicketRef]] = {}
+    for name, found in tickets.items():
+        listed = {t.ref.key for t in found}
+        named = set()
+        for d in desired:
+            if d.tracker != name or not d.refs:
+                continue
+            link = links.get(d.item.key)
+            if link and link.status == "linked" and same_ticket(link.ref, d.refs[0]):
+                continue
+            named.add(d.refs[0])
+        missing = sorted((ref for ref in named if ref.key not in listed), key=lambda r: r.key)
+        if missing:
+            wanted[name] = missing
+    return wanted
+
+
+def plan_changes(
+    desired: Iterable[Desired],
+    *,
+    tickets: Mapping[str, Sequence[Ticket]],
+    links: Mapping[ItemKey, Link],
+    policy: SyncPolicy,
+    failed_sources: Collection[str] = (),
+    findings: Sequence[Finding] = (),
+) -> Plan:
+    """What a sync must do so every desired item has exactly one ticket in step with it.
+
+    ``desired`` fields must already be rendered by their tracker; ``tickets`` holds, per tracker,
+    every managed ticket plus the tickets documents name (``tickets_to_fetch``). Items of
+    trackers missing from ``tickets`` are not planned (their tracker could not be read).
+    ``findings`` (from ``desire_items``) come first in the plan's findings.
+    """
+    planner = _Planner(tickets=tickets, links=links, policy=policy)
+    seen: dict[ItemKey, Desired] = {}
+    for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
+        if item.tracker not in tickets:
+            continue
+        if (first := seen.setdefault(item.item.key, item)) is not item:
+            planner.finding(
+                item,
+                "duplicate",
+                f"same item key as {first.item.source}:{first.item.line} "
+                "(two documents with one incident id?); skipped",
+                None,
+            )
+            continue
+        planner.desired.append(item)
+    places = neighbours_of(planner.desired)
+    planner.desired = [
+        d.model_copy(
+            update={"fields": d.fields.model_copy(update={"neighbours": places[d.item.key]})}
+        )
+        for d in planner.desired
+    ]
+    found = [(item, *planner.identify(item)) for item in planner.desired]
+    # Owners first, so that an item naming another item's ticket can never take it over.
+    found.sort(key=lambda f: f[1] is None or not planner.ours(f[0].item.key, f[1]))
+    unmatched = []
+    for item, ticket, settled in found:
+        if ticket is not None:
+            planner.keep_in_step(item, ticket, owned=planner.ours(item.item.key, ticket))
+        elif not settled:
+            unmatched.append(item)
+    planner.create(planner.match_reworded(unmatched))
+    planner.orphans(failed_sources)
+    order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3, "comment": 4}
+    return Plan(
+        changes=tuple(
+            sorted(planner.changes, key=lambda c: (c.tracker, order[c.kind], c.item_key))
+        ),
+        matches=tuple(sorted(planner.matches, key=lambda m: m.item_key)),
+        findings=tuple(findings)
+        + tuple(
+            sorted(planner.findings, key=lambda f: (f.kind, f.tracker or "", f.item_key or ""))
+        ),
+    )

@@ -1,0 +1,350 @@
+"""Runs a Plan against the trackers and records what happened in state, change by change.
+
+The create protocol, which is what keeps a crash or a lost response from making a duplicate:
+
+1. state records "pending create" for the item *before* the request leaves;
+2. if state already held a pending create for it (an earlier run died or lost the answer), the
+   tracker is searched for the item's marker first, and a ticket found there is adopted;
+3. the create is sent once; the client libraries' own retries of POSTs are off;
+4. after an ambiguous failure (timeout, dropped connection, 5xx) the marker is looked up again;
+   only a ticket actually found is recorded, otherwise the item stays pending for the next run.
+
+A change is done only when all its writes are: a close or reopen is the field writes and the
+transition, the comment saying why, and then the baseline on the ticket (``Tracker.remember``).
+Until the comment is written the ticket's baseline keeps the old done state, so should the
+transition's answer or the comment be lost, the next run sees the ticket in its new state but
+the baseline not, and completes the comment without repeating the transition.
+
+A change that fails leaves state as it was (plus the error), so state never claims what did not
+happen. A tracker that becomes unavailable fails its remaining changes without more requests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from syncer.errors import (
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerRateLimitedError,
+    TrackerUnavailableError,
+)
+from syncer.model import (
+    Change,
+    CloseChange,
+    CommentChange,
+    CreateChange,
+    Finding,
+    Link,
+    LinkChange,
+    Plan,
+    ReopenChange,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    UpdateChange,
+    WriteChange,
+    Written,
+    oldest_first,
+)
+from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
+from syncer.shell.state import StateStore
+from syncer.shell.trackers.base import Tracker
+
+log = logging.getLogger(__name__)
+
+NOT_ATTEMPTED = "not attempted: the run was asked to stop"
+"""The error of a change left for the next run because a stop signal arrived first."""
+
+
+class Pacer:
+    """Spaces one tracker's writes ``seconds`` apart; sleeping is the caller's to supply."""
+
+    def __init__(
+        self,
+        seconds: Mapping[str, float],
+        *,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self._seconds = seconds
+        self._sleep = sleep
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def wait(self, tracker: str) -> None:
+        gap = self._seconds.get(tracker, 0.0)
+        if gap and (last := self._last.get(tracker)) is not None:
+            remaining = last + gap - self._clock()
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last[tracker] = self._clock()
+
+
+def _adopt(tracker: Tracker, change: CreateChange) -> Ticket | None:
+    """The ticket carrying this change's item key, if the tracker has one (oldest first)."""
+    found = tracker.find(change.item_key)
+    return min(found, key=oldest_first) if found else None
+
+
+class _Applier:
+    def __init__(
+        self,
+        trackers: Mapping[str, Tracker],
+        store: StateStore,
+        *,
+        pacer: Pacer,
+        now: Callable[[], datetime],
+        search_lag: Mapping[str, timedelta],
+    ) -> None:
+        self.search_lag = search_lag
+        self.trackers = trackers
+        self.store = store
+        self.pacer = pacer
+        self.now = now
+        self.down: dict[str, str] = {}
+        self.findings: list[Finding] = []
+        self.unwritten: set[tuple[str, str]] = set()
+        """(tracker, item key) whose write failed this run: its comment would say what is not so."""
+
+    def record(
+        self,
+        change: Change,
+        ticket_ref: TicketRef,
+        *,
+        linked: bool = False,
+        fields: TicketFields | None = None,
+    ) -> None:
+        """Remember the item's ticket; ``fields`` (as written) for a ticket syncer manages."""
+        self.store.record_link(
+            change.item_key,
+            tracker=change.tracker,
+            source=change.source,
+            status="linked" if linked else "managed",
+            ref=ticket_ref,
+            fields=None if linked else fields,
+            now=self.now(),
+        )
+
+    def create(self, tracker: Tracker, change: CreateChange, earlier: Link | None) -> Outcome:
+        if earlier is not None and earlier.status == "pending":
+            if (ticket := _adopt(tracker, change)) is not None:
+                log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
+                return self.settle(tracker, change, ticket, "recovered")
+            # A tracker's search can lag behind its writes (Jira Cloud's is eventually
+            # consistent), so a lookup that misses right after a lost answer proves nothing;
+            # one that misses once the tracker's search lag has passed does.
+            sent = earlier.last_synced or earlier.first_seen
+            if self.now() - sent < self.search_lag.get(change.tracker, timedelta()):
+                return Outcome(
+                    change=change,
+                    status="deferred",
+                    error=f"a create sent at {sent:%H:%M:%S} is not visible in {change.tracker} "
+                    "yet; waiting before sending another",
+                )
+        self.store.mark_pending(
+            change.item_key, tracker=change.tracker, source=change.source, now=self.now()
+        )
+        self.pacer.wait(change.tracker)
+        try:
+            ticket = self.send_create(tracker, change)
+        except TrackerError as exc:
+            if not exc.ambiguous:
+                self.store.forget_pending(change.item_key)
+                raise
+            log.warning("%s: create outcome unknown (%s); looking it up", change.item_key, exc)
+            if (found := _adopt(tracker, change)) is None:
+                raise
+            log.info("%s: created %s (confirmed by lookup)", change.item_key, found.ref)
+            return self.settle(tracker, change, found, "recovered")
+        log.info("%s: created %s", change.item_key, ticket.ref)
+        return self.settle(tracker, change, ticket, "done")
+
+    def send_create(self, tracker: Tracker, change: CreateChange) -> Ticket:
+        """One create; an assignee the tracker refuses (nothing was written) is left off, so an
+        owner map entry the tracker will not accept cannot block the ticket on every run."""
+        try:
+            return tracker.create(change.item_key, change.fields)
+        except TrackerAssigneeError as exc:
+            self.unassignable(change, exc)
+        self.pacer.wait(change.tracker)
+        unassigned = change.fields.model_copy(update={"assignee": None})
+        # Carried as written: the next run sees the owner unchanged and does not try again.
+        return tracker.create(
+            change.item_key,
+            unassigned,
+            written=Written.of(change.fields).model_copy(update={"done": False}),
+        )
+
+    def unassignable(self, change: CreateChange | WriteChange, exc: TrackerAssigneeError) -> None:
+        log.warning("%s: %s; writing the ticket unassigned", change.item_key, exc)
+        self.findings.append(
+            Finding(
+                kind="unknown_owner",
+                message=f"{change.tracker} will not assign {exc.account!r} (from the owner map "
+                f"trackers.{change.tracker}.owners); the ticket is left unassigned: fix the "
+                "map (`syncer validate --check-trackers` checks every account)",
+                item_key=change.item_key,
+                source=change.source,
+                tracker=change.tracker,
+            )
+        )
+
+    def explain(self, tracker: Tracker, change: CloseChange | ReopenChange, ref: TicketRef) -> None:
+        """Tell the ticket's watchers why syncer closed or reopened it; part of the change."""
+        closing = isinstance(change, CloseChange)
+        verb = "closed" if closing else "reopened"
+        state = "marks" if closing else "no longer marks"
+        text = f"syncer {verb} this issue: the post-mortem `{change.source}` {state} it done."
+        self.pacer.wait(change.tracker)
+        try:
+            tracker.comment(ref, text)
+        except TrackerError as exc:
+            log.warning(
+                "%s: %s %s, but the comment saying why failed (the next run writes it): %s",
+                change.item_key,
+                verb,
+                ref,
+                exc,
+            )
+            raise
+
+    def settle(
+        self, tracker: Tracker, change: CreateChange, ticket: Ticket, status: OutcomeStatus
+    ) -> Outcome:
+        """Record a created ticket; close it first when the item is already done."""
+        if change.fields.done and not ticket.done:
+            # Recorded as open first: should closing fail, the next run still sees it to do.
+            self.record(change, ticket.ref, fields=change.fields.model_copy(update={"done": False}))
+            self.pacer.wait(change.tracker)
+            ticket = tracker.update(
+                ticket.ref, change.fields, changed=("done",), written=Written.of(change.fields)
+            )
+            log.info("%s: closed %s (done in the document)", change.item_key, ticket.ref)
+        self.record(change, ticket.ref, fields=change.fields)
+        return Outcome(change=change, status=status, ref=ticket.ref)
+
+    def apply_one(self, change: Change, links: Mapping[str, Link]) -> Outcome:
+        tracker = self.trackers[change.tracker]
+        match change:
+            case CreateChange():
+                return self.create(tracker, change, links.get(change.item_key))
+            case LinkChange():
+                self.record(change, change.ref, linked=True)
+                log.info("%s: linked %s", change.item_key, change.ref)
+                return Outcome(change=change, status="done", ref=change.ref)
+            case CommentChange():
+                if (change.tracker, change.item_key) in self.unwritten:
+                    return Outcome(
+                        change=change,
+                        status="failed",
+                        error="not tried: the write it comments on failed; both are tried again",
+                    )
+                self.pacer.wait(change.tracker)
+                tracker.comment(change.ref, change.text)
+                log.info("%s: commented on %s", change.item_key, change.ref)
+                return Outcome(change=change, status="done", ref=change.ref)
+            case UpdateChange() | CloseChange() | ReopenChange():
+                try:
+                    return self.write(tracker, change)
+                except TrackerError:
+                    self.unwritten.add((change.tracker, change.item_key))
+                    raise
+
+    def write(self, tracker: Tracker, change: WriteChange) -> Outcome:
+        final = Written.of(change.fields)
+        moves = isinstance(change, CloseChange | ReopenChange)
+        # A close or reopen leaves the old done state in the ticket's baseline until its
+        # comment is written; a change of done alone leaves the baseline as it is until then.
+        interim: Written | None = final
+        if moves:
+            only_done = set(change.changed) == {"done"}
+            interim = None if only_done else final.model_copy(update={"done": not final.done})
+        self.pacer.wait(change.tracker)
+        try:
+            ticket = tracker.update(
+                change.ref,
+                change.fields,
+                changed=change.changed,
+                key=change.item_key,
+                written=interim,
+            )
+        except TrackerAssigneeError as exc:
+            # Nothing was written: write the rest, and carry the owner as if written.
+            self.unassignable(change, exc)
+            rest = tuple(name for name in change.changed if name != "assignee")
+            self.pacer.wait(change.tracker)
+            ticket = tracker.update(
+                change.ref, change.fields, changed=rest, key=change.item_key, written=interim
+            )
+        if isinstance(change, CloseChange | ReopenChange):
+            self.explain(tracker, change, ticket.ref)
+            self.pacer.wait(change.tracker)
+            tracker.remember(ticket.ref, final)
+        self.record(change, ticket.ref, fields=change.fields)
+        log.info(
+            "%s: %s %s (%s)", change.item_key, change.kind, ticket.ref, ", ".join(change.changed)
+        )
+        return Outcome(change=change, status="done", ref=ticket.ref)
+
+    def run(self, plan: Plan, links: Mapping[str, Link], stop: Callable[[], bool]) -> ApplyResult:
+        outcomes = []
+        unavailable: dict[str, str] = {}
+        for change in plan.changes:
+            if stop():
+                # Checked only between changes: a write in flight always finishes and is recorded.
+                outcomes.append(Outcome(change=change, status="deferred", error=NOT_ATTEMPTED))
+                continue
+            if (reason := self.down.get(change.tracker)) is not None:
+                outcomes.append(Outcome(change=change, status="failed", error=reason))
+                continue
+            try:
+                outcomes.append(self.apply_one(change, links))
+            except TrackerError as exc:
+                if isinstance(exc, TrackerUnavailableError):
+                    unavailable[change.tracker] = str(exc)
+                    self.down[change.tracker] = f"not tried: {change.tracker} stopped answering"
+                elif isinstance(exc, TrackerRateLimitedError):
+                    # Writing on through a rate limit only earns a longer ban.
+                    self.down[change.tracker] = (
+                        f"not tried: {change.tracker} is rate limiting; left for the next run"
+                    )
+                # Printed in the run's output; the log keeps it for -v readers in order.
+                log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
+                self.store.record_error(
+                    change.item_key,
+                    tracker=change.tracker,
+                    source=change.source,
+                    error=str(exc),
+                    now=self.now(),
+                )
+                outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
+        self.store.record_matches(plan.matches, links=links, now=self.now())
+        return ApplyResult(
+            outcomes=tuple(outcomes), unavailable=unavailable, findings=tuple(self.findings)
+        )
+
+
+def apply_plan(
+    plan: Plan,
+    trackers: Mapping[str, Tracker],
+    store: StateStore,
+    *,
+    pacer: Pacer,
+    now: Callable[[], datetime],
+    links: Mapping[str, Link] | None = None,
+    search_lag: Mapping[str, timedelta] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> ApplyResult:
+    """Carry out ``plan``; every change's outcome is returned, none raises.
+
+    ``links`` is the state the plan was made from (read again from ``store`` if not given).
+    ``search_lag`` says, per tracker, how long after a lost create its lookup can still miss.
+    ``stop`` is asked before each change; once it says yes, the remaining changes are returned
+    as deferred (``NOT_ATTEMPTED``) without a request, and state is left as it is for them.
+    """
+    known = store.links() if links is None else links
+    applier = _Applier(trackers, store, pacer=pacer, now=now, search_lag=search_lag or {})
+    return applier.run(plan, known, stop or (lambda: False))

@@ -1,0 +1,127 @@
+"""Finding and reading post-mortem files: the file-system edge of parsing.
+
+``discover`` expands files, folders (searched recursively for ``*.md``) and globs into a sorted
+list, minus the ``exclude`` globs matched against each file's name relative to the sources'
+root; ``read_documents`` reads and parses them one at a time (a generator, so a large tree is
+never held in memory), reusing a cached parse when a file's bytes have not changed and the same
+version of syncer parsed them. A file that cannot be read becomes a ``Document`` with an error;
+it never stops the others.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from fnmatch import translate
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from syncer import __version__
+from syncer.core.parse import parse_bytes
+from syncer.model import Document, Incident, Problem, slugify
+
+
+def source_name(path: Path, root: Path) -> str:
+    """The name a document goes by: its path relative to ``root``, with ``/`` separators."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def exclusion(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regex for ``exclude`` globs: fnmatch's, except that ``**/`` also matches no folder.
+
+    Without that, ``**/template.md`` would skip ``sub/template.md`` but not a ``template.md``
+    directly in the root, which nobody writing the glob means.
+    """
+    alternatives = [
+        "(?:.*/)?".join(translate(part).removesuffix(r"\Z") for part in pattern.split("**/"))
+        for pattern in patterns
+    ]
+    if not alternatives:
+        return re.compile("(?!)")
+    return re.compile("(?s:" + "|".join(f"(?:{a})" for a in alternatives) + r")\Z")
+
+
+def discover(
+    paths: Iterable[str], *, base: Path, root: Path | None = None, exclude: Iterable[str] = ()
+) -> list[Path]:
+    """Every Markdown file named by ``paths`` (relative to ``base``), minus ``exclude`` globs.
+
+    ``exclude`` is matched against each file's source name, its path relative to ``root``
+    (``base`` when not given), the same name the document goes by everywhere else.
+    """
+    found: set[Path] = set()
+    for spec in paths:
+        target = base / spec
+        if glob.has_magic(spec):
+            matches = [Path(p) for p in glob.glob(str(target), recursive=True)]
+        else:
+            matches = [target]
+        for match in matches:
+            if match.is_dir():
+                found.update(p for p in match.rglob("*.md") if p.is_file())
+            elif match.exists():
+                found.add(match)
+            else:
+                found.add(match)  # reported as unreadable by read_documents, not lost silently
+    skip = exclusion(exclude)
+    names_from = base if root is None else root
+    # A symbolic link and its target are one document, read once.
+    unique = {p.resolve(): p for p in sorted(found, reverse=True)}
+    return sorted(p for p in unique.values() if not skip.match(source_name(p, names_from)))
+
+
+def _unreadable(source: str, message: str) -> Document:
+    return Document(
+        source=source,
+        content_hash="",
+        incident=Incident(id=slugify(source.rsplit(".", 1)[0])),
+        errors=(Problem(source=source, message=message),),
+    )
+
+
+def cache_tag(content_hash: str) -> str:
+    """What a cached parse is filed under: the bytes' hash and the parser that read them."""
+    return f"{__version__}:{content_hash}"
+
+
+def read_documents(
+    files: Iterable[Path],
+    *,
+    root: Path,
+    cache: Mapping[str, tuple[str, str]] | None = None,
+    texts: MutableMapping[str, str] | None = None,
+) -> Iterator[tuple[Document, bool]]:
+    """(document, parsed now) for each file; ``cache`` maps source -> (hash, parsed JSON).
+
+    ``texts``, when given, is filled with each readable file's text (source -> text, invalid
+    UTF-8 replaced) from the same bytes: the report looks for template placeholders and
+    "related incidents" lines the parsed document does not keep.
+    """
+    cache = cache or {}
+    for path in files:
+        source = source_name(path, root)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            yield _unreadable(source, "no such file"), True
+            continue
+        except OSError as exc:
+            yield _unreadable(source, f"cannot read: {exc.strerror}"), True
+            continue
+        if texts is not None:
+            texts[source] = data.decode("utf-8", errors="replace")
+        digest = hashlib.sha256(data).hexdigest()
+        cached = cache.get(source)
+        if cached is not None and cached[0] == cache_tag(digest):
+            try:
+                yield Document.model_validate_json(cached[1]), False
+                continue
+            except ValidationError:
+                pass  # written by another version of syncer: parse again
+        yield parse_bytes(data, source=source), True

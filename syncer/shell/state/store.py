@@ -1,0 +1,346 @@
+"""The state store: item <-> ticket links, a parse cache, the history of runs, the heartbeat.
+
+State is a cache, never the truth. Every run re-reads the trackers' managed tickets, so a lost or
+deleted state file costs one slower run and creates nothing. What state adds:
+
+* ``links``: item key -> tracker and ticket, the fields syncer last wanted on that ticket (the
+  baseline that tells a person's edit in the tracker from a change in the document), first seen,
+  last synced, last error, and ``pending`` for a create that was sent but not confirmed;
+* ``documents``: each document's content hash and parsed form, so unchanged files are not parsed
+  again;
+* ``runs``: one row per run with its summary, for trend reports;
+* ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error;
+* ``nudges`` and ``published``: the report's delivery memory (when each overdue ticket was last
+  nudged, which issue holds each team's published report).
+
+This module owns the SQL; where it lives (a SQLite file, a PostgreSQL schema) is a backend's
+business (``sqlite.py``, ``postgres.py``). Every write is its own transaction, so a process killed
+at any point leaves state claiming nothing that did not happen. The schema is versioned and
+migrated on open.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from syncer.errors import StateError
+from syncer.model import Document, ItemKey, Link, LinkStatus, Match, TicketFields, TicketRef
+from syncer.shell.state.base import (
+    HEARTBEAT_SELECT,
+    Heartbeat,
+    Row,
+    RunRecord,
+    StateBackend,
+    heartbeat_from_row,
+    migrate,
+)
+from syncer.shell.state.sqlite import SqliteBackend, sqlite_scratch
+
+_UPSERT_LINK = (
+    "INSERT INTO links (item_key, tracker, source, status, ticket, fields, first_seen,"
+    " last_synced, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+    " ON CONFLICT (item_key) DO UPDATE SET tracker = excluded.tracker,"
+    " source = excluded.source, status = excluded.status, ticket = excluded.ticket,"
+    " fields = excluded.fields, last_synced = excluded.last_synced, last_error = NULL"
+)
+
+
+class StateStore:
+    """An open state database. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path | StateBackend, *, scratch_copy: bool = False) -> None:
+        """Open (creating if needed) the SQLite state at ``path``, for this process alone.
+
+        An exclusive lock (``<path>.lock``) is held until ``close()``: two overlapping runs
+        would both create what neither has yet, so the second one stops at once with
+        ``StateLockedError``. With ``scratch_copy`` the state is copied into memory, the file
+        is only read and no lock is taken: what the run writes is thrown away on close. That is
+        how a dry run uses state.
+
+        ``path`` may instead be an open backend (see ``open_store``, which picks SQLite or
+        PostgreSQL from the configuration); ``scratch_copy`` is then the backend's business.
+        """
+        if isinstance(path, Path):
+            backend: StateBackend = (
+                sqlite_scratch(path) if scratch_copy else SqliteBackend.open(path, lock=True)
+            )
+        else:
+            backend = path
+        self._backend = backend
+        self.label = backend.label
+        try:
+            migrate(backend)
+        except BaseException:
+            backend.close()
+            raise
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._backend.close()
+
+    # links -----------------------------------------------------------------------------------
+
+    def links(self) -> dict[ItemKey, Link]:
+        rows = self._backend.query(
+            "SELECT item_key, tracker, source, status, ticket, fields, first_seen, last_synced,"
+            " last_error FROM links"
+        )
+        return {row[0]: _link_from_row(row) for row in rows}
+
+    def link(self, key: ItemKey) -> Link | None:
+        rows = self._backend.query(
+            "SELECT item_key, tracker, source, status, ticket, fields, first_seen, last_synced,"
+            " last_error FROM links WHERE item_key = ?",
+            (key,),
+        )
+        return _link_from_row(rows[0]) if rows else None
+
+    def mark_pending(self, key: ItemKey, *, tracker: str, source: str, now: datetime) -> None:
+        """Record, before the request leaves, that a create for ``key`` is about to be sent.
+
+        ``last_synced`` of a pending link is when that create was sent.
+        """
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO links (item_key, tracker, source, status, first_seen, last_synced)"
+                " VALUES (?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (item_key) DO UPDATE SET status = 'pending',"
+                " tracker = excluded.tracker, source = excluded.source, ticket = NULL,"
+                " last_synced = excluded.last_synced",
+                (key, tracker, source, now.isoformat(), now.isoformat()),
+            )
+
+    def record_link(
+        self,
+        key: ItemKey,
+        *,
+        tracker: str,
+        source: str,
+        status: LinkStatus,
+        ref: TicketRef,
+        fields: TicketFields | None,
+        now: datetime,
+    ) -> None:
+        """Record a confirmed link (created, updated, matched, or linked to a person's ticket)."""
+        with self._backend.transaction():
+            self._backend.execute(
+                _UPSERT_LINK,
+                (
+                    key,
+                    tracker,
+                    source,
+                    status,
+                    ref.model_dump_json(),
+                    fields.model_dump_json() if fields else None,
+                    now.isoformat(),
+                    now.isoformat(),
+                ),
+            )
+
+    def record_error(
+        self, key: ItemKey, *, tracker: str, source: str, error: str, now: datetime
+    ) -> None:
+        """Remember why the last attempt for ``key`` failed; a pending create stays pending."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO links (item_key, tracker, source, status, first_seen, last_error)"
+                " VALUES (?, ?, ?, 'failed', ?, ?)"
+                " ON CONFLICT (item_key) DO UPDATE SET last_error = excluded.last_error",
+                (key, tracker, source, now.isoformat(), error),
+            )
+
+    def forget_pending(self, key: ItemKey) -> None:
+        """A create was refused outright: nothing exists on the server, so nothing is pending."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "UPDATE links SET status = 'failed' WHERE item_key = ? AND status = 'pending'",
+                (key,),
+            )
+
+    def record_matches(
+        self, matches: Iterable[Match], *, links: Mapping[ItemKey, Link], now: datetime
+    ) -> None:
+        """Remember items found in step, in one transaction, writing only what is new."""
+        rows = []
+        for match in matches:
+            status: LinkStatus = "linked" if match.fields is None else "managed"
+            known = links.get(match.item_key)
+            if known is not None and (
+                known.status,
+                known.ref,
+                known.fields,
+                known.tracker,
+                known.source,
+            ) == (status, match.ref, match.fields, match.tracker, match.source):
+                continue
+            rows.append(
+                (
+                    match.item_key,
+                    match.tracker,
+                    match.source,
+                    status,
+                    match.ref.model_dump_json(),
+                    match.fields.model_dump_json() if match.fields else None,
+                    now.isoformat(),
+                    now.isoformat(),
+                )
+            )
+        if rows:
+            with self._backend.transaction():
+                self._backend.executemany(_UPSERT_LINK, rows)
+
+    # documents -------------------------------------------------------------------------------
+
+    def cached_documents(self) -> dict[str, tuple[str, str]]:
+        """source -> (content hash, parsed JSON) of every document parsed before."""
+        rows = self._backend.query("SELECT source, content_hash, parsed FROM documents")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def cache_documents(self, documents: list[tuple[str, Document]]) -> None:
+        """Store (tag, document) pairs; the tag says which bytes and parser made the document."""
+        if not documents:
+            return
+        with self._backend.transaction():
+            self._backend.executemany(
+                "INSERT INTO documents (source, content_hash, parsed) VALUES (?, ?, ?)"
+                " ON CONFLICT (source) DO UPDATE SET content_hash = excluded.content_hash,"
+                " parsed = excluded.parsed",
+                [(d.source, tag, d.model_dump_json()) for tag, d in documents],
+            )
+
+    # runs ------------------------------------------------------------------------------------
+
+    def record_run(
+        self, *, started: datetime, finished: datetime, command: str, summary: Mapping[str, int]
+    ) -> None:
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO runs (started, finished, command, summary) VALUES (?, ?, ?, ?)",
+                (started.isoformat(), finished.isoformat(), command, json.dumps(dict(summary))),
+            )
+
+    # the report's deliveries ------------------------------------------------------------------
+
+    def last_nudges(self) -> dict[tuple[str, str], datetime]:
+        """(tracker, ticket key) -> when syncer last commented on it to nudge its assignee."""
+        rows = self._backend.query("SELECT tracker, ticket, last_nudged FROM nudges")
+        return {(row[0], row[1]): datetime.fromisoformat(row[2]) for row in rows}
+
+    def record_nudge(self, *, tracker: str, ticket: str, now: datetime) -> None:
+        """Remember that a nudge comment went to ``ticket`` at ``now`` (after it was sent)."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO nudges (tracker, ticket, last_nudged) VALUES (?, ?, ?)"
+                " ON CONFLICT (tracker, ticket) DO UPDATE SET last_nudged = excluded.last_nudged",
+                (tracker, ticket, now.isoformat()),
+            )
+
+    def published_report(self, team: str) -> tuple[str, TicketRef] | None:
+        """The tracker and issue holding ``team``'s published report, if one was published."""
+        rows = self._backend.query(
+            "SELECT tracker, ticket FROM published WHERE team = ?", (team.casefold(),)
+        )
+        if not rows:
+            return None
+        try:
+            return rows[0][0], TicketRef.model_validate_json(rows[0][1])
+        except ValidationError:
+            return None  # unreadable: found again by its marker
+
+    def record_published(self, team: str, *, tracker: str, ref: TicketRef, now: datetime) -> None:
+        """Remember the issue holding ``team``'s report, so the next run updates that one."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO published (team, tracker, ticket, updated) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (team) DO UPDATE SET tracker = excluded.tracker,"
+                " ticket = excluded.ticket, updated = excluded.updated",
+                (team.casefold(), tracker, ref.model_dump_json(), now.isoformat()),
+            )
+
+    # heartbeat -------------------------------------------------------------------------------
+
+    def heartbeat(self) -> Heartbeat | None:
+        """The worker's last recorded cycle, or None if no cycle was ever recorded."""
+        rows = self._backend.query(HEARTBEAT_SELECT)
+        return heartbeat_from_row(rows[0]) if rows else None
+
+    def record_heartbeat(
+        self, *, now: datetime, ok: bool, next_due: datetime | None, error: str | None = None
+    ) -> None:
+        """Record that a cycle ended at ``now``: successfully, or with ``error``."""
+        if not ok and not error:
+            error = "failed"
+        with self._backend.transaction():
+            self._backend.execute(
+                _UPSERT_HEARTBEAT,
+                (
+                    now.isoformat(),
+                    now.isoformat() if ok else None,
+                    next_due.isoformat() if next_due else None,
+                    None if ok else error,
+                    None if ok else now.isoformat(),
+                ),
+            )
+
+    def runs(self, *, limit: int = 100, command: str | None = None) -> list[RunRecord]:
+        """The latest ``limit`` runs, newest first; only those of ``command`` when given."""
+        if command is None:
+            rows = self._backend.query(
+                "SELECT id, started, finished, command, summary FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._backend.query(
+                "SELECT id, started, finished, command, summary FROM runs WHERE command = ?"
+                " ORDER BY id DESC LIMIT ?",
+                (command, limit),
+            )
+        return [
+            RunRecord(
+                id=row[0],
+                started=datetime.fromisoformat(row[1]),
+                finished=datetime.fromisoformat(row[2]),
+                command=row[3],
+                summary=json.loads(row[4]),
+            )
+            for row in rows
+        ]
+
+
+_UPSERT_HEARTBEAT = (
+    "INSERT INTO heartbeat (id, last_cycle, last_success, next_due, last_error, last_error_at)"
+    " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+    " last_cycle = excluded.last_cycle,"
+    " last_success = COALESCE(excluded.last_success, heartbeat.last_success),"
+    " next_due = excluded.next_due,"
+    " last_error = COALESCE(excluded.last_error, heartbeat.last_error),"
+    " last_error_at = COALESCE(excluded.last_error_at, heartbeat.last_error_at)"
+)
+
+
+def _link_from_row(row: Row) -> Link:
+    key, tracker, source, status, ticket, fields, first_seen, last_synced, last_error = row
+    try:
+        return Link(
+            item_key=key,
+            tracker=tracker,
+            source=source,
+            status=status,  # the table's CHECK constraint keeps it a LinkStatus
+            ref=TicketRef.model_validate_json(ticket) if ticket else None,
+            fields=TicketFields.model_validate_json(fields) if fields else None,
+            first_seen=datetime.fromisoformat(first_seen),
+            last_synced=datetime.fromisoformat(last_synced) if last_synced else None,
+            last_error=last_error,
+        )
+    except (ValidationError, ValueError) as exc:
+        raise StateError(f"state row for {key} is unreadable: {exc}") from None
