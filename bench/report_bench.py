@@ -61,9 +61,7 @@ from syncer.model import (
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
 from syncer.shell import reporting
-from syncer.shell.state import open_store
-from syncer.shell.sync import run_configured
-from syncer.shell.trackers import open_trackers
+from syncer.shell.cycle import ReportStage, SyncStage, run_cycle
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 TEAMS = ("payments", "search", "web", "mobile", "infra", "data", "identity", "edge")
@@ -216,7 +214,7 @@ def against_sandbox(args: argparse.Namespace) -> None:
                 f"its own process, {args.latency_ms} ms latency per request (after set-up)"
             )
             started = time.perf_counter()
-            run_configured(config, dry_run=False)
+            run_cycle(config, environ=environ, sync=SyncStage())
             print(f"set-up sync (no latency): {time.perf_counter() - started:.1f} s")
             ours.send(f"latency {args.latency_ms}")
             ours.recv()
@@ -224,7 +222,8 @@ def against_sandbox(args: argparse.Namespace) -> None:
             ours.recv()
 
             started = time.perf_counter()
-            outcome = run_configured(config, dry_run=False)
+            outcome = run_cycle(config, environ=environ, sync=SyncStage()).sync
+            assert outcome is not None
             sync_seconds = time.perf_counter() - started
             ours.send("methods")
             sync_methods: list[str] = ours.recv()
@@ -246,14 +245,8 @@ def against_sandbox(args: argparse.Namespace) -> None:
 
             vars(reporting)["build_report"] = timed_build
             started = time.perf_counter()
-            with open_store(config) as store:
-                run = reporting.produce_report(
-                    config,
-                    store=store,
-                    trackers=open_trackers(config),
-                    now=dt.datetime.now(dt.UTC),
-                    deliver=False,
-                )
+            run = run_cycle(config, environ=environ, report=ReportStage(deliver=False)).report
+            assert run is not None
             report_seconds = time.perf_counter() - started
             ours.send("methods")
             report_methods: list[str] = ours.recv()

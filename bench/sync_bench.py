@@ -25,7 +25,7 @@ from syncer.commands import demo
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-from syncer.shell.sync import run_configured
+from syncer.shell.cycle import SyncStage, run_cycle
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PAGE_SIZE = 100
@@ -140,7 +140,8 @@ def measure(
         sandbox.recv()
         for label in ("first sync", "no-op resync"):
             started = time.perf_counter()
-            outcome = run_configured(config, dry_run=False)
+            outcome = run_cycle(config, environ=environ, sync=SyncStage()).sync
+            assert outcome is not None
             elapsed = time.perf_counter() - started
             sandbox.send("methods")
             methods: list[str] = sandbox.recv()

@@ -201,14 +201,13 @@ def main(
         secrets=lambda: context.redactor.secrets,
         log_format=args.log_format,
     )
+    context.log_format = args.log_format
     # A retry is one line naming tracker, host, attempt and wait; not stamina's bare warning.
     stamina.instrumentation.set_on_retry_hooks([log_retry])
     try:
         return int(args.run(args, context))
     except ConfigError as exc:
-        context.err(str(exc))
-        for problem in exc.problems:
-            print(f"  {problem}", file=context.stderr)
+        context.err(str(exc), problems=exc.problems)
         return int(exc.exit_code)
     except SyncerError as exc:
         if args.traceback:

@@ -17,7 +17,6 @@ start-up: unknown keys are rejected and every bad field is listed with its dotte
 
 from __future__ import annotations
 
-import os
 import string
 import tomllib
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -410,7 +409,8 @@ class PoliciesConfig(Section):
 
 
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("syncer_environ", default=None)
-"""The environment ``parse_config`` was given; ``None`` means ``os.environ``."""
+"""The environment ``parse_config`` was given; outside it (a ``Settings`` built directly) no
+override applies: the process environment is never read here."""
 
 
 @contextmanager
@@ -427,9 +427,7 @@ class _GivenEnvironment(EnvSettingsSource):
     (so a caller, a test or the CLI's ``main(env=...)``, decides what configuration means)."""
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        environ = _ENVIRON.get()
-        if environ is None:
-            return super()._load_env_vars()
+        environ = _ENVIRON.get() or {}
         return parse_env_vars(
             environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
         )
@@ -757,14 +755,14 @@ def parse_config(
     data: Mapping[str, object],
     *,
     base_dir: Path,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     require_secrets: bool = True,
 ) -> Config:
     """Validate a parsed TOML mapping; raise ``ConfigError`` listing every bad field path.
 
-    ``SYNCER_*`` overrides and secrets are read from ``environ`` (default ``os.environ``).
+    ``SYNCER_*`` overrides and secrets are read from ``environ`` alone (required: nothing below
+    the CLI reads the process environment).
     """
-    environ = os.environ if environ is None else environ
     try:
         with _reading(environ):
             settings = Settings(**dict(data))  # type: ignore[arg-type]  # validated right here
@@ -785,9 +783,7 @@ def parse_config(
     return Config(settings=settings, base_dir=base_dir, secrets=secrets, webhooks=webhooks)
 
 
-def load_config(
-    path: Path, *, environ: Mapping[str, str] | None = None, require_secrets: bool = True
-) -> Config:
+def load_config(path: Path, *, environ: Mapping[str, str], require_secrets: bool = True) -> Config:
     """Read and validate the TOML file at ``path`` (the imperative edge of this module)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -803,9 +799,7 @@ def load_config(
             data, base_dir=path.resolve().parent, environ=environ, require_secrets=require_secrets
         )
     except ConfigError as exc:
-        where = located(
-            exc.problems, text, file=path.name, environ=os.environ if environ is None else environ
-        )
+        where = located(exc.problems, text, file=path.name, environ=environ)
         raise ConfigError(str(exc), where) from None
 
 

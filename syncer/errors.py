@@ -27,6 +27,13 @@ class ExitCode(IntEnum):
     TERMINATED = 143
     """Stopped by SIGTERM (a container stop): the write in flight finished, state recorded."""
 
+    @property
+    def completes_cycle(self) -> bool:
+        """Whether a worker's cycle that ends with this code ran to its end: it did its work, or
+        as much as a tracker that is down allowed (the worker is alive; the tracker is not).
+        Anything else (a configuration the worker cannot run with, a stop, a crash) did not."""
+        return self in (ExitCode.OK, ExitCode.PARTIAL, ExitCode.TRACKER, ExitCode.GATE)
+
 
 class SyncerError(Exception):
     """Base of every expected failure; ``str()`` is the one line a user sees."""

@@ -5,7 +5,9 @@ The CLI configures logging once per invocation (``configure_logging``); nothing 
 * ``text`` (the default): ``2026-11-27 08:15:00 INFO syncer.shell.apply: ops.db-1: created OPS-12``;
 * ``json``: one object a line for log shippers, with ``time``, ``level``, ``logger``, ``event``
   (the message), and when known ``run_id``, ``item_key``, ``ticket``, ``tracker`` and
-  ``duration`` (seconds).
+  ``duration`` (seconds); a line logged with ``extra={"fields": {...}}`` (the cycle's summary:
+  its counts, exit code, unavailable trackers) carries those as fields of its own. Errors the
+  CLI reports are log lines too in this format (``syncer.cli``), so every line is JSON.
 
 A line names its item key and ticket in the message already (``"%s: created %s"``); the JSON
 formatter lifts them out of the record's arguments, so the modules that log need no change.
@@ -125,6 +127,9 @@ def _context(record: logging.LogRecord) -> dict[str, object]:
         value = getattr(record, name, None)
         if value is not None:
             fields[name] = value
+    extra = getattr(record, "fields", None)
+    if isinstance(extra, dict):  # a summary's counts, as fields a log shipper can query
+        fields.update(extra)
     return fields
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -130,6 +131,11 @@ class TicketFields(Frozen):
         description="the Jira issue type its route names (else the tracker's); used on create "
         "only, never compared",
     )
+    source: str | None = Field(
+        default=None,
+        description="the document the item is in; not written as a field, remembered with the "
+        "baseline so that a sharded worker judges only its own shard's tickets",
+    )
 
 
 def text_digest(text: str) -> str:
@@ -153,6 +159,7 @@ class Written(Frozen):
     priority: str | None = None
     done: bool = False
     neighbours: tuple[ItemKey, ItemKey] | None = None
+    source: str | None = None
 
     @classmethod
     def of(cls, fields: TicketFields | Written) -> Written:
@@ -207,7 +214,27 @@ class Ticket(Frozen):
     )
 
 
-ChangeKind = Literal["create", "update", "link", "close", "reopen", "comment"]
+class OwnedField(StrEnum):
+    """The fields syncer owns on a ticket: what it writes, compares and remembers."""
+
+    TITLE = "title"
+    BODY = "body"
+    LABELS = "labels"
+    ASSIGNEE = "assignee"
+    DUE = "due"
+    PRIORITY = "priority"
+    DONE = "done"
+
+
+class ChangeKind(StrEnum):
+    """The kinds of change a plan holds; each has one change type below (its ``kind``)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    LINK = "link"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    COMMENT = "comment"
 
 
 class _ChangeBase(Frozen):
@@ -238,7 +265,7 @@ class _WriteChange(_ChangeBase):
 
     ref: TicketRef
     fields: TicketFields
-    changed: tuple[str, ...]
+    changed: tuple[OwnedField, ...]
     before: tuple[tuple[str, str | None], ...] = Field(
         default=(), description="(field, the ticket's value as read) for each changed field"
     )
@@ -334,6 +361,13 @@ class Link(Frozen):
     last_error: str | None = None
 
 
+class Placement(Frozen):
+    """The ticket the planner decided an item has: its tracker and reference."""
+
+    tracker: str
+    ref: TicketRef
+
+
 class Plan(Frozen):
     """The complete, ordered list of changes one sync would make, plus findings."""
 
@@ -344,6 +378,17 @@ class Plan(Frozen):
     @property
     def is_empty(self) -> bool:
         return not self.changes
+
+    def placements(self) -> dict[ItemKey, Placement]:
+        """Item key -> the existing ticket the plan keeps it with (in step, written to,
+        linked or commented); items the plan creates a ticket for have none yet. This is the
+        one identity rule: the report reads it instead of deciding again."""
+        placed = {m.item_key: Placement(tracker=m.tracker, ref=m.ref) for m in self.matches}
+        for change in self.changes:
+            if not isinstance(change, CreateChange):
+                placement = Placement(tracker=change.tracker, ref=change.ref)
+                placed.setdefault(change.item_key, placement)
+        return placed
 
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")

@@ -28,7 +28,8 @@ class ApplyResult(Frozen):
 
     outcomes: tuple[Outcome, ...] = ()
     unavailable: Mapping[str, str] = {}
-    """Trackers that stopped answering (or asked syncer to slow down) during the run."""
+    """Trackers that stopped answering (or asked syncer to slow down) during the run, and why
+    (the reason without the tracker's name: renderers put it first)."""
     findings: tuple[Finding, ...] = ()
     """What a person should look at that only writing revealed (an owner the tracker refused)."""
 

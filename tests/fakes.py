@@ -31,6 +31,7 @@ class FakeTracker:
     """The accounts that may be assigned (None: any); others are refused, as trackers do."""
     fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
     """The same, for the next comments only."""
+    closed: bool = False
 
     def owns(self, ref: TicketRef) -> bool:
         return ref.system == self.system and ref.key.startswith(f"{self.project}-")
@@ -89,7 +90,7 @@ class FakeTracker:
             ref=ref,
             item_key=key,
             updated=datetime.now(UTC),
-            **fields.model_dump(exclude={"done", "neighbours", "issue_type"}),
+            **fields.model_dump(exclude={"done", "neighbours", "issue_type", "source"}),
             done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
             written=written or Written.of(fields).model_copy(update={"done": False}),
         )
@@ -152,6 +153,9 @@ class FakeTracker:
             raise TrackerError(self.name, "injected comment failure", ambiguous=ambiguous)
         self._maybe_fail(None)
         self.comments.setdefault(ref.key, []).append(text)
+
+    def close(self) -> None:
+        self.closed = True
 
     # The follow-up report's delivery: report issues by team key, nudges as comments.
 

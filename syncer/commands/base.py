@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import glob
+import logging
 import shlex
 import shutil
 import sys
@@ -20,11 +20,8 @@ from pathlib import Path
 from typing import TextIO, TypeAlias
 
 from syncer.config import Config, load_config, load_env_file
-from syncer.config_problems import plural
-from syncer.errors import ConfigError, ExitCode
+from syncer.errors import ExitCode
 from syncer.logs import RedactingHandler, redact
-from syncer.outcome import SyncOutcome
-from syncer.shell.sources import discover, source_name
 from syncer.shell.state import PASSWORD_ENV
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -64,13 +61,22 @@ class Context:
     redactor: Redactor = field(default_factory=Redactor)
     log_handler: RedactingHandler | None = None
     """The handler every log line goes through (set by ``syncer.cli.main``)."""
+    log_format: str = "text"
+    """``--log-format``: with ``json``, error lines are JSON log lines too."""
 
     def out(self, text: str = "", *, flush: bool = False, end: str = "\n") -> None:
         print(text, file=self.stdout, flush=flush, end=end)
 
-    def err(self, message: str) -> None:
-        """One line to stderr, ``syncer: `` first, secrets scrubbed."""
+    def err(self, message: str, *, problems: Sequence[str] = ()) -> None:
+        """One line to stderr, ``syncer: `` first, secrets scrubbed, then each problem on a line
+        of its own; with ``--log-format json``, one JSON log line holding them all."""
+        if self.log_format == "json":
+            extra = {"fields": {"problems": list(problems)}} if problems else {}
+            logging.getLogger("syncer.cli").error("%s", message, extra=extra)
+            return
         print(f"syncer: {self.redactor.scrub(message)}", file=self.stderr)
+        for problem in problems:
+            print(f"  {self.redactor.scrub(problem)}", file=self.stderr)
 
     def load(self, args: argparse.Namespace) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
@@ -188,54 +194,3 @@ def invocation() -> str:
             return "syncer"
         return shlex.quote(str(program.resolve()))
     return f"{shlex.quote(sys.executable)} -m syncer"
-
-
-def source_problems(config: Config) -> tuple[int, list[str]]:
-    """How many documents the configured sources hold, and what is wrong with them.
-
-    A path that does not exist is a problem; so are sources holding no document at all, unless
-    ``[sources] allow_empty`` says that is expected: in a cron job an unmounted volume must not
-    look like nothing to do. With shards, so are documents no shard takes: no worker reads them.
-    """
-    sources = config.settings.sources
-    problems = [
-        f"sources.paths: {spec!r} does not exist (looked for {config.base_dir / spec})"
-        for spec in sources.paths
-        if not glob.has_magic(spec) and not (config.base_dir / spec).exists()
-    ]
-    found = discover(
-        sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
-    )
-    state = config.settings.state
-    names = [source_name(f, config.source_root) for f in found if f.exists()]
-    count = sum(1 for name in names if state.owns(name))
-    if state.shards and (stray := [name for name in names if state.shard_of(name) is None]):
-        shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
-        problems.append(
-            f"state.shards: {plural(len(stray), 'post-mortem')} "
-            f"{'belongs' if len(stray) == 1 else 'belong'} to no shard, so no worker reads "
-            f"{'it' if len(stray) == 1 else 'them'} ({shown}); add a last shard that takes the "
-            'rest, such as rest = ["**"]'
-        )
-    if count == 0 and not sources.allow_empty:
-        where = ", ".join(sources.paths) or "(no paths)"
-        problems.append(
-            f"sources: no post-mortem found in {where} (an unmounted volume?); set "
-            "[sources] allow_empty = true if an empty source is expected"
-        )
-    return count, problems
-
-
-def require_documents(config: Config) -> None:
-    """Refuse to plan or sync sources that hold nothing, unless that is expected."""
-    count, problems = source_problems(config)
-    if count == 0 and not config.settings.sources.allow_empty:
-        raise ConfigError("nothing to read: refusing to run on empty sources", tuple(problems))
-
-
-def exit_for(outcome: SyncOutcome) -> ExitCode:
-    """The exit code a plan or sync outcome stands for."""
-    if outcome.unavailable:
-        return ExitCode.TRACKER
-    failed = outcome.result.failed if outcome.result else 0
-    return ExitCode.PARTIAL if failed or outcome.errors else ExitCode.OK

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from pathlib import Path
 
 from syncer.config import Config, env_prefix
-from syncer.shell.reporting import produce_report
-from syncer.shell.state import open_store
-from syncer.shell.trackers import open_trackers
+from syncer.shell.cycle import ReportStage, run_cycle
 
 JIRA_TRACKER = "ops-jira"
 GITHUB_TRACKER = "platform-github"
@@ -137,14 +135,14 @@ def env_file_text(env: dict[str, str]) -> str:
 REPORT_FILES = ("followup-report.html", "followup-report.md")
 
 
-def write_followup_report(config: Config, workdir: Path) -> list[str]:
+def write_followup_report(
+    config: Config, workdir: Path, *, environ: Mapping[str, str]
+) -> list[str]:
     """Write the follow-up report (HTML and Markdown) into ``workdir``; lines saying where,
     and its headline counts. The example post-mortems hold an overdue item, an unowned one
     and a recurrence, so every section has something in it on a first run."""
-    with open_store(config) as store:
-        run = produce_report(
-            config, store=store, trackers=open_trackers(config), now=datetime.now(UTC)
-        )
+    run = run_cycle(config, environ=environ, report=ReportStage()).report
+    assert run is not None
     html, markdown = (workdir / name for name in REPORT_FILES)
     html.write_text(run.render("html"), encoding="utf-8")
     markdown.write_text(run.render("md"), encoding="utf-8")

@@ -15,7 +15,7 @@ from typing import Never, TextIO
 from tqdm import tqdm
 
 from syncer.logs import RedactingHandler
-from syncer.shell.sync import Progress
+from syncer.shell.world import Progress
 
 _UNITS = {"documents parsed": "doc", "tickets read": "ticket", "changes applied": "change"}
 

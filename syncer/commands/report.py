@@ -17,9 +17,8 @@ from syncer.config import Config, load_config, load_env_file
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.errors import ConfigError, ExitCode
 from syncer.outcome import Delivery
-from syncer.shell.reporting import FORMATS, ReportFormat, ReportRun, produce_report
-from syncer.shell.state import open_store
-from syncer.shell.trackers import open_tracker
+from syncer.shell.cycle import ReportStage, exit_code, run_cycle
+from syncer.shell.reporting import FORMATS, ReportFormat
 
 
 def register(commands: Subcommands) -> None:
@@ -124,13 +123,6 @@ def _load(args: argparse.Namespace, context: Context) -> Config:
     return config
 
 
-def exit_for_report(run: ReportRun, failed_gate: bool) -> ExitCode:
-    """The exit code of a report run whose ``--fail-on`` gate did (or did not) find items."""
-    if failed_gate:
-        return ExitCode.GATE
-    return run.exit_code()
-
-
 def _delivered(delivery: Delivery) -> str:
     if delivery.channel == "publish":
         return f"{delivery.team}: report {delivery.detail} in {delivery.target}"
@@ -141,47 +133,39 @@ def _delivered(delivery: Delivery) -> str:
 
 def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
     try:
-        kinds = parse_gate_kinds(args.fail_on)
+        kinds = tuple(parse_gate_kinds(args.fail_on))
     except ValueError as exc:
         raise ConfigError(f"--fail-on: {exc}") from None
     config = _load(args, context)
-    preview = args.as_of is not None
-    now = (
+    as_of = (
         parse_as_of(args.as_of, timezone=config.settings.report.timezone)
-        if preview
-        else dt.datetime.now(dt.UTC)
+        if args.as_of is not None
+        else None
     )
-    trackers = {
-        name: open_tracker(name, tracker, config.secrets[name])
-        for name, tracker in config.settings.trackers.items()
-        if name in config.secrets
-    }
     # A preview (--as-of) reads state from a throwaway copy: no history point, no delivery.
-    with open_store(config, scratch_copy=preview) as store:
-        run = produce_report(
-            config,
-            store=store,
-            trackers=trackers,
-            now=now,
+    cycle = run_cycle(
+        config,
+        environ=context.env,
+        report=ReportStage(
+            as_of=as_of,
             teams=tuple(args.team),
-            deliver=not (preview or args.no_deliver),
-        )
-    fmt = _format_for(args)
-    text = run.render(fmt)
+            deliver=not args.no_deliver,
+            fail_on=kinds,
+            output=Path(args.output) if args.output else None,
+            output_format=_format_for(args),
+        ),
+    )
+    run = cycle.report
+    assert run is not None
     if args.output:
-        target = Path(args.output)
-        try:
-            target.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"--output: cannot write {target}: {exc.strerror}") from None
         counts = run.report.counts()
         context.out(
-            f"report written to {target}: "
+            f"report written to {args.output}: "
             + ", ".join(f"{counts[k]} {k}" for k in ("untracked", "unowned", "overdue", "stale"))
             + f", {counts['drift']} drift"
         )
     else:
-        context.out(text.rstrip("\n"))
+        context.out(run.render(_format_for(args)).rstrip("\n"))
     for name, reason in sorted(run.unavailable.items()):
         context.err(f"{name}: could not be read, its items are 'unknown': {reason}")
     for delivery in run.deliveries:
@@ -193,10 +177,9 @@ def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
         else:
             # The report itself may be on stdout: what was delivered goes beside it.
             (context.out if args.output else context.err)(_delivered(delivery))
-    hits = run.gate(kinds)
-    if hits:
+    if cycle.gate:
         context.err(
             "--fail-on: the report has "
-            + ", ".join(f"{count} {kind}" for kind, count in hits.items())
+            + ", ".join(f"{count} {kind}" for kind, count in cycle.gate.items())
         )
-    return run.exit_code(kinds)
+    return exit_code(cycle)

@@ -17,33 +17,23 @@ import argparse
 import functools
 import json
 import logging
-import os
 import signal
-import tempfile
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from syncer.commands.base import Context, Subcommands, configured_command, exit_for
+from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.commands.progress import TerminalProgress, callback, progress_for
-from syncer.commands.report import exit_for_report
 from syncer.config import Config
 from syncer.core.render import outcome_json, outcome_text, summary_text
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.core.report.model import GateKind
-from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, StateLostError
+from syncer.errors import ConfigError, ExitCode
 from syncer.logs import run_id, set_level
 from syncer.outcome import SyncOutcome
 from syncer.shell.apply import NOT_ATTEMPTED
-from syncer.shell.reporting import ReportFormat, produce_report
-from syncer.shell.state import StateStore, StateTarget, open_store, state_target, write_heartbeat
-from syncer.shell.sync import run_sync
-from syncer.shell.trackers import open_trackers
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.cycle import CycleOutcome, ReportStage, SyncStage, exit_code, run_cycle
+from syncer.shell.state import state_target, write_heartbeat
 from syncer.shell.worker import StopSignal, handle_signals, run_forever, run_once
 
 log = logging.getLogger("syncer.run")
@@ -108,181 +98,91 @@ def register(commands: Subcommands) -> None:
     )
 
 
-@dataclass(frozen=True)
-class ReportDone:
-    """What the report stage of a cycle did, for the summary."""
-
-    code: ExitCode
-    summary: str
-    data: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class CycleResult:
-    """One cycle's sync outcome, report (None when not made) and exit code."""
-
-    outcome: SyncOutcome
-    report: ReportDone | None
-    code: ExitCode
-    seconds: float
-
-
-@contextmanager
-def closing_trackers(trackers: Mapping[str, Tracker]) -> Iterator[None]:
-    """Close each tracker's connections at the end of a job (the adapters that can)."""
-    try:
-        yield
-    finally:
-        for tracker in trackers.values():
-            close = getattr(tracker, "close", None)
-            if callable(close):
-                close()
-
-
-def combined_exit(sync: ExitCode, report: ExitCode | None) -> ExitCode:
-    """The worst of the two stages: a tracker or configuration problem, then the report's gate,
-    then a partial failure."""
-    codes = [sync] if report is None else [sync, report]
-    for worst in (ExitCode.TRACKER, ExitCode.USAGE, ExitCode.GATE, ExitCode.PARTIAL):
-        if worst in codes:
-            return worst
-    return ExitCode.OK
-
-
-def not_attempted(outcome: SyncOutcome) -> int:
-    if outcome.result is None:
-        return 0
-    return sum(1 for o in outcome.result.outcomes if o.error == NOT_ATTEMPTED)
-
-
-class Cycle:
-    """The jobs of ``syncer run``: a sync, a report, or both under one lock (``--once``)."""
+class Jobs:
+    """The jobs of ``syncer run``, each one ``run_cycle`` (``syncer.shell.cycle``): a sync, a
+    report, or both under one hold of the lock (``--once``). Each logs its summary line and
+    returns its exit code; the worker records what it means for health."""
 
     def __init__(
         self,
         config: Config,
         *,
-        target: StateTarget,
+        environ: Mapping[str, str],
         drawer: TerminalProgress | None,
         fail_on: tuple[GateKind, ...] = (),
         report_output: Path | None = None,
+        deliver: bool = True,
     ) -> None:
         self.config = config
-        self.target = target
+        self.environ = environ
         self.drawer = drawer
-        self.fail_on = fail_on
-        self.report_output = report_output
-        self.last: CycleResult | None = None
+        self.report = ReportStage(fail_on=fail_on, output=report_output, deliver=deliver)
+        self.last: CycleOutcome | None = None
 
-    def _sync(
-        self, trackers: Mapping[str, Tracker], store: StateStore, stop: StopSignal
-    ) -> SyncOutcome:
-        try:
-            return run_sync(
-                self.config,
-                trackers,
-                store,
-                dry_run=False,
-                now=lambda: datetime.now(UTC),
-                sleep=time.sleep,
-                clock=time.monotonic,
-                stop=lambda: stop.requested,
-                progress=callback(self.drawer),
-            )
-        finally:
-            if self.drawer is not None:
-                self.drawer.close()
-
-    def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> int:
-        """One job; returns its exit code (the caller adds 128 + signal when stopped)."""
+    def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> ExitCode:
+        """One job; its exit code (128 + the signal when a signal stopped it)."""
+        name = "cycle" if sync and report else "sync" if sync else "report"
         with run_id() as current:
-            started = time.monotonic()
-            trackers = open_trackers(self.config)
-            opened = False
             try:
-                with closing_trackers(trackers), open_store(self.target) as store:
-                    opened = True
+                outcome = run_cycle(
+                    self.config,
+                    environ=self.environ,
+                    sync=SyncStage() if sync else None,
+                    report=self.report if report else None,
+                    stop=lambda: stop.requested,
+                    stop_signal=lambda: stop.signum,
+                    progress=callback(self.drawer),
                     # Only once the lock is held: a run turned away says so in its one line.
-                    log.info("%s started (run %s)", _job_name(sync=sync, report=report), current)
-                    outcome = self._sync(trackers, store, stop) if sync else None
-                    made = None
-                    if report and not stop.requested:
-                        made = report_stage(
-                            self.config,
-                            store=store,
-                            trackers=trackers,
-                            now=datetime.now(UTC),
-                            fail_on=self.fail_on,
-                            output=self.report_output,
-                        )
-            except StateError as exc:
-                if not opened or isinstance(exc, StateLockedError | StateLostError):
-                    raise
-                # Lost after changes may have been made: not "nothing was done" (exit 2).
-                raise StateLostError(
-                    f"{exc}; the changes made before are found again by the next run"
-                ) from exc
-            code = combined_exit(
-                exit_for(outcome) if outcome is not None else ExitCode.OK,
-                made.code if made is not None else None,
-            )
-            seconds = time.monotonic() - started
-            if outcome is not None:
-                self.last = CycleResult(outcome, made, code, seconds)
-            shown = ExitCode(stop.exit_code) if stop.requested else code
-            log_summary(outcome, made, stop=stop, seconds=seconds, code=shown)
-            return int(code)
+                    on_locked=lambda: log.info("%s started (run %s)", name, current),
+                )
+            finally:
+                if self.drawer is not None:
+                    self.drawer.close()
+            code = exit_code(outcome)
+            self.last = outcome
+            log_summary(outcome, code=code)
+            return code
 
 
-def _job_name(*, sync: bool, report: bool) -> str:
-    return "cycle" if sync and report else "sync" if sync else "report"
-
-
-def log_summary(
-    outcome: SyncOutcome | None,
-    report: ReportDone | None,
-    *,
-    stop: StopSignal,
-    seconds: float,
-    code: ExitCode,
-) -> None:
-    """The one line every cycle ends with."""
+def log_summary(outcome: CycleOutcome, *, code: ExitCode) -> None:
+    """The one line every cycle ends with; its counts are fields of a JSON log line too."""
     parts = []
-    if outcome is not None:
-        parts.append(f"sync {summary_text(outcome.summary())}")
-    if report is not None:
-        parts.append(f"report {report.summary}")
-    if stop.requested:
-        left = not_attempted(outcome) if outcome is not None else 0
-        parts.append(f"stopped by {_signal_name(stop)}: {left} changes not attempted")
+    fields: dict[str, object] = {"exit_code": int(code)}
+    if outcome.sync is not None:
+        counts = outcome.sync.summary()
+        parts.append(f"sync {summary_text(counts)}")
+        fields["sync"] = counts
+    if outcome.report is not None:
+        parts.append(f"report {report_summary(outcome)}")
+        fields["report"] = outcome.report.summary()
+    if outcome.unavailable:
+        parts.append("unavailable: " + ", ".join(sorted(outcome.unavailable)))
+        fields["unavailable"] = sorted(outcome.unavailable)
+    if outcome.stopped_by is not None:
+        left = not_attempted(outcome.sync)
+        parts.append(
+            f"stopped by {signal.Signals(outcome.stopped_by).name}: {left} changes not attempted"
+        )
+        fields["not_attempted"] = left
     log.info(
         "cycle finished in %.1f s (exit %d); %s",
-        seconds,
+        outcome.seconds,
         int(code),
         "; ".join(parts),
-        extra={"duration": round(seconds, 3)},
+        extra={"duration": round(outcome.seconds, 3), "fields": fields},
     )
 
 
-def _signal_name(stop: StopSignal) -> str:
-    return signal.Signals(stop.signum).name if stop.signum else "a signal"
+def not_attempted(outcome: SyncOutcome | None) -> int:
+    if outcome is None or outcome.result is None:
+        return 0
+    return sum(1 for o in outcome.result.outcomes if o.error == NOT_ATTEMPTED)
 
 
-def report_stage(
-    config: Config,
-    *,
-    store: StateStore,
-    trackers: Mapping[str, Tracker],
-    now: datetime,
-    fail_on: tuple[GateKind, ...],
-    output: Path | None,
-) -> ReportDone:
-    """The follow-up report (``syncer.shell.reporting.produce_report``: built, recorded in the run
-    history, delivered as configured), written to ``output`` if given, and gated on ``fail_on``."""
-    made = produce_report(config, store=store, trackers=trackers, now=now)
-    if output is not None:
-        write_atomically(output, made.render(report_format(output)))
-    hits = made.gate(fail_on) if fail_on else {}
+def report_summary(outcome: CycleOutcome) -> str:
+    """What the report stage of a cycle did, in one phrase."""
+    made = outcome.report
+    assert made is not None
     counts = made.report.counts()
     summary = ", ".join(
         f"{kind} {counts[kind]}" for kind in ("untracked", "unowned", "overdue", "stale", "drift")
@@ -290,8 +190,8 @@ def report_stage(
     if made.deliveries:
         delivered = sum(1 for d in made.deliveries if d.status == "done")
         summary += f"; delivered {delivered} of {len(made.deliveries)}"
-    if hits:
-        summary += "; gate: " + ", ".join(f"{count} {kind}" for kind, count in hits.items())
+    if outcome.gate:
+        summary += "; gate: " + ", ".join(f"{n} {kind}" for kind, n in outcome.gate.items())
     for delivery in made.failed_deliveries:
         log.warning(
             "report: %s %s to %s failed: %s",
@@ -300,60 +200,51 @@ def report_stage(
             delivery.target,
             delivery.detail,
         )
-    data = {
+    return summary
+
+
+def report_data(outcome: CycleOutcome) -> dict[str, Any] | None:
+    """The report stage as ``run --once --format json`` prints it."""
+    made = outcome.report
+    if made is None:
+        return None
+    output = None
+    return {
         "summary": made.summary(),
-        "gate": dict(hits),
-        "output": str(output) if output else None,
+        "gate": dict(outcome.gate),
+        "output": output,
         "unavailable": dict(made.unavailable),
         "deliveries": [d.model_dump(mode="json") for d in made.deliveries],
     }
-    return ReportDone(exit_for_report(made, bool(hits)), summary, data)
-
-
-def report_format(path: Path) -> ReportFormat:
-    """The report's format from the output file's suffix (Markdown unless .html or .json)."""
-    suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        return "html"
-    return "json" if suffix == ".json" else "md"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step, so a reader (a web server, an upload) never sees half."""
-    try:
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-        ) as tmp:
-            tmp.write(text)
-        os.chmod(tmp.name, 0o644)  # a report is for reading (temporary files start private)
-        os.replace(tmp.name, path)
-    except OSError as exc:
-        raise ConfigError(f"--report-output: cannot write {path}: {exc.strerror}") from None
 
 
 def print_once(
-    context: Context, result: CycleResult | None, *, fmt: str, verbose: int, stop: StopSignal
+    context: Context, outcome: CycleOutcome | None, *, fmt: str, verbose: int, output: Path | None
 ) -> None:
     """What ``run --once`` did, on stdout: the sync outcome, the report, and a stop."""
-    if result is None:
+    if outcome is None or outcome.sync is None:
         return
-    left = not_attempted(result.outcome)
+    left = not_attempted(outcome.sync)
+    stopped = signal.Signals(outcome.stopped_by).name if outcome.stopped_by else None
     if fmt == "json":
+        report = report_data(outcome)
+        if report is not None:
+            report["output"] = str(output) if output else None
         data: dict[str, Any] = {
-            "sync": json.loads(outcome_json(result.outcome)),
-            "report": dict(result.report.data) if result.report else None,
-            "stopped_by": _signal_name(stop) if stop.requested else None,
+            "sync": json.loads(outcome_json(outcome.sync)),
+            "report": report,
+            "stopped_by": stopped,
             "not_attempted": left,
-            "seconds": round(result.seconds, 3),
+            "seconds": round(outcome.seconds, 3),
         }
         context.out(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    context.out(outcome_text(result.outcome, show_plan=verbose > 0))
-    if result.report is not None:
-        context.out(f"report: {result.report.summary}")
-    if stop.requested:
+    context.out(outcome_text(outcome.sync, show_plan=verbose > 0))
+    if outcome.report is not None:
+        context.out(f"report: {report_summary(outcome)}")
+    if stopped:
         context.out(
-            f"stopped by {_signal_name(stop)}: {left} changes not attempted (left for the next "
+            f"stopped by {stopped}: {left} changes not attempted (left for the next "
             "run); the write in flight finished and is recorded"
         )
 
@@ -371,26 +262,21 @@ def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
         machine_output=args.format == "json" or args.log_format == "json",
         handler=context.log_handler,
     )
-    cycle = Cycle(
-        config,
-        target=target,
-        drawer=drawer,
-        fail_on=fail_on,
-        report_output=Path(args.report_output) if args.report_output else None,
-    )
+    output = Path(args.report_output) if args.report_output else None
+    jobs = Jobs(config, environ=context.env, drawer=drawer, fail_on=fail_on, report_output=output)
     heartbeat = functools.partial(write_heartbeat, target)
     with handle_signals(StopSignal()) as stop:
         if args.once:
             try:
-                status = run_once(cycle.run, stop=stop, heartbeat=heartbeat)
+                status = run_once(jobs.run, stop=stop, heartbeat=heartbeat)
             finally:
-                print_once(context, cycle.last, fmt=args.format, verbose=args.verbose, stop=stop)
+                print_once(context, jobs.last, fmt=args.format, verbose=args.verbose, output=output)
         else:
             worker = config.settings.worker
             status = run_forever(
                 worker,
-                sync=functools.partial(cycle.run, report=False),
-                report=functools.partial(cycle.run, sync=False),
+                sync=functools.partial(jobs.run, report=False),
+                report=functools.partial(jobs.run, sync=False),
                 stop=stop,
                 heartbeat=heartbeat,
             )

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syncer.commands import demo
-from syncer.commands.base import Context, Subcommands, add_command, exit_for, invocation
+from syncer.commands.base import Context, Subcommands, add_command, invocation
 from syncer.config import load_config
 from syncer.core.render import outcome_markdown, outcome_text
 from syncer.errors import ConfigError, ExitCode
-from syncer.shell.sync import run_configured
+from syncer.shell.cycle import SyncStage, exit_code, run_cycle
 
 if TYPE_CHECKING:
     from syncer.sandbox import Sandbox
@@ -220,13 +220,17 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
         context.redactor.add_config(config)
         out(f"syncer demo: sandbox on {sandbox.url}, {len(copied)} post-mortems in {workdir}")
         out("\n== plan (the dry run) ==")
-        out(outcome_text(run_configured(config, dry_run=True), show_plan=True))
+        planned = run_cycle(config, environ=context.env, sync=SyncStage(dry_run=True)).sync
+        assert planned is not None
+        out(outcome_text(planned, show_plan=True))
         out("\n== sync ==")
-        outcome = run_configured(config, dry_run=False)
+        synced = run_cycle(config, environ=context.env, sync=SyncStage())
+        outcome = synced.sync
+        assert outcome is not None
         out(outcome_text(outcome, show_plan=False))
         (workdir / "report.md").write_text(outcome_markdown(outcome), encoding="utf-8")
         out("\n== follow-up report ==")
-        for line in demo.write_followup_report(config, workdir):
+        for line in demo.write_followup_report(config, workdir, environ=context.env):
             out(line)
         jira = sandbox.jira_issues("OPS")
         github = sandbox.github_issues("acme/platform")
@@ -242,7 +246,7 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
             out("Ctrl-C stops the sandbox.", flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 _wait_for_interrupt()
-            return exit_for(outcome)
+            return exit_code(synced)
     finally:
         sandbox.stop()
     if args.workdir:
@@ -255,7 +259,7 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
     else:
         out("  (a temporary folder, removed now; `demo --workdir DIR` keeps it, `demo --serve`")
         out("  keeps the sandbox and its page up)")
-    return exit_for(outcome)
+    return exit_code(synced)
 
 
 def _quoted(path: Path) -> str:

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from syncer.commands.base import (
-    Context,
-    Subcommands,
-    configured_command,
-    exit_for,
-    require_documents,
-)
+from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.commands.progress import callback, progress_for
 from syncer.core.render import outcome_json, outcome_markdown, outcome_text
 from syncer.errors import ExitCode
-from syncer.shell.sync import run_configured
+from syncer.shell.cycle import SyncStage, exit_code, run_cycle
 
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "
@@ -87,17 +81,23 @@ def register(commands: Subcommands) -> None:
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     config = context.load(args)
-    require_documents(config)
     drawer = progress_for(
         context.stderr,
         machine_output=args.format == "json" or args.log_format == "json",
         handler=context.log_handler,
     )
     try:
-        outcome = run_configured(config, dry_run=args.command == "plan", progress=callback(drawer))
+        cycle = run_cycle(
+            config,
+            environ=context.env,
+            sync=SyncStage(dry_run=args.command == "plan"),
+            progress=callback(drawer),
+        )
     finally:
         if drawer is not None:
             drawer.close()
+    outcome = cycle.sync
+    assert outcome is not None
     if args.format == "json":
         context.out(outcome_json(outcome))
     elif args.format == "markdown":
@@ -105,4 +105,4 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     else:
         show_plan = args.command == "plan"
         context.out(outcome_text(outcome, show_plan=show_plan, verbose=args.verbose > 0))
-    return exit_for(outcome)
+    return exit_code(cycle)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from syncer.commands.base import Context, Subcommands, configured_command, source_problems
+from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.config import Config, env_prefix
 from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.logs import MIN_SECRET_LENGTH, short_secret
+from syncer.shell.sources import source_problems
 from syncer.shell.state import PASSWORD_ENV, SqliteTarget, state_target
 from syncer.shell.state.sqlite import unwritable_folder
 from syncer.shell.trackers import open_trackers

@@ -123,6 +123,7 @@ def desired_fields(
         due=due,
         priority=_lookup(tracker.priorities, item.priority, incident.severity),
         done=item.done,
+        source=item.source,
     )
     return fields, findings
 

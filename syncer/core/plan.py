@@ -66,6 +66,7 @@ from syncer.model import (
     Link,
     LinkChange,
     Match,
+    OwnedField,
     Plan,
     ReopenChange,
     Ticket,
@@ -80,7 +81,14 @@ from syncer.model import (
 from syncer.policy import SyncPolicy
 
 REWORD_SIMILARITY = 0.6
-_OWNED = ("title", "body", "assignee", "due", "priority")
+_COMPARED = (
+    OwnedField.TITLE,
+    OwnedField.BODY,
+    OwnedField.ASSIGNEE,
+    OwnedField.DUE,
+    OwnedField.PRIORITY,
+)
+"""Compared one by one; labels (a set to add to) and done (a transition) have rules of their own."""
 
 
 def _incident_part(key: ItemKey) -> str:
@@ -141,16 +149,16 @@ def compare_fields(
     *,
     baseline: TicketFields | Written | None,
     overwrite: Collection[str],
-) -> tuple[list[str], TicketFields]:
-    """The names of the fields to write, and the fields to write them from.
+) -> tuple[list[OwnedField], TicketFields]:
+    """The fields to write, and the fields to write them from.
 
     ``done`` is also listed when the ticket already shows the document's done state but the
     baseline does not: a close or reopen whose comment was never written (its answer was lost,
     or the comment failed) is completed; the tracker leaves a ticket already there as it is.
     """
     baseline = None if baseline is None else Written.of(baseline)
-    changed = []
-    for name in _OWNED:
+    changed: list[OwnedField] = []
+    for name in _COMPARED:
         wanted, actual = getattr(desired, name), getattr(ticket, name)
         if wanted == actual or (name == "priority" and wanted is None):
             continue  # no priority means the tracker's default, never "clear it"
@@ -161,16 +169,16 @@ def compare_fields(
         missing -= set(baseline.labels)  # syncer set these before: a person took them off
     labels = tuple(sorted(set(ticket.labels) | missing))
     if missing:
-        changed.append("labels")
+        changed.append(OwnedField.LABELS)
     if desired.done != ticket.done:
         # Closing follows the document unless a person reopened what syncer closed; reopening
         # needs proof that the document changed (a baseline), since people close tickets too.
         person_did_it = baseline is not None and baseline.done == desired.done
         document_says = desired.done or baseline is not None
         if "done" in overwrite or (document_says and not person_did_it):
-            changed.append("done")
+            changed.append(OwnedField.DONE)
     elif baseline is not None and baseline.done != desired.done:
-        changed.append("done")  # the transition happened; its comment is still owed
+        changed.append(OwnedField.DONE)  # the transition happened; its comment is still owed
     return changed, desired.model_copy(update={"labels": labels})
 
 
@@ -703,3 +711,24 @@ def plan_changes(
             sorted(planner.findings, key=lambda f: (f.kind, f.tracker or "", f.item_key or ""))
         ),
     )
+
+
+def moves_to_try(plan: Plan) -> dict[ItemKey, str]:
+    """Item key -> another tracker holding orphans, for each item the plan would create."""
+    orphans = sorted({f.tracker for f in plan.findings if f.kind == "orphaned" and f.tracker})
+    moves = {}
+    for change in plan.changes:
+        if isinstance(change, CreateChange):
+            others = [name for name in orphans if name != change.tracker]
+            if others:
+                moves[change.item_key] = others[0]
+    return moves
+
+
+def found_there(plan: Plan, key: ItemKey, tracker: str) -> bool:
+    """Whether ``plan`` keeps item ``key`` with an existing ticket of ``tracker``."""
+    changed = any(
+        c.item_key == key and c.tracker == tracker and not isinstance(c, CreateChange)
+        for c in plan.changes
+    )
+    return changed or any(m.item_key == key and m.tracker == tracker for m in plan.matches)

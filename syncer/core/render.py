@@ -393,7 +393,7 @@ def outcome_text(outcome: SyncOutcome, *, show_plan: bool, verbose: bool = False
     findings = findings_text(outcome.plan.findings, verbose=verbose)
     if findings:
         lines += ["", *findings] if lines else findings
-    trailer = [f"unavailable {why}" for why in outcome.unavailable.values()]
+    trailer = [f"unavailable {name}: {why}" for name, why in outcome.unavailable.items()]
     trailer += [f"error: {p}" for p in outcome.errors]
     trailer.append(summary_text(outcome.summary()))
     return "\n".join([*lines, "", *trailer] if lines else trailer)
@@ -455,7 +455,7 @@ def outcome_markdown(outcome: SyncOutcome) -> str:
             lines += [f"  - {_finding_text(f)}" for f in found]
     if outcome.unavailable:
         lines += ["", "## Trackers that could not be read", ""]
-        lines += [f"- {why}" for why in outcome.unavailable.values()]
+        lines += [f"- {name}: {why}" for name, why in outcome.unavailable.items()]
     if outcome.errors:
         lines += ["", "## Documents that could not be read", ""]
         lines += [f"- {p}" for p in outcome.errors]

@@ -304,7 +304,7 @@ class _Applier:
                 outcomes.append(self.apply_one(change, links))
             except TrackerError as exc:
                 if isinstance(exc, TrackerUnavailableError):
-                    unavailable[change.tracker] = str(exc)
+                    unavailable[change.tracker] = str(exc).removeprefix(f"{change.tracker}: ")
                     self.down[change.tracker] = f"not tried: {change.tracker} stopped answering"
                 elif isinstance(exc, TrackerRateLimitedError):
                     # Writing on through a rate limit only earns a longer ban.

@@ -1,8 +1,11 @@
 """Whether the scheduled worker is alive: a pure verdict on the heartbeat state recorded.
 
 ``syncer health`` (the container HEALTHCHECK and the Kubernetes liveness probe) reads the
-heartbeat and asks ``assess``: healthy when a cycle succeeded within ``max_age``. A failing
-tracker makes cycles fail, so a long outage shows as unhealthy too; the verdict says why.
+heartbeat and asks ``assess``: healthy when a cycle completed within ``max_age``. Health is
+about the worker, not the trackers: a cycle that ran while Jira was down completed (the worker
+is alive and will catch up), so a liveness probe does not restart a pod that works; the verdict
+names the outage. A worker that is stuck, crashing, refused by its own guard (no documents: an
+unmounted volume) or never finishing is unhealthy.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ def assess(beat: Heartbeat | None, *, now: datetime, max_age: timedelta) -> Heal
     if (
         beat.last_error
         and beat.last_error_at
-        and (beat.last_success is None or beat.last_error_at > beat.last_success)
+        and (beat.last_success is None or beat.last_error_at >= beat.last_success)
     ):
         error = f"; last error {_ago(now - beat.last_error_at)}: {beat.last_error}"
     if beat.last_success is None:

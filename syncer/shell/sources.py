@@ -20,7 +20,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from syncer import __version__
+from syncer.config import Config
+from syncer.config_problems import plural
 from syncer.core.parse import parse_bytes
+from syncer.errors import ConfigError
 from syncer.model import Document, Incident, Problem, slugify
 
 
@@ -125,3 +128,46 @@ def read_documents(
             except ValidationError:
                 pass  # written by another version of syncer: parse again
         yield parse_bytes(data, source=source), True
+
+
+def source_problems(config: Config) -> tuple[int, list[str]]:
+    """How many documents the configured sources hold, and what is wrong with them.
+
+    A path that does not exist is a problem; so are sources holding no document at all, unless
+    ``[sources] allow_empty`` says that is expected: in a cron job an unmounted volume must not
+    look like nothing to do. With shards, so are documents no shard takes: no worker reads them.
+    """
+    sources = config.settings.sources
+    problems = [
+        f"sources.paths: {spec!r} does not exist (looked for {config.base_dir / spec})"
+        for spec in sources.paths
+        if not glob.has_magic(spec) and not (config.base_dir / spec).exists()
+    ]
+    found = discover(
+        sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
+    )
+    state = config.settings.state
+    names = [source_name(f, config.source_root) for f in found if f.exists()]
+    count = sum(1 for name in names if state.owns(name))
+    if state.shards and (stray := [name for name in names if state.shard_of(name) is None]):
+        shown = ", ".join(stray[:3]) + (f" and {len(stray) - 3} more" if len(stray) > 3 else "")
+        problems.append(
+            f"state.shards: {plural(len(stray), 'post-mortem')} "
+            f"{'belongs' if len(stray) == 1 else 'belong'} to no shard, so no worker reads "
+            f"{'it' if len(stray) == 1 else 'them'} ({shown}); add a last shard that takes the "
+            'rest, such as rest = ["**"]'
+        )
+    if count == 0 and not sources.allow_empty:
+        where = ", ".join(sources.paths) or "(no paths)"
+        problems.append(
+            f"sources: no post-mortem found in {where} (an unmounted volume?); set "
+            "[sources] allow_empty = true if an empty source is expected"
+        )
+    return count, problems
+
+
+def require_documents(config: Config) -> None:
+    """Refuse to plan or sync sources that hold nothing, unless that is expected."""
+    count, problems = source_problems(config)
+    if count == 0 and not config.settings.sources.allow_empty:
+        raise ConfigError("nothing to read: refusing to run on empty sources", tuple(problems))

@@ -34,14 +34,9 @@ from typing import Protocol
 import schedule
 
 from syncer.config import WorkerConfig
-from syncer.errors import StateError, StateLockedError, SyncerError
+from syncer.errors import ExitCode, StateError, StateLockedError, SyncerError
 
 log = logging.getLogger(__name__)
-
-SUCCESS_CODES = frozenset({0, 1, 4})
-"""A job that returns 0 (ok), 1 (partial: some changes failed and are retried next cycle) or 4
-(the report's gate found items: a finding about the post-mortems, not about the worker) has
-completed a cycle; any other status, or an exception, is recorded as the last error."""
 
 MAX_SLEEP_SECONDS = 60.0
 """The loop wakes at least this often, so a jump of the wall clock is noticed."""
@@ -73,7 +68,8 @@ class StopSignal:
 
 
 Job = Callable[[StopSignal], int]
-"""A job: runs one sync, one report, or one whole cycle; returns an exit status (0 ok).
+"""A job: runs one sync, one report, or one whole cycle; returns its exit code (an
+``ExitCode``).
 
 It receives the ``StopSignal`` so that it can stop between two writes once a stop is asked for.
 """
@@ -140,10 +136,25 @@ def _call(name: str, job: Job, stop: StopSignal, clock: Callable[[], datetime]) 
     except Exception as exc:  # isolation is the point: any job failure is logged, not fatal
         log.exception("%s failed; the worker carries on", name)
         return _Outcome(name, clock(), ok=False, error=f"{name}: {_one_line(exc)}")
-    if status in SUCCESS_CODES:
-        return _Outcome(name, clock(), ok=True, error=None)
+    if stop.requested:
+        return _Outcome(name, clock(), ok=False, error=f"{name}: {_stopped(stop)}")
+    return _judge(name, ExitCode(status), clock())
+
+
+def _stopped(stop: StopSignal) -> str:
+    name = signal.Signals(stop.signum).name if stop.signum else "a signal"
+    return f"stopped by {name} before the end"
+
+
+def _judge(name: str, status: ExitCode, finished: datetime) -> _Outcome:
+    """A job's exit code as the heartbeat records it (``ExitCode.completes_cycle``): a cycle
+    that ran while a tracker was down completed, with the outage as its note; health stays
+    good (the worker is not stuck) and says so."""
+    if status.completes_cycle:
+        note = f"{name}: a tracker could not be used" if status == ExitCode.TRACKER else None
+        return _Outcome(name, finished, ok=True, error=note)
     log.warning("%s ended with exit status %d; the worker carries on", name, status)
-    return _Outcome(name, clock(), ok=False, error=f"{name}: exit status {status}")
+    return _Outcome(name, finished, ok=False, error=f"{name}: exit status {int(status)}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -177,18 +188,18 @@ def run_once(
     """
     try:
         status = cycle(stop)
-    except StateLockedError as exc:
-        _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_one_line(exc)), None)
-        raise
+    except StateLockedError:
+        raise  # another run holds the state and records its own cycle: nothing happened here
     except StateError:
         raise  # the state cannot be opened: no heartbeat can be written there either
     except Exception as exc:
         _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_one_line(exc)), None)
         raise
-    ok = status in SUCCESS_CODES
-    error = None if ok else f"cycle: exit status {status}"
-    _record(heartbeat, _Outcome("cycle", clock(), ok=ok, error=error), None)
-    return stop.exit_code if stop.requested else status
+    if stop.requested:
+        _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_stopped(stop)), None)
+        return stop.exit_code
+    _record(heartbeat, _judge("cycle", ExitCode(status), clock()), None)
+    return status
 
 
 def _build_scheduler(

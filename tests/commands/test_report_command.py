@@ -14,7 +14,7 @@ from syncer.commands import demo
 from syncer.commands.report import parse_as_of
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
-from syncer.shell.state import RunRecord, open_store
+from syncer.shell.state import RunRecord, open_store, state_target
 
 PAYMENTS = """\
 ---
@@ -144,7 +144,7 @@ def test_a_report_is_recorded_in_the_history_and_a_preview_is_not(folder: Path) 
 
 def _report_runs(folder: Path) -> list[RunRecord]:
     config = load_config(folder / "syncer.toml", environ={})
-    with open_store(config) as store:
+    with open_store(state_target(config, environ={})) as store:
         return store.runs(command="report")
 
 

@@ -10,6 +10,7 @@ from syncer.model import (
     CloseChange,
     CreateChange,
     Finding,
+    OwnedField,
     Plan,
     TicketFields,
     TicketRef,
@@ -34,7 +35,7 @@ def _changes() -> list[Change]:
             reason="changed in the document",
             ref=OPS_7,
             fields=_fields("Add alerting", assignee="acc-alice", due=date(2026, 12, 1)),
-            changed=("assignee", "due", "body"),
+            changed=(OwnedField.ASSIGNEE, OwnedField.DUE, OwnedField.BODY),
             before=(("assignee", "acc-bob"), ("due", None), ("body", "old")),
         ),
         CreateChange(
@@ -58,7 +59,7 @@ def _changes() -> list[Change]:
             reason="ticked in the document",
             ref=TicketRef(system="jira", key="OPS-9"),
             fields=_fields("Remove the old proxy", done=True),
-            changed=("done",),
+            changed=(OwnedField.DONE,),
             before=(("done", "open"),),
         ),
     ]

@@ -19,8 +19,9 @@ from syncer.config import Config, parse_config
 from syncer.core.report.digest import digest_payload, most_overdue, mrkdwn
 from syncer.errors import ConfigError, TrackerUnavailableError
 from syncer.model import Ticket, TicketRef
-from syncer.shell.reporting import produce_report
+from syncer.shell.reporting import ReportRun, produce_report
 from syncer.shell.state import StateStore
+from syncer.shell.world import read_world
 from tests.fakes import FakeTracker
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
@@ -48,6 +49,21 @@ def ticket(number: int, part: str, **fields: Any) -> Ticket:
         title=f"item {part}",
         item_key=f"inc-7001.{part}",
         **({"status_category": "todo"} | fields),
+    )
+
+
+def reported(
+    config: Config,
+    *,
+    store: StateStore,
+    trackers: dict[str, FakeTracker],
+    now: dt.datetime,
+    deliver: bool = True,
+) -> ReportRun:
+    """The report stage on a fresh read of the world, as ``syncer report`` runs it."""
+    world = read_world(config, store, trackers)
+    return produce_report(
+        config, store=store, world=world, trackers=trackers, now=now, deliver=deliver
     )
 
 
@@ -90,7 +106,7 @@ def test_publish_creates_once_then_updates_and_finds_again_by_marker(
 ) -> None:
     config = configure(tmp_path, '[report.teams.payments]\npublish_to = "ops"')
     runs = [
-        produce_report(config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(i))
+        reported(config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(i))
         for i in range(3)
     ]
     assert [d.detail for r in runs for d in r.deliveries] == ["created", "updated", "updated"]
@@ -102,7 +118,7 @@ def test_publish_creates_once_then_updates_and_finds_again_by_marker(
 
     # Gone (deleted in the tracker): state's issue is not found; a new one is made.
     del tracker.reports["payments"]
-    run = produce_report(config, store=store, trackers={"ops": tracker}, now=NOW)
+    run = reported(config, store=store, trackers={"ops": tracker}, now=NOW)
     assert [d.detail for d in run.deliveries] == ["created"]
 
 
@@ -114,7 +130,7 @@ def test_publish_to_an_unreadable_tracker_fails_without_stopping_the_report(
 
     tracker.list_managed = down  # type: ignore[method-assign]
     config = configure(tmp_path, '[report.teams.payments]\npublish_to = "ops"')
-    run = produce_report(config, store=store, trackers={"ops": tracker}, now=NOW)
+    run = reported(config, store=store, trackers={"ops": tracker}, now=NOW)
     [delivery] = run.failed_deliveries
     assert delivery.detail == "ops could not be read: cannot reach it"
     assert run.unavailable == {"ops": "cannot reach it"}
@@ -126,7 +142,7 @@ def test_nudges_once_per_interval_never_closed_or_unassigned(
     tmp_path: Path, store: StateStore, tracker: FakeTracker
 ) -> None:
     config = configure(tmp_path, "[report.teams.payments]\nnudge_every_days = 7")
-    first = produce_report(config, store=store, trackers={"ops": tracker}, now=NOW)
+    first = reported(config, store=store, trackers={"ops": tracker}, now=NOW)
     assert [(d.channel, d.target) for d in first.deliveries] == [
         ("nudge", "OPS-1"),
         ("nudge", "OPS-2"),
@@ -136,7 +152,7 @@ def test_nudges_once_per_interval_never_closed_or_unassigned(
     # Bob's ticket is closed now: never nudged again; Alice's waits for the interval.
     tracker.add(ticket(2, "ai-2", assignee="acc-bob", done=True, status_category="done"))
     later = [
-        produce_report(config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(d))
+        reported(config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(d))
         for d in (1, 6, 7)
     ]
     assert [[d.target for d in r.deliveries] for r in later] == [[], [], ["OPS-1"]]
@@ -144,7 +160,7 @@ def test_nudges_once_per_interval_never_closed_or_unassigned(
     assert len(tracker.comments["OPS-2"]) == 1
     assert "OPS-3" not in tracker.comments
     # A preview with deliver=False nudges nobody.
-    quiet = produce_report(
+    quiet = reported(
         config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(30), deliver=False
     )
     assert quiet.deliveries == ()
@@ -192,7 +208,7 @@ def test_a_failing_webhook_is_reported_by_its_variable_never_its_url(
         'webhook_env = "ALL_HOOK"',
         {"SYNCER_PAYMENTS_WEBHOOK": failing_hook.url, "ALL_HOOK": closed.url},
     )
-    run = produce_report(config, store=store, trackers={"ops": tracker}, now=NOW)
+    run = reported(config, store=store, trackers={"ops": tracker}, now=NOW)
     failed = {(d.team, d.target, d.detail) for d in run.failed_deliveries}
     assert failed == {
         ("payments", "SYNCER_PAYMENTS_WEBHOOK", "answered HTTP 500"),
@@ -248,7 +264,7 @@ def test_the_digest_lists_the_five_latest_and_escapes_for_slack(
     tmp_path: Path, store: StateStore, tracker: FakeTracker
 ) -> None:
     config = configure(tmp_path, "")
-    report = produce_report(config, store=store, trackers={"ops": tracker}, now=NOW).report
+    report = reported(config, store=store, trackers={"ops": tracker}, now=NOW).report
     payload = digest_payload(report, team="pay<ments>", report_url="https://wiki.example/r|x")
     text = payload["text"]
     assert text.startswith("Follow-up report: pay&lt;ments&gt;, 2026-11-27: 3 overdue")

@@ -9,7 +9,7 @@ import pytest
 from syncer.config import load_config
 from syncer.shell.sources import discover
 from syncer.shell.state import StateStore
-from syncer.shell.sync import collect_documents
+from syncer.shell.world import collect_documents
 
 
 def _tree(base: Path, *names: str) -> None:
@@ -49,7 +49,7 @@ def test_a_configured_run_excludes_relative_to_root(tmp_path: Path) -> None:
         'repository = "acme/ops"\n',
         encoding="utf-8",
     )
-    config = load_config(config_file, require_secrets=False)
+    config = load_config(config_file, environ={}, require_secrets=False)
     with StateStore(tmp_path / "state.db") as store:
         documents, _ = collect_documents(config, store)
     assert [d.source for d in documents] == ["a.md"]

@@ -11,7 +11,8 @@ from syncer.errors import StateLockedError, TrackerUnavailableError
 from syncer.model import Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.shell.state import StateStore
-from syncer.shell.sync import collect_documents, run_sync
+from syncer.shell.sync import run_sync
+from syncer.shell.world import collect_documents
 from tests.conftest import fixed_now
 from tests.fakes import FakeTracker
 
@@ -108,7 +109,7 @@ def test_a_tracker_that_cannot_be_read_is_left_out_and_the_other_synced(root: Pa
     (root / "docs" / "spare" / "inc-43.md").write_text(DOC.replace("INC-42", "INC-43"))
     trackers = {"main": DownTracker(name="main"), "spare": FakeTracker(name="spare")}
     outcome = run(root, trackers)
-    assert outcome.unavailable == {"main": "main: unreachable"}
+    assert outcome.unavailable == {"main": "unreachable"}
     assert outcome.summary()["created"] == 2
     assert len(trackers["spare"].tickets) == 2
     with StateStore(root / "state.db") as store:

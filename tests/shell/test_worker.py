@@ -173,15 +173,17 @@ def test_the_heartbeat_names_the_next_due_run_and_failed_statuses(
         run_forever(
             WorkerConfig(sync_every_minutes=15, report_at="08:10", timezone="UTC"),
             sync=lambda stop: 3,
-            report=lambda stop: 0,
+            report=lambda stop: 2,
             stop=stop,
             sleep=clock.sleep,
             heartbeat=beats,
         )
+    # A cycle that ran while a tracker was down completed (the worker is alive: a probe must
+    # not restart it), with the outage as its note; a configuration it cannot run with did not.
     assert beats.seen == [
-        (at(8, 0), False, at(8, 10), "sync: exit status 3"),
-        (at(8, 10), True, at(8, 15), None),
-        (at(8, 15), False, at(8, 30), "sync: exit status 3"),
+        (at(8, 0), True, at(8, 10), "sync: a tracker could not be used"),
+        (at(8, 10), False, at(8, 15), "report: exit status 2"),
+        (at(8, 15), True, at(8, 30), "sync: a tracker could not be used"),
     ]
     assert "next: report at 2026-11-27 08:10:00 UTC" in caplog.messages
     assert "next: sync at 2026-11-27 08:15:00 UTC" in caplog.messages
@@ -211,7 +213,11 @@ def test_a_stop_during_a_job_ends_the_loop_after_it_with_the_signal_status(
     )
     assert code == 130
     assert syncs == [at(8, 0), at(8, 15)]
-    assert [ok for _, ok, _, _ in beats.seen] == [True, True]  # the stopped cycle is recorded
+    # The stopped cycle is recorded as what it was: not a completed cycle.
+    assert [(ok, error) for _, ok, _, error in beats.seen] == [
+        (True, None),
+        (False, "sync: stopped by SIGINT before the end"),
+    ]
 
 
 def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_worker(

@@ -22,7 +22,7 @@ import pytest
 
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
-from syncer.shell.state import open_store, read_heartbeat
+from syncer.shell.state import open_store, read_heartbeat, state_target
 from tests.test_e2e import ITEMS, issues, sandbox, sync, workspace
 
 __all__ = ["sandbox", "workspace"]  # fixtures, imported to be used here
@@ -78,7 +78,11 @@ def no_duplicates_afterwards(workspace: Path, sandbox: Sandbox, kind: str) -> No
     made = issues(sandbox, kind)
     assert len(made) == ITEMS
     assert len({title for title, _ in made}) == ITEMS
-    with open_store(load_config(workspace / "syncer.toml")) as store:
+    with open_store(
+        state_target(
+            load_config(workspace / "syncer.toml", environ={}, require_secrets=False), environ={}
+        )
+    ) as store:
         managed = [link for link in store.links().values() if link.status == "managed"]
         assert len(managed) == ITEMS
         assert not [link for link in store.links().values() if link.status == "pending"]
@@ -99,7 +103,11 @@ def test_sigterm_at_random_moments_exits_143_and_never_duplicates(
         assert child.returncode == 143, stderr
         assert "worker stopped (SIGTERM)" in stderr
     no_duplicates_afterwards(workspace, sandbox, kind)
-    beat = read_heartbeat(load_config(workspace / "syncer.toml"))
+    beat = read_heartbeat(
+        state_target(
+            load_config(workspace / "syncer.toml", environ={}, require_secrets=False), environ={}
+        )
+    )
     assert beat is not None
     assert beat.last_success is not None
 
@@ -142,7 +150,11 @@ def test_a_signal_mid_run_finishes_the_write_reports_the_rest_and_exits(
     [summary] = [line for line in stderr.splitlines() if "cycle finished" in line]
     assert f"(exit {code})" in summary
     assert f"stopped by {sig.name}: {left} changes not attempted" in summary
-    with open_store(load_config(workspace / "syncer.toml")) as store:
+    with open_store(
+        state_target(
+            load_config(workspace / "syncer.toml", environ={}, require_secrets=False), environ={}
+        )
+    ) as store:
         recorded = [link for link in store.links().values() if link.status == "managed"]
         assert len(recorded) == made
     no_duplicates_afterwards(workspace, sandbox, kind)
@@ -186,7 +198,11 @@ def test_the_long_running_worker_announces_the_next_run_and_records_it(
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 143, stderr
     assert len(issues(sandbox, kind)) == ITEMS
-    beat = read_heartbeat(load_config(workspace / "syncer.toml"))
+    beat = read_heartbeat(
+        state_target(
+            load_config(workspace / "syncer.toml", environ={}, require_secrets=False), environ={}
+        )
+    )
     assert beat is not None
     assert beat.last_success is not None
     assert beat.next_due is not None

@@ -50,9 +50,12 @@ def test_a_signal_finishes_the_write_in_flight_records_state_and_exits(
     ends = [line for line in lines if line.startswith("end")]
     assert [s.split()[1] for s in starts] == [e.split()[1] for e in ends]  # none cut in half
     assert f"{sig.name} received: finishing the write in flight" in stderr
+    # The heartbeat records what happened: a cycle stopped before its end, not a success.
     beat = read_heartbeat(SqliteTarget(path=tmp_path / "state.db"))
     assert beat is not None
-    assert beat.last_success is not None
+    assert beat.last_cycle is not None
+    assert beat.last_success is None
+    assert beat.last_error == f"sync: stopped by {sig.name} before the end"
 
 
 def test_a_second_signal_exits_at_once(tmp_path: Path) -> None:

@@ -51,7 +51,17 @@ from syncer.core.report.model import (
     UntrackedReason,
 )
 from syncer.core.report.policy import WEEKS, ReportPolicy, deadline_for
-from syncer.model import ActionItem, Document, Finding, ItemKey, Link, Ticket, TicketRef, slugify
+from syncer.model import (
+    ActionItem,
+    Document,
+    Finding,
+    ItemKey,
+    Link,
+    Placement,
+    Ticket,
+    TicketRef,
+    slugify,
+)
 
 NO_TEAM = "(no team)"
 
@@ -136,6 +146,7 @@ def build_report(
     now: dt.datetime,
     teams: Collection[str] | None = None,
     findings: Iterable[Finding] = (),
+    placements: Mapping[ItemKey, Placement] | None = None,
     routes: Mapping[str, str | None] | None = None,
     owners: Mapping[str, Mapping[str, str]] | None = None,
     texts: Mapping[str, str] | None = None,
@@ -143,6 +154,9 @@ def build_report(
     """Compute the follow-up report.
 
     ``tickets``: tracker name -> what it listed (empty mapping: no tracker configured).
+    ``placements``: item key -> the ticket the planner keeps it with (``Plan.placements``):
+    the one identity rule sync and report share. Without them (no tracker, or documents
+    alone) an item's ticket is the one state links, else one naming it, else one it names.
     ``routes``: document source -> the tracker its items go to (``None``: no route matches);
     it also names the team of a document without one. ``owners``: tracker -> document owner
     (case-folded, no ``@``) -> account, to tell an assignee that differs from the document.
@@ -182,7 +196,13 @@ def build_report(
         team = team_of(document)
         for item in document.items:
             link = links.get(item.key)
-            found = _resolve_ticket(item, link, index=index, route=routes.get(document.source))
+            found = _resolve_ticket(
+                item,
+                link,
+                index=index,
+                placed=(placements or {}).get(item.key),
+                route=routes.get(document.source),
+            )
             tracker, ticket, state = found.tracker, found.ticket, found.state
             entry = _item(
                 item, document, team=team, link=link, found=found, policy=policy, today=today
@@ -333,8 +353,21 @@ def _unknown_owner(
 
 
 def _resolve_ticket(
-    item: ActionItem, link: Link | None, *, index: _Tickets, route: str | None
+    item: ActionItem,
+    link: Link | None,
+    *,
+    index: _Tickets,
+    placed: Placement | None,
+    route: str | None,
 ) -> _Resolved:
+    if placed is not None and placed.tracker not in index.unavailable:
+        ticket = index.by_key.get(placed.tracker, {}).get(placed.ref.key)
+        moved = None
+        if link is not None and link.ref is not None and link.ref.key != placed.ref.key:
+            moved = link.ref.key if link.status == "managed" else None
+        if ticket is not None:
+            return _Resolved(placed.tracker, ticket, ticket.ref, "read", moved)
+        return _Resolved(placed.tracker, None, placed.ref, "unknown", None)
     if link is not None and link.ref is not None and link.status in ("managed", "linked"):
         tracker = link.tracker
         if tracker in index.unavailable:

@@ -9,7 +9,6 @@ run lock, so a health probe never waits for (or blocks) a run.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
@@ -83,9 +82,9 @@ class PostgresTarget(Frozen):
 StateTarget = SqliteTarget | PostgresTarget
 
 
-def state_target(config: Config, *, environ: Mapping[str, str] | None = None) -> StateTarget:
-    """Where ``config`` keeps its state; the password, if any, from ``environ``."""
-    environ = os.environ if environ is None else environ
+def state_target(config: Config, *, environ: Mapping[str, str]) -> StateTarget:
+    """Where ``config`` keeps its state; the password, if any, from ``environ`` (required: the
+    CLI's environment, with ``--env-file`` added, never the process's by default)."""
     state = config.settings.state
     if state.url:
         password = environ.get(PASSWORD_ENV)
@@ -97,17 +96,11 @@ def state_target(config: Config, *, environ: Mapping[str, str] | None = None) ->
     return SqliteTarget(path=config.state_path, shard=state.shard)
 
 
-def _target(where: Config | StateTarget) -> StateTarget:
-    return state_target(where) if isinstance(where, Config) else where
-
-
 def _password(target: PostgresTarget) -> str | None:
     return target.password.get_secret_value() if target.password else None
 
 
-def open_store(
-    where: Config | StateTarget, *, scratch_copy: bool = False, lock: bool = True
-) -> StateStore:
+def open_store(target: StateTarget, *, scratch_copy: bool = False, lock: bool = True) -> StateStore:
     """Open the configured state.
 
     ``scratch_copy``: an in-memory copy, read without lock; nothing is written anywhere (the
@@ -115,7 +108,6 @@ def open_store(
     beside a run (the heartbeat); each write is still its own serialised transaction.
     Raises ``StateLockedError`` when another run holds the lock, ``StateError`` otherwise.
     """
-    target = _target(where)
     if isinstance(target, SqliteTarget):
         if scratch_copy:
             return StateStore(sqlite_scratch(target.file))
@@ -129,9 +121,8 @@ def open_store(
     )
 
 
-def read_heartbeat(where: Config | StateTarget) -> Heartbeat | None:
+def read_heartbeat(target: StateTarget) -> Heartbeat | None:
     """The worker's last recorded cycle, read without lock or write; None if never recorded."""
-    target = _target(where)
     if isinstance(target, PostgresTarget):
         return postgres_heartbeat(target.url, password=_password(target), shard=target.shard)
     db = read_only(target.file)
@@ -150,7 +141,7 @@ def read_heartbeat(where: Config | StateTarget) -> Heartbeat | None:
 
 
 def write_heartbeat(
-    where: Config | StateTarget,
+    target: StateTarget,
     *,
     now: datetime,
     ok: bool,
@@ -158,5 +149,5 @@ def write_heartbeat(
     error: str | None = None,
 ) -> None:
     """Record a cycle's end in state without taking the run lock (see ``open_store``)."""
-    with open_store(where, lock=False) as store:
+    with open_store(target, lock=False) as store:
         store.record_heartbeat(now=now, ok=ok, next_due=next_due, error=error)

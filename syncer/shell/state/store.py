@@ -277,7 +277,8 @@ class StateStore:
     def record_heartbeat(
         self, *, now: datetime, ok: bool, next_due: datetime | None, error: str | None = None
     ) -> None:
-        """Record that a cycle ended at ``now``: successfully, or with ``error``."""
+        """Record that a cycle ended at ``now``: successfully, or with ``error``. A successful
+        cycle may carry an ``error`` too: it ran, but a tracker could not be read."""
         if not ok and not error:
             error = "failed"
         with self._backend.transaction():
@@ -287,8 +288,8 @@ class StateStore:
                     now.isoformat(),
                     now.isoformat() if ok else None,
                     next_due.isoformat() if next_due else None,
-                    None if ok else error,
-                    None if ok else now.isoformat(),
+                    error,
+                    now.isoformat() if error else None,
                 ),
             )
 

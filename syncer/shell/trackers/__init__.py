@@ -33,12 +33,15 @@ def open_tracker(
     return GitHubTracker(name, config, secrets, instance=instance)
 
 
-def open_trackers(config: Config) -> dict[str, Tracker]:
-    """Every configured tracker by name; ``ConfigError`` if one lacks its secrets."""
+def open_trackers(config: Config, *, require_secrets: bool = True) -> dict[str, Tracker]:
+    """Every configured tracker by name. One without credentials in the environment is a
+    ``ConfigError``, or, with ``require_secrets=False``, left out (the cycle reports it)."""
     trackers: dict[str, Tracker] = {}
     secrets: Mapping[str, Secrets] = config.secrets
     for name, tracker_config in config.settings.trackers.items():
         if name not in secrets:
+            if not require_secrets:
+                continue
             raise ConfigError(f"trackers.{name}: no credentials in the environment")
         trackers[name] = open_tracker(
             name, tracker_config, secrets[name], instance=config.settings.instance

@@ -219,6 +219,10 @@ class Tracker(Protocol):
         """Add a comment (Markdown; converted where the tracker needs it); one write request."""
         ...
 
+    def close(self) -> None:
+        """Close the connections this adapter opened (the end of a cycle); sends nothing."""
+        ...
+
     # -- the follow-up report's delivery -----------------------------------------------------
 
     def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:

@@ -260,7 +260,7 @@ def test_printed_urls_carry_no_password() -> None:
 
 def test_a_url_in_the_environment_switches_an_existing_configuration(tmp_path: Path) -> None:
     config = parse_config({"state": {"path": "s.db"}}, base_dir=tmp_path, environ={})
-    assert state_target(config) == SqliteTarget(path=tmp_path / "s.db")
+    assert state_target(config, environ={}) == SqliteTarget(path=tmp_path / "s.db")
     config = parse_config(
         {"state": {"path": "s.db", "shards": {"web": ["web/**"], "rest": ["**"]}}},
         base_dir=tmp_path,
@@ -313,16 +313,17 @@ def test_a_document_belongs_to_the_first_shard_that_matches_it(tmp_path: Path) -
     assert SqliteTarget(path=tmp_path / "state.db", shard="web").file == tmp_path / "state.web.db"
 
 
-def test_open_store_takes_a_configuration_and_its_shard(tmp_path: Path) -> None:
+def test_the_state_target_of_a_configuration_takes_its_shard(tmp_path: Path) -> None:
     config = parse_config(
         {"state": {"path": "data/state.db", "shard": "web", "shards": {"web": ["**"]}}},
         base_dir=tmp_path,
         environ={},
     )
-    with open_store(config) as store:
+    target = state_target(config, environ={})
+    with open_store(target) as store:
         store.record_heartbeat(now=NOW, ok=True, next_due=None)
     assert (tmp_path / "data" / "state.web.db").is_file()
     assert not (tmp_path / "data" / "state.db").exists()
-    beat = read_heartbeat(config)
+    beat = read_heartbeat(target)
     assert beat is not None
     assert beat.last_success == NOW

@@ -1,0 +1,239 @@
+"""One read of the world, shared by ``plan``, ``sync``, ``report`` and ``run``.
+
+``read_world`` reads what a cycle needs, once and in one way: the documents (through the parse
+cache, each file's text kept for the report), state's links, each tracker's managed tickets in
+bulk plus the tickets documents name, and the plan the one planner makes of them. The plan's
+matches and changes are the only identity rule there is: the report takes each item's ticket
+from them (``Plan.placements``) instead of working it out again.
+
+A tracker that cannot be read (unreachable, refused credentials, or no credentials at all) is
+left out of the plan, so its items are neither created nor updated, and it is a verdict for the
+whole cycle: the report does not try it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+
+from syncer.config import Config, env_prefix
+from syncer.core.desired import desire_items
+from syncer.core.plan import (
+    found_there,
+    moves_to_try,
+    plan_changes,
+    tickets_to_fetch,
+    where_tickets_live,
+)
+from syncer.core.report.model import TrackerRead
+from syncer.errors import TrackerError
+from syncer.model import Document, Finding, ItemKey, Link, Plan, Ticket, TicketRef
+from syncer.shell.sources import cache_tag, discover, read_documents, source_name
+from syncer.shell.state import StateStore
+from syncer.shell.trackers.base import Tracker
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, "int | None"], None]
+"""``progress(stage, count, total)``: how far a stage is ("documents parsed", "tickets read",
+"changes applied"); ``total`` is None when unknown. The CLI draws it; the shell only calls it."""
+
+
+def no_progress(stage: str, count: int, total: int | None) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything one cycle read, and the plan made of it."""
+
+    documents: tuple[Document, ...]
+    parsed: int
+    """How many documents were parsed now (the rest came from the parse cache)."""
+    texts: Mapping[str, str]
+    """Document source -> its text (the report reads placeholders and "related" lines)."""
+    links: Mapping[ItemKey, Link]
+    reads: Mapping[str, TrackerRead]
+    """Per configured tracker: the tickets it gave, or why it could not be read."""
+    plan: Plan
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        """Trackers that could not be read this cycle, and why."""
+        return {n: r.unavailable for n, r in self.reads.items() if r.unavailable is not None}
+
+
+def collect_documents(
+    config: Config,
+    store: StateStore,
+    *,
+    texts: MutableMapping[str, str] | None = None,
+    progress: Progress = no_progress,
+) -> tuple[list[Document], int]:
+    """Every configured document this worker owns, parsed or from the parse cache; and how many
+    were parsed now. ``texts``, when given, gets each document's raw text, read once."""
+    sources = config.settings.sources
+    found = discover(
+        sources.paths, base=config.base_dir, root=config.source_root, exclude=sources.exclude
+    )
+    # A sharded worker reads only its own documents, so two workers never touch the same one.
+    state = config.settings.state
+    files = [f for f in found if state.owns(source_name(f, config.source_root))]
+    documents, fresh = [], []
+    for document, parsed_now in read_documents(
+        files, root=config.source_root, cache=store.cached_documents(), texts=texts
+    ):
+        documents.append(document)
+        progress("documents parsed", len(documents), len(files))
+        if parsed_now and not document.errors:
+            fresh.append((cache_tag(document.content_hash), document))
+    store.cache_documents(fresh)
+    return documents, len(fresh)
+
+
+def _list_managed(tracker: Tracker) -> list[Ticket]:
+    try:
+        return tracker.list_managed()
+    except TrackerError:
+        # check() says precisely what is wrong (credentials, project, repository) if it can.
+        tracker.check()
+        raise
+
+
+def _reason(name: str, exc: TrackerError) -> str:
+    return str(exc).removeprefix(f"{name}: ")
+
+
+def read_world(
+    config: Config,
+    store: StateStore,
+    trackers: Mapping[str, Tracker],
+    *,
+    progress: Progress = no_progress,
+) -> World:
+    """Read documents, state and trackers once, and plan.
+
+    ``trackers``: the opened trackers; a configured tracker missing from it (no credentials)
+    is unavailable.
+    """
+    texts: dict[str, str] = {}
+    documents, parsed = collect_documents(config, store, texts=texts, progress=progress)
+    links = store.links()
+    tickets: dict[str, list[Ticket]] = {}
+    unavailable: dict[str, str] = {
+        name: f"no credentials in the environment (set {env_prefix(name)}TOKEN)"
+        for name in config.settings.trackers
+        if name not in trackers
+    }
+    state = config.settings.state
+    for name, tracker in trackers.items():
+        try:
+            listed = _list_managed(tracker)
+        except TrackerError as exc:
+            log.info("%s: cannot read tickets: %s", name, exc)
+            unavailable[name] = _reason(name, exc)
+            continue
+        tickets[name] = listed
+        progress("tickets read", sum(len(t) for t in tickets.values()), None)
+    plan = _plan(config, documents, trackers, tickets=tickets, links=links, unavailable=unavailable)
+    if state.shards:
+        plan = plan.model_copy(update={"findings": _own_shard(plan.findings, tickets, state.owns)})
+    reads = {
+        name: TrackerRead(
+            tracker=name,
+            tickets=tuple(tickets.get(name, ())) if name not in unavailable else (),
+            unavailable=unavailable.get(name),
+        )
+        for name in config.settings.trackers
+    }
+    return World(
+        documents=tuple(documents),
+        parsed=parsed,
+        texts=texts,
+        links=links,
+        reads=reads,
+        plan=plan,
+    )
+
+
+def _own_shard(
+    findings: tuple[Finding, ...],
+    tickets: Mapping[str, list[Ticket]],
+    owns: Callable[[str], bool],
+) -> tuple[Finding, ...]:
+    """Findings without the orphans another shard wrote: each ticket's written copy says which
+    document it was written for, so a sharded worker judges only its own shard's tickets."""
+    sources = {
+        (name, t.ref.key): t.written.source
+        for name, listed in tickets.items()
+        for t in listed
+        if t.written is not None and t.written.source is not None
+    }
+
+    def theirs(finding: Finding) -> bool:
+        if finding.kind != "orphaned" or finding.tracker is None or finding.ref is None:
+            return False
+        source = sources.get((finding.tracker, finding.ref.key))
+        return source is not None and not owns(source)
+
+    return tuple(f for f in findings if not theirs(f))
+
+
+def _plan(
+    config: Config,
+    documents: list[Document],
+    trackers: Mapping[str, Tracker],
+    *,
+    tickets: dict[str, list[Ticket]],
+    links: Mapping[ItemKey, Link],
+    unavailable: dict[str, str],
+) -> Plan:
+    """The one planner over what was read. ``trackers``: every opened tracker (they say which
+    tickets documents name are theirs); ``tickets``: what the readable ones listed, gaining the
+    tickets documents name (a tracker that fails to give them moves to ``unavailable``)."""
+    policy = config.policy
+
+    def claim(name: str, ref: TicketRef) -> TicketRef | None:
+        tracker = trackers.get(name)
+        if tracker is None:
+            return None
+        return tracker.resolve(ref) if tracker.owns(ref) else None
+
+    def plan_placed(placed: Mapping[ItemKey, str]) -> Plan:
+        wanted, findings = desire_items(policy, documents, claim=claim, placed=placed)
+        rendered = [
+            d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)})
+            for d in wanted
+            if d.tracker in tickets
+        ]
+        for name, missing in tickets_to_fetch(rendered, tickets, links).items():
+            try:
+                tickets[name].extend(trackers[name].fetch(missing))
+            except TrackerError as exc:
+                log.info("%s: cannot read named tickets: %s", name, exc)
+                unavailable[name] = _reason(name, exc)
+                del tickets[name]
+        return plan_changes(
+            rendered,
+            tickets=tickets,
+            links=links,
+            policy=policy,
+            failed_sources={d.source for d in documents if d.errors},
+            findings=findings,
+        )
+
+    placed = where_tickets_live(tickets, links, trackers=trackers)
+    plan = plan_placed(placed)
+    # An item reworded (or its document renamed) while its route changed too would get a new
+    # ticket in its new tracker and leave its old one orphaned in the old: plan such items once
+    # more where the orphans are, and keep that only for the items that found their ticket.
+    moves = moves_to_try(plan)
+    if moves:
+        tried = plan_placed({**placed, **moves})
+        kept = {key: name for key, name in moves.items() if found_there(tried, key, name)}
+        if kept == moves:
+            return tried
+        if kept:
+            return plan_placed({**placed, **kept})
+    return plan
