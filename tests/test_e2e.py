@@ -617,3 +617,54 @@ def test_a_new_spelling_of_the_tracker_url_changes_nothing(
     assert sync(workspace) == 0
     assert (reworded, False) in issues(sandbox, kind)
     assert len(issues(sandbox, kind)) == ITEMS
+
+
+def _report_json(workspace: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> Any:
+    forget_state(workspace)
+    capsys.readouterr()
+    code = main(["report", "--config", str(workspace / "syncer.toml"), "--format", "json", *extra])
+    assert code in (0, 1), capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def test_sync_and_report_agree_item_by_item_under_a_named_instance(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = workspace / "syncer.toml"
+    config.write_text('instance = "team-a"\n' + config.read_text())
+    capsys.readouterr()
+    assert sync(workspace, "--format", "json") == 0
+    created = json.loads(capsys.readouterr().out)["outcomes"]
+    tickets = {o["item_key"]: o["ticket"] for o in created if o["kind"] == "create"}
+    assert len(tickets) == ITEMS
+    # Every open item is overdue here (October incidents, December today): the report names
+    # each one's ticket, and it must be the very ticket the sync made, with state and without.
+    report = _report_json(workspace, capsys, "--no-deliver")
+    assert report["drift"] == []
+    assert report["untracked"] == []
+    assert report["unavailable"] == []
+    named = {e["row"]["item_key"]: e["row"]["ticket"]["key"] for e in report["overdue"]}
+    assert len(named) == 5  # the two done items are not overdue
+    assert named == {key: tickets[key] for key in named}
+    # And the next sync finds the same tickets (nothing written, nothing orphaned).
+    sandbox.clear_requests()
+    assert sync(workspace, "--format", "json") == 0
+    plan = json.loads(capsys.readouterr().out)["plan"]
+    assert writes(sandbox) == []
+    assert {m["item_key"]: m["ref"]["key"] for m in plan["unchanged"]} == tickets
+
+
+def test_run_once_reads_each_tracker_once_for_sync_and_report(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(workspace) == 0
+    forget_state(workspace)
+    sandbox.clear_requests()
+    assert main(["sync", "--config", str(workspace / "syncer.toml")]) == 0
+    synced = len(sandbox.requests)
+    forget_state(workspace)
+    sandbox.clear_requests()
+    assert main(["run", "--once", "--config", str(workspace / "syncer.toml")]) == 0
+    assert writes(sandbox) == []
+    # The report stage reads nothing the sync stage did not: one read of the world per cycle.
+    assert len(sandbox.requests) == synced

@@ -17,6 +17,11 @@ from syncer.config import WorkerConfig
 from syncer.model import Frozen
 from syncer.shell.state.base import Heartbeat
 
+REFUSED = "refused: "
+"""How a heartbeat's error starts when the cycle refused to run (``ConfigError``: no documents
+in the sources, a configuration it cannot use): unhealthy at once, since waiting does not
+mend it; other failures are judged by the age of the last success."""
+
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -67,6 +72,8 @@ def assess(beat: Heartbeat | None, *, now: datetime, max_age: timedelta) -> Heal
         error = f"; last error {_ago(now - beat.last_error_at)}: {beat.last_error}"
     if beat.last_success is None:
         return Health(healthy=False, reason=f"no cycle has succeeded yet{error}")
+    if error and beat.last_error and beat.last_error.startswith(REFUSED):
+        return Health(healthy=False, reason=f"the last cycle was {beat.last_error}")
     age = now - beat.last_success
     if age > max_age:
         return Health(

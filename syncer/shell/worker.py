@@ -34,7 +34,8 @@ from typing import Protocol
 import schedule
 
 from syncer.config import WorkerConfig
-from syncer.errors import ExitCode, StateError, StateLockedError, SyncerError
+from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, SyncerError
+from syncer.shell.health import REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def _call(name: str, job: Job, stop: StopSignal, clock: Callable[[], datetime]) 
         status = job(stop)
     except SyncerError as exc:  # an expected failure: its one line says it all
         log.warning("%s failed: %s; the worker carries on", name, exc)
-        return _Outcome(name, clock(), ok=False, error=f"{name}: {_one_line(exc)}")
+        return _Outcome(name, clock(), ok=False, error=_failure(name, exc))
     except Exception as exc:  # isolation is the point: any job failure is logged, not fatal
         log.exception("%s failed; the worker carries on", name)
         return _Outcome(name, clock(), ok=False, error=f"{name}: {_one_line(exc)}")
@@ -155,6 +156,13 @@ def _judge(name: str, status: ExitCode, finished: datetime) -> _Outcome:
         return _Outcome(name, finished, ok=True, error=note)
     log.warning("%s ended with exit status %d; the worker carries on", name, status)
     return _Outcome(name, finished, ok=False, error=f"{name}: exit status {int(status)}")
+
+
+def _failure(name: str, exc: BaseException) -> str:
+    """What the heartbeat records of a job that raised: a configuration the worker cannot run
+    with (an unmounted source, a bad file) is a refusal health reports at once."""
+    text = f"{name}: {_one_line(exc)}"
+    return REFUSED + text if isinstance(exc, ConfigError) else text
 
 
 def _one_line(exc: BaseException) -> str:
@@ -193,7 +201,7 @@ def run_once(
     except StateError:
         raise  # the state cannot be opened: no heartbeat can be written there either
     except Exception as exc:
-        _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_one_line(exc)), None)
+        _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_failure("cycle", exc)), None)
         raise
     if stop.requested:
         _record(heartbeat, _Outcome("cycle", clock(), ok=False, error=_stopped(stop)), None)

@@ -270,3 +270,63 @@ def test_a_state_database_lost_mid_run_is_a_partial_failure_not_nothing_done(
     made = issues(sandbox, kind)
     assert len(made) == ITEMS
     assert len({title for title, _ in made}) == ITEMS
+
+
+def test_every_command_takes_the_state_password_from_the_env_file(
+    workspace: Path, sandbox: Sandbox, kind: str, request: pytest.FixtureRequest
+) -> None:
+    # The password lives in --env-file, not in the process environment: validate and run
+    # found it, while plan, sync and report fell back to os.environ and exited 2.
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    env_file = workspace / "syncer.env"
+    env_file.write_text(env_file.read_text() + f"SYNCER_STATE_PASSWORD={PASSWORD}\n")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SYNCER_STATE__URL": server.url,
+        "SYNCER_STATE__SHARD": f"envfile{os.getpid()}",
+    }
+    for command in (["plan"], ["sync"], ["report", "--no-deliver"], ["run", "--once"]):
+        child = _cli(workspace, *command, "--env-file", str(env_file), env=env)
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, (command, err)
+        assert PASSWORD not in out + err
+
+
+@pytest.mark.parametrize("mount", ["missing", "empty"])
+def test_an_unmounted_source_refuses_run_and_report_and_is_not_healthy(
+    workspace: Path, sandbox: Sandbox, mount: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_once(workspace) == 0  # tickets exist: a refused cycle must not call them orphans
+    config = ["--config", str(workspace / "syncer.toml")]
+    assert main(["health", *config]) == 0
+    docs = workspace / "postmortems"
+    for document in docs.iterdir():
+        document.unlink()
+    if mount == "missing":
+        docs.rmdir()
+    capsys.readouterr()
+    sandbox.clear_requests()
+    assert run_once(workspace) == 2
+    assert main(["report", *config, "--no-deliver"]) == 2
+    _, err = capsys.readouterr()
+    assert err.count("nothing to read: refusing to run on empty sources") == 2
+    assert sandbox.requests == []  # refused before any tracker was asked
+    assert main(["health", *config]) == 1
+    verdict = capsys.readouterr().out
+    assert "the last cycle was refused" in verdict
+    assert "nothing to read" in verdict
+
+
+def test_a_run_turned_away_by_the_lock_records_no_heartbeat(
+    workspace: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_once(workspace) == 0
+    target = state_target(
+        load_config(workspace / "syncer.toml", environ={}, require_secrets=False), environ={}
+    )
+    before = read_heartbeat(target)
+    from syncer.shell.state import open_store
+
+    with open_store(target):  # another run holds the state
+        assert run_once(workspace) == 75
+    assert read_heartbeat(target) == before  # the run that holds it records its own cycle

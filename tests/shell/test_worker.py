@@ -264,7 +264,7 @@ def test_run_once_records_the_heartbeat_and_returns_the_cycle_status(tmp_path: P
         run_once(broken, stop=StopSignal(), heartbeat=heartbeat, clock=lambda: START)
     beat = read_heartbeat(target)
     assert beat is not None
-    assert (beat.last_success, beat.last_error) == (START, "RuntimeError: tracker exploded")
+    assert (beat.last_success, beat.last_error) == (START, "cycle: RuntimeError: tracker exploded")
 
     def interrupted(stop: StopSignal) -> int:
         stop.request(15)
