@@ -28,7 +28,7 @@ from syncer.core.plan import (
 )
 from syncer.core.report.model import TrackerRead
 from syncer.errors import TrackerError
-from syncer.model import Document, Finding, ItemKey, Link, Plan, Ticket, TicketRef
+from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.shell.sources import cache_tag, discover, read_documents, source_name
 from syncer.shell.state import StateStore
 from syncer.shell.trackers.base import Tracker
@@ -134,11 +134,13 @@ def read_world(
             log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = _reason(name, exc)
             continue
-        tickets[name] = listed
+        # With shards, each ticket's written copy says which document it was written for: a
+        # worker sees only its own shard's tickets, so another shard's are neither orphans
+        # here nor free to be taken by an item that reads the same. (A ticket whose document
+        # moved to this shard is still found by its item key's marker before any create.)
+        tickets[name] = [t for t in listed if _in_shard(t, state.owns)] if state.shards else listed
         progress("tickets read", sum(len(t) for t in tickets.values()), None)
     plan = _plan(config, documents, trackers, tickets=tickets, links=links, unavailable=unavailable)
-    if state.shards:
-        plan = plan.model_copy(update={"findings": _own_shard(plan.findings, tickets, state.owns)})
     reads = {
         name: TrackerRead(
             tracker=name,
@@ -157,27 +159,9 @@ def read_world(
     )
 
 
-def _own_shard(
-    findings: tuple[Finding, ...],
-    tickets: Mapping[str, list[Ticket]],
-    owns: Callable[[str], bool],
-) -> tuple[Finding, ...]:
-    """Findings without the orphans another shard wrote: each ticket's written copy says which
-    document it was written for, so a sharded worker judges only its own shard's tickets."""
-    sources = {
-        (name, t.ref.key): t.written.source
-        for name, listed in tickets.items()
-        for t in listed
-        if t.written is not None and t.written.source is not None
-    }
-
-    def theirs(finding: Finding) -> bool:
-        if finding.kind != "orphaned" or finding.tracker is None or finding.ref is None:
-            return False
-        source = sources.get((finding.tracker, finding.ref.key))
-        return source is not None and not owns(source)
-
-    return tuple(f for f in findings if not theirs(f))
+def _in_shard(ticket: Ticket, owns: Callable[[str], bool]) -> bool:
+    source = ticket.written.source if ticket.written is not None else None
+    return source is None or owns(source)
 
 
 def _plan(

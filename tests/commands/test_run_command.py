@@ -136,6 +136,23 @@ def test_json_logs_are_one_object_a_line_with_run_item_ticket_and_tracker(
     assert all(line["tracker"] == "ops-jira" for line in created)
     [summary] = [line for line in lines if line["event"].startswith("cycle finished")]
     assert summary["duration"] > 0
+    # The summary's counts are fields a log shipper can query, not only words in the event.
+    assert summary["exit_code"] == 0
+    assert summary["sync"]["created"] == ITEMS
+    assert summary["report"]["items"] == ITEMS
+
+
+def test_json_logs_carry_errors_as_objects_too(
+    workspace: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = workspace / "syncer.toml"
+    config.write_text(config.read_text() + "\n[worker]\nsync_every_minutes = 0\n")
+    assert run_once(workspace, "--log-format", "json") == 2
+    out, err = capsys.readouterr()
+    [line] = [json.loads(line) for line in err.splitlines()]
+    assert line["level"] == "error"
+    assert line["event"].startswith("invalid configuration")
+    assert any("worker.sync_every_minutes" in problem for problem in line["problems"])
 
 
 def test_secrets_appear_nowhere_even_in_debug_logs(

@@ -252,3 +252,40 @@ def test_a_route_change_with_a_rename_or_rewording_makes_no_duplicate(
         for leftover in root.glob("state.db*"):
             leftover.unlink()
     assert run(root, trackers).plan.is_empty
+
+
+def test_a_sharded_worker_judges_only_its_own_shards_tickets(root: Path) -> None:
+    # Two workers share one tracker, each with its own documents and state. Each ticket's
+    # written copy says which document it was written for, so neither worker calls the
+    # other's tickets orphans.
+    (root / "docs" / "spare" / "inc-43.md").write_text(DOC.replace("INC-42", "INC-43"))
+    tracker = FakeTracker(name="main")
+
+    def shard(name: str) -> SyncOutcome:
+        config = parse_config(
+            {
+                "sources": {"paths": ["docs"], "root": "docs"},
+                "trackers": {"main": make_config(root).settings.trackers["main"].model_dump()},
+                "state": {"shard": name, "shards": {"spare": ["spare/**"], "rest": ["**"]}},
+            },
+            base_dir=root,
+            environ={"SYNCER_MAIN_TOKEN": "t"},
+        )
+        with StateStore(root / f"state.{name}.db") as store:
+            return run_sync(
+                config,
+                {"main": tracker},
+                store,
+                dry_run=False,
+                now=fixed_now,
+                sleep=lambda _: None,
+                clock=lambda: 0.0,
+            )
+
+    assert shard("rest").summary()["created"] == 2
+    assert shard("spare").summary()["created"] == 2
+    for name in ("rest", "spare"):
+        again = shard(name)
+        assert again.summary()["unchanged"] == 2
+        assert [f for f in again.plan.findings if f.kind == "orphaned"] == []
+    assert len(tracker.tickets) == 4
