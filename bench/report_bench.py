@@ -58,6 +58,7 @@ from syncer.model import (
     TicketFields,
     TicketRef,
 )
+from syncer.policy import DeadlinePolicy
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
 from syncer.shell import reporting
@@ -305,7 +306,11 @@ def main() -> None:
             tickets=reads,
             links=links,
             history=history,
-            policy=ReportPolicy(day_kind="business", holidays=frozenset({dt.date(2026, 12, 25)})),
+            policy=ReportPolicy(
+                deadlines=DeadlinePolicy(
+                    day_kind="business", holidays=frozenset({dt.date(2026, 12, 25)})
+                )
+            ),
             now=NOW,
             findings=findings,
         )

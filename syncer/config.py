@@ -52,7 +52,14 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from syncer.config_problems import describe, key_lines, line_of, plural
 from syncer.errors import ConfigError
-from syncer.policy import DuePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
+from syncer.policy import (
+    DeadlinePolicy,
+    Route,
+    RoutingPolicy,
+    SyncPolicy,
+    TrackerPolicy,
+    check_holiday_country,
+)
 
 TrackerName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
 """A tracker's name: it becomes part of environment variable names, so it stays simple."""
@@ -394,18 +401,45 @@ class RouteConfig(Section):
     )
 
 
-class PoliciesConfig(Section):
-    """Deadlines: how many days after the incident an item is due, by severity."""
+class DeadlinesConfig(Section):
+    """The one deadline rule: the due date syncer gives a ticket and what the report calls
+    overdue. Where ``days`` names no value for a severity, ``default_days`` applies, else the
+    built-in rule: 4 weeks for the highest severities (SEV0-SEV2, P0-P1, critical, highest) and
+    8 weeks for the rest (20 and 40 days when ``day_kind`` is ``business``)."""
 
-    due_days: Mapping[str, Annotated[int, Field(ge=1)]] = Field(
-        default_factory=lambda: {"SEV1": 14, "SEV2": 30, "SEV3": 60}
+    days: Mapping[str, Annotated[int, Field(ge=0)]] | None = Field(
+        default=None, description="severity (case ignored) -> days after the incident"
     )
-    default_due_days: int | None = Field(
-        default=90,
-        ge=1,
-        description="for incidents of unknown severity; unset to leave no due date",
+    default_days: int | None = Field(
+        default=None, ge=0, description="for severities not in days; unset: the built-in rule"
     )
-    stale_days: int = Field(default=14, ge=1, description="an open ticket untouched this long")
+    day_kind: Literal["calendar", "business"] | None = Field(
+        default=None,
+        description="calendar (default) or business days (skipping weekends and holidays)",
+    )
+    holidays: tuple[date, ...] | None = Field(
+        default=None, description="dates that are not business days"
+    )
+    holiday_country: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        description="also skip this country's (or 'DE-BY' subdivision's) public holidays",
+    )
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, code: str | None) -> str | None:
+        if code is not None:
+            check_holiday_country(code)
+        return code
+
+
+class PoliciesConfig(Section):
+    """Deprecated (``[deadlines]`` replaces it): read into ``[deadlines]`` with a warning."""
+
+    due_days: Mapping[str, Annotated[int, Field(ge=1)]] | None = None
+    default_due_days: int | None = Field(default=None, ge=1)
+    stale_days: int | None = Field(default=None, ge=1)
 
 
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("syncer_environ", default=None)
@@ -494,30 +528,29 @@ def _read_webhooks(
 
 
 class ReportConfig(Section):
-    """The follow-up report: deadlines per severity, staleness, and the calendar they count in.
+    """The follow-up report: staleness, the time zone dates are read in, and delivery. Its
+    deadlines are ``[deadlines]``'s (the keys kept here are deprecated and read into it)."""
 
-    Where ``deadline_days`` names no value for a severity, the built-in rule applies: 4 weeks
-    for the highest severities (SEV0-SEV2, P0-P1, critical, highest) and 8 weeks for the rest
-    (20 and 40 days when ``day_kind`` is ``business``).
-    """
-
-    deadline_days: Mapping[str, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=dict,
-        description="severity (case ignored) -> days after the incident an item is due",
+    deadline_days: Mapping[str, Annotated[int, Field(ge=0)]] | None = Field(
+        default=None, description="deprecated: [deadlines] days"
     )
-    day_kind: Literal["calendar", "business"] = Field(
-        default="calendar", description="business days skip Saturdays, Sundays and holidays"
+    day_kind: Literal["calendar", "business"] | None = Field(
+        default=None, description="deprecated: [deadlines] day_kind"
     )
-    holidays: tuple[date, ...] = Field(default=(), description="dates that are not business days")
+    holidays: tuple[date, ...] | None = Field(
+        default=None, description="deprecated: [deadlines] holidays"
+    )
     holiday_country: str | None = Field(
         default=None,
         pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
-        description="also skip this country's (or 'DE-BY' subdivision's) public holidays",
+        description="deprecated: [deadlines] holiday_country",
     )
     timezone: str = Field(
         default="UTC", description="where document dates are local dates (IANA name)"
     )
-    stale_after_days: int = Field(default=14, ge=1)
+    stale_after_days: int | None = Field(
+        default=None, ge=1, description="an open ticket untouched this long is stale (14)"
+    )
     in_progress_stale_days: int = Field(default=30, ge=1)
     draft_max_age_days: int = Field(default=14, ge=1)
     trend_weeks: int = Field(default=12, ge=1, le=520)
@@ -557,6 +590,7 @@ class Settings(BaseSettings):
     trackers: Mapping[TrackerName, TrackerConfig] = Field(default_factory=dict)
     default_tracker: str | None = None
     routes: tuple[RouteConfig, ...] = ()
+    deadlines: DeadlinesConfig = DeadlinesConfig()
     policies: PoliciesConfig = PoliciesConfig()
     report: ReportConfig = ReportConfig()
     worker: WorkerConfig = WorkerConfig()
@@ -603,6 +637,11 @@ class Config(BaseModel):
     secrets: Mapping[str, Secrets]
     webhooks: Mapping[str, SecretStr] = {}
     """Team -> webhook URL of ``[report.teams.<team>]`` with ``webhook = true``."""
+
+    @property
+    def deprecations(self) -> tuple[str, ...]:
+        """Deprecated keys the file sets (they still work); commands warn about each."""
+        return deprecations(self.settings)
 
     def resolve(self, path: str) -> Path:
         """A path from the file, made absolute against the file's folder."""
@@ -653,12 +692,71 @@ def sync_policy(settings: Settings) -> SyncPolicy:
             ),
             default=default,
         ),
-        due=DuePolicy(
-            due_days=dict(settings.policies.due_days),
-            default_due_days=settings.policies.default_due_days,
-        ),
+        deadlines=deadline_policy(settings),
         document_base_url=settings.sources.base_url,
     )
+
+
+def deadline_policy(settings: Settings) -> DeadlinePolicy:
+    """``[deadlines]``, with what the deprecated ``[policies]`` and ``[report]`` keys say where
+    ``[deadlines]`` leaves a key unset (``deprecations`` names them)."""
+    new, policies, report = settings.deadlines, settings.policies, settings.report
+    days = new.days if new.days is not None else report.deadline_days or policies.due_days
+    default = new.default_days if new.default_days is not None else policies.default_due_days
+    holidays = new.holidays if new.holidays is not None else report.holidays
+    return DeadlinePolicy(
+        days={k.strip().casefold(): v for k, v in (days or {}).items()},
+        default_days=default,
+        day_kind=new.day_kind or report.day_kind or "calendar",
+        holidays=frozenset(holidays or ()),
+        holiday_country=new.holiday_country or report.holiday_country,
+    )
+
+
+def stale_after_days(settings: Settings) -> int:
+    """When an open ticket is stale: ``[report] stale_after_days``, else the deprecated
+    ``[policies] stale_days``, else 14."""
+    report, policies = settings.report, settings.policies
+    return report.stale_after_days or policies.stale_days or 14
+
+
+_MOVED = {
+    "policies.due_days": "deadlines.days",
+    "policies.default_due_days": "deadlines.default_days",
+    "policies.stale_days": "report.stale_after_days",
+    "report.deadline_days": "deadlines.days",
+    "report.day_kind": "deadlines.day_kind",
+    "report.holidays": "deadlines.holidays",
+    "report.holiday_country": "deadlines.holiday_country",
+}
+
+
+def deprecations(settings: Settings) -> tuple[str, ...]:
+    """A warning for each deprecated key the configuration sets: it still works."""
+    found = []
+    for old, new in _MOVED.items():
+        table, key = old.split(".")
+        if getattr(getattr(settings, table), key) is not None:
+            found.append(f"{old}: deprecated, read as {new}; move it there")
+    return tuple(found)
+
+
+def _deadline_conflicts(settings: Settings) -> list[str]:
+    """Old keys that disagree with each other or with ``[deadlines]``: one rule, not two."""
+    policies, report, new = settings.policies, settings.report, settings.deadlines
+    problems = []
+    if (
+        new.days is None
+        and policies.due_days is not None
+        and report.deadline_days is not None
+        and {k.casefold(): v for k, v in policies.due_days.items()}
+        != {k.casefold(): v for k, v in report.deadline_days.items()}
+    ):
+        problems.append(
+            "policies.due_days: disagrees with report.deadline_days; tickets and the report "
+            "now share one deadline rule: set [deadlines] days (and remove both)"
+        )
+    return problems
 
 
 def env_prefix(tracker_name: str) -> str:
@@ -667,7 +765,7 @@ def env_prefix(tracker_name: str) -> str:
 
 
 def _cross_check(settings: Settings) -> list[str]:
-    problems = []
+    problems = _deadline_conflicts(settings)
     names = set(settings.trackers)
     if settings.default_tracker is not None and settings.default_tracker not in names:
         problems.append(f"default_tracker: no tracker named {settings.default_tracker!r}")

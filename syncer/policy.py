@@ -1,15 +1,24 @@
 """The policy values the pure core decides with: small, frozen, and free of secrets.
 
 The shell reads the configuration once (``syncer.config.sync_policy``) and hands these values to
-``desired.desire_items`` and ``plan.plan_changes`` (and to the report and write-back to come).
-Nothing here reads the environment, a file or a clock, so the core behaves the same whatever the
-caller's ``SYNCER_*`` variables say.
+``desired.desire_items``, ``plan.plan_changes`` and the report. Nothing here reads the
+environment, a file or a clock, so the core behaves the same whatever the caller's ``SYNCER_*``
+variables say.
+
+``DeadlinePolicy`` is the one deadline rule: it sets the due date syncer gives a ticket and it
+judges "overdue" in the report, so the two can never disagree. Without configuration an item
+is due 4 weeks after the incident for the highest severities and 8 weeks for the rest (20 and
+40 business days), after Atlassian's published SLO for post-mortem priority actions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+import functools
+import re
+from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
+from typing import Literal
 
 from pydantic import Field
 
@@ -74,15 +83,82 @@ class RoutingPolicy(Frozen):
         return None
 
 
-class DuePolicy(Frozen):
-    """How many days after the incident an item without a due date is due, by severity."""
+DayKind = Literal["calendar", "business"]
 
-    due_days: Mapping[str, int] = Field(default_factory=dict)
-    default_due_days: int | None = None
-    """For severities not in ``due_days``; ``None`` leaves such items without a due date."""
+HIGHEST_SEVERITY = re.compile(
+    r"^(sev[-_ ]?[0-2]|s[0-2]|p[0-1]|priority[-_ ]?[0-1]|critical|highest|blocker)$"
+)
+"""Severities that get the short default: SEV0-SEV2, S0-S2, P0-P1, critical, highest..."""
 
-    def days_for(self, severity: str | None) -> int | None:
-        return self.due_days.get(severity or "", self.default_due_days)
+WEEKS: Mapping[DayKind, tuple[int, int]] = {"calendar": (28, 56), "business": (20, 40)}
+"""Built-in (highest, other) deadline in days: 4 and 8 weeks in either kind of day."""
+
+
+@functools.cache
+def _country_calendar(code: str) -> Collection[dt.date]:
+    # Imported here: its calendars take longer to load than the rest of syncer. The calendar
+    # expands the years it is asked about, so any date can be looked up.
+    import holidays  # noqa: PLC0415
+
+    country, _, subdivision = code.partition("-")
+    found: Collection[dt.date] = holidays.country_holidays(country, subdiv=subdivision or None)
+    return found
+
+
+def check_holiday_country(code: str) -> None:
+    """Raise ``ValueError`` when the ``holidays`` package does not know ``code``."""
+    try:
+        _country_calendar(code)
+    except NotImplementedError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class DeadlinePolicy(Frozen):
+    """When an item is due: days after the incident by severity, in calendar or business days."""
+
+    days: Mapping[str, int] = Field(default_factory=dict)
+    """Severity, case-folded -> days after the incident."""
+    default_days: int | None = None
+    """For severities not in ``days``; ``None``: the built-in 4 or 8 weeks (``WEEKS``)."""
+    day_kind: DayKind = "calendar"
+    holidays: frozenset[dt.date] = frozenset()
+    holiday_country: str | None = None
+    """Also skip this country's (``DE``) or subdivision's (``DE-BY``) public holidays."""
+
+    def days_for(self, severity: str | None) -> tuple[int, str]:
+        """Days allowed for ``severity`` and which rule gave them, in a lead's words."""
+        folded = (severity or "").strip().casefold()
+        if folded in self.days:
+            return self.days[folded], "configured"
+        if self.default_days is not None:
+            return self.default_days, "configured default"
+        highest, other = WEEKS[self.day_kind]
+        if HIGHEST_SEVERITY.match(folded):
+            return highest, "default for the highest severities"
+        return other, "default"
+
+    def is_holiday(self, day: dt.date) -> bool:
+        if day in self.holidays:
+            return True
+        return self.holiday_country is not None and day in _country_calendar(self.holiday_country)
+
+    def add(self, start: dt.date, days: int) -> dt.date:
+        """``start`` plus ``days`` calendar days, or business days (weekends, holidays skipped)."""
+        if self.day_kind == "calendar":
+            return start + dt.timedelta(days=days)
+        current, left = start, days
+        while left > 0:
+            current += dt.timedelta(days=1)
+            if current.weekday() < 5 and not self.is_holiday(current):
+                left -= 1
+        return current
+
+    def deadline(self, incident_date: dt.date, severity: str | None) -> tuple[dt.date, str]:
+        """The deadline of an item of this incident, and the rule that set it in a lead's
+        words: ``the SEV2 policy: 28 calendar days (default for the highest severities)``."""
+        days, origin = self.days_for(severity)
+        label = f"the {severity} policy" if severity else "the policy for no severity"
+        return self.add(incident_date, days), f"{label}: {days} {self.day_kind} days ({origin})"
 
 
 class SyncPolicy(Frozen):
@@ -90,6 +166,6 @@ class SyncPolicy(Frozen):
 
     trackers: Mapping[str, TrackerPolicy]
     routing: RoutingPolicy = RoutingPolicy()
-    due: DuePolicy = DuePolicy()
+    deadlines: DeadlinePolicy = DeadlinePolicy()
     document_base_url: str | None = None
     """Where documents can be read on the web; ticket bodies link to it."""

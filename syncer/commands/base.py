@@ -78,12 +78,18 @@ class Context:
         for problem in problems:
             print(f"  {self.redactor.scrub(problem)}", file=self.stderr)
 
+    def warn(self, config: Config) -> None:
+        """One line for each deprecated key the configuration sets (it still works)."""
+        for deprecation in config.deprecations:
+            self.err(f"warning: {deprecation}")
+
     def load(self, args: argparse.Namespace) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
         if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), self.env)
         config = load_config(Path(args.config), environ=self.env)
         self.redactor.add_config(config)
+        self.warn(config)
         for name in (PASSWORD_ENV, "PGPASSWORD"):  # the state database's password
             if password := self.env.get(name):
                 self.redactor.add(password)

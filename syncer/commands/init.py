@@ -158,10 +158,10 @@ allow_empty = false
 # Item <-> ticket links and run history; losing it is safe (rebuilt from the trackers).
 path = "state.db"
 
-[policies]
-# Days after the incident an item without its own due date is due, by severity.
-due_days = {{ SEV1 = 14, SEV2 = 30, SEV3 = 60 }}
-default_due_days = 90
+[deadlines]
+# The one deadline rule (ticket due dates and "overdue" in the report): days after the
+# incident by severity; others get 4 weeks (SEV0-SEV2, P0-P1) or 8 weeks by default.
+days = {{ SEV1 = 28, SEV2 = 28, SEV3 = 56 }}
 
 {table}"""
 

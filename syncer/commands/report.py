@@ -120,6 +120,7 @@ def _load(args: argparse.Namespace, context: Context) -> Config:
         load_env_file(Path(args.env_file), context.env)
     config = load_config(Path(args.config), environ=context.env, require_secrets=False)
     context.redactor.add_config(config)
+    context.warn(config)
     return config
 
 

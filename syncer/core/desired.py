@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from syncer.model import (
     ActionItem,
@@ -24,7 +24,7 @@ from syncer.model import (
     TicketRef,
     normalise_title,
 )
-from syncer.policy import DuePolicy, RoutingPolicy, SyncPolicy
+from syncer.policy import DeadlinePolicy, RoutingPolicy, SyncPolicy
 
 FOOTER = "Managed by syncer: edit the action item in the post-mortem, not this description."
 
@@ -49,14 +49,14 @@ def route_document(routing: RoutingPolicy, document: Document) -> str | None:
     return routing.route(document)
 
 
-def due_date(policy: DuePolicy, item: ActionItem, incident: Incident) -> date | None:
-    """The item's own due date, else the incident date plus the severity's allowance."""
+def due_date(policy: DeadlinePolicy, item: ActionItem, incident: Incident) -> date | None:
+    """The item's own due date, else the deadline policy's for the incident (the same rule
+    the report judges "overdue" by)."""
     if item.due is not None:
         return item.due
     if incident.date is None:
         return None
-    days = policy.days_for(incident.severity)
-    return None if days is None else incident.date + timedelta(days=days)
+    return policy.deadline(incident.date, incident.severity)[0]
 
 
 def _lookup(mapping: Mapping[str, str], *names: str | None) -> str | None:
@@ -112,7 +112,7 @@ def desired_fields(
                 source=item.source,
             )
         )
-    due = due_date(policy.due, item, incident)
+    due = due_date(policy.deadlines, item, incident)
     base = policy.document_base_url
     url = f"{base.rstrip('/')}/{item.source}" if base else None
     fields = TicketFields(

@@ -134,9 +134,7 @@ def produce_report(
     published, posted or commented.
     """
     documents, links, texts = world.documents, world.links, world.texts
-    years = {d.incident.date.year for d in documents if d.incident.date is not None}
-    years |= {now.year - 1, now.year, now.year + 1}
-    policy = policy_from_config(config.settings.report, years=years)
+    policy = policy_from_config(config.settings)
     sync_policy = config.policy
     history = history_from_runs(store.runs(limit=HISTORY_RUNS, command="report"))
     routes = routes_for(sync_policy, documents)

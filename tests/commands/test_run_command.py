@@ -148,7 +148,7 @@ def test_json_logs_carry_errors_as_objects_too(
     config = workspace / "syncer.toml"
     config.write_text(config.read_text() + "\n[worker]\nsync_every_minutes = 0\n")
     assert run_once(workspace, "--log-format", "json") == 2
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     [line] = [json.loads(line) for line in err.splitlines()]
     assert line["level"] == "error"
     assert line["event"].startswith("invalid configuration")

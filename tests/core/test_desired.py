@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from syncer.core.desired import desire_items
 from syncer.core.plan import tickets_to_fetch, where_tickets_live
 from syncer.model import ActionItem, Document, Incident, Link, Ticket, TicketRef
-from syncer.policy import DuePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
+from syncer.policy import DeadlinePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
 from tests.conftest import desired
 
 INCIDENT = Incident(id="INC-9", date=date(2026, 11, 1), severity="SEV1", team="payments")
@@ -17,7 +17,7 @@ POLICY = SyncPolicy(
         "gh": TrackerPolicy(priorities={"SEV1": "P1"}),
     },
     routing=RoutingPolicy(routes=(Route(tracker="gh", team="payments"),), default="jira"),
-    due=DuePolicy(due_days={"SEV1": 14}, default_due_days=None),
+    deadlines=DeadlinePolicy(days={"sev1": 14}),
     document_base_url="https://docs.example.test/pm",
 )
 

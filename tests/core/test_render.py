@@ -139,7 +139,7 @@ def test_a_plan_with_an_unreadable_tracker_never_says_no_changes() -> None:
     assert headline == (
         "Nothing planned for 2 trackers that could not be read (below); 0 items already in step."
     )
-    partly = _outcome().model_copy(update={"unavailable": {"web": "web: HTTP 503"}})
+    partly = _outcome().model_copy(update={"unavailable": {"web": "HTTP 503"}})
     assert outcome_text(partly, show_plan=True).splitlines()[0] == (
         "Plan: 1 to create, 1 to create (closed), 1 to update, 1 to close; 0 items already in "
         "step; nothing planned for 1 tracker that could not be read (below)."
@@ -147,7 +147,7 @@ def test_a_plan_with_an_unreadable_tracker_never_says_no_changes() -> None:
 
 
 def test_markdown_says_which_tracker_could_not_be_read_and_why() -> None:
-    down = _outcome().model_copy(update={"unavailable": {"web": "web: HTTP 503"}})
+    down = _outcome().model_copy(update={"unavailable": {"web": "HTTP 503"}})
     assert "## Trackers that could not be read\n\n- web: HTTP 503\n" in outcome_markdown(down)
 
 

@@ -55,6 +55,7 @@ from syncer.model import (
     ActionItem,
     Document,
     Finding,
+    Incident,
     ItemKey,
     Link,
     Placement,
@@ -309,7 +310,7 @@ def build_report(
             ),
             highest_days=highest,
             other_days=other,
-            holidays=len(policy.holidays),
+            holidays=len(policy.deadlines.holidays),
             timezone=policy.timezone,
             stale_after_days=policy.stale_after_days,
             in_progress_stale_days=policy.in_progress_stale_days,
@@ -419,14 +420,7 @@ def _item(
     if item.done and not closed:
         close_date = None  # done in the document only: when is unknown
     wont_do = wont_do and not item.done
-    deadline: dt.date | None = None
-    deadline_source = None
-    if item.due is not None:
-        deadline, deadline_source = item.due, "document"
-    elif ticket is not None and ticket.due is not None:
-        deadline, deadline_source = ticket.due, "ticket"
-    elif incident.date is not None:
-        deadline, deadline_source = deadline_for(policy, incident.date, incident.severity)
+    deadline, deadline_source = _deadline(item, incident, ticket, policy)
     start = incident.date
     if start is None and ticket is not None and ticket.created is not None:
         start = policy.local_date(ticket.created)
@@ -462,6 +456,29 @@ def _item(
         close_date=close_date,
         start=start,
     )
+
+
+def _deadline(
+    item: ActionItem, incident: Incident, ticket: Ticket | None, policy: ReportPolicy
+) -> tuple[dt.date | None, str | None]:
+    """An item's deadline and where it came from, in words a lead reads right: the document's
+    own date; the date syncer set on the ticket from the one deadline policy; a date a person
+    set on the ticket; else the policy's date for the incident."""
+    rule = None
+    if incident.date is not None:
+        rule = deadline_for(policy, incident.date, incident.severity)
+    if item.due is not None:
+        return item.due, "the document"
+    if ticket is not None and ticket.due is not None:
+        written = ticket.written
+        if written is not None and written.due == ticket.due and rule is not None:
+            return ticket.due, f"set by syncer from {rule[1]}"
+        if written is not None and written.due != ticket.due:
+            return ticket.due, "changed on the ticket by a person"
+        return ticket.due, "the ticket"
+    if rule is not None:
+        return rule
+    return None, None
 
 
 def _untracked_reason(

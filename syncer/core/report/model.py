@@ -110,7 +110,11 @@ class UnownedEntry(Frozen):
 class OverdueEntry(Frozen):
     row: ItemRow
     deadline: dt.date
-    deadline_source: str = Field(description="'document', 'ticket' or 'policy: SEV1, 28 ...'")
+    deadline_source: str = Field(
+        description="where the deadline came from, in words: 'the document', 'set by syncer "
+        "from the SEV2 policy: ...', 'changed on the ticket by a person', 'the ticket', or "
+        "'the SEV2 policy: 28 calendar days (...)'"
+    )
     days_late: int = Field(ge=1)
 
 

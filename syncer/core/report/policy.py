@@ -1,50 +1,39 @@
-"""The report's policy: deadlines per severity, in calendar or business days, and staleness.
+"""The report's policy: the one deadline rule, staleness and the calendar dates are read in.
 
-``ReportPolicy`` is a small frozen value the shell builds once (``policy_from_config``, which
-expands a country's public holidays with the ``holidays`` package); ``deadline_for`` and
-``add_days`` are pure. Without configuration the deadline is 4 weeks after the incident for the
-highest severities and 8 weeks for the rest, after Atlassian's published SLO for post-mortem
-priority actions (4 or 8 weeks); teams should set their own.
+``ReportPolicy`` is a small frozen value the shell builds once (``policy_from_config``). Its
+deadlines are ``syncer.policy.DeadlinePolicy``, the very rule that set the due dates syncer gave
+the tickets, so the report never judges a ticket by a date other than the one syncer chose.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Mapping
-from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
-
-from syncer.config import ReportConfig
-from syncer.errors import ConfigError
+from syncer.config import Settings, deadline_policy, stale_after_days
 from syncer.model import Frozen
+from syncer.policy import WEEKS, DayKind, DeadlinePolicy
 
-DayKind = Literal["calendar", "business"]
-
-HIGHEST_SEVERITY = re.compile(
-    r"^(sev[-_ ]?[0-2]|s[0-2]|p[0-1]|priority[-_ ]?[0-1]|critical|highest|blocker)$"
-)
-"""Severities that get the short default: SEV0-SEV2, S0-S2, P0-P1, critical, highest..."""
-
-WEEKS = {"calendar": (28, 56), "business": (20, 40)}
-"""Built-in (highest, other) deadline in days: 4 and 8 weeks in either kind of day."""
+__all__ = ["WEEKS", "DayKind", "ReportPolicy", "deadline_for", "policy_from_config"]
 
 
 class ReportPolicy(Frozen):
     """Everything ``build_report`` needs to know about deadlines, staleness and the calendar."""
 
-    deadline_days: Mapping[str, int] = Field(
-        default_factory=dict, description="severity, case-folded -> days after the incident"
-    )
-    day_kind: DayKind = "calendar"
-    holidays: frozenset[dt.date] = frozenset()
+    deadlines: DeadlinePolicy = DeadlinePolicy()
     timezone: str = "UTC"
     stale_after_days: int = 14
     in_progress_stale_days: int = 30
     draft_max_age_days: int = 14
     trend_weeks: int = 12
+
+    @property
+    def day_kind(self) -> DayKind:
+        return self.deadlines.day_kind
+
+    @property
+    def deadline_days(self) -> dict[str, int]:
+        return dict(self.deadlines.days)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -57,68 +46,21 @@ class ReportPolicy(Frozen):
         return moment.astimezone(self.zone).date()
 
 
-def severity_days(policy: ReportPolicy, severity: str | None) -> tuple[int, str]:
-    """Days allowed for ``severity`` and where that number comes from."""
-    folded = (severity or "").strip().casefold()
-    if folded and folded in policy.deadline_days:
-        return policy.deadline_days[folded], "configured"
-    highest, other = WEEKS[policy.day_kind]
-    if HIGHEST_SEVERITY.match(folded):
-        return highest, "default for the highest severities"
-    return other, "default"
-
-
-def add_days(policy: ReportPolicy, start: dt.date, days: int) -> dt.date:
-    """``start`` plus ``days`` calendar days, or business days skipping weekends and holidays."""
-    if policy.day_kind == "calendar":
-        return start + dt.timedelta(days=days)
-    current = start
-    left = days
-    while left > 0:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5 and current not in policy.holidays:
-            left -= 1
-    return current
-
-
 def deadline_for(
     policy: ReportPolicy, incident_date: dt.date, severity: str | None
 ) -> tuple[dt.date, str]:
-    """The policy deadline of an item and a readable source: ``policy: SEV1, 28 calendar days``."""
-    days, origin = severity_days(policy, severity)
-    label = severity or "no severity"
-    return (
-        add_days(policy, incident_date, days),
-        f"policy: {label}, {days} {policy.day_kind} days ({origin})",
-    )
+    """The policy deadline of an item, and the rule that set it in a lead's words."""
+    return policy.deadlines.deadline(incident_date, severity)
 
 
-def policy_from_config(config: ReportConfig, *, years: Iterable[int]) -> ReportPolicy:
-    """Build the policy from ``[report]``; ``years`` bounds the country holidays expanded."""
-    days: set[dt.date] = set(config.holidays)
-    if config.holiday_country:
-        # Imported here: its calendars take longer to load than the rest of the report.
-        import holidays as holiday_calendars  # noqa: PLC0415
-
-        country, _, subdivision = config.holiday_country.partition("-")
-        try:
-            calendar = holiday_calendars.country_holidays(
-                country, subdiv=subdivision or None, years=sorted(set(years))
-            )
-        except NotImplementedError as exc:
-            raise ConfigError(f"report.holiday_country: {exc}") from None
-        days.update(calendar.keys())
+def policy_from_config(settings: Settings) -> ReportPolicy:
+    """The report's policy from the settings: ``[deadlines]`` and ``[report]``."""
+    report = settings.report
     return ReportPolicy(
-        deadline_days=_fold(config.deadline_days),
-        day_kind=config.day_kind,
-        holidays=frozenset(days),
-        timezone=config.timezone,
-        stale_after_days=config.stale_after_days,
-        in_progress_stale_days=config.in_progress_stale_days,
-        draft_max_age_days=config.draft_max_age_days,
-        trend_weeks=config.trend_weeks,
+        deadlines=deadline_policy(settings),
+        timezone=report.timezone,
+        stale_after_days=stale_after_days(settings),
+        in_progress_stale_days=report.in_progress_stale_days,
+        draft_max_age_days=report.draft_max_age_days,
+        trend_weeks=report.trend_weeks,
     )
-
-
-def _fold(mapping: Mapping[str, int]) -> dict[str, int]:
-    return {name.strip().casefold(): days for name, days in mapping.items()}

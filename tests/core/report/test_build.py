@@ -73,9 +73,9 @@ def test_overdue_sorted_by_lateness_with_the_deadline_source() -> None:
         (w.B4.key, 22, dt.date(2026, 11, 5)),
     ]
     assert entries[0].deadline_source == (
-        "policy: SEV2, 28 calendar days (default for the highest severities)"
+        "the SEV2 policy: 28 calendar days (default for the highest severities)"
     )
-    assert entries[1].deadline_source == "document"
+    assert entries[1].deadline_source == "the document"
 
 
 def test_overdue_falls_back_to_the_ticket_due_date() -> None:
@@ -88,7 +88,7 @@ def test_overdue_falls_back_to_the_ticket_due_date() -> None:
     )
     tickets["ops"] = ops.model_copy(update={"tickets": changed})
     b1 = next(e for e in report(tickets=tickets).overdue if e.row.item_key == w.B1.key)
-    assert (b1.days_late, b1.deadline_source) == (7, "ticket")
+    assert (b1.days_late, b1.deadline_source) == (7, "the ticket")
 
 
 def test_stale() -> None:

@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 
-from syncer.config import ReportConfig, parse_config
-from syncer.core.report import ReportPolicy, build_report, policy_from_config
+from syncer.config import parse_config
+from syncer.core.report import ReportPolicy, build_report
 from syncer.core.report.gate import gate, parse_gate_kinds
 from syncer.core.report.model import HistoryPoint, TrackerRead
-from syncer.core.report.policy import add_days, deadline_for, severity_days
+from syncer.core.report.policy import deadline_for
 from syncer.errors import ConfigError
 from syncer.model import Document, Incident
+from syncer.policy import DeadlinePolicy
 from tests.core.report import world as w
 
 BERLIN = "Europe/Berlin"
@@ -32,53 +33,58 @@ BERLIN = "Europe/Berlin"
     ],
 )
 def test_built_in_deadlines(severity: str | None, days: int, origin: str) -> None:
-    assert severity_days(ReportPolicy(), severity) == (days, origin)
+    assert DeadlinePolicy().days_for(severity) == (days, origin)
+
+
+def _deadlines(table: dict[str, object]) -> DeadlinePolicy:
+    return parse_config({"deadlines": table}, base_dir=w.FIXTURES, environ={}).policy.deadlines
 
 
 def test_configured_deadlines_win_case_insensitively_and_the_rest_keep_the_default() -> None:
-    policy = policy_from_config(ReportConfig(deadline_days={"Sev1": 7, "SEV4": 90}), years=[2026])
-    assert severity_days(policy, "SEV1") == (7, "configured")
-    assert severity_days(policy, "sev4") == (90, "configured")
-    assert severity_days(policy, "SEV2") == (28, "default for the highest severities")
+    policy = _deadlines({"days": {"Sev1": 7, "SEV4": 90}})
+    assert policy.days_for("SEV1") == (7, "configured")
+    assert policy.days_for("sev4") == (90, "configured")
+    assert policy.days_for("SEV2") == (28, "default for the highest severities")
+    assert _deadlines({"default_days": 45}).days_for("SEV2") == (45, "configured default")
 
 
 def test_business_day_default_is_four_and_eight_weeks_of_working_days() -> None:
-    policy = ReportPolicy(day_kind="business")
-    assert severity_days(policy, "SEV1")[0] == 20
-    assert severity_days(policy, "SEV3")[0] == 40
+    policy = ReportPolicy(deadlines=DeadlinePolicy(day_kind="business"))
+    assert policy.deadlines.days_for("SEV1")[0] == 20
+    assert policy.deadlines.days_for("SEV3")[0] == 40
     # Monday 2026-11-02 + 20 business days = Monday 2026-11-30 (four full weeks).
     assert deadline_for(policy, dt.date(2026, 11, 2), "SEV1") == (
         dt.date(2026, 11, 30),
-        "policy: SEV1, 20 business days (default for the highest severities)",
+        "the SEV1 policy: 20 business days (default for the highest severities)",
     )
 
 
 def test_business_days_skip_weekends_and_holidays() -> None:
     friday = dt.date(2026, 12, 18)
-    calendar = ReportPolicy()
-    business = ReportPolicy(day_kind="business", holidays=frozenset({dt.date(2026, 12, 25)}))
-    assert add_days(calendar, friday, 5) == dt.date(2026, 12, 23)
+    calendar = DeadlinePolicy()
+    business = DeadlinePolicy(day_kind="business", holidays=frozenset({dt.date(2026, 12, 25)}))
+    assert calendar.add(friday, 5) == dt.date(2026, 12, 23)
     # Mon 21, Tue 22, Wed 23, Thu 24, (Fri 25 holiday, weekend), Mon 28.
-    assert add_days(business, friday, 5) == dt.date(2026, 12, 28)
-    assert add_days(business, friday, 0) == friday
+    assert business.add(friday, 5) == dt.date(2026, 12, 28)
+    assert business.add(friday, 0) == friday
     # An incident on a Saturday: the first business day counted is the Monday.
-    assert add_days(business, dt.date(2026, 11, 28), 1) == dt.date(2026, 11, 30)
+    assert business.add(dt.date(2026, 11, 28), 1) == dt.date(2026, 11, 30)
 
 
 def test_country_holidays_join_the_explicit_list() -> None:
-    config = ReportConfig(
-        day_kind="business", holidays=(dt.date(2026, 12, 24),), holiday_country="DE"
+    policy = _deadlines(
+        {"day_kind": "business", "holidays": ["2026-12-24"], "holiday_country": "DE"}
     )
-    policy = policy_from_config(config, years=[2026])
-    assert {dt.date(2026, 12, 24), dt.date(2026, 12, 25), dt.date(2026, 10, 3)} <= policy.holidays
+    assert all(policy.is_holiday(d) for d in (dt.date(2026, 12, 24), dt.date(2026, 10, 3)))
     # Wed 2026-12-23 + 2 business days: not 24 (listed), not 25/26 (holidays), not the
     # weekend: Mon 28, Tue 29.
-    assert add_days(policy, dt.date(2026, 12, 23), 2) == dt.date(2026, 12, 29)
+    assert policy.add(dt.date(2026, 12, 23), 2) == dt.date(2026, 12, 29)
 
 
 def test_unknown_holiday_country_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigError, match="holiday_country"):
-        policy_from_config(ReportConfig(holiday_country="ZZ"), years=[2026])
+    with pytest.raises(ConfigError) as caught:
+        _deadlines({"holiday_country": "ZZ"})
+    assert any("deadlines.holiday_country" in p for p in caught.value.problems)
 
 
 def test_report_section_in_the_configuration() -> None:
