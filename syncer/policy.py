@@ -38,8 +38,9 @@ class TrackerPolicy(Frozen):
     """Item priority or incident severity -> tracker priority."""
     overwrite: frozenset[str] = frozenset()
     """Fields syncer sets even when a person changed them in the tracker."""
-    create_cap: int = Field(default=100, ge=0)
-    """Creates beyond this many per run are deferred to the next run."""
+    create_cap: int = Field(ge=0)
+    """Creates beyond this many per run are deferred to the next run (the default is the
+    tracker type's, ``syncer.config``: 200 on Jira, 100 on GitHub for its secondary limits)."""
 
 
 class Route(Frozen):

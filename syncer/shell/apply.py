@@ -51,7 +51,7 @@ from syncer.model import (
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import TicketTracker
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class Pacer:
         self._last[tracker] = self._clock()
 
 
-def _adopt(tracker: Tracker, change: CreateChange) -> Ticket | None:
+def _adopt(tracker: TicketTracker, change: CreateChange) -> Ticket | None:
     """The ticket carrying this change's item key, if the tracker has one (oldest first)."""
     found = tracker.find(change.item_key)
     return min(found, key=oldest_first) if found else None
@@ -92,7 +92,7 @@ def _adopt(tracker: Tracker, change: CreateChange) -> Ticket | None:
 class _Applier:
     def __init__(
         self,
-        trackers: Mapping[str, Tracker],
+        trackers: Mapping[str, TicketTracker],
         store: StateStore,
         *,
         pacer: Pacer,
@@ -128,7 +128,7 @@ class _Applier:
             now=self.now(),
         )
 
-    def create(self, tracker: Tracker, change: CreateChange, earlier: Link | None) -> Outcome:
+    def create(self, tracker: TicketTracker, change: CreateChange, earlier: Link | None) -> Outcome:
         if earlier is not None and earlier.status == "pending":
             if (ticket := _adopt(tracker, change)) is not None:
                 log.info("%s: adopted %s from an unconfirmed create", change.item_key, ticket.ref)
@@ -162,7 +162,7 @@ class _Applier:
         log.info("%s: created %s", change.item_key, ticket.ref)
         return self.settle(tracker, change, ticket, "done")
 
-    def send_create(self, tracker: Tracker, change: CreateChange) -> Ticket:
+    def send_create(self, tracker: TicketTracker, change: CreateChange) -> Ticket:
         """One create; an assignee the tracker refuses (nothing was written) is left off, so an
         owner map entry the tracker will not accept cannot block the ticket on every run."""
         try:
@@ -192,7 +192,9 @@ class _Applier:
             )
         )
 
-    def explain(self, tracker: Tracker, change: CloseChange | ReopenChange, ref: TicketRef) -> None:
+    def explain(
+        self, tracker: TicketTracker, change: CloseChange | ReopenChange, ref: TicketRef
+    ) -> None:
         """Tell the ticket's watchers why syncer closed or reopened it; part of the change."""
         closing = isinstance(change, CloseChange)
         verb = "closed" if closing else "reopened"
@@ -212,7 +214,7 @@ class _Applier:
             raise
 
     def settle(
-        self, tracker: Tracker, change: CreateChange, ticket: Ticket, status: OutcomeStatus
+        self, tracker: TicketTracker, change: CreateChange, ticket: Ticket, status: OutcomeStatus
     ) -> Outcome:
         """Record a created ticket; close it first when the item is already done."""
         if change.fields.done and not ticket.done:
@@ -253,7 +255,7 @@ class _Applier:
                     self.unwritten.add((change.tracker, change.item_key))
                     raise
 
-    def write(self, tracker: Tracker, change: WriteChange) -> Outcome:
+    def write(self, tracker: TicketTracker, change: WriteChange) -> Outcome:
         final = Written.of(change.fields)
         moves = isinstance(change, CloseChange | ReopenChange)
         # A close or reopen leaves the old done state in the ticket's baseline until its
@@ -329,7 +331,7 @@ class _Applier:
 
 def apply_plan(
     plan: Plan,
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, TicketTracker],
     store: StateStore,
     *,
     pacer: Pacer,

@@ -34,7 +34,7 @@ from syncer.model import Ticket, slugify
 from syncer.outcome import Delivery
 from syncer.shell.apply import Pacer
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import ReportPublisher
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def deliver_report(
     reads: Mapping[str, TrackerRead],
     now: datetime,
     teams: Sequence[str],
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, ReportPublisher],
     store: StateStore,
     post: Callable[..., requests.Response] = requests.post,
     sleep: Callable[[float], None] = time.sleep,
@@ -105,8 +105,8 @@ def deliver_report(
 
 
 def _usable(
-    name: str, trackers: Mapping[str, Tracker], reads: Mapping[str, TrackerRead]
-) -> tuple[Tracker | None, str]:
+    name: str, trackers: Mapping[str, ReportPublisher], reads: Mapping[str, TrackerRead]
+) -> tuple[ReportPublisher | None, str]:
     tracker = trackers.get(name)
     if tracker is None:
         return None, f"{name} has no credentials in the environment"
@@ -122,7 +122,7 @@ def _publish(
     report: Report,
     tracker_name: str,
     *,
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, ReportPublisher],
     reads: Mapping[str, TrackerRead],
     store: StateStore,
     pacer: Pacer,
@@ -209,7 +209,7 @@ def _nudge(
     report: Report,
     *,
     every: int,
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, ReportPublisher],
     reads: Mapping[str, TrackerRead],
     store: StateStore,
     pacer: Pacer,

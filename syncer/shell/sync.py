@@ -17,7 +17,7 @@ from syncer.logs import bind, log_fields
 from syncer.outcome import SyncOutcome
 from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import TicketTracker
 from syncer.shell.world import Progress, World, no_progress, read_world
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def _never() -> bool:
 
 def sync_world(
     config: Config,
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, TicketTracker],
     store: StateStore,
     world: World,
     *,
@@ -101,7 +101,7 @@ def sync_world(
 
 def run_sync(
     config: Config,
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, TicketTracker],
     store: StateStore,
     *,
     dry_run: bool,

@@ -31,7 +31,7 @@ from syncer.errors import TrackerError
 from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.shell.sources import cache_tag, discover, read_documents, source_name
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import TicketTracker
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def collect_documents(
     return documents, len(fresh)
 
 
-def _list_managed(tracker: Tracker) -> list[Ticket]:
+def _list_managed(tracker: TicketTracker) -> list[Ticket]:
     try:
         return tracker.list_managed()
     except TrackerError:
@@ -108,7 +108,7 @@ def _reason(name: str, exc: TrackerError) -> str:
 def read_world(
     config: Config,
     store: StateStore,
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, TicketTracker],
     *,
     progress: Progress = no_progress,
 ) -> World:
@@ -167,7 +167,7 @@ def _in_shard(ticket: Ticket, owns: Callable[[str], bool]) -> bool:
 def _plan(
     config: Config,
     documents: list[Document],
-    trackers: Mapping[str, Tracker],
+    trackers: Mapping[str, TicketTracker],
     *,
     tickets: dict[str, list[Ticket]],
     links: Mapping[ItemKey, Link],

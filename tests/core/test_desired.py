@@ -13,8 +13,8 @@ from tests.conftest import desired
 INCIDENT = Incident(id="INC-9", date=date(2026, 11, 1), severity="SEV1", team="payments")
 POLICY = SyncPolicy(
     trackers={
-        "jira": TrackerPolicy(labels=("postmortem",), owners={"@Alice": "acc-1"}),
-        "gh": TrackerPolicy(priorities={"SEV1": "P1"}),
+        "jira": TrackerPolicy(labels=("postmortem",), owners={"@Alice": "acc-1"}, create_cap=200),
+        "gh": TrackerPolicy(priorities={"SEV1": "P1"}, create_cap=100),
     },
     routing=RoutingPolicy(routes=(Route(tracker="gh", team="payments"),), default="jira"),
     deadlines=DeadlinePolicy(days={"sev1": 14}),

@@ -116,8 +116,8 @@ def fit_text(text: str, limit: int) -> str:
     return head[: head.rfind("\n") + 1 or len(head)] + note
 
 
-class Tracker(Protocol):
-    """One configured Jira project or GitHub repository."""
+class TicketTracker(Protocol):
+    """What syncing needs of one configured Jira project or GitHub repository."""
 
     @property
     def name(self) -> str:
@@ -223,7 +223,14 @@ class Tracker(Protocol):
         """Close the connections this adapter opened (the end of a cycle); sends nothing."""
         ...
 
-    # -- the follow-up report's delivery -----------------------------------------------------
+
+class ReportPublisher(Protocol):
+    """What delivering the follow-up report needs of a tracker: its issue and its nudges."""
+
+    @property
+    def name(self) -> str:
+        """The tracker's name in the configuration."""
+        ...
 
     def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
         """Comment ``text`` (Markdown) on a ticket, mentioning ``account`` (an assignee as the
@@ -245,3 +252,7 @@ class Tracker(Protocol):
         """Replace a report issue's title and body in place (its marker kept); ``None`` when
         the issue is gone (deleted, moved away), so the caller looks for or makes another."""
         ...
+
+
+class Tracker(TicketTracker, ReportPublisher, Protocol):
+    """A tracker adapter: both ports (``JiraTracker`` and ``GitHubTracker`` fill it)."""
