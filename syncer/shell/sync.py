@@ -2,7 +2,7 @@
 
 This is the imperative shell around the pure core: it owns the order of I/O and nothing else.
 A dry run is just the plan (``syncer.shell.world`` read it); a sync is the plan, then
-``apply_plan``. ``syncer.shell.cycle`` runs it; ``run_sync`` reads and syncs in one call.
+``apply_plan``. ``syncer.shell.cycle`` runs it on the world it read.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from syncer.outcome import SyncOutcome
 from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
 from syncer.shell.trackers.base import TicketTracker
-from syncer.shell.world import Progress, World, no_progress, read_world
+from syncer.shell.world import Progress, World, no_progress
 
 log = logging.getLogger(__name__)
 
@@ -98,30 +98,3 @@ def sync_world(
     )
     return outcome
 
-
-def run_sync(
-    config: Config,
-    trackers: Mapping[str, TicketTracker],
-    store: StateStore,
-    *,
-    dry_run: bool,
-    now: Callable[[], datetime],
-    sleep: Callable[[float], None],
-    clock: Callable[[], float],
-    stop: Callable[[], bool] = _never,
-    progress: Progress = no_progress,
-) -> SyncOutcome:
-    """Read the world and run the sync stage on it (a plan when ``dry_run``)."""
-    world = read_world(config, store, trackers, progress=progress)
-    return sync_world(
-        config,
-        trackers,
-        store,
-        world,
-        dry_run=dry_run,
-        now=now,
-        sleep=sleep,
-        clock=clock,
-        stop=stop,
-        progress=progress,
-    )

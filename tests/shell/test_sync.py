@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,8 +13,9 @@ from syncer.errors import StateLockedError, TrackerUnavailableError
 from syncer.model import Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.shell.state import StateStore
-from syncer.shell.sync import run_sync
-from syncer.shell.world import collect_documents
+from syncer.shell.sync import sync_world
+from syncer.shell.trackers.base import TicketTracker
+from syncer.shell.world import collect_documents, read_world
 from tests.conftest import fixed_now
 from tests.fakes import FakeTracker
 
@@ -55,6 +58,17 @@ def make_config(root: Path) -> Config:
 class DownTracker(FakeTracker):
     def list_managed(self) -> list[Ticket]:
         raise TrackerUnavailableError(self.name, "unreachable")
+
+
+def run_sync(
+    config: Config,
+    trackers: Mapping[str, TicketTracker],
+    store: StateStore,
+    **options: Any,
+) -> SyncOutcome:
+    """What ``syncer sync`` does inside its cycle: read the world, then the sync stage."""
+    world = read_world(config, store, trackers)
+    return sync_world(config, trackers, store, world, **options)
 
 
 def run(root: Path, trackers: dict[str, FakeTracker], *, dry_run: bool = False) -> SyncOutcome:
