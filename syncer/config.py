@@ -52,6 +52,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from syncer.config_problems import describe, key_lines, line_of, plural
 from syncer.errors import ConfigError
+from syncer.model import OwnedField
 from syncer.policy import (
     DeadlinePolicy,
     Route,
@@ -210,8 +211,6 @@ class PacingConfig(Section):
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """Text that must say something: an owner map entry, for instance."""
 
-OverwritableField = Literal["title", "body", "assignee", "due", "priority", "labels", "done"]
-
 
 class TrackerBase(Section):
     """Settings every tracker shares."""
@@ -225,7 +224,7 @@ class TrackerBase(Section):
         default_factory=dict,
         description="item priority or incident severity (P1, High, SEV1...) -> tracker priority",
     )
-    overwrite: tuple[OverwritableField, ...] = Field(
+    overwrite: tuple[OwnedField, ...] = Field(
         default=(),
         description="fields syncer sets even when a person changed them in the tracker",
     )

@@ -236,6 +236,11 @@ class ChangeKind(StrEnum):
     REOPEN = "reopen"
     COMMENT = "comment"
 
+    @property
+    def past(self) -> str:
+        """What a carried-out change of this kind did: ``created``, ``closed`` ..."""
+        return "commented" if self is ChangeKind.COMMENT else f"{self.value.rstrip('e')}ed"
+
 
 class _ChangeBase(Frozen):
     """What every change says: which tracker, which item, from which document, and why."""
@@ -249,14 +254,14 @@ class _ChangeBase(Frozen):
 class CreateChange(_ChangeBase):
     """Create a ticket carrying the item's key, with these (rendered) fields."""
 
-    kind: Literal["create"] = "create"
+    kind: Literal[ChangeKind.CREATE] = ChangeKind.CREATE
     fields: TicketFields
 
 
 class LinkChange(_ChangeBase):
     """Remember a ticket a person made (named in the document); it is never edited."""
 
-    kind: Literal["link"] = "link"
+    kind: Literal[ChangeKind.LINK] = ChangeKind.LINK
     ref: TicketRef
 
 
@@ -272,25 +277,25 @@ class _WriteChange(_ChangeBase):
 
 
 class UpdateChange(_WriteChange):
-    kind: Literal["update"] = "update"
+    kind: Literal[ChangeKind.UPDATE] = ChangeKind.UPDATE
 
 
 class CloseChange(_WriteChange):
     """An update that closes the ticket (``done`` is among ``changed``), with a comment."""
 
-    kind: Literal["close"] = "close"
+    kind: Literal[ChangeKind.CLOSE] = ChangeKind.CLOSE
 
 
 class ReopenChange(_WriteChange):
     """An update that reopens the ticket (``done`` is among ``changed``), with a comment."""
 
-    kind: Literal["reopen"] = "reopen"
+    kind: Literal[ChangeKind.REOPEN] = ChangeKind.REOPEN
 
 
 class CommentChange(_ChangeBase):
     """Add a comment to a ticket; nothing else on it changes."""
 
-    kind: Literal["comment"] = "comment"
+    kind: Literal[ChangeKind.COMMENT] = ChangeKind.COMMENT
     ref: TicketRef
     text: str
 

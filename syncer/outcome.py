@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from syncer.model import Change, Finding, Frozen, Plan, Problem, TicketRef
+from syncer.model import Change, ChangeKind, Finding, Frozen, Plan, Problem, TicketRef
 
 OutcomeStatus = Literal["done", "failed", "recovered", "deferred"]
 
@@ -74,14 +74,14 @@ class SyncOutcome(Frozen):
             "findings": len(self.plan.findings),
             "unavailable_trackers": len(self.unavailable),
         }
-        kinds = ("create", "update", "link", "close", "reopen")
-        names = ("created", "updated", "linked", "closed", "reopened")
+        # Comments go with the change they explain: counted with it, not on their own.
+        kinds = [kind for kind in ChangeKind if kind is not ChangeKind.COMMENT]
         if self.result is None:
             counts.update(
                 {f"to_{k}": sum(1 for c in self.plan.changes if c.kind == k) for k in kinds}
             )
         else:
-            counts.update({n: self.result.count(k) for k, n in zip(kinds, names, strict=True)})
+            counts.update({k.past: self.result.count(k) for k in kinds})
             counts["recovered"] = sum(1 for o in self.result.outcomes if o.status == "recovered")
             counts["failed"] = self.result.failed
             counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")

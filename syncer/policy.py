@@ -22,10 +22,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from syncer.model import Document, Frozen
-
-OWNED_FIELDS = ("title", "body", "assignee", "due", "priority", "labels", "done")
-"""The ticket fields syncer writes; a tracker's ``overwrite`` names some of them."""
+from syncer.model import Document, Frozen, OwnedField
 
 
 class TrackerPolicy(Frozen):
@@ -36,7 +33,7 @@ class TrackerPolicy(Frozen):
     """Document owner (as written, ``@`` optional, any case) -> tracker account."""
     priorities: Mapping[str, str] = Field(default_factory=dict)
     """Item priority or incident severity -> tracker priority."""
-    overwrite: frozenset[str] = frozenset()
+    overwrite: frozenset[OwnedField] = frozenset()
     """Fields syncer sets even when a person changed them in the tracker."""
     create_cap: int = Field(ge=0)
     """Creates beyond this many per run are deferred to the next run (the default is the

@@ -18,7 +18,7 @@ import stamina
 from pydantic import SecretStr
 
 from syncer.core.desired import Desired
-from syncer.model import ActionItem, Incident, TicketFields, TicketRef, make_item_key
+from syncer.model import ActionItem, Incident, OwnedField, TicketFields, TicketRef, make_item_key
 from syncer.policy import RoutingPolicy, SyncPolicy, TrackerPolicy
 from syncer.shell.state import PostgresTarget, SqliteTarget, StateStore, StateTarget, open_store
 from tests.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
@@ -34,7 +34,9 @@ def _no_retry_sleeps() -> Iterator[None]:
 def make_policy(*, max_creates: int = 100, overwrite: tuple[str, ...] = ()) -> SyncPolicy:
     """One fake tracker taking every document; built from values, never from the environment."""
     tracker = TrackerPolicy(
-        labels=("postmortem",), overwrite=frozenset(overwrite), create_cap=max_creates
+        labels=("postmortem",),
+        overwrite=frozenset(OwnedField(name) for name in overwrite),
+        create_cap=max_creates,
     )
     return SyncPolicy(trackers={"fake": tracker}, routing=RoutingPolicy(default="fake"))
 

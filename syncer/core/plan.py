@@ -57,6 +57,7 @@ from datetime import date
 from syncer.core.desired import Desired
 from syncer.model import (
     Change,
+    ChangeKind,
     CloseChange,
     CommentChange,
     CreateChange,
@@ -700,7 +701,14 @@ def plan_changes(
             unmatched.append(item)
     planner.create(planner.match_reworded(unmatched))
     planner.orphans(failed_sources)
-    order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3, "comment": 4}
+    order = {
+        ChangeKind.LINK: 0,
+        ChangeKind.CREATE: 1,
+        ChangeKind.UPDATE: 2,
+        ChangeKind.CLOSE: 3,
+        ChangeKind.REOPEN: 3,
+        ChangeKind.COMMENT: 4,
+    }
     return Plan(
         changes=tuple(
             sorted(planner.changes, key=lambda c: (c.tracker, order[c.kind], c.item_key))

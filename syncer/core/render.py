@@ -13,6 +13,7 @@ from typing import Any
 from syncer.model import (
     ActionItem,
     Change,
+    ChangeKind,
     CommentChange,
     CreateChange,
     Document,
@@ -206,7 +207,14 @@ def findings_text(findings: Sequence[Finding], *, verbose: bool) -> list[str]:
     return lines
 
 
-_SIGNS = {"create": "+", "update": "~", "close": "-", "reopen": "^", "link": "=", "comment": "#"}
+_SIGNS: Mapping[ChangeKind, str] = {
+    ChangeKind.CREATE: "+",
+    ChangeKind.UPDATE: "~",
+    ChangeKind.CLOSE: "-",
+    ChangeKind.REOPEN: "^",
+    ChangeKind.LINK: "=",
+    ChangeKind.COMMENT: "#",
+}
 
 
 def _verb(change: Change) -> str:
@@ -244,7 +252,7 @@ def _facts(fields: TicketFields, owner: str | None) -> str:
 
 def change_lines(change: Change, *, owner: str | None = None) -> list[str]:
     """One planned change: a head line naming the ticket, then what it writes."""
-    sign = _SIGNS.get(change.kind, "*")
+    sign = _SIGNS[change.kind]
     if isinstance(change, CreateChange):
         head = f"{sign} {_verb(change)} in {change.tracker}: {_clip(change.fields.title, 80)}"
         return [head, f"    {_facts(change.fields, owner)}  [{change.item_key}]"]
@@ -283,7 +291,16 @@ def plan_changes_text(outcome: SyncOutcome) -> list[str]:
     return lines
 
 
-_VERBS = ("create", "create (closed)", "update", "close", "reopen", "link", "comment")
+_VERBS = (
+    ChangeKind.CREATE,
+    "create (closed)",
+    ChangeKind.UPDATE,
+    ChangeKind.CLOSE,
+    ChangeKind.REOPEN,
+    ChangeKind.LINK,
+    ChangeKind.COMMENT,
+)
+"""The plan's headline counts, in this order ("create (closed)": an item already done)."""
 
 
 def plan_headline(plan: Plan, *, unavailable: int = 0) -> str:
@@ -338,16 +355,6 @@ def summary_text(summary: Mapping[str, int]) -> str:
     return f"{head}: {', '.join(rest)}" if rest else f"{head}: nothing to do"
 
 
-_DONE = {
-    "create": "created",
-    "update": "updated",
-    "link": "linked",
-    "close": "closed",
-    "reopen": "reopened",
-    "comment": "commented",
-}
-
-
 def applied_lines(outcome: SyncOutcome) -> list[str]:
     """What a sync did, like ``terraform apply``: one line per change, ticket and URL."""
     if outcome.result is None:
@@ -358,7 +365,7 @@ def applied_lines(outcome: SyncOutcome) -> list[str]:
         if done.status == "failed":
             rows.append(["failed", change.kind, change.item_key, done.error or ""])
             continue
-        verb = "deferred" if done.status == "deferred" else _DONE.get(change.kind, change.kind)
+        verb = "deferred" if done.status == "deferred" else change.kind.past
         if done.status == "recovered":
             verb += " (recovered)"
         ref = done.ref or getattr(change, "ref", None)

@@ -97,4 +97,3 @@ def sync_world(
         summary=outcome.summary(),
     )
     return outcome
-
