@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+import requests
 from jira import JIRA, JIRAError
 from jira.resources import Issue
 
@@ -269,7 +270,45 @@ class JiraTracker:
         # The library decides Cloud vs Server (search endpoint, paging, user fields) from this
         # attribute, which only a serverInfo request would otherwise fill.
         self._client.deploymentType = "Cloud" if self._cloud else "Server"
+        # The few endpoints the library has no public call for (a create carrying its issue
+        # property, bulk user lookups, a PUT without a GET first) go through a session of our
+        # own with the same credentials, never through the library's private attributes.
+        self._session = requests.Session()
+        self._session.headers.update(
+            {"Accept": "application/json", "Content-Type": "application/json"}
+        )
+        if self._cloud:
+            self._session.auth = (email, token)
+        else:
+            self._session.headers["Authorization"] = f"Bearer {token}"
         self._field_ids: dict[str, str] | None = None
+
+    def _rest(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: object = None,
+    ) -> Any:
+        """One call of Jira's REST API (version 2, as the library speaks it): JSON in, JSON
+        out. A refusal raises ``JIRAError`` like the library's own calls, so the one request
+        wrapper (``self._http``) classifies and scrubs both alike."""
+        response = self._session.request(
+            method,
+            f"{self._base}/rest/api/2/{path}",
+            params=params,
+            data=None if body is None else json.dumps(body),
+            timeout=self._config.timeout_seconds,
+        )
+        if not response.ok:
+            raise JIRAError(
+                text=response.text,
+                status_code=response.status_code,
+                url=response.url,
+                response=response,
+            )
+        return response.json() if response.content else None
 
     # -- Protocol: identity -------------------------------------------------------------------
 
@@ -305,6 +344,7 @@ class JiraTracker:
     def close(self) -> None:
         """Close the client's connections (a long-running worker opens a client per cycle)."""
         self._client.close()  # type: ignore[no-untyped-call]  # jira leaves close unannotated
+        self._session.close()
 
     def check(self) -> None:
         try:
@@ -349,7 +389,7 @@ class JiraTracker:
 
                 def bulk(chunk: list[str] = chunk) -> dict[str, Any]:
                     params = {"accountId": chunk, "maxResults": USERS_PER_BULK}
-                    found: dict[str, Any] = self._client._get_json("user/bulk", params=params)
+                    found: dict[str, Any] = self._rest("GET", "user/bulk", params=params)
                     return found
 
                 page = self._http.read(bulk, "checking the owner map's accounts")
@@ -360,8 +400,8 @@ class JiraTracker:
 
             def search(name: str = name) -> list[dict[str, Any]]:
                 params = {"project": self._config.project, "username": name, "maxResults": 1000}
-                found: list[dict[str, Any]] = self._client._get_json(
-                    "user/assignable/search", params=params
+                found: list[dict[str, Any]] = self._rest(
+                    "GET", "user/assignable/search", params=params
                 )
                 return found
 
@@ -454,10 +494,7 @@ class JiraTracker:
 
         def post() -> dict[str, Any]:
             # Sent as JSON by hand: the library's create_issue takes fields only.
-            answer = self._client._session.post(
-                self._client._get_url("issue"), data=json.dumps(request)
-            )
-            created: dict[str, Any] = answer.json()
+            created: dict[str, Any] = self._rest("POST", "issue", body=request)
             return created
 
         issue = self._http.write(post, doing, hints=sent)
@@ -605,9 +642,8 @@ class JiraTracker:
 
         def put() -> None:
             # A PUT by key, without reading the issue first: one request per run.
-            self._client._session.put(  # the library's own Issue.update would GET it first
-                f"{self._base}/rest/api/2/issue/{key}", data=json.dumps({"fields": payload})
-            )
+            # The library's own Issue.update would GET the issue first.
+            self._rest("PUT", f"issue/{key}", body={"fields": payload})
 
         try:
             self._http.write(put, doing)
