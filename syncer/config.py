@@ -523,6 +523,9 @@ class ReportConfig(Section):
     in_progress_stale_days: int = Field(default=30, ge=1)
     draft_max_age_days: int = Field(default=14, ge=1)
     trend_weeks: int = Field(default=12, ge=1, le=520)
+    due_soon_days: int = Field(
+        default=7, ge=0, le=365, description="list open items due within this many days"
+    )
     url: HttpUrlText | None = Field(
         default=None, description="where the full report is published (the digest links it)"
     )

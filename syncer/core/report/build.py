@@ -31,12 +31,15 @@ from syncer.core.report.model import (
     Count,
     DriftEntry,
     DriftKind,
+    DueSoonEntry,
     HistoryPoint,
     ItemRow,
     LoopEntry,
     Metrics,
     OverdueEntry,
+    OwnerLoad,
     PolicySummary,
+    PossibleEntry,
     RecurrenceEntry,
     RecurrenceVia,
     Report,
@@ -46,6 +49,7 @@ from syncer.core.report.model import (
     TrackerRead,
     Unavailable,
     UnfinishedEntry,
+    UnmappedOwner,
     UnownedEntry,
     UntrackedEntry,
     UntrackedReason,
@@ -139,15 +143,17 @@ def build_report(
     routes: Mapping[str, str | None] | None = None,
     owners: Mapping[str, Mapping[str, str]] | None = None,
     texts: Mapping[str, str] | None = None,
+    document_base_url: str | None = None,
 ) -> Report:
     """Compute the follow-up report.
 
     ``tickets``: tracker name -> what it listed (empty mapping: no tracker configured).
-    ``routes``: document source -> the tracker its items go to (``None``: no route matches);
-    it also names the team of a document without one. ``owners``: tracker -> document owner
+    ``routes``: document source -> the tracker its items go to (``None``: no route matches).
+    A document's team is the one it names; a tracker's name is never a team. ``owners``: tracker -> document owner
     (case-folded, no ``@``) -> account, to tell an assignee that differs from the document.
     ``texts``: document source -> raw text, for template placeholders and "related" lines the
     parsed document does not keep. ``teams`` keeps only those teams (case ignored).
+    ``document_base_url``: ``[sources] base_url``; with it every row links to its document.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -158,7 +164,7 @@ def build_report(
     all_documents = list(documents)
 
     def team_of(document: Document) -> str:
-        return document.incident.team or routes.get(document.source) or NO_TEAM
+        return (document.incident.team or "").strip() or NO_TEAM
 
     scoped = [d for d in all_documents if wanted is None or team_of(d).casefold() in wanted]
     index = _Tickets(tickets)
@@ -174,6 +180,8 @@ def build_report(
     overdue: list[OverdueEntry] = []
     stale: list[StaleEntry] = []
     drift: list[DriftEntry] = []
+    due_soon: list[DueSoonEntry] = []
+    unmapped: dict[tuple[str, str], list[ItemKey]] = defaultdict(list)
     unknown_by_tracker: dict[str, int] = defaultdict(int)
     items: list[_Item] = []
     overdue_keys: set[ItemKey] = set()
@@ -185,7 +193,14 @@ def build_report(
             found = _resolve_ticket(item, link, index=index, route=routes.get(document.source))
             tracker, ticket, state = found.tracker, found.ticket, found.state
             entry = _item(
-                item, document, team=team, link=link, found=found, policy=policy, today=today
+                item,
+                document,
+                team=team,
+                link=link,
+                found=found,
+                policy=policy,
+                today=today,
+                base_url=document_base_url,
             )
             expected = _expected_assignee(item, found.tracker, link, owners)
             if (
@@ -223,17 +238,23 @@ def build_report(
                             + ("" if ticket is None else " and no assignee on the ticket"),
                         )
                     )
-                elif item.owner is not None and (
-                    owner_finding is not None or _unknown_owner(item.owner, tracker, owners)
+                elif (
+                    item.owner is not None
+                    and tracker is not None
+                    and (owner_finding is not None or _unknown_owner(item.owner, tracker, owners))
                 ):
-                    unowned.append(
-                        UnownedEntry(
-                            row=row,
-                            reason="unknown_owner",
-                            detail=f"owner {item.owner!r} is not in the owner map"
-                            + (f" of {tracker}" if tracker else ""),
+                    unmapped[(tracker, _shown_owner(item.owner))].append(item.key)
+                if row.deadline is not None and today <= row.deadline:
+                    days_left = (row.deadline - today).days
+                    if days_left <= policy.due_soon_days:
+                        due_soon.append(
+                            DueSoonEntry(
+                                row=row,
+                                deadline=row.deadline,
+                                deadline_source=row.deadline_source or "",
+                                days_left=days_left,
+                            )
                         )
-                    )
                 if row.deadline is not None and row.deadline < today:
                     overdue_keys.add(item.key)
                     overdue.append(
@@ -270,6 +291,9 @@ def build_report(
     loops = _loops(scoped, items, team_of, overdue_keys)
     metrics = _metrics(items, overdue, history, policy, now=now, today=today)
 
+    due_soon.sort(key=lambda e: (e.row.team, e.days_left, e.row.incident_id, e.row.line))
+    owner_loads = _owner_loads(items, overdue, due_soon, owners=owners)
+    possible = _possible(scoped, team_of)
     untracked.sort(key=lambda e: _row_order(e.row))
     unowned.sort(key=lambda e: _row_order(e.row))
     overdue.sort(key=lambda e: (e.row.team, -e.days_late, e.row.incident_id, e.row.line))
@@ -294,6 +318,7 @@ def build_report(
             stale_after_days=policy.stale_after_days,
             in_progress_stale_days=policy.in_progress_stale_days,
             draft_max_age_days=policy.draft_max_age_days,
+            due_soon_days=policy.due_soon_days,
         ),
         unavailable=tuple(
             Unavailable(tracker=name, reason=reason, items=unknown_by_tracker.get(name, 0))
@@ -301,7 +326,14 @@ def build_report(
         ),
         untracked=tuple(untracked),
         unowned=tuple(unowned),
+        unmapped_owners=tuple(
+            UnmappedOwner(tracker=tracker, owner=owner, items=len(keys), item_keys=tuple(keys))
+            for (tracker, owner), keys in sorted(unmapped.items())
+        ),
         overdue=tuple(overdue),
+        due_soon=tuple(due_soon),
+        owners=owner_loads,
+        possible=possible,
         stale=tuple(stale),
         drift=tuple(drift),
         unfinished=tuple(unfinished),
@@ -321,6 +353,10 @@ def _row_order(row: ItemRow) -> tuple[str, str, str, int]:
 
 def _norm_owner(owner: str) -> str:
     return owner.strip().lstrip("@").casefold()
+
+
+def _shown_owner(owner: str) -> str:
+    return owner.strip().lstrip("@")
 
 
 def _unknown_owner(
@@ -370,6 +406,7 @@ def _item(
     found: _Resolved,
     policy: ReportPolicy,
     today: dt.date,
+    base_url: str | None = None,
 ) -> _Item:
     incident = document.incident
     ticket, tracker, ref, state = found.ticket, found.tracker, found.ref, found.state
@@ -380,7 +417,7 @@ def _item(
         category = ticket.status_category
         closed = category == "done" if category is not None else ticket.done
         wont_do = closed and ticket.resolution == "wont_do"
-        if closed and ticket.resolved is not None:
+        if closed and ticket.resolved is not None and not _created_closed(ticket):
             close_date = policy.local_date(ticket.resolved)
     done = item.done or (closed and not wont_do)
     if item.done and not closed:
@@ -407,6 +444,8 @@ def _item(
         severity=incident.severity,
         source=item.source,
         line=item.line,
+        document_title=incident.title,
+        document_url=(f"{base_url.rstrip('/')}/{item.source}" if base_url else None),
         owner=item.owner,
         assignee=ticket.assignee if ticket else None,
         tracker=tracker,
@@ -429,6 +468,18 @@ def _item(
         close_date=close_date,
         start=start,
     )
+
+
+CREATED_CLOSED = dt.timedelta(minutes=10)
+"""A ticket resolved this soon after it was created was created closed (its item was done
+before syncer first saw it): its resolution date says when syncer ran, not when the work was
+done."""
+
+
+def _created_closed(ticket: Ticket) -> bool:
+    if ticket.created is None or ticket.resolved is None:
+        return False
+    return _aware(ticket.resolved) - _aware(ticket.created) <= CREATED_CLOSED
 
 
 def _untracked_reason(
@@ -572,7 +623,7 @@ def _finding_drift(
         if document is not None:
             team, incident_id = team_of(document), document.incident.id
         else:
-            team = routes.get(finding.source or "") or finding.tracker or NO_TEAM
+            team = NO_TEAM  # a tracker's name is not a team
             incident_id = (finding.item_key or "?").split(".", 1)[0]
         if wanted is not None and team.casefold() not in wanted:
             continue
@@ -683,21 +734,21 @@ def _recurrence(
         (d for d in scoped if d.incident.date is not None),
         key=lambda d: (d.incident.date, d.incident.id),
     )
-    by_subject: dict[tuple[str, str], list[Document]] = defaultdict(list)
+    by_subject: dict[str, list[Document]] = defaultdict(list)
     by_id = {d.incident.id.casefold(): d for d in dated}
     entries = []
     for later in dated:
         later_date = later.incident.date
         assert later_date is not None
-        subject = _subject(later, team_of)
+        subject = _subject(later)
         named = related_ids(texts[later.source]) if later.source in texts else set()
         candidates: dict[str, tuple[Document, RecurrenceVia, list[_Item]]] = {}
         # Same service (else team): the latest earlier incident whose follow-ups were still
         # open then; older ones are reported against their own successors.
-        for previous in reversed(by_subject[subject] if subject[1] != NO_TEAM.casefold() else []):
+        for previous in reversed(by_subject[subject] if subject is not None else []):
             still_open = _open_at(by_incident.get(previous.incident.id, []), later_date)
             if still_open:
-                via: RecurrenceVia = "service" if subject[0] == "service" else "team"
+                via: RecurrenceVia = "service"
                 candidates[previous.incident.id] = (previous, via, still_open)
                 break
         for token in named:
@@ -717,15 +768,14 @@ def _recurrence(
                 e.row.ticket.key if e.row.ticket is not None else e.item.key for e in still_open
             )
             days = (later_date - earlier_date).days
-            service = (later.incident.service or "").strip()
-            shared = service if via == "service" else f"team {team_of(later)}"
+            shared = (later.incident.service or "").strip()
             if via == "related":
                 shared = earlier.incident.id
                 head = f"{later.incident.id} recurred {days} days after {earlier.incident.id}"
                 head += " (named as related)"
             else:
                 head = f"{later.incident.id} recurred on {shared} {days} days after "
-                head += earlier.incident.id
+                head += f"{earlier.incident.id} (same service)"
             verb = "was" if len(still_open) == 1 else "were"
             noun = "follow-up" if len(follow_ups) == 1 else "follow-ups"
             # A lead reads a title, not an item key, for a follow-up that has no ticket.
@@ -753,7 +803,8 @@ def _recurrence(
                     sentence=sentence,
                 )
             )
-        by_subject[subject].append(later)
+        if subject is not None:
+            by_subject[subject].append(later)
     entries.sort(key=lambda e: (e.team, e.incident_id, e.earlier_id))
     return entries
 
@@ -770,12 +821,11 @@ def _open_at(follow_ups: Sequence[_Item], day: dt.date) -> list[_Item]:
     ]
 
 
-def _subject(document: Document, team_of: _TeamOf) -> tuple[str, str]:
-    """What makes two incidents the same problem: the service, else the team."""
-    service = document.incident.service
-    if service:
-        return ("service", service.strip().casefold())
-    return ("team", team_of(document).casefold())
+def _subject(document: Document) -> str | None:
+    """What makes two incidents the same problem: the same service. A shared team is not:
+    a team has many unrelated incidents."""
+    service = (document.incident.service or "").strip()
+    return service.casefold() or None
 
 
 def _loops(
@@ -862,6 +912,7 @@ def _metrics(
         median_days_to_close=median(durations),
         p90_days_to_close=percentile_90(durations),
         close_basis=len(durations),
+        close_unknown=sum(1 for e in done if e.close_date is None),
         age_buckets=age_buckets(e.row.age_days for e in open_items),
         overdue_by_team_severity=tuple(
             TeamSeverityCount(team=team, severity=severity, count=count)
@@ -878,3 +929,66 @@ def _metrics(
 
 def _clip(title: str, width: int = 50) -> str:
     return title if len(title) <= width else title[: width - 1].rstrip() + "…"
+
+
+def _owner_loads(
+    items: Sequence[_Item],
+    overdue: Sequence[OverdueEntry],
+    due_soon: Sequence[DueSoonEntry],
+    *,
+    owners: Mapping[str, Mapping[str, str]] | None,
+) -> tuple[OwnerLoad, ...]:
+    """Each person's open items, most urgent first: one line per person for a stand-up."""
+    late = {e.row.item_key for e in overdue}
+    soon = {e.row.item_key for e in due_soon}
+    plates: dict[str, list[_Item]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for entry in items:
+        if not entry.open:
+            continue
+        row = entry.row
+        if row.owner:
+            name = _shown_owner(row.owner)
+        elif row.assignee:
+            name = _person(row.assignee, row.tracker, owners)
+        else:
+            continue  # listed under Unowned
+        plates[name.casefold()].append(entry)
+        names.setdefault(name.casefold(), name)
+    loads = []
+    for folded, entries in plates.items():
+        entries.sort(key=lambda e: (e.row.deadline or dt.date.max, e.row.incident_id, e.row.line))
+        deadlines = [e.row.deadline for e in entries if e.row.deadline is not None]
+        loads.append(
+            OwnerLoad(
+                owner=names[folded],
+                open=len(entries),
+                overdue=sum(1 for e in entries if e.item.key in late),
+                due_soon=sum(1 for e in entries if e.item.key in soon),
+                next_due=min(deadlines) if deadlines else None,
+                items=tuple(
+                    e.row.ticket.key if e.row.ticket is not None else e.item.key for e in entries
+                ),
+            )
+        )
+    loads.sort(key=lambda o: (-o.overdue, -o.due_soon, -o.open, o.owner.casefold()))
+    return tuple(loads)
+
+
+def _possible(scoped: Sequence[Document], team_of: _TeamOf) -> tuple[PossibleEntry, ...]:
+    entries = [
+        PossibleEntry(
+            team=team_of(document),
+            incident_id=document.incident.id,
+            source=candidate.item.source,
+            line=candidate.item.line,
+            title=candidate.item.title,
+            confidence=candidate.assessment.confidence,
+            evidence=candidate.assessment.evidence,
+            section=candidate.section,
+        )
+        for document in scoped
+        for candidate in document.possible
+    ]
+    entries.sort(key=lambda e: (e.team, e.incident_id, e.source, e.line))
+    return tuple(entries)

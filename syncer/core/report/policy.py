@@ -45,6 +45,8 @@ class ReportPolicy(Frozen):
     in_progress_stale_days: int = 30
     draft_max_age_days: int = 14
     trend_weeks: int = 12
+    due_soon_days: int = 7
+    """An open item due within this many days (0: today) is listed as due soon."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -117,6 +119,7 @@ def policy_from_config(config: ReportConfig, *, years: Iterable[int]) -> ReportP
         in_progress_stale_days=config.in_progress_stale_days,
         draft_max_age_days=config.draft_max_age_days,
         trend_weeks=config.trend_weeks,
+        due_soon_days=config.due_soon_days,
     )
 
 
