@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from syncer.core.report.markdown import escape
 from syncer.core.report.model import OverdueEntry, Report
+from syncer.core.report.text import isolate
 
 TOP_OVERDUE = 5
 """How many of the most overdue items a digest lists."""
@@ -21,12 +22,14 @@ TOP_OVERDUE = 5
 _COUNTS = ("overdue", "untracked", "unowned", "stale", "drift", "unfinished", "recurrence")
 
 
-def mrkdwn(text: str | None) -> str:
-    """Plain text made inert in Slack's mrkdwn: no link, mention or channel ping survives."""
+def mrkdwn(text: str | None, *, isolated: bool = True) -> str:
+    """Plain text made inert in Slack's mrkdwn: no link, mention or channel ping survives; a
+    value with right-to-left text or a direction control is put in a directional isolate."""
     if not text:
         return ""
     one_line = " ".join(text.split())
-    return one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    inert = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return isolate(inert) if isolated else inert
 
 
 def _link(url: str | None, label: str) -> str:
@@ -59,7 +62,7 @@ def headline_counts(report: Report) -> str:
 def digest_payload(report: Report, *, team: str, report_url: str | None = None) -> dict[str, Any]:
     """A Slack incoming-webhook message for ``team``'s report."""
     counts = report.counts()
-    title = f"Follow-up report: {team}, {report.today.isoformat()}"
+    title = f"Follow-up report: {isolate(team)}, {report.today.isoformat()}"
     summary = f"{counts['open']} open of {counts['items']} follow-ups; " + ", ".join(
         f"*{counts[k]}* {k}" for k in _COUNTS
     )
@@ -103,7 +106,7 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
                 "text": {"type": "mrkdwn", "text": _link(report_url, "Full report")},
             }
         )
-    text = f"{mrkdwn(title)}: " + headline_counts(report)
+    text = f"{mrkdwn(title, isolated=False)}: " + headline_counts(report)
     if report_url:
         text += f" ({_link(report_url, 'full report')})"
     return {"text": text, "blocks": blocks}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from syncer.core.report import charts, text
 from syncer.core.report.model import Report
@@ -34,8 +34,17 @@ def _safe_url(url: str | None) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+def _isolated(value: object) -> Markup:
+    """A value from a document or tracker, escaped and in its own ``<bdi>``: a right-to-left
+    override in a team name reorders only that name, never the report's words around it."""
+    return Markup("<bdi>") + escape(str(value)) + Markup("</bdi>")
+
+
 _ENV.filters["safe_url"] = _safe_url
+_ENV.filters["v"] = _isolated
 _ENV.globals.update(
+    anchor=text.anchor,
+    incident_text=text.incident_text,
     where=text.where,
     owner_text=text.owner_text,
     ticket_text=text.ticket_text,
@@ -52,6 +61,9 @@ def render_html(report: Report) -> str:
         report=report,
         sections=text.SECTIONS,
         headline=text.headline(report),
+        as_of=text.as_of_text(report),
+        trend_ready=text.trend_has_data(report.metrics),
+        trend_too_short=text.TREND_TOO_SHORT,
         policy=text.policy_text(report),
         age_chart=Markup(charts.age_chart(report.metrics)),  # noqa: S704  # SVG from pygal's serialiser
         overdue_chart=Markup(charts.overdue_chart(report.metrics)),  # noqa: S704  # same

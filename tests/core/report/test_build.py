@@ -9,7 +9,7 @@ import pytest
 from syncer.core.report import ReportPolicy, build_report
 from syncer.core.report.build import related_ids
 from syncer.core.report.model import HistoryPoint, Report, TrackerRead
-from syncer.model import Document, Finding, Incident, Ticket
+from syncer.model import Assessment, Document, Finding, Incident, PossibleItem, Ticket
 from tests.core.report import world as w
 
 
@@ -497,3 +497,69 @@ def test_history_from_runs_reads_report_runs_only() -> None:
         ),
     ]
     assert history_from_runs(runs) == [HistoryPoint(at=w.utc(2026, 11, 3, 9), open=7, overdue=4)]
+
+
+def test_a_ticket_created_closed_gives_no_close_date() -> None:
+    # A3 was done during the incident; syncer first saw it on 2026-11-25 and created OPS-8
+    # closed. That day is when syncer ran, not when the work was done: it is left out of the
+    # on-time rate and the days to close, and counted as unknown.
+    ops = w.TICKETS["ops"]
+    created_closed = tuple(
+        t.model_copy(
+            update={"created": w.utc(2026, 11, 25, 9), "resolved": w.utc(2026, 11, 25, 9, 1)}
+        )
+        if t.ref.key == "OPS-8"
+        else t
+        for t in ops.tickets
+    )
+    m = report(tickets={**w.TICKETS, "ops": ops.model_copy(update={"tickets": created_closed})})
+    metrics = m.metrics
+    assert (metrics.on_time_basis, metrics.close_basis, metrics.close_unknown) == (0, 0, 3)
+    assert (metrics.on_time_rate, metrics.median_days_to_close) == (None, None)
+    # Closed by a person days after it was created: that resolution date is evidence.
+    assert (report().metrics.close_basis, report().metrics.close_unknown) == (1, 2)
+
+
+def test_due_soon_and_each_owners_plate() -> None:
+    # On 2026-11-27 INC-3001's items (2026-11-20, no severity: 56 days) are due 2027-01-15;
+    # a 50-day window lists them, sorted by days left.
+    result = report(policy=ReportPolicy(trend_weeks=4, due_soon_days=50))
+    assert [(e.row.item_key, e.days_left) for e in result.due_soon] == [
+        (w.C1.key, 49),
+        (w.C2.key, 49),
+        (w.C3.key, 49),
+    ]
+    assert report().due_soon == ()
+    plates = {o.owner: o for o in result.owners}
+    alice = plates["alice"]
+    # alice: a1 (overdue, OPS-7), c2 and c3 (due soon); a3 is done, b2 won't do, b3 done.
+    assert (alice.open, alice.overdue, alice.due_soon) == (3, 1, 2)
+    assert alice.items[0] == "OPS-7"
+    assert alice.next_due == dt.date(2026, 10, 1)
+    assert plates["bob"].overdue == 2  # a2 and b4 ("@bob" and "bob" are one person)
+    assert list(plates)[0] == "bob"  # most overdue first
+
+
+def test_possible_follow_ups_are_listed_apart() -> None:
+    candidate = PossibleItem(
+        item=w.item("INC-2041", "p1", "Maybe shard the queue", source=w.D1_SOURCE, line=30),
+        assessment=Assessment(confidence=0.4, evidence=("- no task-list box",)),
+        section="Lessons learned",
+    )
+    d1 = w.D1.model_copy(update={"possible": (candidate,)})
+    result = report(documents=(d1, w.D2))
+    (entry,) = result.possible
+    assert (entry.incident_id, entry.line, entry.title, entry.section) == (
+        "INC-2041",
+        30,
+        "Maybe shard the queue",
+        "Lessons learned",
+    )
+    assert "Maybe shard the queue" not in {e.row.title for e in result.untracked}
+
+
+def test_rows_link_to_their_document_when_a_base_url_is_set() -> None:
+    result = report(document_base_url="https://git.example.com/pm/blob/main/")
+    row = result.overdue[0].row
+    assert row.document_url == "https://git.example.com/pm/blob/main/pm/inc-2041.md"
+    assert report().overdue[0].row.document_url is None
