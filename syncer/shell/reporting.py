@@ -239,6 +239,7 @@ def produce_report(
         routes=routes_for(sync_policy, documents),
         owners=owners_for(sync_policy),
         texts=texts,
+        document_base_url=config.settings.sources.base_url,
     )
     if teams:
         _check_teams(
@@ -274,6 +275,7 @@ def produce_report(
                 routes=routes_for(sync_policy, documents),
                 owners=owners_for(sync_policy),
                 texts=texts,
+                document_base_url=config.settings.sources.base_url,
             )
 
         deliveries = deliver_report(

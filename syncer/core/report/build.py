@@ -149,8 +149,9 @@ def build_report(
 
     ``tickets``: tracker name -> what it listed (empty mapping: no tracker configured).
     ``routes``: document source -> the tracker its items go to (``None``: no route matches).
-    A document's team is the one it names; a tracker's name is never a team. ``owners``: tracker -> document owner
-    (case-folded, no ``@``) -> account, to tell an assignee that differs from the document.
+    A document's team is the one it names; a tracker's name is never a team. ``owners``:
+    tracker -> document owner (case-folded, no ``@``) -> account, to tell an assignee that
+    differs from the document.
     ``texts``: document source -> raw text, for template placeholders and "related" lines the
     parsed document does not keep. ``teams`` keeps only those teams (case ignored).
     ``document_base_url``: ``[sources] base_url``; with it every row links to its document.
@@ -850,6 +851,7 @@ def _loops(
                 team=team_of(document),
                 incident_id=document.incident.id,
                 source=document.source,
+                title=document.incident.title,
                 date=incident_date,
                 severity=document.incident.severity,
                 items=len(own),

@@ -40,8 +40,25 @@ def _isolated(value: object) -> Markup:
     return Markup("<bdi>") + escape(str(value)) + Markup("</bdi>")
 
 
+TOKEN_MAX = 40
+"""A short token (an incident id, a ticket key, a status, a name) is never broken over lines;
+a longer value is text and wraps anywhere, so no value can push the page sideways."""
+
+
+def _token(value: object, phrase: bool = False) -> Markup:
+    """A word-like value kept on one line; a title with spaces still wraps between words
+    unless ``phrase`` (a status such as "[In Progress]") asks to keep it whole."""
+    shown = _isolated(value)
+    text = str(value)
+    if len(text) > TOKEN_MAX or (not phrase and any(c.isspace() for c in text)):
+        return shown
+    return Markup('<span class="nw">') + shown + Markup("</span>")
+
+
 _ENV.filters["safe_url"] = _safe_url
 _ENV.filters["v"] = _isolated
+_ENV.filters["tok"] = _token
+_ENV.globals["ticket_status"] = text.ticket_status_text
 _ENV.globals.update(
     anchor=text.anchor,
     incident_text=text.incident_text,

@@ -211,8 +211,7 @@ def _unmapped_owners(report: Report) -> list[str]:
             f"Add to `[trackers.{tracker}.owners]` (their tickets are left unassigned until "
             "then): "
             + ", ".join(
-                f"{escape(u.owner)} ({u.items} item{'s' if u.items != 1 else ''})"
-                for u in entries
+                f"{escape(u.owner)} ({u.items} item{'s' if u.items != 1 else ''})" for u in entries
             ),
             "",
         ]
@@ -329,7 +328,7 @@ def _loops(report: Report) -> list[str]:
         lambda e: e.team,
         ["Incident", "Document", "Date", "Items", "Tracked", "Done", "Overdue", "Loop"],
         lambda e: [
-            escape(e.incident_id),
+            escape(incident_text(e.incident_id, e.title, e.source)),
             escape(e.source),
             e.date.isoformat() if e.date else "\\-",
             str(e.items),

@@ -253,6 +253,7 @@ class LoopEntry(Frozen):
     team: str
     incident_id: str
     source: str
+    title: str | None = Field(default=None, description="the post-mortem's title")
     date: dt.date | None = None
     severity: str | None = None
     items: int

@@ -119,6 +119,13 @@ def ticket_text(row: ItemRow) -> str:
     return f"{row.ticket.key}{status}{suffix}"
 
 
+def ticket_status_text(row: ItemRow) -> str:
+    """What ``ticket_text`` adds after the key: the status, and whether it was read."""
+    if row.ticket is None:
+        return ""
+    return ticket_text(row)[len(row.ticket.key) :].strip()
+
+
 def age_text(row: ItemRow) -> str:
     return "-" if row.age_days is None else f"{row.age_days} d"
 

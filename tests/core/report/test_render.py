@@ -402,8 +402,40 @@ def test_the_document_column_links_and_a_document_without_an_id_shows_its_title(
 
 def test_as_of_is_in_the_readers_words_and_time_zone() -> None:
     report = world_report().model_copy(
-        update={
-            "policy": world_report().policy.model_copy(update={"timezone": "Europe/Berlin"})
-        }
+        update={"policy": world_report().policy.model_copy(update={"timezone": "Europe/Berlin"})}
     )
     assert "As of Friday 27 November 2026, 13:00 CET (Europe/Berlin)." in render_markdown(report)
+
+
+# Charts ---------------------------------------------------------------------------------------
+
+
+def test_charts_have_fixed_severity_colours_whole_ticks_from_zero_and_real_titles() -> None:
+    from syncer.core.report import charts
+
+    metrics = world_report().metrics
+    overdue = charts.overdue_chart(metrics)
+    # SEV1 (most severe) is the warmest, SEV2 next: the same colours in every report.
+    assert charts.severity_colour("SEV1") == "#9b2c2c"
+    assert charts.severity_colour("sev2") == "#dd6b20"
+    assert charts.severity_colour("whatever") == charts.UNKNOWN_SEVERITY_COLOUR
+    assert re.findall(r"\.color-(\d)[^{]*\{[^}]*fill:(#[0-9a-f]+)", overdue)[:2] == [
+        ("0", "#9b2c2c"),
+        ("1", "#dd6b20"),
+    ]
+    assert charts.whole_ticks([0, 0]) == [0, 1]
+    assert charts.whole_ticks([3, 7]) == [0, 2, 4, 6, 8]
+    assert charts.whole_ticks([23]) == [0, 5, 10, 15, 20, 25]
+    for svg, title in (
+        (charts.age_chart(metrics), "Open items by age (days since the incident)"),
+        (overdue, "Overdue items by team and severity"),
+        (charts.trend_chart(metrics), "Open and overdue items per week"),
+    ):
+        assert "Pygal" not in svg
+        assert f"<title>{title}</title>" in svg
+        assert f'aria-label="{title}"' in svg
+        # The y axis starts at zero and counts in whole numbers.
+        axis = svg[svg.index('class="axis y') : svg.index('class="axis x')]
+        ticks = re.findall(r'class="(?:major|)">([^<]*)</text>', axis)
+        assert ticks[0] == "0", ticks
+        assert all(t.isdigit() for t in ticks), ticks
