@@ -418,7 +418,8 @@ def _item(
         category = ticket.status_category
         closed = category == "done" if category is not None else ticket.done
         wont_do = closed and ticket.resolution == "wont_do"
-        if closed and ticket.resolved is not None and not _created_closed(ticket):
+        created_closed = item.done and _created_closed(ticket)
+        if closed and ticket.resolved is not None and not created_closed:
             close_date = policy.local_date(ticket.resolved)
     done = item.done or (closed and not wont_do)
     if item.done and not closed:
@@ -472,9 +473,9 @@ def _item(
 
 
 CREATED_CLOSED = dt.timedelta(minutes=10)
-"""A ticket resolved this soon after it was created was created closed (its item was done
-before syncer first saw it): its resolution date says when syncer ran, not when the work was
-done."""
+"""A done item's ticket resolved this soon after it was created was created closed (the item
+was done before syncer first saw it): its resolution date says when syncer ran, not when the
+work was done. A ticket of an item still open in the document was closed by a person."""
 
 
 def _created_closed(ticket: Ticket) -> bool:

@@ -346,7 +346,7 @@ def test_html_isolates_every_value_so_an_override_cannot_turn_the_page_around() 
     _check(html)
     assert f"Teams: <bdi>{RLO_TEAM}</bdi>." in html
     assert f"<h3><bdi>{RLO_TEAM}</bdi></h3>" in html
-    assert "<td class=\"item\"><bdi>\u05ea\u05e7\u05df retries</bdi></td>" in html
+    assert '<td class="item"><bdi>\u05ea\u05e7\u05df retries</bdi></td>' in html
 
 
 def test_markdown_and_the_digest_isolate_right_to_left_values() -> None:
