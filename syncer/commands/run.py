@@ -101,6 +101,12 @@ def register(commands: Subcommands) -> None:
         help="write each report here, replacing the last (.md, .html or .json)",
     )
     command.add_argument(
+        "--no-deliver",
+        action="store_true",
+        help="build and record the report but deliver nothing (no published issue, digest or "
+        "nudge); delivery otherwise follows [report] deliver (weekly by default)",
+    )
+    command.add_argument(
         "--fail-on",
         metavar="KINDS",
         default="",
@@ -166,12 +172,14 @@ class Cycle:
         drawer: TerminalProgress | None,
         fail_on: tuple[GateKind, ...] = (),
         report_output: Path | None = None,
+        deliver: bool = True,
     ) -> None:
         self.config = config
         self.target = target
         self.drawer = drawer
         self.fail_on = fail_on
         self.report_output = report_output
+        self.deliver = deliver
         self.last: CycleResult | None = None
 
     def _sync(
@@ -214,6 +222,7 @@ class Cycle:
                             now=datetime.now(UTC),
                             fail_on=self.fail_on,
                             output=self.report_output,
+                            deliver=self.deliver,
                         )
             except StateError as exc:
                 if not opened or isinstance(exc, StateLockedError | StateLostError):
@@ -276,10 +285,11 @@ def report_stage(
     now: datetime,
     fail_on: tuple[GateKind, ...],
     output: Path | None,
+    deliver: bool = True,
 ) -> ReportDone:
     """The follow-up report (``syncer.shell.reporting.produce_report``: built, recorded in the run
     history, delivered as configured), written to ``output`` if given, and gated on ``fail_on``."""
-    made = produce_report(config, store=store, trackers=trackers, now=now)
+    made = produce_report(config, store=store, trackers=trackers, now=now, deliver=deliver)
     if output is not None:
         write_atomically(output, made.render(report_format(output)))
     hits = made.gate(fail_on) if fail_on else {}
@@ -377,6 +387,7 @@ def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
         drawer=drawer,
         fail_on=fail_on,
         report_output=Path(args.report_output) if args.report_output else None,
+        deliver=not args.no_deliver,
     )
     heartbeat = functools.partial(write_heartbeat, target)
     with handle_signals(StopSignal()) as stop:
