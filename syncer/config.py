@@ -187,6 +187,9 @@ class WorkerConfig(Section):
     report_at: Annotated[str | None, AfterValidator(_check_clock_time)] = Field(
         default=None, description="local time of day (HH:MM) of the daily report; unset: none"
     )
+    report_day: (
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None
+    ) = Field(default=None, description="make the report weekly, on this day; unset: daily")
     timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
         default="UTC", description="IANA time zone report_at is read in"
     )
