@@ -8,6 +8,7 @@ route accepts). It reads no clock, file or environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -67,6 +68,27 @@ def _lookup(mapping: Mapping[str, str], *names: str | None) -> str | None:
     return None
 
 
+_BOILERPLATE = re.compile(
+    r"^\s*(?:post[- ]?mortem|incident(?:\s+(?:report|review))?|rca)\s*[:\-\u2013\u2014]\s*",
+    re.IGNORECASE,
+)
+
+
+def incident_heading(incident: Incident) -> str:
+    """The incident as a ticket's description names it, without the template's boilerplate:
+    "Post-Mortem: Incident INC-2041" is just "INC-2041" after the word "Incident:"."""
+    title = (incident.title or "").strip()
+    rest = _BOILERPLATE.sub("", title).strip()
+    if not rest:
+        return incident.id
+    bare = re.sub(r"\bincident\b", "", rest.replace(incident.id, ""), flags=re.IGNORECASE)
+    if not bare.strip(" :-\u2013\u2014"):
+        return incident.id  # nothing but "Incident INC-2041"
+    if incident.id.casefold() in rest.casefold():
+        return rest
+    return f"{incident.id}: {rest}"
+
+
 def ticket_body(
     item: ActionItem, incident: Incident, *, due: date | None, document_url: str | None
 ) -> str:
@@ -74,10 +96,7 @@ def ticket_body(
     lines = [item.title]
     if item.description:
         lines += ["", item.description]
-    heading = f"{incident.id}: {incident.title}" if incident.title else incident.id
-    if incident.title and incident.id.casefold() in incident.title.casefold():
-        heading = incident.title  # "Post-Mortem: Incident INC-2041" names the id already
-    facts = [f"**Incident:** {heading}"]
+    facts = [f"**Incident:** {incident_heading(incident)}"]
     details = [
         f"severity {incident.severity}" if incident.severity else None,
         f"on {incident.date.isoformat()}" if incident.date else None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from syncer.core.desired import desire_items
 from syncer.core.plan import tickets_to_fetch, where_tickets_live
 from syncer.model import ActionItem, Document, Incident, Link, Ticket, TicketRef
@@ -168,3 +170,31 @@ def test_the_route_issue_type_goes_only_to_items_the_route_places() -> None:
         ("inc-9.named", "jira", "Bug"),
         ("inc-9.other", "gh", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        # Seen on the sandbox page: "Incident: Post-Mortem: Incident INC-2041".
+        ("Post-Mortem: Incident INC-2041", "INC-2041"),
+        ("Postmortem - INC-2041", "INC-2041"),
+        (
+            "Incident report: INC-2041 checkout proxy pool exhausted",
+            "INC-2041 checkout proxy pool exhausted",
+        ),
+        ("Checkout proxy pool exhausted", "INC-2041: Checkout proxy pool exhausted"),
+        (None, "INC-2041"),
+    ],
+)
+def test_the_incident_heading_drops_the_templates_boilerplate(
+    title: str | None, heading: str
+) -> None:
+    from syncer.core.desired import incident_heading, ticket_body
+    from syncer.model import ActionItem, Incident
+
+    incident = Incident(id="INC-2041", title=title)
+    assert incident_heading(incident) == heading
+    item = ActionItem(key="inc-2041.a", title="Fix it", source="pm.md", line=3, end_line=3)
+    body = ticket_body(item, incident, due=None, document_url=None)
+    assert f"**Incident:** {heading}\n" in body
+    assert "Incident: Post-Mortem" not in body
