@@ -72,6 +72,11 @@ class ActionItem(Frozen):
     description: str | None = None
     owner: str | None = None
     due: dt.date | None = None
+    unread_due: str | None = Field(
+        default=None,
+        description="a due date written but not readable as a date ('next Friday', "
+        "'2026-13-01', 'Q1 2027'): reported as a finding; the policy's date applies",
+    )
     priority: str | None = None
     tickets: tuple[TicketRef, ...] = ()
     done: bool = False
@@ -314,6 +319,8 @@ FindingKind = Literal[
     "tracked_elsewhere",
     "rerouted",
     "repeated",
+    "unreadable_due",
+    "unknown_priority",
 ]
 
 

@@ -184,6 +184,7 @@ def _assign_keys(
                 description="\n".join(draft.details) or None,
                 owner=fields.owner,
                 due=fields.due,
+                unread_due=fields.unread_due,
                 priority=fields.priority,
                 tickets=tuple(fields.tickets),
                 done=bool(fields.done),
