@@ -117,7 +117,9 @@ def ticket_body(
 def desired_fields(
     policy: SyncPolicy, tracker_name: str, item: ActionItem, incident: Incident
 ) -> tuple[TicketFields, list[Finding]]:
-    """The ticket fields for one item in one tracker, and any owner it could not map."""
+    """The ticket fields for one item in one tracker, and what it could not read: an owner
+    missing from the owner map, a due date that is not a date, a priority missing from the
+    priority map (each a finding naming the document line)."""
     tracker = policy.trackers[tracker_name]
     findings = []
     assignee = _lookup(tracker.owners, item.owner)
@@ -132,6 +134,29 @@ def desired_fields(
             )
         )
     due = due_date(policy.due, item, incident)
+    if item.unread_due is not None:
+        findings.append(
+            Finding(
+                kind="unreadable_due",
+                message=f"{item.source}:{item.line}: due date {item.unread_due!r} is not a date "
+                "syncer can read (write it as YYYY-MM-DD); "
+                + (f"the policy's {due.isoformat()} applies" if due else "no due date is set"),
+                item_key=item.key,
+                source=item.source,
+            )
+        )
+    priority = _lookup(tracker.priorities, item.priority, incident.severity)
+    if item.priority and tracker.priorities and _lookup(tracker.priorities, item.priority) is None:
+        instead = f"the severity's {priority!r}" if priority else "no priority"
+        findings.append(
+            Finding(
+                kind="unknown_priority",
+                message=f"{item.source}:{item.line}: priority {item.priority!r} is not in "
+                f"trackers.{tracker_name}.priorities; the ticket gets {instead}",
+                item_key=item.key,
+                source=item.source,
+            )
+        )
     base = policy.document_base_url
     url = f"{base.rstrip('/')}/{item.source}" if base else None
     fields = TicketFields(
@@ -140,7 +165,7 @@ def desired_fields(
         labels=tuple(sorted(set(tracker.labels))),
         assignee=assignee,
         due=due,
-        priority=_lookup(tracker.priorities, item.priority, incident.severity),
+        priority=priority,
         done=item.done,
     )
     return fields, findings

@@ -198,3 +198,25 @@ def test_the_incident_heading_drops_the_templates_boilerplate(
     body = ticket_body(item, incident, due=None, document_url=None)
     assert f"**Incident:** {heading}\n" in body
     assert "Incident: Post-Mortem" not in body
+
+
+def test_an_unreadable_due_date_and_an_unmapped_priority_are_findings_naming_the_line() -> None:
+    # Seen before: "due next Friday" and a priority P2 missing from the map gave no warning;
+    # the ticket silently got the policy's date and the severity's priority.
+    odd = item("Rotate keys", unread_due="next Friday", priority="P2", line=7, end_line=7)
+    wanted, findings = desire_items(POLICY, [document(odd)], claim=claim_jira_keys)
+    (one,) = wanted
+    assert one.fields.due == date(2026, 11, 15)  # SEV1: 14 days after 2026-11-01
+    assert one.fields.priority == "P1"  # gh maps the severity SEV1; P2 is not in its map
+    kinds = {f.kind: f.message for f in findings}
+    assert kinds["unreadable_due"] == (
+        "inc-9.md:7: due date 'next Friday' is not a date syncer can read (write it as "
+        "YYYY-MM-DD); the policy's 2026-11-15 applies"
+    )
+    assert kinds["unknown_priority"] == (
+        "inc-9.md:7: priority 'P2' is not in trackers.gh.priorities; the ticket gets the "
+        "severity's 'P1'"
+    )
+    plain = item("Rotate keys", due=date(2026, 12, 1), priority="SEV1")
+    _, none = desire_items(POLICY, [document(plain)], claim=claim_jira_keys)
+    assert {f.kind for f in none} <= {"unknown_owner"}

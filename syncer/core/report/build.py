@@ -29,6 +29,7 @@ from syncer.core.report.metrics import (
 )
 from syncer.core.report.model import (
     Count,
+    DocumentFinding,
     DriftEntry,
     DriftKind,
     DueSoonEntry,
@@ -294,6 +295,7 @@ def build_report(
 
     due_soon.sort(key=lambda e: (e.row.team, e.days_left, e.row.incident_id, e.row.line))
     owner_loads = _owner_loads(items, overdue, due_soon, owners=owners)
+    document_findings = _document_findings(items, by_kind)
     possible = _possible(scoped, team_of)
     untracked.sort(key=lambda e: _row_order(e.row))
     unowned.sort(key=lambda e: _row_order(e.row))
@@ -335,6 +337,7 @@ def build_report(
         due_soon=tuple(due_soon),
         owners=owner_loads,
         possible=possible,
+        document_findings=document_findings,
         stale=tuple(stale),
         drift=tuple(drift),
         unfinished=tuple(unfinished),
@@ -994,4 +997,46 @@ def _possible(scoped: Sequence[Document], team_of: _TeamOf) -> tuple[PossibleEnt
         for candidate in document.possible
     ]
     entries.sort(key=lambda e: (e.team, e.incident_id, e.source, e.line))
+    return tuple(entries)
+
+
+def _document_findings(
+    items: Sequence[_Item], by_kind: Mapping[str, Mapping[ItemKey, Finding]]
+) -> tuple[DocumentFinding, ...]:
+    """Due dates written but not readable, and priorities the tracker's map lacks: each names
+    the document line, so a person can fix the text (the deadline shown meanwhile is the
+    policy's)."""
+    entries = []
+    for entry in items:
+        row, item = entry.row, entry.item
+        found: list[tuple[str, str]] = []
+        if item.unread_due is not None:
+            instead = (
+                f"the deadline shown comes from {row.deadline_source}"
+                if row.deadline_source and row.deadline_source != "document"
+                else "no deadline is known"
+            )
+            found.append(
+                (
+                    "unreadable_due",
+                    f"due date {item.unread_due!r} is not a date syncer can read (write it as "
+                    f"YYYY-MM-DD); {instead}",
+                )
+            )
+        priority = by_kind["unknown_priority"].get(item.key)
+        if priority is not None:
+            found.append(("unknown_priority", priority.message.split(": ", 1)[-1]))
+        entries.extend(
+            DocumentFinding(
+                team=row.team,
+                incident_id=row.incident_id,
+                source=row.source,
+                line=row.line,
+                item_key=row.item_key,
+                kind=kind,
+                detail=f"{row.title}: {detail}" if row.title else detail,
+            )
+            for kind, detail in found
+        )
+    entries.sort(key=lambda e: (e.team, e.incident_id, e.source, e.line or 0, e.kind))
     return tuple(entries)

@@ -563,3 +563,30 @@ def test_rows_link_to_their_document_when_a_base_url_is_set() -> None:
     row = result.overdue[0].row
     assert row.document_url == "https://git.example.com/pm/blob/main/pm/inc-2041.md"
     assert report().overdue[0].row.document_url is None
+
+
+def test_unreadable_due_dates_and_unmapped_priorities_are_findings_naming_the_line() -> None:
+    odd = w.B1.model_copy(update={"unread_due": "next Friday"})
+    d2 = w.D2.model_copy(update={"items": (odd, *w.D2.items[1:])})
+    priority = Finding(
+        kind="unknown_priority",
+        message="pm/inc-2050.md:10: priority 'P2' is not in trackers.ops.priorities; the "
+        "ticket gets the severity's 'High'",
+        item_key=w.B2.key,
+        source=w.D2_SOURCE,
+    )
+    result = report(documents=(w.D1, d2), findings=(*w.FINDINGS, priority))
+    assert [(f.source, f.line, f.kind) for f in result.document_findings] == [
+        (w.D2_SOURCE, 9, "unreadable_due"),
+        (w.D2_SOURCE, 10, "unknown_priority"),
+    ]
+    assert result.document_findings[0].detail == (
+        "Cap pool size: due date 'next Friday' is not a date syncer can read (write it as "
+        "YYYY-MM-DD); the deadline shown comes from policy: SEV1, 28 calendar days (default "
+        "for the highest severities)"
+    )
+    assert result.document_findings[1].detail == (
+        "Remove flag: priority 'P2' is not in trackers.ops.priorities; the ticket gets the "
+        "severity's 'High'"
+    )
+    assert result.counts()["document_findings"] == 2

@@ -439,3 +439,18 @@ def test_charts_have_fixed_severity_colours_whole_ticks_from_zero_and_real_title
         ticks = re.findall(r'class="(?:major|)">([^<]*)</text>', axis)
         assert ticks[0] == "0", ticks
         assert all(t.isdigit() for t in ticks), ticks
+
+
+def test_unreadable_dates_are_listed_with_their_line_in_every_format() -> None:
+    odd = w.B1.model_copy(update={"unread_due": "next Friday"})
+    d2 = w.D2.model_copy(update={"items": (odd, *w.D2.items[1:])})
+    report = world_report(documents=(w.D1, d2))
+    text = render_markdown(report)
+    assert "| INC-2050 | pm/inc-2050.md:9 | Cap pool size: due date 'next Friday'" in text
+    assert (
+        "[**1 unreadable date or priority**](#dates-and-priorities-syncer-could-not-read)" in text
+    )
+    html = render_html(report)
+    _check(html)
+    assert "<bdi>pm/inc-2050.md</bdi>:9" in html
+    assert json.loads(render_json(report))["document_findings"][0]["line"] == 9
