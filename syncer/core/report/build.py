@@ -1006,7 +1006,7 @@ def _document_findings(
     """Due dates written but not readable, and priorities the tracker's map lacks: each names
     the document line, so a person can fix the text (the deadline shown meanwhile is the
     policy's)."""
-    entries = []
+    entries: list[DocumentFinding] = []
     for entry in items:
         row, item = entry.row, entry.item
         found: list[tuple[str, str]] = []
