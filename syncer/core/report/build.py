@@ -972,8 +972,10 @@ def _owner_loads(
                 overdue=sum(1 for e in entries if e.item.key in late),
                 due_soon=sum(1 for e in entries if e.item.key in soon),
                 next_due=min(deadlines) if deadlines else None,
+                # A lead reads a title, not an item key, for an item that has no ticket.
                 items=tuple(
-                    e.row.ticket.key if e.row.ticket is not None else e.item.key for e in entries
+                    e.row.ticket.key if e.row.ticket is not None else f'"{_clip(e.item.title, 40)}"'
+                    for e in entries
                 ),
             )
         )

@@ -144,7 +144,7 @@ class OwnerLoad(Frozen):
     due_soon: int
     next_due: dt.date | None = None
     items: tuple[str, ...] = Field(
-        description="ticket keys (else item keys) of the open items, most urgent first"
+        description="ticket keys (else the quoted title) of the open items, most urgent first"
     )
 
 

@@ -538,6 +538,7 @@ def test_due_soon_and_each_owners_plate() -> None:
     assert alice.next_due == dt.date(2026, 10, 1)
     assert plates["bob"].overdue == 2  # a2 and b4 ("@bob" and "bob" are one person)
     assert result.owners[0].owner == "bob"  # most overdue first
+    assert plates["carol"].items == ('"Reindex"',)  # no ticket: its title, not its item key
 
 
 def test_possible_follow_ups_are_listed_apart() -> None:
