@@ -378,3 +378,18 @@ def test_a_webhook_variable_set_to_something_not_a_url_is_not_reported_as_not_se
     unset = configure(tmp_path, "[report.teams.payments]\nwebhook = true", require_secrets=False)
     [missing] = produce_report(unset, store=store, trackers={"ops": tracker}, now=NOW).deliveries
     assert missing.detail == "not set"
+
+
+def test_the_digest_has_one_line_per_person(
+    tmp_path: Path, store: StateStore, tracker: FakeTracker
+) -> None:
+    config = configure(tmp_path, "")
+    report = produce_report(config, store=store, trackers={"ops": tracker}, now=NOW).report
+    payload = digest_payload(report, team="payments")
+    [block] = [b for b in payload["blocks"] if "*Per owner*" in b.get("text", {}).get("text", "")]
+    lines = block["text"]["text"].splitlines()[1:]
+    assert lines == [
+        "• alice: 1 open, 1 overdue, 0 due soon (OPS-1)",
+        "• bob: 1 open, 1 overdue, 0 due soon (OPS-2)",
+    ]
+    assert "0 due soon" in payload["text"]

@@ -19,7 +19,19 @@ from syncer.core.report.text import isolate
 TOP_OVERDUE = 5
 """How many of the most overdue items a digest lists."""
 
-_COUNTS = ("overdue", "untracked", "unowned", "stale", "drift", "unfinished", "recurrence")
+TOP_OWNERS = 10
+"""How many people's plates a digest lists (most overdue first)."""
+
+_COUNTS = (
+    "overdue",
+    "due_soon",
+    "untracked",
+    "unowned",
+    "stale",
+    "drift",
+    "unfinished",
+    "recurrence",
+)
 
 
 def mrkdwn(text: str | None, *, isolated: bool = True) -> str:
@@ -56,7 +68,7 @@ def most_overdue(report: Report, *, limit: int = TOP_OVERDUE) -> list[OverdueEnt
 
 def headline_counts(report: Report) -> str:
     counts = report.counts()
-    return ", ".join(f"{counts[k]} {k}" for k in _COUNTS)
+    return ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in _COUNTS)
 
 
 def digest_payload(report: Report, *, team: str, report_url: str | None = None) -> dict[str, Any]:
@@ -64,7 +76,7 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
     counts = report.counts()
     title = f"Follow-up report: {isolate(team)}, {report.today.isoformat()}"
     summary = f"{counts['open']} open of {counts['items']} follow-ups; " + ", ".join(
-        f"*{counts[k]}* {k}" for k in _COUNTS
+        f"*{counts[k]}* {k.replace('_', ' ')}" for k in _COUNTS
     )
     lines = []
     for entry in most_overdue(report):
@@ -86,6 +98,16 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
             },
         },
     ]
+    if report.owners:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Per owner*\n" + "\n".join(owner_lines(report)),
+                },
+            }
+        )
     for unavailable in report.unavailable:
         blocks.append(
             {
@@ -110,6 +132,21 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
     if report_url:
         text += f" ({_link(report_url, 'full report')})"
     return {"text": text, "blocks": blocks}
+
+
+def owner_lines(report: Report, *, limit: int = TOP_OWNERS) -> list[str]:
+    """One line per person, ready to paste into a stand-up: open, overdue, due soon, tickets."""
+    lines = []
+    for load in report.owners[:limit]:
+        shown = ", ".join(mrkdwn(i) for i in load.items[:6])
+        more = f" and {len(load.items) - 6} more" if len(load.items) > 6 else ""
+        lines.append(
+            f"• {mrkdwn(load.owner)}: {load.open} open, {load.overdue} overdue, "
+            f"{load.due_soon} due soon ({shown}{more})"
+        )
+    if len(report.owners) > limit:
+        lines.append(f"… and {len(report.owners) - limit} more people")
+    return lines
 
 
 def nudge_text(entry: OverdueEntry, *, every_days: int) -> str:
