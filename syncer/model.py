@@ -80,6 +80,9 @@ class ActionItem(Frozen):
     priority: str | None = None
     tickets: tuple[TicketRef, ...] = ()
     done: bool = False
+    done_on: dt.date | None = Field(
+        default=None, description="when the document says the item was done ('done 2026-09-03')"
+    )
     group: str | None = None
     group_tracked: bool = Field(
         default=False,

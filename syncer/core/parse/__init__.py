@@ -185,6 +185,7 @@ def _assign_keys(
                 owner=fields.owner,
                 due=fields.due,
                 unread_due=fields.unread_due,
+                done_on=fields.done_on,
                 priority=fields.priority,
                 tickets=tuple(fields.tickets),
                 done=bool(fields.done),

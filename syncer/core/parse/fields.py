@@ -418,6 +418,8 @@ class Fields:
     checkbox: bool = False
     unread_due: str | None = None
     """A due date written but not readable as a date ("next Friday", "2026-13-01")."""
+    done_on: date | None = None
+    """When the item was done, as the text says ("done 2026-01-02")."""
 
 
 _TRAILING_URL = re.compile(
@@ -604,10 +606,17 @@ def _done_suffix(r: _Reading) -> None:
     elif _DIGIT.search(r.text) and (match := _DONE_ON.search(r.text)) is not None:
         # "Fix it -- done 2026-01-02": the date says when it was done, not when it is due.
         r.fields.done = True
+        r.fields.done_on = _date_within(match[0])
         r.text = r.text[: match.start()]
     elif r.bracket and _DIGIT.search(r.text) and (match := _DONE_ON_BRACKETED.search(r.text)):
         r.fields.done = True
+        r.fields.done_on = _date_within(match[0])
         r.cut(match)
+
+
+def _date_within(text: str) -> date | None:
+    found = re.search(DATE_PATTERN, text, re.IGNORECASE)
+    return parse_date(found[0]) if found else None
 
 
 def _status_tag(r: _Reading) -> None:

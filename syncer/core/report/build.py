@@ -426,7 +426,9 @@ def _item(
             close_date = policy.local_date(ticket.resolved)
     done = item.done or (closed and not wont_do)
     if item.done and not closed:
-        close_date = None  # done in the document only: when is unknown
+        close_date = None  # done in the document only: when is unknown, unless it says
+    if item.done and item.done_on is not None:
+        close_date = item.done_on  # "done 2026-09-03": the best evidence there is
     wont_do = wont_do and not item.done
     deadline: dt.date | None = None
     deadline_source = None

@@ -66,3 +66,18 @@ def test_a_due_cell_that_is_not_a_date(cell: str, unread: str | None) -> None:
 def test_a_due_line_under_an_item_that_is_not_a_date() -> None:
     title, _, unread, due = only_item("- [ ] Rotate the keys\n  - Due: after the freeze\n")
     assert (title, unread, due) == ("Rotate the keys", "after the freeze", None)
+
+
+@pytest.mark.parametrize(
+    ("line", "done_on"),
+    [
+        ("- Rotate the keys -- done 2026-09-03", "2026-09-03"),
+        ("- Rotate the keys (done 2026-09-04) @bob", "2026-09-04"),
+        ("- [x] Rotate the keys", None),
+    ],
+)
+def test_the_date_an_item_was_done_is_kept(line: str, done_on: str | None) -> None:
+    document = parse_postmortem(f"# INC-1: x\n\n## Action items\n\n{line}\n", source="pm.md")
+    (item,) = document.items
+    assert item.done
+    assert (item.done_on.isoformat() if item.done_on else None) == done_on

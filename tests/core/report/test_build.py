@@ -518,6 +518,16 @@ def test_a_ticket_created_closed_gives_no_close_date() -> None:
     assert (metrics.on_time_rate, metrics.median_days_to_close) == (None, None)
     # Closed by a person days after it was created: that resolution date is evidence.
     assert (report().metrics.close_basis, report().metrics.close_unknown) == (1, 2)
+    # The document saying when it was done is the best evidence of all.
+    noted = w.A3.model_copy(update={"done_on": dt.date(2026, 9, 5)})
+    d1 = w.D1.model_copy(update={"items": (w.A1, w.A2, noted, w.A4)})
+    dated = report(
+        documents=(d1, w.D2),
+        tickets={**w.TICKETS, "ops": ops.model_copy(update={"tickets": created_closed})},
+    ).metrics
+    # Done 4 days after the incident, before its 2026-09-29 deadline: on time, 4 days to close.
+    assert (dated.on_time_basis, dated.on_time_rate, dated.median_days_to_close) == (1, 1.0, 4.0)
+    assert dated.close_unknown == 2
 
 
 def test_due_soon_and_each_owners_plate() -> None:
