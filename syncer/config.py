@@ -194,6 +194,9 @@ class WorkerConfig(Section):
     report_at: Annotated[str | None, AfterValidator(_check_clock_time)] = Field(
         default=None, description="local time of day (HH:MM) of the daily report; unset: none"
     )
+    report_day: (
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None
+    ) = Field(default=None, description="make the report weekly, on this day; unset: daily")
     timezone: Annotated[str, AfterValidator(_check_timezone)] = Field(
         default="UTC", description="IANA time zone report_at is read in"
     )
@@ -505,25 +508,43 @@ def webhook_env_name(team: str, delivery: TeamDeliveryConfig) -> str:
 
 def _read_webhooks(
     settings: Settings, environ: Mapping[str, str]
-) -> tuple[dict[str, SecretStr], list[str]]:
+) -> tuple[dict[str, SecretStr], dict[str, str]]:
+    """Team -> webhook URL, and team -> what is wrong with its variable ("not set", or why the
+    value set is not a URL: never the value, a secret)."""
     hooks: dict[str, SecretStr] = {}
-    problems = []
+    problems: dict[str, str] = {}
     for team, delivery in settings.report.teams.items():
         if not delivery.webhook:
             continue
         variable = webhook_env_name(team, delivery)
         url = environ.get(variable, "")
         if not url:
-            problems.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
+            problems[team] = "not set"
             continue
         try:
             _check_url(url)
         except ValueError as exc:
-            # The URL is a secret: say what is wrong with it, never what it is.
-            problems.append(f"report.teams.{team}.webhook: {variable} {exc}")
+            # The URL is a secret: say what is wrong with it, never what it is (a parser's
+            # message may quote part of it).
+            why = str(exc)
+            problems[team] = "set, but " + (
+                "is not a valid URL" if why.startswith("not a valid URL") else why
+            )
             continue
         hooks[team] = SecretStr(url)
     return hooks, problems
+
+
+def _webhook_problem_lines(settings: Settings, problems: Mapping[str, str]) -> list[str]:
+    lines = []
+    for team, problem in problems.items():
+        variable = webhook_env_name(team, settings.report.teams[team])
+        if problem == "not set":
+            lines.append(f"report.teams.{team}.webhook: set the environment variable {variable}")
+        else:
+            why = problem.removeprefix("set, but ")
+            lines.append(f"report.teams.{team}.webhook: {variable} {why}")
+    return lines
 
 
 class ReportConfig(Section):
@@ -553,6 +574,20 @@ class ReportConfig(Section):
     in_progress_stale_days: int = Field(default=30, ge=1)
     draft_max_age_days: int = Field(default=14, ge=1)
     trend_weeks: int = Field(default=12, ge=1, le=520)
+    due_soon_days: int = Field(
+        default=7, ge=0, le=365, description="list open items due within this many days"
+    )
+    deliver: Literal["every-run", "daily", "weekly"] = Field(
+        default="weekly",
+        description="how often the published issue and the webhook digest are delivered: once "
+        "per period however often syncer runs (state remembers); nudges keep their own interval",
+    )
+    deliver_day: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = Field(default="monday", description="the weekly delivery's day")
+    deliver_at: Annotated[str, AfterValidator(_check_clock_time)] = Field(
+        default="09:00", description="local time (HH:MM, in [report] timezone) of a delivery"
+    )
     url: HttpUrlText | None = Field(
         default=None, description="where the full report is published (the digest links it)"
     )
@@ -636,6 +671,9 @@ class Config(BaseModel):
     secrets: Mapping[str, Secrets]
     webhooks: Mapping[str, SecretStr] = {}
     """Team -> webhook URL of ``[report.teams.<team>]`` with ``webhook = true``."""
+    webhook_problems: Mapping[str, str] = {}
+    """Team -> why its webhook is missing from ``webhooks``: "not set", or "set, but ..." (what
+    is wrong with the value, never the value). Kept when secrets are not required."""
 
     @property
     def deprecations(self) -> tuple[str, ...]:
@@ -874,10 +912,16 @@ def parse_config(
     secrets, secret_problems = _read_secrets(settings, environ)
     webhooks, webhook_problems = _read_webhooks(settings, environ)
     if require_secrets:
-        problems += secret_problems + webhook_problems
+        problems += secret_problems + _webhook_problem_lines(settings, webhook_problems)
     if problems:
         raise _invalid(problems)
-    return Config(settings=settings, base_dir=base_dir, secrets=secrets, webhooks=webhooks)
+    return Config(
+        settings=settings,
+        base_dir=base_dir,
+        secrets=secrets,
+        webhooks=webhooks,
+        webhook_problems=webhook_problems,
+    )
 
 
 def load_config(path: Path, *, environ: Mapping[str, str], require_secrets: bool = True) -> Config:

@@ -73,9 +73,17 @@ class ActionItem(Frozen):
     description: str | None = None
     owner: str | None = None
     due: dt.date | None = None
+    unread_due: str | None = Field(
+        default=None,
+        description="a due date written but not readable as a date ('next Friday', "
+        "'2026-13-01', 'Q1 2027'): reported as a finding; the policy's date applies",
+    )
     priority: str | None = None
     tickets: tuple[TicketRef, ...] = ()
     done: bool = False
+    done_on: dt.date | None = Field(
+        default=None, description="when the document says the item was done ('done 2026-09-03')"
+    )
     group: str | None = None
     group_tracked: bool = Field(
         default=False,
@@ -98,6 +106,28 @@ class Problem(Frozen):
         return f"{where}: {self.message}"
 
 
+class Assessment(Frozen):
+    """How sure the parser is that a candidate is an action item, and the evidence that decided.
+
+    ``confidence`` runs from 0 to 1; an item is ticketed when it reaches the source's threshold
+    (``[sources] confidence``). ``evidence`` reads like ``+ task-list box`` or
+    ``- starts with a timestamp (timeline entry)``, strongest first.
+    """
+
+    confidence: float = Field(ge=0, le=1)
+    evidence: tuple[str, ...] = ()
+
+
+class PossibleItem(Frozen):
+    """A candidate the parser was not confident of: a possible follow-up, never ticketed by
+    itself. An author confirms it with a task-list box, a known action-item heading or an
+    ``<!-- syncer: items -->`` marker above its list; a team lowers the threshold instead."""
+
+    item: ActionItem
+    assessment: Assessment
+    section: str | None = Field(default=None, description="the heading it was found under")
+
+
 class Document(Frozen):
     """What the parser makes of one post-mortem file."""
 
@@ -108,6 +138,9 @@ class Document(Frozen):
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     has_action_section: bool = True
+    possible: tuple[PossibleItem, ...] = Field(
+        default=(), description="candidates below the confidence threshold: not ticketed"
+    )
 
 
 class TicketFields(Frozen):
@@ -321,6 +354,8 @@ FindingKind = Literal[
     "tracked_elsewhere",
     "rerouted",
     "repeated",
+    "unreadable_due",
+    "unknown_priority",
 ]
 
 

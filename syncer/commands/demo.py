@@ -73,6 +73,8 @@ default_tracker = "{JIRA_TRACKER}"
 [sources]
 paths = [{_toml_string(sources)}]
 root = {_toml_string(sources)}
+# Where the post-mortems are read by people: ticket bodies and the report link to them.
+base_url = "https://github.com/acme/postmortems/blob/main"
 
 [state]
 path = {_toml_string(state)}

@@ -91,6 +91,12 @@ def register(commands: Subcommands) -> None:
         help="write each report here, replacing the last (.md, .html or .json)",
     )
     command.add_argument(
+        "--no-deliver",
+        action="store_true",
+        help="build and record the report but deliver nothing (no published issue, digest or "
+        "nudge); delivery otherwise follows [report] deliver (weekly by default)",
+    )
+    command.add_argument(
         "--fail-on",
         metavar="KINDS",
         default="",
@@ -263,7 +269,14 @@ def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
         handler=context.log_handler,
     )
     output = Path(args.report_output) if args.report_output else None
-    jobs = Jobs(config, environ=context.env, drawer=drawer, fail_on=fail_on, report_output=output)
+    jobs = Jobs(
+        config,
+        environ=context.env,
+        drawer=drawer,
+        fail_on=fail_on,
+        report_output=output,
+        deliver=not args.no_deliver,
+    )
     heartbeat = functools.partial(write_heartbeat, target)
     with handle_signals(StopSignal()) as stop:
         if args.once:

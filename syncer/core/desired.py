@@ -8,6 +8,7 @@ route accepts). It reads no clock, file or environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -67,6 +68,27 @@ def _lookup(mapping: Mapping[str, str], *names: str | None) -> str | None:
     return None
 
 
+_BOILERPLATE = re.compile(
+    r"^\s*(?:post[- ]?mortem|incident(?:\s+(?:report|review))?|rca)\s*[:\-\u2013\u2014]\s*",
+    re.IGNORECASE,
+)
+
+
+def incident_heading(incident: Incident) -> str:
+    """The incident as a ticket's description names it, without the template's boilerplate:
+    "Post-Mortem: Incident INC-2041" is just "INC-2041" after the word "Incident:"."""
+    title = (incident.title or "").strip()
+    rest = _BOILERPLATE.sub("", title).strip()
+    if not rest:
+        return incident.id
+    bare = re.sub(r"\bincident\b", "", rest.replace(incident.id, ""), flags=re.IGNORECASE)
+    if not bare.strip(" :-\u2013\u2014"):
+        return incident.id  # nothing but "Incident INC-2041"
+    if incident.id.casefold() in rest.casefold():
+        return rest
+    return f"{incident.id}: {rest}"
+
+
 def ticket_body(
     item: ActionItem, incident: Incident, *, due: date | None, document_url: str | None
 ) -> str:
@@ -74,10 +96,7 @@ def ticket_body(
     lines = [item.title]
     if item.description:
         lines += ["", item.description]
-    heading = f"{incident.id}: {incident.title}" if incident.title else incident.id
-    if incident.title and incident.id.casefold() in incident.title.casefold():
-        heading = incident.title  # "Post-Mortem: Incident INC-2041" names the id already
-    facts = [f"**Incident:** {heading}"]
+    facts = [f"**Incident:** {incident_heading(incident)}"]
     details = [
         f"severity {incident.severity}" if incident.severity else None,
         f"on {incident.date.isoformat()}" if incident.date else None,
@@ -98,7 +117,9 @@ def ticket_body(
 def desired_fields(
     policy: SyncPolicy, tracker_name: str, item: ActionItem, incident: Incident
 ) -> tuple[TicketFields, list[Finding]]:
-    """The ticket fields for one item in one tracker, and any owner it could not map."""
+    """The ticket fields for one item in one tracker, and what it could not read: an owner
+    missing from the owner map, a due date that is not a date, a priority missing from the
+    priority map (each a finding naming the document line)."""
     tracker = policy.trackers[tracker_name]
     findings = []
     assignee = _lookup(tracker.owners, item.owner)
@@ -113,6 +134,29 @@ def desired_fields(
             )
         )
     due = due_date(policy.deadlines, item, incident)
+    if item.unread_due is not None:
+        findings.append(
+            Finding(
+                kind="unreadable_due",
+                message=f"{item.source}:{item.line}: due date {item.unread_due!r} is not a date "
+                "syncer can read (write it as YYYY-MM-DD); "
+                + (f"the policy's {due.isoformat()} applies" if due else "no due date is set"),
+                item_key=item.key,
+                source=item.source,
+            )
+        )
+    priority = _lookup(tracker.priorities, item.priority, incident.severity)
+    if item.priority and tracker.priorities and _lookup(tracker.priorities, item.priority) is None:
+        instead = f"the severity's {priority!r}" if priority else "no priority"
+        findings.append(
+            Finding(
+                kind="unknown_priority",
+                message=f"{item.source}:{item.line}: priority {item.priority!r} is not in "
+                f"trackers.{tracker_name}.priorities; the ticket gets {instead}",
+                item_key=item.key,
+                source=item.source,
+            )
+        )
     base = policy.document_base_url
     url = f"{base.rstrip('/')}/{item.source}" if base else None
     fields = TicketFields(
@@ -121,7 +165,7 @@ def desired_fields(
         labels=tuple(sorted(set(tracker.labels))),
         assignee=assignee,
         due=due,
-        priority=_lookup(tracker.priorities, item.priority, incident.severity),
+        priority=priority,
         done=item.done,
         source=item.source,
     )

@@ -23,7 +23,10 @@ table { border-collapse: collapse; width: 100%; }
 .when { white-space: nowrap; }
 th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #dfe1e6; }
 th { background: #f4f5f7; } .muted { color: #6b778c; }
-.label { background: #e9f2ff; border-radius: 3px; padding: 0 .3rem; margin-right: .2rem; }
+.label { background: #e9f2ff; border-radius: 3px; padding: 0 .3rem; margin-right: .2rem;
+  display: inline-block; white-space: nowrap; }
+.label.marker { background: #f4f5f7; color: #6b778c; }
+td.labels { max-width: 12rem; }
 tr.overdue td { background: #ffebe6; } .overdue-tag { color: #ae2a19; font-weight: 600; }
 form { margin: 1rem 0; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 input[type=search] { min-width: 18rem; padding: .25rem .4rem; }
@@ -43,6 +46,22 @@ _PRIORITY_LABEL = re.compile(r"^(?:priority[:/ -]?)?(P[0-4]|high|medium|low|crit
 
 def _labels(names: list[str]) -> str:
     return "".join(f'<span class="label">{escape(name)}</span>' for name in names)
+
+
+_MARKER = re.compile(r"^[a-z][a-z0-9-]{0,31}:.+$")
+"""syncer's per-item marker label (``<instance>:<item key>``): long, and for syncer, not people."""
+
+
+def _overview_labels(names: list[str]) -> str:
+    """Labels in the overview's narrow column: a marker label becomes a short badge whose full
+    text is its tooltip (the issue's own page lists every label in full)."""
+    shown = []
+    for name in names:
+        if _MARKER.match(name):
+            shown.append(f'<span class="label marker" title="{escape(name)}">marker</span>')
+        else:
+            shown.append(f'<span class="label">{escape(name)}</span>')
+    return "".join(shown)
 
 
 def _when(moment: datetime) -> str:
@@ -180,7 +199,8 @@ def render_page(
                 f'<td class=when><a href="{escape(link)}">{escape(issue.key)}</a></td>'
                 f"<td>{escape(issue.summary)}</td><td>{escape(issue.status)}</td>"
                 f"<td>{escape(issue.priority)}</td>"
-                f"<td>{escape(issue.assignee or '-')}</td><td>{_labels(issue.labels)}</td>"
+                f"<td>{escape(issue.assignee or '-')}</td>"
+                f"<td class=labels>{_overview_labels(issue.labels)}</td>"
                 f"<td class=when>{due}</td><td>{source}</td>"
                 f"<td class=when>{escape(_when(issue.updated))}</td></tr>"
             )
@@ -211,7 +231,8 @@ def render_page(
                 f'<tr><td><a href="{escape(link)}">#{gh.number}</a></td>'
                 f"<td>{escape(gh.title)}</td><td>{escape(state_text)}</td>"
                 f"<td>{escape(_github_priority(gh.labels))}</td>"
-                f"<td>{escape(', '.join(gh.assignees) or '-')}</td><td>{_labels(gh.labels)}</td>"
+                f"<td>{escape(', '.join(gh.assignees) or '-')}</td>"
+                f"<td class=labels>{_overview_labels(gh.labels)}</td>"
                 f"<td>{escape(str(gh.milestone) if gh.milestone else '-')}</td><td>{source}</td>"
                 f"<td class=when>{escape(_when(gh.updated_at))}</td></tr>"
             )

@@ -13,13 +13,23 @@ for the whole report):
   mentioning them, at most once per that many days per ticket (state remembers), never on a
   closed ticket. Writes are paced like a sync's.
 
+The published issue and the webhook digest follow ``[report] deliver`` (weekly by default, on
+``deliver_day`` at ``deliver_at``; or daily; or every run): state remembers when each team's
+channel was last delivered, so however often ``run --once`` runs, each is delivered once per
+period, and a run that missed the slot (or failed to deliver) is made up by the next run
+(``syncer.core.report.cadence``). The published issue is edited only when its content changed
+(state keeps a digest of what was published; the "as of" line does not count). Nudges keep
+their own per-ticket interval.
+
 A failed delivery is reported as a ``Delivery`` with ``status="failed"``; it never stops the
 others or the report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -28,6 +38,7 @@ import requests
 
 from syncer.config import Config, TeamDeliveryConfig, webhook_env_name
 from syncer.core.report import Report, TrackerRead, render_markdown
+from syncer.core.report.cadence import Cadence, cadence_from_config, delivery_due, next_slot
 from syncer.core.report.digest import digest_payload, nudge_text
 from syncer.errors import TrackerError
 from syncer.model import Ticket, slugify
@@ -57,8 +68,24 @@ def deliver_report(
     post: Callable[..., requests.Response] = requests.post,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[Delivery, ...]:
-    """Every configured delivery of the teams asked for (all when ``teams`` is empty)."""
+    """Every configured delivery of the teams asked for (all when ``teams`` is empty) that is
+    due under the cadence; nudges whenever a ticket's interval has passed."""
     wanted = {t.casefold() for t in teams}
+    cadence = cadence_from_config(config.settings.report)
+
+    def due(team: str, channel: str) -> bool:
+        memory = store.last_delivery(team, channel)
+        if delivery_due(cadence, last=memory.delivered if memory else None, now=now):
+            return True
+        log.info(
+            "%s: %s not due (%s; next %s)",
+            team,
+            channel,
+            cadence.describe(),
+            _next(cadence, now),
+        )
+        return False
+
     pacer = Pacer(
         {n: t.write_gap for n, t in config.settings.trackers.items()},
         sleep=sleep,
@@ -72,7 +99,7 @@ def deliver_report(
             continue  # a team's run does not overwrite everyone's report
         scoped = report if team == ALL_TEAMS else report_for(team)
         label = "all teams" if team == ALL_TEAMS else team
-        if delivery.publish_to is not None:
+        if delivery.publish_to is not None and due(team, "publish"):
             done.append(
                 _publish(
                     team,
@@ -86,8 +113,11 @@ def deliver_report(
                     now=now,
                 )
             )
-        if delivery.webhook:
-            done.append(_post_digest(config, team, label, scoped, delivery, post=post))
+        if delivery.webhook and due(team, "webhook"):
+            posted = _post_digest(config, team, label, scoped, delivery, post=post)
+            if posted.status == "done":
+                store.record_delivery(team, "webhook", now=now)
+            done.append(posted)
         if delivery.nudge_every_days is not None:
             done.extend(
                 _nudge(
@@ -136,9 +166,26 @@ def _publish(
     key = "all" if team == ALL_TEAMS else slugify(team)
     title = f"Follow-up report: {label}"
     body = render_markdown(report)
+    digest = content_digest(title, body)
+    remembered = store.published_report(team)
+    last = store.last_delivery(team, "publish")
+    if (
+        remembered is not None
+        and remembered[0] == tracker_name
+        and last is not None
+        and last.digest == digest
+    ):
+        # Nothing changed since it was last published: no edit, no notification to watchers.
+        store.record_delivery(team, "publish", now=now, digest=digest)
+        return Delivery(
+            team=team,
+            channel="publish",
+            status="done",
+            target=remembered[1].key,
+            detail="unchanged",
+        )
     try:
         ref = None
-        remembered = store.published_report(team)
         if remembered is not None and remembered[0] == tracker_name:
             pacer.wait(tracker_name)
             ref = tracker.update_report(remembered[1], key, title=title, body=body)
@@ -158,6 +205,7 @@ def _publish(
             team=team, channel="publish", status="failed", target=tracker_name, detail=str(exc)
         )
     store.record_published(team, tracker=tracker_name, ref=ref, now=now)
+    store.record_delivery(team, "publish", now=now, digest=digest)
     log.info("%s: report %s in %s", team, how, ref.key)
     return Delivery(team=team, channel="publish", status="done", target=ref.key, detail=how)
 
@@ -174,9 +222,8 @@ def _post_digest(
     variable = webhook_env_name(team, delivery)
     url = config.webhooks.get(team)
     if url is None:
-        return Delivery(
-            team=team, channel="webhook", status="failed", target=variable, detail="not set"
-        )
+        why = config.webhook_problems.get(team, "not set")
+        return Delivery(team=team, channel="webhook", status="failed", target=variable, detail=why)
     report_url = delivery.report_url or config.settings.report.url
     payload = digest_payload(report, team=label, report_url=report_url)
     try:
@@ -261,3 +308,17 @@ def _nudge(
             )
         )
     return sent
+
+
+_AS_OF = re.compile(r"^As of .*$", re.MULTILINE)
+
+
+def content_digest(title: str, body: str) -> str:
+    """What a published report says, apart from when it was made: equal digests, no edit."""
+    stable = _AS_OF.sub("As of", body, count=1)
+    return hashlib.sha256(f"{title}\n{stable}".encode()).hexdigest()
+
+
+def _next(cadence: Cadence, now: datetime) -> str:
+    upcoming = next_slot(cadence, now)
+    return "next run" if upcoming is None else upcoming.isoformat(timespec="minutes")

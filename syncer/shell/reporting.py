@@ -155,6 +155,7 @@ def produce_report(
             routes=routes,
             owners=owners,
             texts=texts,
+            document_base_url=config.settings.sources.base_url,
         )
 
     report = report_of(list(teams) or None, past=history)

@@ -228,9 +228,10 @@ def _build_scheduler(
 
     sync_job = scheduler.every(config.sync_every_minutes).minutes.do(run, "sync", sync).tag("sync")
     if report is not None and config.report_at is not None:
-        scheduler.every().day.at(config.report_at, config.timezone).do(run, "report", report).tag(
-            "report"
-        )
+        every = scheduler.every()
+        # Weekly on report_day (schedule names its weekday jobs as properties), else daily.
+        when = getattr(every, config.report_day) if config.report_day else every.day
+        when.at(config.report_at, config.timezone).do(run, "report", report).tag("report")
     return scheduler, sync_job
 
 

@@ -79,8 +79,8 @@ def test_without_trackers_the_report_comes_from_the_documents_alone(
     assert out.startswith("# Follow-up report")
     assert "no tracker is configured" in out
     # Raise (due 2026-10-01) and Alert (SEV2: 28 days after 2026-09-01 = 2026-09-29) are late.
-    assert "**2** overdue" in out
-    assert "**1** unowned" in out  # the alert has no owner
+    assert "[**2 overdue**](#overdue)" in out
+    assert "[**1 unowned**](#unowned)" in out  # the alert has no owner
 
 
 def test_json_to_a_file_with_the_headline_counts_printed(
@@ -90,7 +90,7 @@ def test_json_to_a_file_with_the_headline_counts_printed(
     target.parent.mkdir()
     assert report(folder, "--as-of", "2026-11-27", "--output", str(target)) == 0
     data = json.loads(target.read_text())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert len(data["overdue"]) == 2
     assert {e["reason"] for e in data["untracked"]} == {"no_tracker"}
     assert len(data["untracked"]) == 3  # the done item is not untracked

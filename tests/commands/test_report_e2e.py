@@ -83,6 +83,7 @@ status: Published
 DELIVERY = """
 [report]
 url = "https://wiki.example.test/follow-ups"
+deliver = "every-run"
 
 [report.teams.payments]
 publish_to = "ops-jira"
@@ -262,7 +263,8 @@ def test_delivery_updates_one_issue_per_team_posts_the_digest_and_nudges_once(
     assert "INC-5003" not in (jira[0].description or "")
     assert "INC-5003" in (github[0].body or "")
     assert out.count("payments: report created in") == 1
-    assert out.count("payments: report updated in") == 2
+    # Nothing changed between the runs: the issue is not edited again (no notification).
+    assert out.count("payments: report unchanged in") == 2
 
     # The digest: counts, the five most overdue with links, a link to the full report.
     assert len(receiver.bodies) == 3

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from syncer.core.desired import desire_items
 from syncer.core.plan import tickets_to_fetch, where_tickets_live
 from syncer.model import ActionItem, Document, Incident, Link, Ticket, TicketRef
@@ -168,3 +170,53 @@ def test_the_route_issue_type_goes_only_to_items_the_route_places() -> None:
         ("inc-9.named", "jira", "Bug"),
         ("inc-9.other", "gh", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        # Seen on the sandbox page: "Incident: Post-Mortem: Incident INC-2041".
+        ("Post-Mortem: Incident INC-2041", "INC-2041"),
+        ("Postmortem - INC-2041", "INC-2041"),
+        (
+            "Incident report: INC-2041 checkout proxy pool exhausted",
+            "INC-2041 checkout proxy pool exhausted",
+        ),
+        ("Checkout proxy pool exhausted", "INC-2041: Checkout proxy pool exhausted"),
+        (None, "INC-2041"),
+    ],
+)
+def test_the_incident_heading_drops_the_templates_boilerplate(
+    title: str | None, heading: str
+) -> None:
+    from syncer.core.desired import incident_heading, ticket_body
+    from syncer.model import ActionItem, Incident
+
+    incident = Incident(id="INC-2041", title=title)
+    assert incident_heading(incident) == heading
+    item = ActionItem(key="inc-2041.a", title="Fix it", source="pm.md", line=3, end_line=3)
+    body = ticket_body(item, incident, due=None, document_url=None)
+    assert f"**Incident:** {heading}\n" in body
+    assert "Incident: Post-Mortem" not in body
+
+
+def test_an_unreadable_due_date_and_an_unmapped_priority_are_findings_naming_the_line() -> None:
+    # Seen before: "due next Friday" and a priority P2 missing from the map gave no warning;
+    # the ticket silently got the policy's date and the severity's priority.
+    odd = item("Rotate keys", unread_due="next Friday", priority="P2", line=7, end_line=7)
+    wanted, findings = desire_items(POLICY, [document(odd)], claim=claim_jira_keys)
+    (one,) = wanted
+    assert one.fields.due == date(2026, 11, 15)  # SEV1: 14 days after 2026-11-01
+    assert one.fields.priority == "P1"  # gh maps the severity SEV1; P2 is not in its map
+    kinds = {f.kind: f.message for f in findings}
+    assert kinds["unreadable_due"] == (
+        "inc-9.md:7: due date 'next Friday' is not a date syncer can read (write it as "
+        "YYYY-MM-DD); the policy's 2026-11-15 applies"
+    )
+    assert kinds["unknown_priority"] == (
+        "inc-9.md:7: priority 'P2' is not in trackers.gh.priorities; the ticket gets the "
+        "severity's 'P1'"
+    )
+    plain = item("Rotate keys", due=date(2026, 12, 1), priority="SEV1")
+    _, none = desire_items(POLICY, [document(plain)], claim=claim_jira_keys)
+    assert {f.kind for f in none} <= {"unknown_owner"}

@@ -34,7 +34,8 @@ def test_every_issue_shows_priority_source_and_a_zoned_time(demo_state: State) -
     assert len(rows) == 18
     assert "<th>Priority</th>" in html
     assert "<td>High</td>" in rows[6]  # OPS-7, from the incident's SEV2
-    assert "<code>2026-10-checkout-proxy-pool.md</code>" in rows[6]
+    # The demo sets [sources] base_url: the post-mortem is a link.
+    assert ">2026-10-checkout-proxy-pool.md</a>" in rows[6]
     assert all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>", row) for row in rows)
 
 
@@ -100,3 +101,26 @@ def test_large_projects_are_paged(demo_state: State) -> None:
 )
 def test_the_source_post_mortem_is_linked_when_its_url_is_known(body: str, html: str) -> None:
     assert source_link(body) == html
+
+
+def test_the_labels_column_keeps_syncers_long_marker_labels_out_of_the_way(
+    demo_state: State,
+) -> None:
+    # Seen before: "syncer:2026-08-search-indexer-backlog.23782744cd" took most of the width.
+    html = render_page(demo_state, base_url="http://x", now=NOW)
+    cells = re.findall(r"<td class=labels>(.*?)</td>", html)
+    assert len(cells) == 18
+    for cell in cells:
+        visible = re.sub(r'title="[^"]*"', "", cell)
+        assert "syncer:" not in visible
+        assert "postmortem" in visible
+    assert 'title="syncer:inc-2041.' in html  # the full marker is still there, as a tooltip
+
+
+def test_ticket_descriptions_name_the_incident_once(demo_state: State) -> None:
+    from syncer.sandbox.page import render_issue_page
+
+    page = render_issue_page(demo_state, "/browse/OPS-7")
+    assert page is not None
+    assert re.search(r"Incident:\*{1,2} INC-2041 \(severity SEV2", page)
+    assert "Post-Mortem: Incident INC-2041" not in page

@@ -76,7 +76,13 @@ def tracker() -> FakeTracker:
     return fake
 
 
-def configure(tmp_path: Path, teams: str, environ: dict[str, str] | None = None) -> Config:
+def configure(
+    tmp_path: Path,
+    teams: str,
+    environ: dict[str, str] | None = None,
+    *,
+    require_secrets: bool = True,
+) -> Config:
     docs = tmp_path / "postmortems"
     docs.mkdir(exist_ok=True)
     (docs / "inc-7001.md").write_text(DOCUMENT)
@@ -98,13 +104,16 @@ pacing = {{ seconds_between_writes = 0 }}
         tomllib.loads(text),
         base_dir=tmp_path,
         environ={"SYNCER_OPS_TOKEN": "t", **(environ or {})},
+        require_secrets=require_secrets,
     )
 
 
 def test_publish_creates_once_then_updates_and_finds_again_by_marker(
     tmp_path: Path, store: StateStore, tracker: FakeTracker
 ) -> None:
-    config = configure(tmp_path, '[report.teams.payments]\npublish_to = "ops"')
+    config = configure(
+        tmp_path, '[report]\ndeliver = "daily"\n[report.teams.payments]\npublish_to = "ops"'
+    )
     runs = [
         reported(config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(i))
         for i in range(3)
@@ -118,7 +127,7 @@ def test_publish_creates_once_then_updates_and_finds_again_by_marker(
 
     # Gone (deleted in the tracker): state's issue is not found; a new one is made.
     del tracker.reports["payments"]
-    run = reported(config, store=store, trackers={"ops": tracker}, now=NOW)
+    run = reported(config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(3))
     assert [d.detail for d in run.deliveries] == ["created"]
 
 
@@ -279,3 +288,122 @@ def test_the_digest_lists_the_five_latest_and_escapes_for_slack(
     assert mrkdwn("<!channel> & <https://evil|click>") == (
         "&lt;!channel&gt; &amp; &lt;https://evil|click&gt;"
     )
+
+
+class Counting:
+    """A loopback webhook that answers 200 and counts the digests it was sent."""
+
+    def __init__(self) -> None:
+        self.posts: list[bytes] = []
+        posts = self.posts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                posts.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/x"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_run_every_fifteen_minutes_delivers_once_a_week_on_time(
+    tmp_path: Path, store: StateStore, tracker: FakeTracker
+) -> None:
+    # Seen before: 96 digests and 96 issue edits a day. Weekly on Monday at 09:00 Berlin:
+    # the first run delivers, then Monday 2026-11-30 09:00 (08:00 UTC), whatever runs between.
+    hook = Counting()
+    try:
+        config = configure(
+            tmp_path,
+            '[report]\ntimezone = "Europe/Berlin"\ndeliver = "weekly"\ndeliver_day = "monday"\n'
+            'deliver_at = "09:00"\n[report.teams.payments]\npublish_to = "ops"\nwebhook = true',
+            {"SYNCER_PAYMENTS_WEBHOOK": hook.url},
+        )
+        start = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
+        delivered: list[tuple[dt.datetime, str, str]] = []
+        # Friday noon to the next Tuesday noon, one run every 15 minutes, but none on Monday
+        # between 07:00 and 10:00 UTC: the missed slot is made up by the first run after it.
+        moments = [start + dt.timedelta(minutes=15 * i) for i in range(4 * 24 * 4 + 1)]
+        missed = [m for m in moments if not (m.day == 30 and 7 <= m.hour < 10)]
+        for now in missed:
+            run = reported(config, store=store, trackers={"ops": tracker}, now=now)
+            delivered += [(now, d.channel, d.detail) for d in run.deliveries]
+        monday = dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC)
+        assert delivered == [
+            (start, "publish", "created"),
+            (start, "webhook", ""),
+            (monday, "publish", "updated"),
+            (monday, "webhook", ""),
+        ]
+        assert len(hook.posts) == 2
+        assert tracker.writes.count("create report payments") == 1
+    finally:
+        hook.close()
+
+
+def test_the_published_issue_is_not_edited_when_nothing_changed(
+    tmp_path: Path, store: StateStore, tracker: FakeTracker
+) -> None:
+    config = configure(
+        tmp_path, '[report]\ndeliver = "every-run"\n[report.teams.payments]\npublish_to = "ops"'
+    )
+    later = NOW + dt.timedelta(minutes=15)
+    details = [
+        [
+            d.detail
+            for d in reported(config, store=store, trackers={"ops": tracker}, now=t).deliveries
+        ]
+        for t in (NOW, later)
+    ]
+    assert details == [["created"], ["unchanged"]]
+    assert [w for w in tracker.writes if "report" in w] == ["create report payments"]
+    # The next day the ages moved: the content changed, so it is edited.
+    next_day = reported(
+        config, store=store, trackers={"ops": tracker}, now=NOW + dt.timedelta(days=1)
+    )
+    assert [d.detail for d in next_day.deliveries] == ["updated"]
+
+
+def test_a_webhook_variable_set_to_something_not_a_url_is_not_reported_as_not_set(
+    tmp_path: Path, store: StateStore, tracker: FakeTracker
+) -> None:
+    config = configure(
+        tmp_path,
+        "[report.teams.payments]\nwebhook = true",
+        {"SYNCER_PAYMENTS_WEBHOOK": "hooks.example/very-secret-token"},
+        require_secrets=False,
+    )
+    run = reported(config, store=store, trackers={"ops": tracker}, now=NOW)
+    [failed] = run.failed_deliveries
+    assert (failed.target, failed.detail) == (
+        "SYNCER_PAYMENTS_WEBHOOK",
+        "set, but must be an http:// or https:// URL with a host",
+    )
+    assert "very-secret-token" not in repr(run)
+    unset = configure(tmp_path, "[report.teams.payments]\nwebhook = true", require_secrets=False)
+    [missing] = reported(unset, store=store, trackers={"ops": tracker}, now=NOW).deliveries
+    assert missing.detail == "not set"
+
+
+def test_the_digest_has_one_line_per_person(
+    tmp_path: Path, store: StateStore, tracker: FakeTracker
+) -> None:
+    config = configure(tmp_path, "")
+    report = reported(config, store=store, trackers={"ops": tracker}, now=NOW).report
+    payload = digest_payload(report, team="payments")
+    [block] = [b for b in payload["blocks"] if "*Per owner*" in b.get("text", {}).get("text", "")]
+    lines = block["text"]["text"].splitlines()[1:]
+    assert lines == [
+        "• alice: 1 open, 1 overdue, 0 due soon (OPS-1)",
+        "• bob: 1 open, 1 overdue, 0 due soon (OPS-2)",
+    ]
+    assert "0 due soon" in payload["text"]

@@ -90,6 +90,26 @@ def test_jobs_fire_when_due(traveller: time_machine.Traveller) -> None:
     assert reports == [at(9, 0)]
 
 
+def test_a_weekly_report_runs_on_its_day_only(traveller: time_machine.Traveller) -> None:
+    # START is Friday 2026-11-27; a Monday report runs on 11-30 and 12-07, not in between.
+    stop = StopSignal()
+    clock = Clock(traveller, stop, until=START + timedelta(days=11))
+    reports: list[datetime] = []
+    run_forever(
+        WorkerConfig(
+            sync_every_minutes=720, report_at="09:00", report_day="monday", timezone="UTC"
+        ),
+        sync=recorder([]),
+        report=recorder(reports),
+        stop=stop,
+        sleep=clock.sleep,
+    )
+    assert reports == [
+        datetime(2026, 11, 30, 9, tzinfo=UTC),
+        datetime(2026, 12, 7, 9, tzinfo=UTC),
+    ]
+
+
 def test_the_report_time_is_read_in_the_configured_time_zone(
     traveller: time_machine.Traveller,
 ) -> None:

@@ -184,6 +184,8 @@ def _assign_keys(
                 description="\n".join(draft.details) or None,
                 owner=fields.owner,
                 due=fields.due,
+                unread_due=fields.unread_due,
+                done_on=fields.done_on,
                 priority=fields.priority,
                 tickets=tuple(fields.tickets),
                 done=bool(fields.done),

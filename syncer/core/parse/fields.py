@@ -416,6 +416,10 @@ class Fields:
     done: bool | None = None
     explicit_id: str | None = None
     checkbox: bool = False
+    unread_due: str | None = None
+    """A due date written but not readable as a date ("next Friday", "2026-13-01")."""
+    done_on: date | None = None
+    """When the item was done, as the text says ("done 2026-01-02")."""
 
 
 _TRAILING_URL = re.compile(
@@ -602,10 +606,17 @@ def _done_suffix(r: _Reading) -> None:
     elif _DIGIT.search(r.text) and (match := _DONE_ON.search(r.text)) is not None:
         # "Fix it -- done 2026-01-02": the date says when it was done, not when it is due.
         r.fields.done = True
+        r.fields.done_on = _date_within(match[0])
         r.text = r.text[: match.start()]
     elif r.bracket and _DIGIT.search(r.text) and (match := _DONE_ON_BRACKETED.search(r.text)):
         r.fields.done = True
+        r.fields.done_on = _date_within(match[0])
         r.cut(match)
+
+
+def _date_within(text: str) -> date | None:
+    found = re.search(DATE_PATTERN, text, re.IGNORECASE)
+    return parse_date(found[0]) if found else None
 
 
 def _status_tag(r: _Reading) -> None:
@@ -680,6 +691,24 @@ def _due(r: _Reading) -> None:
             return
 
 
+# "due next Friday", "due: tomorrow", "(deadline end of sprint)" at the end of an item: a due
+# date that is written but cannot be read. It leaves the title and becomes a finding; "due to
+# load" is not one.
+_DUE_UNREAD = re.compile(
+    r"(?:^|[\(\[,;]\s*|\s[-\u2013\u2014]?\s*)(?:due(?:\s+(?:by|on|date))?|deadline|eta)\b"
+    r"(?!\s+to\b)\s*[:=]?\s*(?P<value>[^\s()\[\],;][^()\[\],;]{0,39}?)\s*[\)\]]?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _unread_due(r: _Reading) -> None:
+    if r.fields.due is None and any(w in r.low for w in ("due", "deadline", "eta")):
+        match = _DUE_UNREAD.search(r.text, max(0, len(r.text) - 60))
+        if match:
+            r.fields.unread_due = match["value"].strip()
+            r.cut(match)
+
+
 def _priority(r: _Reading) -> None:
     for pattern, could in (
         (_PRIORITY_MARKED, "prio" in r.low),
@@ -745,6 +774,7 @@ _STEPS: tuple[Callable[[_Reading], None], ...] = (
     _done_marks,
     _text_tickets,
     _due,
+    _unread_due,
     _priority,
     _owner,
     _process_note,

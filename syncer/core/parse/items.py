@@ -355,6 +355,8 @@ class ItemReader:
                 fields.owner = fields.owner or clean_owner(value.split(",")[0])
             elif label in {"due", "due date", "deadline", "eta", "target date"}:
                 fields.due = fields.due or parse_date(value) or found.due
+                if fields.due is None and value.strip():
+                    fields.unread_due = value.strip()
             elif label in {"priority", "prio"}:
                 fields.priority = fields.priority or normalise_priority(value)
             elif label in {"status", "state"} and fields.done is not True:
@@ -511,6 +513,8 @@ class ItemReader:
             fields.owner = name
         if (due := cell(columns.due)) is not None and due.text.strip():
             fields.due = parse_date(due.text) or extract_fields(due).due or fields.due
+            if fields.due is None and not is_placeholder(due.text.strip()):
+                fields.unread_due = " ".join(due.text.split())
         if (priority := cell(columns.priority)) is not None and priority.text.strip():
             fields.priority = normalise_priority(priority.text) or fields.priority
         if (ticket := cell(columns.ticket)) is not None and ticket.text.strip():

@@ -29,14 +29,18 @@ from syncer.core.report.metrics import (
 )
 from syncer.core.report.model import (
     Count,
+    DocumentFinding,
     DriftEntry,
     DriftKind,
+    DueSoonEntry,
     HistoryPoint,
     ItemRow,
     LoopEntry,
     Metrics,
     OverdueEntry,
+    OwnerLoad,
     PolicySummary,
+    PossibleEntry,
     RecurrenceEntry,
     RecurrenceVia,
     Report,
@@ -46,6 +50,7 @@ from syncer.core.report.model import (
     TrackerRead,
     Unavailable,
     UnfinishedEntry,
+    UnmappedOwner,
     UnownedEntry,
     UntrackedEntry,
     UntrackedReason,
@@ -151,6 +156,7 @@ def build_report(
     routes: Mapping[str, str | None] | None = None,
     owners: Mapping[str, Mapping[str, str]] | None = None,
     texts: Mapping[str, str] | None = None,
+    document_base_url: str | None = None,
 ) -> Report:
     """Compute the follow-up report.
 
@@ -158,11 +164,13 @@ def build_report(
     ``placements``: item key -> the ticket the planner keeps it with (``Plan.placements``):
     the one identity rule sync and report share. Without them (no tracker, or documents
     alone) an item's ticket is the one state links, else one naming it, else one it names.
-    ``routes``: document source -> the tracker its items go to (``None``: no route matches);
-    it also names the team of a document without one. ``owners``: tracker -> document owner
-    (case-folded, no ``@``) -> account, to tell an assignee that differs from the document.
+    ``routes``: document source -> the tracker its items go to (``None``: no route matches).
+    A document's team is the one it names; a tracker's name is never a team. ``owners``:
+    tracker -> document owner (case-folded, no ``@``) -> account, to tell an assignee that
+    differs from the document.
     ``texts``: document source -> raw text, for template placeholders and "related" lines the
     parsed document does not keep. ``teams`` keeps only those teams (case ignored).
+    ``document_base_url``: ``[sources] base_url``; with it every row links to its document.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -173,7 +181,7 @@ def build_report(
     all_documents = list(documents)
 
     def team_of(document: Document) -> str:
-        return document.incident.team or routes.get(document.source) or NO_TEAM
+        return (document.incident.team or "").strip() or NO_TEAM
 
     scoped = [d for d in all_documents if wanted is None or team_of(d).casefold() in wanted]
     index = _Tickets(tickets)
@@ -189,6 +197,8 @@ def build_report(
     overdue: list[OverdueEntry] = []
     stale: list[StaleEntry] = []
     drift: list[DriftEntry] = []
+    due_soon: list[DueSoonEntry] = []
+    unmapped: dict[tuple[str, str], list[ItemKey]] = defaultdict(list)
     unknown_by_tracker: dict[str, int] = defaultdict(int)
     items: list[_Item] = []
     overdue_keys: set[ItemKey] = set()
@@ -206,7 +216,14 @@ def build_report(
             )
             tracker, ticket, state = found.tracker, found.ticket, found.state
             entry = _item(
-                item, document, team=team, link=link, found=found, policy=policy, today=today
+                item,
+                document,
+                team=team,
+                link=link,
+                found=found,
+                policy=policy,
+                today=today,
+                base_url=document_base_url,
             )
             expected = _expected_assignee(item, found.tracker, link, owners)
             if (
@@ -244,17 +261,23 @@ def build_report(
                             + ("" if ticket is None else " and no assignee on the ticket"),
                         )
                     )
-                elif item.owner is not None and (
-                    owner_finding is not None or _unknown_owner(item.owner, tracker, owners)
+                elif (
+                    item.owner is not None
+                    and tracker is not None
+                    and (owner_finding is not None or _unknown_owner(item.owner, tracker, owners))
                 ):
-                    unowned.append(
-                        UnownedEntry(
-                            row=row,
-                            reason="unknown_owner",
-                            detail=f"owner {item.owner!r} is not in the owner map"
-                            + (f" of {tracker}" if tracker else ""),
+                    unmapped[(tracker, _shown_owner(item.owner))].append(item.key)
+                if row.deadline is not None and today <= row.deadline:
+                    days_left = (row.deadline - today).days
+                    if days_left <= policy.due_soon_days:
+                        due_soon.append(
+                            DueSoonEntry(
+                                row=row,
+                                deadline=row.deadline,
+                                deadline_source=row.deadline_source or "",
+                                days_left=days_left,
+                            )
                         )
-                    )
                 if row.deadline is not None and row.deadline < today:
                     overdue_keys.add(item.key)
                     overdue.append(
@@ -291,6 +314,10 @@ def build_report(
     loops = _loops(scoped, items, team_of, overdue_keys)
     metrics = _metrics(items, overdue, history, policy, now=now, today=today)
 
+    due_soon.sort(key=lambda e: (e.row.team, e.days_left, e.row.incident_id, e.row.line))
+    owner_loads = _owner_loads(items, overdue, due_soon, owners=owners)
+    document_findings = _document_findings(items, by_kind)
+    possible = _possible(scoped, team_of)
     untracked.sort(key=lambda e: _row_order(e.row))
     unowned.sort(key=lambda e: _row_order(e.row))
     overdue.sort(key=lambda e: (e.row.team, -e.days_late, e.row.incident_id, e.row.line))
@@ -315,6 +342,7 @@ def build_report(
             stale_after_days=policy.stale_after_days,
             in_progress_stale_days=policy.in_progress_stale_days,
             draft_max_age_days=policy.draft_max_age_days,
+            due_soon_days=policy.due_soon_days,
         ),
         unavailable=tuple(
             Unavailable(tracker=name, reason=reason, items=unknown_by_tracker.get(name, 0))
@@ -322,7 +350,15 @@ def build_report(
         ),
         untracked=tuple(untracked),
         unowned=tuple(unowned),
+        unmapped_owners=tuple(
+            UnmappedOwner(tracker=tracker, owner=owner, items=len(keys), item_keys=tuple(keys))
+            for (tracker, owner), keys in sorted(unmapped.items())
+        ),
         overdue=tuple(overdue),
+        due_soon=tuple(due_soon),
+        owners=owner_loads,
+        possible=possible,
+        document_findings=document_findings,
         stale=tuple(stale),
         drift=tuple(drift),
         unfinished=tuple(unfinished),
@@ -342,6 +378,10 @@ def _row_order(row: ItemRow) -> tuple[str, str, str, int]:
 
 def _norm_owner(owner: str) -> str:
     return owner.strip().lstrip("@").casefold()
+
+
+def _shown_owner(owner: str) -> str:
+    return owner.strip().lstrip("@")
 
 
 def _unknown_owner(
@@ -404,6 +444,7 @@ def _item(
     found: _Resolved,
     policy: ReportPolicy,
     today: dt.date,
+    base_url: str | None = None,
 ) -> _Item:
     incident = document.incident
     ticket, tracker, ref, state = found.ticket, found.tracker, found.ref, found.state
@@ -414,11 +455,14 @@ def _item(
         category = ticket.status_category
         closed = category == "done" if category is not None else ticket.done
         wont_do = closed and ticket.resolution == "wont_do"
-        if closed and ticket.resolved is not None:
+        created_closed = item.done and _created_closed(ticket)
+        if closed and ticket.resolved is not None and not created_closed:
             close_date = policy.local_date(ticket.resolved)
     done = item.done or (closed and not wont_do)
     if item.done and not closed:
-        close_date = None  # done in the document only: when is unknown
+        close_date = None  # done in the document only: when is unknown, unless it says
+    if item.done and item.done_on is not None:
+        close_date = item.done_on  # "done 2026-09-03": the best evidence there is
     wont_do = wont_do and not item.done
     deadline, deadline_source = _deadline(item, incident, ticket, policy)
     start = incident.date
@@ -434,6 +478,8 @@ def _item(
         severity=incident.severity,
         source=item.source,
         line=item.line,
+        document_title=incident.title,
+        document_url=(f"{base_url.rstrip('/')}/{item.source}" if base_url else None),
         owner=item.owner,
         assignee=ticket.assignee if ticket else None,
         tracker=tracker,
@@ -479,6 +525,18 @@ def _deadline(
     if rule is not None:
         return rule
     return None, None
+
+
+CREATED_CLOSED = dt.timedelta(minutes=10)
+"""A done item's ticket resolved this soon after it was created was created closed (the item
+was done before syncer first saw it): its resolution date says when syncer ran, not when the
+work was done. A ticket of an item still open in the document was closed by a person."""
+
+
+def _created_closed(ticket: Ticket) -> bool:
+    if ticket.created is None or ticket.resolved is None:
+        return False
+    return _aware(ticket.resolved) - _aware(ticket.created) <= CREATED_CLOSED
 
 
 def _untracked_reason(
@@ -622,7 +680,7 @@ def _finding_drift(
         if document is not None:
             team, incident_id = team_of(document), document.incident.id
         else:
-            team = routes.get(finding.source or "") or finding.tracker or NO_TEAM
+            team = NO_TEAM  # a tracker's name is not a team
             incident_id = (finding.item_key or "?").split(".", 1)[0]
         if wanted is not None and team.casefold() not in wanted:
             continue
@@ -733,21 +791,21 @@ def _recurrence(
         (d for d in scoped if d.incident.date is not None),
         key=lambda d: (d.incident.date, d.incident.id),
     )
-    by_subject: dict[tuple[str, str], list[Document]] = defaultdict(list)
+    by_subject: dict[str, list[Document]] = defaultdict(list)
     by_id = {d.incident.id.casefold(): d for d in dated}
     entries = []
     for later in dated:
         later_date = later.incident.date
         assert later_date is not None
-        subject = _subject(later, team_of)
+        subject = _subject(later)
         named = related_ids(texts[later.source]) if later.source in texts else set()
         candidates: dict[str, tuple[Document, RecurrenceVia, list[_Item]]] = {}
         # Same service (else team): the latest earlier incident whose follow-ups were still
         # open then; older ones are reported against their own successors.
-        for previous in reversed(by_subject[subject] if subject[1] != NO_TEAM.casefold() else []):
+        for previous in reversed(by_subject[subject] if subject is not None else []):
             still_open = _open_at(by_incident.get(previous.incident.id, []), later_date)
             if still_open:
-                via: RecurrenceVia = "service" if subject[0] == "service" else "team"
+                via: RecurrenceVia = "service"
                 candidates[previous.incident.id] = (previous, via, still_open)
                 break
         for token in named:
@@ -767,15 +825,14 @@ def _recurrence(
                 e.row.ticket.key if e.row.ticket is not None else e.item.key for e in still_open
             )
             days = (later_date - earlier_date).days
-            service = (later.incident.service or "").strip()
-            shared = service if via == "service" else f"team {team_of(later)}"
+            shared = (later.incident.service or "").strip()
             if via == "related":
                 shared = earlier.incident.id
                 head = f"{later.incident.id} recurred {days} days after {earlier.incident.id}"
                 head += " (named as related)"
             else:
                 head = f"{later.incident.id} recurred on {shared} {days} days after "
-                head += earlier.incident.id
+                head += f"{earlier.incident.id} (same service)"
             verb = "was" if len(still_open) == 1 else "were"
             noun = "follow-up" if len(follow_ups) == 1 else "follow-ups"
             # A lead reads a title, not an item key, for a follow-up that has no ticket.
@@ -803,7 +860,8 @@ def _recurrence(
                     sentence=sentence,
                 )
             )
-        by_subject[subject].append(later)
+        if subject is not None:
+            by_subject[subject].append(later)
     entries.sort(key=lambda e: (e.team, e.incident_id, e.earlier_id))
     return entries
 
@@ -820,12 +878,11 @@ def _open_at(follow_ups: Sequence[_Item], day: dt.date) -> list[_Item]:
     ]
 
 
-def _subject(document: Document, team_of: _TeamOf) -> tuple[str, str]:
-    """What makes two incidents the same problem: the service, else the team."""
-    service = document.incident.service
-    if service:
-        return ("service", service.strip().casefold())
-    return ("team", team_of(document).casefold())
+def _subject(document: Document) -> str | None:
+    """What makes two incidents the same problem: the same service. A shared team is not:
+    a team has many unrelated incidents."""
+    service = (document.incident.service or "").strip()
+    return service.casefold() or None
 
 
 def _loops(
@@ -850,6 +907,7 @@ def _loops(
                 team=team_of(document),
                 incident_id=document.incident.id,
                 source=document.source,
+                title=document.incident.title,
                 date=incident_date,
                 severity=document.incident.severity,
                 items=len(own),
@@ -912,6 +970,7 @@ def _metrics(
         median_days_to_close=median(durations),
         p90_days_to_close=percentile_90(durations),
         close_basis=len(durations),
+        close_unknown=sum(1 for e in done if e.close_date is None),
         age_buckets=age_buckets(e.row.age_days for e in open_items),
         overdue_by_team_severity=tuple(
             TeamSeverityCount(team=team, severity=severity, count=count)
@@ -928,3 +987,110 @@ def _metrics(
 
 def _clip(title: str, width: int = 50) -> str:
     return title if len(title) <= width else title[: width - 1].rstrip() + "…"
+
+
+def _owner_loads(
+    items: Sequence[_Item],
+    overdue: Sequence[OverdueEntry],
+    due_soon: Sequence[DueSoonEntry],
+    *,
+    owners: Mapping[str, Mapping[str, str]] | None,
+) -> tuple[OwnerLoad, ...]:
+    """Each person's open items, most urgent first: one line per person for a stand-up."""
+    late = {e.row.item_key for e in overdue}
+    soon = {e.row.item_key for e in due_soon}
+    plates: dict[str, list[_Item]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for entry in items:
+        if not entry.open:
+            continue
+        row = entry.row
+        if row.owner:
+            name = _shown_owner(row.owner)
+        elif row.assignee:
+            name = _person(row.assignee, row.tracker, owners)
+        else:
+            continue  # listed under Unowned
+        plates[name.casefold()].append(entry)
+        names.setdefault(name.casefold(), name)
+    loads = []
+    for folded, entries in plates.items():
+        entries.sort(key=lambda e: (e.row.deadline or dt.date.max, e.row.incident_id, e.row.line))
+        deadlines = [e.row.deadline for e in entries if e.row.deadline is not None]
+        loads.append(
+            OwnerLoad(
+                owner=names[folded],
+                open=len(entries),
+                overdue=sum(1 for e in entries if e.item.key in late),
+                due_soon=sum(1 for e in entries if e.item.key in soon),
+                next_due=min(deadlines) if deadlines else None,
+                # A lead reads a title, not an item key, for an item that has no ticket.
+                items=tuple(
+                    e.row.ticket.key if e.row.ticket is not None else f'"{_clip(e.item.title, 40)}"'
+                    for e in entries
+                ),
+            )
+        )
+    loads.sort(key=lambda o: (-o.overdue, -o.due_soon, -o.open, o.owner.casefold()))
+    return tuple(loads)
+
+
+def _possible(scoped: Sequence[Document], team_of: _TeamOf) -> tuple[PossibleEntry, ...]:
+    entries = [
+        PossibleEntry(
+            team=team_of(document),
+            incident_id=document.incident.id,
+            source=candidate.item.source,
+            line=candidate.item.line,
+            title=candidate.item.title,
+            confidence=candidate.assessment.confidence,
+            evidence=candidate.assessment.evidence,
+            section=candidate.section,
+        )
+        for document in scoped
+        for candidate in document.possible
+    ]
+    entries.sort(key=lambda e: (e.team, e.incident_id, e.source, e.line))
+    return tuple(entries)
+
+
+def _document_findings(
+    items: Sequence[_Item], by_kind: Mapping[str, Mapping[ItemKey, Finding]]
+) -> tuple[DocumentFinding, ...]:
+    """Due dates written but not readable, and priorities the tracker's map lacks: each names
+    the document line, so a person can fix the text (the deadline shown meanwhile is the
+    policy's)."""
+    entries: list[DocumentFinding] = []
+    for entry in items:
+        row, item = entry.row, entry.item
+        found: list[tuple[str, str]] = []
+        if item.unread_due is not None:
+            instead = (
+                f"the deadline shown comes from {row.deadline_source}"
+                if row.deadline_source and row.deadline_source != "document"
+                else "no deadline is known"
+            )
+            found.append(
+                (
+                    "unreadable_due",
+                    f"due date {item.unread_due!r} is not a date syncer can read (write it as "
+                    f"YYYY-MM-DD); {instead}",
+                )
+            )
+        priority = by_kind["unknown_priority"].get(item.key)
+        if priority is not None:
+            found.append(("unknown_priority", priority.message.split(": ", 1)[-1]))
+        entries.extend(
+            DocumentFinding(
+                team=row.team,
+                incident_id=row.incident_id,
+                source=row.source,
+                line=row.line,
+                item_key=row.item_key,
+                kind=kind,
+                detail=f"{row.title}: {detail}" if row.title else detail,
+            )
+            for kind, detail in found
+        )
+    entries.sort(key=lambda e: (e.team, e.incident_id, e.source, e.line or 0, e.kind))
+    return tuple(entries)

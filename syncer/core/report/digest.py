@@ -14,19 +14,34 @@ from urllib.parse import quote, urlsplit
 
 from syncer.core.report.markdown import escape
 from syncer.core.report.model import OverdueEntry, Report
+from syncer.core.report.text import isolate
 
 TOP_OVERDUE = 5
 """How many of the most overdue items a digest lists."""
 
-_COUNTS = ("overdue", "untracked", "unowned", "stale", "drift", "unfinished", "recurrence")
+TOP_OWNERS = 10
+"""How many people's plates a digest lists (most overdue first)."""
+
+_COUNTS = (
+    "overdue",
+    "due_soon",
+    "untracked",
+    "unowned",
+    "stale",
+    "drift",
+    "unfinished",
+    "recurrence",
+)
 
 
-def mrkdwn(text: str | None) -> str:
-    """Plain text made inert in Slack's mrkdwn: no link, mention or channel ping survives."""
+def mrkdwn(text: str | None, *, isolated: bool = True) -> str:
+    """Plain text made inert in Slack's mrkdwn: no link, mention or channel ping survives; a
+    value with right-to-left text or a direction control is put in a directional isolate."""
     if not text:
         return ""
     one_line = " ".join(text.split())
-    return one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    inert = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return isolate(inert) if isolated else inert
 
 
 def _link(url: str | None, label: str) -> str:
@@ -53,15 +68,15 @@ def most_overdue(report: Report, *, limit: int = TOP_OVERDUE) -> list[OverdueEnt
 
 def headline_counts(report: Report) -> str:
     counts = report.counts()
-    return ", ".join(f"{counts[k]} {k}" for k in _COUNTS)
+    return ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in _COUNTS)
 
 
 def digest_payload(report: Report, *, team: str, report_url: str | None = None) -> dict[str, Any]:
     """A Slack incoming-webhook message for ``team``'s report."""
     counts = report.counts()
-    title = f"Follow-up report: {team}, {report.today.isoformat()}"
+    title = f"Follow-up report: {isolate(team)}, {report.today.isoformat()}"
     summary = f"{counts['open']} open of {counts['items']} follow-ups; " + ", ".join(
-        f"*{counts[k]}* {k}" for k in _COUNTS
+        f"*{counts[k]}* {k.replace('_', ' ')}" for k in _COUNTS
     )
     lines = []
     for entry in most_overdue(report):
@@ -83,6 +98,16 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
             },
         },
     ]
+    if report.owners:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "*Per owner*\n" + "\n".join(owner_lines(report)),
+                },
+            }
+        )
     for unavailable in report.unavailable:
         blocks.append(
             {
@@ -103,10 +128,25 @@ def digest_payload(report: Report, *, team: str, report_url: str | None = None) 
                 "text": {"type": "mrkdwn", "text": _link(report_url, "Full report")},
             }
         )
-    text = f"{mrkdwn(title)}: " + headline_counts(report)
+    text = f"{mrkdwn(title, isolated=False)}: " + headline_counts(report)
     if report_url:
         text += f" ({_link(report_url, 'full report')})"
     return {"text": text, "blocks": blocks}
+
+
+def owner_lines(report: Report, *, limit: int = TOP_OWNERS) -> list[str]:
+    """One line per person, ready to paste into a stand-up: open, overdue, due soon, tickets."""
+    lines = []
+    for load in report.owners[:limit]:
+        shown = ", ".join(mrkdwn(i) for i in load.items[:6])
+        more = f" and {len(load.items) - 6} more" if len(load.items) > 6 else ""
+        lines.append(
+            f"• {mrkdwn(load.owner)}: {load.open} open, {load.overdue} overdue, "
+            f"{load.due_soon} due soon ({shown}{more})"
+        )
+    if len(report.owners) > limit:
+        lines.append(f"… and {len(report.owners) - limit} more people")
+    return lines
 
 
 def nudge_text(entry: OverdueEntry, *, every_days: int) -> str:
@@ -114,7 +154,7 @@ def nudge_text(entry: OverdueEntry, *, every_days: int) -> str:
     row = entry.row
     return (
         f"this follow-up of {escape(row.incident_id)} is {entry.days_late} days overdue "
-        f"(due {entry.deadline.isoformat()}, from {escape(entry.deadline_source)}; written in "
+        f"(due {entry.deadline.isoformat()}: {escape(entry.deadline_source)}; written in "
         f"{escape(row.source)}, line {row.line}). Please close it, or move its due date in the "
         f"post-mortem. (syncer reminds at most every {every_days} days.)"
     )

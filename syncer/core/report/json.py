@@ -21,7 +21,7 @@ def report_data(report: Report) -> dict[str, object]:
 
 
 def json_schema() -> dict[str, object]:
-    """The JSON Schema of ``render_json``'s output (``syncer/core/report/schema-v1.json``)."""
+    """The JSON Schema of ``render_json``'s output (``syncer/core/report/schema-v2.json``)."""
     schema = Report.model_json_schema(mode="serialization")
     properties = schema["properties"]
     assert isinstance(properties, dict)

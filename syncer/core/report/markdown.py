@@ -17,13 +17,19 @@ from urllib.parse import quote, urlsplit
 from syncer.core.report.model import ItemRow, Report, UnownedEntry, UntrackedEntry
 from syncer.core.report.text import (
     SECTIONS,
+    TREND_TOO_SHORT,
     age_text,
+    as_of_text,
     days,
+    due_text,
     headline,
+    incident_text,
+    isolate,
     owner_text,
     percent,
     policy_text,
     ticket_text,
+    trend_has_data,
     where,
 )
 from syncer.model import TicketRef
@@ -36,11 +42,12 @@ T = TypeVar("T")
 
 
 def escape(text: str | None) -> str:
-    """Plain text made inert in Markdown, on one line."""
+    """Plain text made inert in Markdown, on one line, in a directional isolate when it holds
+    right-to-left text or a direction control."""
     if not text:
         return ""
     one_line = _BREAKS.sub(" ", text)
-    return _SPECIAL.sub(r"\\\1", one_line)
+    return isolate(_SPECIAL.sub(r"\\\1", one_line))
 
 
 def _url(url: str | None) -> str | None:
@@ -76,11 +83,17 @@ def _by_team(entries: Sequence[T], team: Callable[[T], str]) -> list[tuple[str, 
     return [(name, list(group)) for name, group in groupby(entries, key=team)]
 
 
+def _document(row: ItemRow) -> str:
+    url = _url(row.document_url)
+    text = escape(where(row))
+    return f"[{text}](<{url}>)" if url else text
+
+
 def _item_cells(row: ItemRow) -> list[str]:
     return [
-        escape(row.incident_id),
+        escape(incident_text(row.incident_id, row.document_title, row.source)),
         escape(row.title),
-        escape(where(row)),
+        _document(row),
         escape(owner_text(row)),
         _ticket(row),
         escape(age_text(row)),
@@ -110,13 +123,17 @@ def render_markdown(report: Report) -> str:
     """The whole report as Markdown text."""
     out = ["# Follow-up report", ""]
     scope = ", ".join(escape(t) for t in report.teams) or "none"
-    out.append(
-        f"As of {report.as_of.isoformat(timespec='minutes')} (today is "
-        f"{report.today.isoformat()} in {escape(report.policy.timezone)}). Teams: {scope}."
-    )
+    out.append(f"As of {as_of_text(report)}. Teams: {scope}.")
     if report.team_filter:
         out[-1] += " Filtered to: " + ", ".join(escape(t) for t in report.team_filter) + "."
-    out += ["", " · ".join(f"**{count}** {label}" for label, count in headline(report)), ""]
+    out += [
+        "",
+        " · ".join(
+            f"[**{count} {label}**](#{fragment})" if bad else f"[{count} {label}](#{fragment})"
+            for label, count, fragment, bad in headline(report)
+        ),
+        "",
+    ]
     out += [f"Policy: {policy_text(report)}.", ""]  # our own words and a validated zone name
     for unavailable in report.unavailable:
         out.append(
@@ -145,6 +162,95 @@ def _items_and_why(entries: Sequence[UntrackedEntry | UnownedEntry]) -> list[str
         lambda e: e.row.team,
         [*ITEM_HEADER, "Why"],
         lambda e: [*_item_cells(e.row), escape(e.detail)],
+    )
+
+
+def _owners(report: Report) -> list[str]:
+    if not report.owners:
+        return ["none", ""]
+    lines = _table(
+        ["Owner", "Open", "Overdue", "Due soon", "Next due", "Items"],
+        [
+            [
+                escape(o.owner),
+                str(o.open),
+                str(o.overdue),
+                str(o.due_soon),
+                due_text(o.next_due),
+                escape(", ".join(o.items)),
+            ]
+            for o in report.owners
+        ],
+    )
+    return [*lines, ""]
+
+
+def _due_soon(report: Report) -> list[str]:
+    return _grouped(
+        report.due_soon,
+        lambda e: e.row.team,
+        [*ITEM_HEADER, "Due", "Days left", "Deadline from"],
+        lambda e: [
+            *_item_cells(e.row),
+            e.deadline.isoformat(),
+            "today" if e.days_left == 0 else f"{e.days_left} d",
+            escape(e.deadline_source),
+        ],
+    )
+
+
+def _unmapped_owners(report: Report) -> list[str]:
+    if not report.unmapped_owners:
+        return ["none", ""]
+    lines: list[str] = []
+    for tracker, group in groupby(report.unmapped_owners, key=lambda u: u.tracker):
+        entries = list(group)
+        lines += [
+            f"### {escape(tracker)}",
+            "",
+            f"Add to `[trackers.{tracker}.owners]` (their tickets are left unassigned until "
+            "then): "
+            + ", ".join(
+                f"{escape(u.owner)} ({u.items} item{'s' if u.items != 1 else ''})" for u in entries
+            ),
+            "",
+        ]
+    return lines
+
+
+def _document_findings(report: Report) -> list[str]:
+    return _grouped(
+        report.document_findings,
+        lambda e: e.team,
+        ["Incident", "Document", "Problem"],
+        lambda e: [
+            escape(e.incident_id),
+            escape(f"{e.source}:{e.line}" if e.line else e.source),
+            escape(e.detail),
+        ],
+    )
+
+
+def _possible(report: Report) -> list[str]:
+    if not report.possible:
+        return ["none", ""]
+    lines = [
+        "Not ticketed: syncer was not sure these are follow-ups. To confirm one, make it a task-"
+        "list item (`- [ ] ...`) under an action-item heading, or put `<!-- syncer: items -->` "
+        "above its list.",
+        "",
+    ]
+    return lines + _grouped(
+        report.possible,
+        lambda e: e.team,
+        ["Incident", "Candidate", "Document", "Under", "Why unsure"],
+        lambda e: [
+            escape(e.incident_id),
+            escape(e.title),
+            escape(f"{e.source}:{e.line}"),
+            escape(e.section or "-"),
+            escape("; ".join(e.evidence) or f"confidence {e.confidence:.0%}"),
+        ],
     )
 
 
@@ -222,7 +328,7 @@ def _loops(report: Report) -> list[str]:
         lambda e: e.team,
         ["Incident", "Document", "Date", "Items", "Tracked", "Done", "Overdue", "Loop"],
         lambda e: [
-            escape(e.incident_id),
+            escape(incident_text(e.incident_id, e.title, e.source)),
             escape(e.source),
             e.date.isoformat() if e.date else "\\-",
             str(e.items),
@@ -248,6 +354,7 @@ def _metrics(report: Report) -> list[str]:
             ["Completion rate", f"{percent(m.completion_rate)} ({m.done} of {m.items})"],
             ["On-time completion rate", f"{percent(m.on_time_rate)} (of {m.on_time_basis})"],
             ["Median days to close", f"{days(m.median_days_to_close)} (of {m.close_basis})"],
+            ["Close date unknown (left out above)", str(m.close_unknown)],
             ["90th percentile days to close", days(m.p90_days_to_close)],
         ],
     )
@@ -267,6 +374,9 @@ def _metrics(report: Report) -> list[str]:
     else:
         lines.append("none")
     lines += ["", "Open and overdue items per week (no run that week: gap):", ""]
+    if not trend_has_data(m):
+        lines += [TREND_TOO_SHORT, ""]
+        return lines
     lines += _table(
         ["Week of", "Open", "Overdue"],
         [
@@ -283,6 +393,11 @@ def _metrics(report: Report) -> list[str]:
 
 
 _SECTION: dict[str, Callable[[Report], list[str]]] = {
+    "owners": _owners,
+    "due_soon": _due_soon,
+    "unmapped_owners": _unmapped_owners,
+    "document_findings": _document_findings,
+    "possible": _possible,
     "untracked": _untracked,
     "unowned": _unowned,
     "overdue": _overdue,

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from syncer.model import Frozen, ItemKey, Ticket, TicketRef
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped whenever a field of the JSON form is renamed, removed or changes meaning."""
 
 GateKind = Literal["untracked", "overdue", "stale", "drift", "unowned"]
@@ -62,6 +62,12 @@ class ItemRow(Frozen):
     severity: str | None = None
     source: str
     line: int
+    document_title: str | None = Field(
+        default=None, description="the post-mortem's title, shown when it names no incident id"
+    )
+    document_url: str | None = Field(
+        default=None, description="the document's address under [sources] base_url, if set"
+    )
     owner: str | None = None
     assignee: str | None = None
     assignee_is_owner: bool = Field(
@@ -98,12 +104,72 @@ class UntrackedEntry(Frozen):
     detail: str
 
 
-UnownedReason = Literal["no_owner", "unknown_owner"]
+UnownedReason = Literal["no_owner"]
 
 
 class UnownedEntry(Frozen):
+    """An open item nobody owns: no owner in the document and no assignee on the ticket."""
+
     row: ItemRow
     reason: UnownedReason
+    detail: str
+
+
+class UnmappedOwner(Frozen):
+    """A setup problem, not an ownership one: a document names an owner the tracker's owner map
+    does not know, so their tickets are left unassigned. Add ``owner`` to
+    ``[trackers.<tracker>.owners]``."""
+
+    tracker: str
+    owner: str = Field(description="the name as the documents write it, without '@'")
+    items: int = Field(ge=1, description="open items of this owner in this tracker")
+    item_keys: tuple[ItemKey, ...]
+
+
+class DueSoonEntry(Frozen):
+    """An open item due within the report's due-soon window, before it becomes overdue."""
+
+    row: ItemRow
+    deadline: dt.date
+    deadline_source: str
+    days_left: int = Field(ge=0, description="0: due today")
+
+
+class OwnerLoad(Frozen):
+    """What is on one person's plate: their open, overdue and due-soon items."""
+
+    owner: str = Field(description="the document's owner (without '@'), else the assignee")
+    open: int
+    overdue: int
+    due_soon: int
+    next_due: dt.date | None = None
+    items: tuple[str, ...] = Field(
+        description="ticket keys (else the quoted title) of the open items, most urgent first"
+    )
+
+
+class PossibleEntry(Frozen):
+    """A candidate the parser was not sure is a follow-up: never ticketed until confirmed."""
+
+    team: str
+    incident_id: str
+    source: str
+    line: int
+    title: str
+    confidence: float
+    evidence: tuple[str, ...] = ()
+    section: str | None = None
+
+
+class DocumentFinding(Frozen):
+    """Something in a document a person should fix: a date or priority syncer could not read."""
+
+    team: str
+    incident_id: str
+    source: str
+    line: int | None = None
+    item_key: ItemKey | None = None
+    kind: str
     detail: str
 
 
@@ -167,7 +233,9 @@ class UnfinishedEntry(Frozen):
     detail: str
 
 
-RecurrenceVia = Literal["service", "team", "related"]
+RecurrenceVia = Literal["service", "related"]
+"""The shared signal: the same service, or the later post-mortem names the earlier one. A
+shared team alone is not evidence of the same problem."""
 
 
 class RecurrenceEntry(Frozen):
@@ -175,7 +243,7 @@ class RecurrenceEntry(Frozen):
     incident_id: str
     earlier_id: str
     via: RecurrenceVia
-    subject: str = Field(description="the service or team both share, or the earlier id named")
+    subject: str = Field(description="the service both share, or the earlier id named")
     days_after: int | None = None
     open_count: int
     total: int
@@ -189,6 +257,7 @@ class LoopEntry(Frozen):
     team: str
     incident_id: str
     source: str
+    title: str | None = Field(default=None, description="the post-mortem's title")
     date: dt.date | None = None
     severity: str | None = None
     items: int
@@ -231,7 +300,12 @@ class Metrics(Frozen):
     on_time_basis: int = Field(description="how many items the on-time rate is computed over")
     median_days_to_close: float | None = None
     p90_days_to_close: float | None = None
-    close_basis: int = Field(description="closed items with a known close date (ticket resolved)")
+    close_basis: int = Field(description="done items with a known close date")
+    close_unknown: int = Field(
+        default=0,
+        description="done items whose close date is unknown (done in the document only, or "
+        "created already closed): left out of the on-time rate and the days to close",
+    )
     age_buckets: tuple[Count, ...]
     overdue_by_team_severity: tuple[TeamSeverityCount, ...]
     trend: tuple[TrendPoint, ...]
@@ -249,6 +323,7 @@ class PolicySummary(Frozen):
     stale_after_days: int
     in_progress_stale_days: int
     draft_max_age_days: int
+    due_soon_days: int = 7
 
 
 class Unavailable(Frozen):
@@ -269,7 +344,12 @@ class Report(Frozen):
     unavailable: tuple[Unavailable, ...] = ()
     untracked: tuple[UntrackedEntry, ...] = ()
     unowned: tuple[UnownedEntry, ...] = ()
+    unmapped_owners: tuple[UnmappedOwner, ...] = ()
     overdue: tuple[OverdueEntry, ...] = ()
+    due_soon: tuple[DueSoonEntry, ...] = ()
+    owners: tuple[OwnerLoad, ...] = ()
+    possible: tuple[PossibleEntry, ...] = ()
+    document_findings: tuple[DocumentFinding, ...] = ()
     stale: tuple[StaleEntry, ...] = ()
     drift: tuple[DriftEntry, ...] = ()
     unfinished: tuple[UnfinishedEntry, ...] = ()
@@ -282,7 +362,11 @@ class Report(Frozen):
         return {
             "untracked": len(self.untracked),
             "unowned": len(self.unowned),
+            "unmapped_owners": len(self.unmapped_owners),
             "overdue": len(self.overdue),
+            "due_soon": len(self.due_soon),
+            "possible": len(self.possible),
+            "document_findings": len(self.document_findings),
             "stale": len(self.stale),
             "drift": len(self.drift),
             "unfinished": len(self.unfinished),

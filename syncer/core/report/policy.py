@@ -26,6 +26,8 @@ class ReportPolicy(Frozen):
     in_progress_stale_days: int = 30
     draft_max_age_days: int = 14
     trend_weeks: int = 12
+    due_soon_days: int = 7
+    """An open item due within this many days (0: today) is listed as due soon."""
 
     @property
     def day_kind(self) -> DayKind:
@@ -63,4 +65,5 @@ def policy_from_config(settings: Settings) -> ReportPolicy:
         in_progress_stale_days=report.in_progress_stale_days,
         draft_max_age_days=report.draft_max_age_days,
         trend_weeks=report.trend_weeks,
+        due_soon_days=report.due_soon_days,
     )

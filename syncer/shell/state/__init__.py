@@ -22,6 +22,7 @@ from syncer.model import Frozen
 from syncer.shell.state.base import (
     HEARTBEAT_SELECT,
     SCHEMA_VERSION,
+    DeliveryMemory,
     Heartbeat,
     RunRecord,
     StateBackend,
@@ -35,6 +36,7 @@ from syncer.shell.state.store import StateStore
 __all__ = [
     "PASSWORD_ENV",
     "SCHEMA_VERSION",
+    "DeliveryMemory",
     "Heartbeat",
     "PostgresTarget",
     "RunRecord",

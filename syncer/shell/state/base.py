@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from syncer.errors import StateError
 from syncer.model import Frozen
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: links, documents, runs. 2: the heartbeat of the scheduled worker. 3: the report's
 delivery memory: when each ticket was last nudged, and each team's published report issue."""
 
@@ -61,6 +61,13 @@ class RunRecord(Frozen):
     summary: Mapping[str, int]
 
 
+class DeliveryMemory(Frozen):
+    """When a team's channel was last delivered, and a digest of the content it delivered."""
+
+    delivered: datetime
+    digest: str | None = None
+
+
 class Heartbeat(Frozen):
     """What the scheduled worker last did, for health checks.
 
@@ -93,6 +100,7 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "heartbeat": ("id", "last_cycle", "last_success", "next_due", "last_error", "last_error_at"),
     "nudges": ("tracker", "ticket", "last_nudged"),
     "published": ("team", "tracker", "ticket", "updated"),
+    "deliveries": ("team", "channel", "delivered", "digest"),
 }
 """Every data table and its columns, identical in both backends (copies rely on it)."""
 
@@ -103,6 +111,7 @@ TABLE_SINCE: Mapping[str, int] = {
     "heartbeat": 2,
     "nudges": 3,
     "published": 3,
+    "deliveries": 4,
 }
 """The schema version that introduced each table."""
 
@@ -167,6 +176,20 @@ def migrations(*, identity: str) -> Migrations:
                     tracker TEXT NOT NULL,
                     ticket  TEXT NOT NULL,
                     updated TEXT NOT NULL
+                )""",
+            ),
+        ),
+        (
+            4,
+            (
+                # When each team's channel (publish, webhook) was last delivered, and a digest
+                # of what was delivered: the cadence and the "only edit when changed" rule.
+                """CREATE TABLE IF NOT EXISTS deliveries (
+                    team      TEXT NOT NULL,
+                    channel   TEXT NOT NULL,
+                    delivered TEXT NOT NULL,
+                    digest    TEXT,
+                    PRIMARY KEY (team, channel)
                 )""",
             ),
         ),

@@ -10,8 +10,9 @@ deleted state file costs one slower run and creates nothing. What state adds:
   again;
 * ``runs``: one row per run with its summary, for trend reports;
 * ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error;
-* ``nudges`` and ``published``: the report's delivery memory (when each overdue ticket was last
-  nudged, which issue holds each team's published report).
+* ``nudges``, ``published`` and ``deliveries``: the report's delivery memory (when each overdue
+  ticket was last nudged, which issue holds each team's published report, when each team's
+  channel was last delivered and a digest of what it delivered, for the delivery cadence).
 
 This module owns the SQL; where it lives (a SQLite file, a PostgreSQL schema) is a backend's
 business (``sqlite.py``, ``postgres.py``). Every write is its own transaction, so a process killed
@@ -32,6 +33,7 @@ from syncer.errors import StateError
 from syncer.model import Document, ItemKey, Link, LinkStatus, Match, TicketFields, TicketRef
 from syncer.shell.state.base import (
     HEARTBEAT_SELECT,
+    DeliveryMemory,
     Heartbeat,
     Row,
     RunRecord,
@@ -265,6 +267,29 @@ class StateStore:
                 " ON CONFLICT (team) DO UPDATE SET tracker = excluded.tracker,"
                 " ticket = excluded.ticket, updated = excluded.updated",
                 (team.casefold(), tracker, ref.model_dump_json(), now.isoformat()),
+            )
+
+    def last_delivery(self, team: str, channel: str) -> DeliveryMemory | None:
+        """When ``team``'s ``channel`` ("publish", "webhook") was last delivered, if ever: what
+        ``syncer.core.report.cadence.delivery_due`` decides from."""
+        rows = self._backend.query(
+            "SELECT delivered, digest FROM deliveries WHERE team = ? AND channel = ?",
+            (team.casefold(), channel),
+        )
+        if not rows:
+            return None
+        return DeliveryMemory(delivered=datetime.fromisoformat(rows[0][0]), digest=rows[0][1])
+
+    def record_delivery(
+        self, team: str, channel: str, *, now: datetime, digest: str | None = None
+    ) -> None:
+        """Remember that ``team``'s ``channel`` was delivered at ``now`` (after it was sent)."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "INSERT INTO deliveries (team, channel, delivered, digest) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (team, channel) DO UPDATE SET delivered = excluded.delivered,"
+                " digest = excluded.digest",
+                (team.casefold(), channel, now.isoformat(), digest),
             )
 
     # heartbeat -------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def test_owner(line: str, title: str, owner: str | None) -> None:
             "Freeze deploys until 2026-12-01 unless approved",
             None,
         ),
-        ("- Rotate keys due 2026-02-30", "Rotate keys due 2026-02-30", None),
+        # An impossible date leaves the title and is kept as unread_due (a finding).
+        ("- Rotate keys due 2026-02-30", "Rotate keys", None),
     ],
 )
 def test_due(line: str, title: str, due: date | None) -> None:

@@ -81,12 +81,14 @@ def test_markdown_has_every_section_and_none_when_empty() -> None:
 def test_markdown_of_the_world() -> None:
     text = render_markdown(world_report())
     assert (
-        "INC-2050 recurred on payments-proxy 37 days after INC-2041; 2 of its 4 follow-ups "
+        "INC-2050 recurred on payments-proxy 37 days after INC-2041 (same service); 2 of its 4 "
+        "follow-ups "
         "were still open (OPS-7, OPS-9)"
     ) in text
     assert "### payments" in text
-    assert "### web" in text
+    assert "### search" in text
     assert "**web could not be read**" in text
+    assert "As of Friday 27 November 2026, 12:00 UTC." in text
     assert "[OPS-9](<https://jira.example.com/browse/OPS-9>)" in text
     # The trend shows the week without a run as a gap.
     assert "| 2026-11-09 | gap | gap |" in text
@@ -95,10 +97,18 @@ def test_markdown_of_the_world() -> None:
 def test_the_headline_counts_read_as_english() -> None:
     text = render_markdown(world_report())
     # One recurrence, four unfinished post-mortems, no loop closed: each noun agrees.
-    assert "**1** recurrence · **0** loops closed · **5** incidents" in text
-    assert "**4** unfinished post-mortems" in text
+    # Each count links to its section; the ones that are a problem when non-zero stand out.
+    assert (
+        "[1 recurrence](#recurrence) · [0 loops closed](#loop-status) · [5 incidents](#loop-status)"
+    ) in text
+    assert "[**4 overdue**](#overdue)" in text
+    assert "[0 due soon](#due-soon)" in text
+    assert "[4 unfinished post-mortems](#post-mortems-without-follow-ups-or-unfinished)" in text
     html = render_html(world_report())
-    assert "<b>1</b> recurrence</span>" in html
+    assert '<a href="#recurrence"><b>1</b> recurrence</a>' in html
+    assert '<a href="#overdue" class="bad"><b>4</b> overdue</a>' in html
+    assert '<section id="overdue">' in html
+    assert '<section id="post-mortems-without-follow-ups-or-unfinished">' in html
 
 
 def test_markdown_escapes_what_documents_and_tickets_say() -> None:
@@ -132,7 +142,7 @@ def test_json_is_versioned_and_round_trips_hostile_text() -> None:
     assert "<" not in text
     assert ">" not in text
     data = json.loads(text)
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     titles = {e["row"]["title"] for e in data["overdue"]}
     assert HOSTILE in titles
     assert data["counts"] == report.counts()
@@ -256,7 +266,9 @@ def test_html_says_none_for_empty_sections() -> None:
     html = render_html(empty)
     _check(html)
     assert html.count('<p class="none">none</p>') == len(SECTIONS) - 1
-    assert html.count("<svg") == 3
+    # Two charts; the trend has a single point, so it says when it starts instead.
+    assert html.count("<svg") == 2
+    assert "The trend starts after two weeks of runs." in html
 
 
 @pytest.mark.parametrize("render", [render_markdown, render_html, render_json])
@@ -272,7 +284,7 @@ def test_json_matches_its_published_schema() -> None:
 
     from syncer.core.report.json import json_schema
 
-    published = Path(__file__).parents[3] / "syncer" / "core" / "report" / "schema-v1.json"
+    published = Path(__file__).parents[3] / "syncer" / "core" / "report" / "schema-v2.json"
     # A change to the report's values changes the schema: regenerate the file (and bump
     # SCHEMA_VERSION when a field is renamed, removed or changes meaning).
     assert json.loads(published.read_text(encoding="utf-8")) == json_schema()
@@ -309,3 +321,136 @@ def test_every_format_over_the_repository_fixture_post_mortems() -> None:
     _check(html)
     data = json.loads(render_json(report))
     assert data["counts"]["incidents"] == len(documents)
+
+
+# Text direction -------------------------------------------------------------------------------
+
+RLO_TEAM = "pay\u202ements"  # a right-to-left override with no end: "pay" + "stnem" reversed
+
+
+def bidi_report() -> Report:
+    source = "pm/inc-77.md"
+    document = Document(
+        source=source,
+        content_hash="b",
+        incident=Incident(id="INC-77", date=dt.date(2026, 9, 1), severity="SEV1", team=RLO_TEAM),
+        items=(w.item("INC-77", "a", "\u05ea\u05e7\u05df retries", source=source, line=4),),
+    )
+    return build_report(
+        documents=[document], tickets={}, links={}, history=[], policy=ReportPolicy(), now=w.NOW
+    )
+
+
+def test_html_isolates_every_value_so_an_override_cannot_turn_the_page_around() -> None:
+    html = render_html(bidi_report())
+    _check(html)
+    assert f"Teams: <bdi>{RLO_TEAM}</bdi>." in html
+    assert f"<h3><bdi>{RLO_TEAM}</bdi></h3>" in html
+    assert '<td class="item"><bdi>\u05ea\u05e7\u05df retries</bdi></td>' in html
+
+
+def test_markdown_and_the_digest_isolate_right_to_left_values() -> None:
+    from syncer.core.report.digest import digest_payload
+
+    text = render_markdown(bidi_report())
+    assert f"Teams: \u2068{RLO_TEAM}\u2069." in text
+    assert f"### \u2068{RLO_TEAM}\u2069" in text
+    # An override never reaches the text outside its isolate.
+    for line in text.splitlines():
+        outside = re.sub("\u2068[^\u2069]*\u2069", "", line)
+        assert "\u202e" not in outside, line
+    payload = digest_payload(bidi_report(), team=RLO_TEAM)
+    assert "\u202e" not in re.sub("\u2068[^\u2069]*\u2069", "", payload["text"])
+    # Plain left-to-right text is left as it is.
+    assert "\u2068" not in render_markdown(world_report())
+
+
+def test_a_five_thousand_character_word_wraps_inside_its_cell() -> None:
+    # The browser test measures it; here: cells may break anywhere, and dates never.
+    html = render_html(hostile_report())
+    assert "overflow-wrap: anywhere" in html
+    assert re.search(r'<td class="nw">\d{4}-\d{2}-\d{2}</td>', html)
+
+
+def test_the_document_column_links_and_a_document_without_an_id_shows_its_title() -> None:
+    source = "pm/db-outage.md"
+    document = Document(
+        source=source,
+        content_hash="t",
+        incident=Incident(
+            id="pm-db-outage", title="Database failover took 40 minutes", date=dt.date(2026, 9, 1)
+        ),
+        items=(w.item("pm-db-outage", "a", "Automate failover", source=source, line=7),),
+    )
+    report = build_report(
+        documents=[document],
+        tickets={},
+        links={},
+        history=[],
+        policy=ReportPolicy(),
+        now=w.NOW,
+        document_base_url="https://git.example.com/pm/blob/main",
+    )
+    url = "https://git.example.com/pm/blob/main/pm/db-outage.md"
+    html = render_html(report)
+    assert f'<a href="{url}"><bdi>pm/db-outage.md:7</bdi></a>' in html
+    assert "<td><bdi>Database failover took 40 minutes</bdi></td>" in html
+    text = render_markdown(report)
+    assert f"[pm/db-outage.md:7](<{url}>)" in text
+    assert "| Database failover took 40 minutes | Automate failover |" in text
+
+
+def test_as_of_is_in_the_readers_words_and_time_zone() -> None:
+    report = world_report().model_copy(
+        update={"policy": world_report().policy.model_copy(update={"timezone": "Europe/Berlin"})}
+    )
+    assert "As of Friday 27 November 2026, 13:00 CET (Europe/Berlin)." in render_markdown(report)
+
+
+# Charts ---------------------------------------------------------------------------------------
+
+
+def test_charts_have_fixed_severity_colours_whole_ticks_from_zero_and_real_titles() -> None:
+    from syncer.core.report import charts
+
+    metrics = world_report().metrics
+    overdue = charts.overdue_chart(metrics)
+    # SEV1 (most severe) is the warmest, SEV2 next: the same colours in every report.
+    assert charts.severity_colour("SEV1") == "#9b2c2c"
+    assert charts.severity_colour("sev2") == "#dd6b20"
+    assert charts.severity_colour("whatever") == charts.UNKNOWN_SEVERITY_COLOUR
+    assert re.findall(r"\.color-(\d)[^{]*\{[^}]*fill:(#[0-9a-f]+)", overdue)[:2] == [
+        ("0", "#9b2c2c"),
+        ("1", "#dd6b20"),
+    ]
+    assert charts.whole_ticks([0, 0]) == [0, 1]
+    assert charts.whole_ticks([3, 7]) == [0, 2, 4, 6, 8]
+    assert charts.whole_ticks([23]) == [0, 5, 10, 15, 20, 25]
+    for svg, title in (
+        (charts.age_chart(metrics), "Open items by age (days since the incident)"),
+        (overdue, "Overdue items by team and severity"),
+        (charts.trend_chart(metrics), "Open and overdue items per week"),
+    ):
+        assert "Pygal" not in svg
+        assert f"<title>{title}</title>" in svg
+        assert f'aria-label="{title}"' in svg
+        # The y axis starts at zero and counts in whole numbers.
+        axis = svg[svg.index('class="axis y') : svg.index('class="axis x')]
+        ticks = re.findall(r'class="(?:major|)">([^<]*)</text>', axis)
+        assert ticks[0] == "0", ticks
+        assert all(t.isdigit() for t in ticks), ticks
+
+
+def test_unreadable_dates_are_listed_with_their_line_in_every_format() -> None:
+    odd = w.B1.model_copy(update={"unread_due": "next Friday"})
+    d2 = w.D2.model_copy(update={"items": (odd, *w.D2.items[1:])})
+    report = world_report(documents=(w.D1, d2))
+    text = render_markdown(report)
+    assert "| INC-2050 | pm/inc-2050.md:9 | Cap pool size: due date 'next Friday'" in text
+    assert (
+        "[**1 unreadable date or priority**](#dates-and-priorities-syncer-could-not-read)" in text
+    )
+    html = render_html(report)
+    _check(html)
+    assert "<bdi>pm/inc-2050.md</bdi>:9" in html
+    assert json.loads(render_json(report))["document_findings"][0]["line"] == 9

@@ -160,7 +160,7 @@ D2 = Document(
     items=(B1, B2, B3, B4),
 )
 
-# INC-3001: no team in the document: its route "web" names it; web could not be read.
+# INC-3001: team search, routed to the tracker "web", which could not be read.
 D3_SOURCE = "search/inc-3001.md"
 C1 = item("INC-3001", "c1", "Reindex", source=D3_SOURCE, line=5, owner="carol")
 C2 = item("INC-3001", "c2", "Tune query", source=D3_SOURCE, line=6, owner="alice")
@@ -168,7 +168,7 @@ C3 = item("INC-3001", "c3", "Document cache", source=D3_SOURCE, line=7, owner="a
 D3 = Document(
     source=D3_SOURCE,
     content_hash="3",
-    incident=Incident(id="INC-3001", date=dt.date(2026, 11, 20)),
+    incident=Incident(id="INC-3001", date=dt.date(2026, 11, 20), team="search"),
     items=(C1, C2, C3),
 )
 

@@ -65,3 +65,36 @@ def test_runs_filtered_by_command(store: StateStore) -> None:
         store.record_run(started=NOW, finished=NOW, command=command, summary={"open": 1})
     assert [r.command for r in store.runs()] == ["sync", "report", "sync"]
     assert [r.command for r in store.runs(command="report")] == ["report"]
+
+
+def test_each_teams_channel_remembers_its_last_delivery(store: StateStore) -> None:
+    assert store.last_delivery("payments", "webhook") is None
+    store.record_delivery("Payments", "webhook", now=NOW)
+    store.record_delivery("payments", "publish", now=NOW, digest="abc")
+    store.record_delivery("payments", "publish", now=NOW + timedelta(days=7), digest="def")
+    webhook = store.last_delivery("PAYMENTS", "webhook")
+    assert webhook is not None
+    assert (webhook.delivered, webhook.digest) == (NOW, None)
+    publish = store.last_delivery("payments", "publish")
+    assert publish is not None
+    assert (publish.delivered, publish.digest) == (NOW + timedelta(days=7), "def")
+
+
+def test_a_version_3_state_gains_the_deliveries_table(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    for _, statements in MIGRATIONS[:3]:
+        for statement in statements:
+            db.execute(statement)
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    db.execute("INSERT INTO nudges VALUES ('ops', 'OPS-7', ?)", (NOW.isoformat(),))
+    db.commit()
+    db.close()
+    with open_store(SqliteTarget(path=path)) as store:
+        assert store.last_nudges() == {("ops", "OPS-7"): NOW}
+        store.record_delivery("payments", "webhook", now=NOW)
+    with open_store(SqliteTarget(path=path), scratch_copy=True) as scratch:
+        memory = scratch.last_delivery("payments", "webhook")
+        assert memory is not None
+        assert memory.delivered == NOW
