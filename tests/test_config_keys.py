@@ -40,6 +40,12 @@ Adding a probe is one line in ``PROBES``::
   GitHub's keys).
 * ``deprecated=True``: an old key read into its new place; ``Config.deprecations`` must name it
   (and no other key may produce a deprecation).
+
+When none of these shows what a new key does, add an observable: a function ``(Case) -> object``
+beside the others, returning plain data a user would see (no clock, no scratch path), and name
+it in the table above; ``test_each_observable_is_the_same_for_the_same_configuration`` checks
+that it depends on the configuration alone. A key under a new mapping of tables gets a
+placeholder (``<name>``): say in ``PLACES`` which table of the base it stands for.
 """
 
 from __future__ import annotations
@@ -263,7 +269,10 @@ def merged(*layers: Mapping[str, Any]) -> dict[str, Any]:
 def with_value(data: Mapping[str, Any], key: str, value: object) -> dict[str, Any]:
     """``data`` with ``key`` (placeholders resolved by ``PLACES``) set to ``value``."""
     changed = copy.deepcopy(dict(data))
-    parts = [PLACES.get(p, p) for p in key.replace("[]", ".[]").split(".")]
+    names = key.replace("[]", ".[]").split(".")
+    unplaced = [n for n in names if n.startswith("<") and n not in PLACES]
+    assert not unplaced, f"{key}: say in PLACES which table {unplaced[0]} stands for"
+    parts = [PLACES.get(n, n) for n in names]
     if isinstance(value, Table):
         parts, value = parts[:-1], dict(value.data)
     node: Any = changed
