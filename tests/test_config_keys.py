@@ -366,10 +366,14 @@ class Cycle:
         ).report
 
 
+def memory_state(case: Case) -> StateStore:
+    """State in memory (SQLite's, through the real store): nothing is written to disk."""
+    return open_store(SqliteTarget(path=case.scratch / "state.db"), scratch_copy=True)
+
+
 @contextmanager
 def cycle(case: Case) -> Iterator[Cycle]:
-    case.scratch.mkdir(parents=True, exist_ok=True)
-    with open_store(SqliteTarget(path=case.scratch / "state.db")) as store:
+    with memory_state(case) as store:
         yield Cycle(case.config, store, fakes(case.config))
 
 
@@ -385,7 +389,7 @@ def _claim(config: Config) -> Callable[[str, TicketRef], TicketRef | None]:
 
 def desired(case: Case) -> object:
     """The tickets syncer wants for the documents: tracker, fields and findings."""
-    with open_store(SqliteTarget(path=case.scratch / "state.db")) as store:
+    with memory_state(case) as store:
         documents, _ = collect_documents(case.config, store)
     wanted, findings = desire_items(case.config.policy, documents, claim=_claim(case.config))
     return (
@@ -490,7 +494,7 @@ def delivery(case: Case) -> object:
 
 def documents(case: Case) -> object:
     """The documents read, by name, and what validation says of the sources."""
-    with open_store(SqliteTarget(path=case.scratch / "state.db")) as store:
+    with memory_state(case) as store:
         found, _ = collect_documents(case.config, store)
     return [(d.source, d.incident.id) for d in found], source_problems(case.config)
 
@@ -692,6 +696,7 @@ def new_postmortem(case: Case) -> object:
     path = case.workspace / f"syncer-{next(_written)}.toml"
     path.write_text(toml_text(case.data), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
+    case.scratch.mkdir(parents=True)
     try:
         argv = ["new", "INC-9", "--config", str(path), "--dir", str(case.scratch)]
         code = main(argv, env=ENV, stdout=out, stderr=err)
