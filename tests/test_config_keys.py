@@ -332,7 +332,7 @@ def fakes(config: Config) -> dict[str, FakeTracker]:
 
 @dataclass
 class Cycle:
-    """Syncs into fake trackers with state in the scratch folder; nothing sleeps."""
+    """Syncs into fake trackers with state in memory; nothing sleeps."""
 
     config: Config
     store: StateStore
@@ -674,6 +674,8 @@ def adapters(case: Case) -> object:
     for name, tracker in open_trackers(case.config).items():
         fields, _ = desired_fields(case.config.policy, name, ITEM, INCIDENT)
         rendered = tracker.render(fields)
+        # One catch-all answer per method (not every method is used): what was asked is the
+        # observable, so nothing is registered request by request.
         with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
             answer = FakeApi()
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
