@@ -24,6 +24,37 @@ from syncer.shell.state import PostgresTarget, SqliteTarget, StateStore, StateTa
 from tests.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite the help snapshots in tests/snapshots/help/ from the current output",
+    )
+
+
+def _clear_syncer_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("SYNCER_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_syncer_variables_for_the_session() -> Iterator[None]:
+    """Session- and module-scoped fixtures (servers, sandboxes) start without them too."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clear_syncer_variables(monkeypatch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_syncer_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller's ``SYNCER_*`` settings reach no test, no command it runs, no process it starts.
+
+    A test sets what it needs with ``monkeypatch.setenv``; cleared again for every test, so one
+    that wrote ``os.environ`` directly leaks nothing into the next.
+    """
+    _clear_syncer_variables(monkeypatch)
+
+
 @pytest.fixture(autouse=True)
 def _no_retry_sleeps() -> Iterator[None]:
     stamina.set_testing(True, attempts=1)
