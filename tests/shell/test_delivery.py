@@ -21,7 +21,7 @@ from syncer.errors import ConfigError, TrackerUnavailableError
 from syncer.model import Ticket, TicketRef
 from syncer.shell.reporting import produce_report
 from syncer.shell.state import StateStore
-from tests.fakes import FakeTracker
+from tests.support.fakes import FakeTracker
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 

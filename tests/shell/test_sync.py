@@ -12,8 +12,8 @@ from syncer.model import Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.shell.state import StateStore
 from syncer.shell.sync import collect_documents, run_sync
-from tests.conftest import fixed_now
-from tests.fakes import FakeTracker
+from tests.support.builders import fixed_now
+from tests.support.fakes import FakeTracker
 
 DOC = """\
 # Post-Mortem: Incident INC-42
