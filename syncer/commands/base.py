@@ -17,15 +17,16 @@ import textwrap
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from syncer.config import Config, load_config, load_env_file
-from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode
 from syncer.logs import RedactingHandler, redact
-from syncer.outcome import SyncOutcome
-from syncer.shell.sources import discover, source_name
-from syncer.shell.state import PASSWORD_ENV
+
+# Every command imports this module, `syncer --help` included: what a command needs only when it
+# runs is imported there (see syncer/commands/__init__.py).
+if TYPE_CHECKING:
+    from syncer.config import Config
+    from syncer.outcome import SyncOutcome
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``register(commands)`` receives: ``parser.add_subparsers()``."""
@@ -74,6 +75,9 @@ class Context:
 
     def load(self, args: argparse.Namespace) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
+        from syncer.config import load_config, load_env_file
+        from syncer.shell.state import PASSWORD_ENV
+
         if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), self.env)
         config = load_config(Path(args.config), environ=self.env)
@@ -197,6 +201,9 @@ def source_problems(config: Config) -> tuple[int, list[str]]:
     ``[sources] allow_empty`` says that is expected: in a cron job an unmounted volume must not
     look like nothing to do. With shards, so are documents no shard takes: no worker reads them.
     """
+    from syncer.config_problems import plural
+    from syncer.shell.sources import discover, source_name
+
     sources = config.settings.sources
     problems = [
         f"sources.paths: {spec!r} does not exist (looked for {config.base_dir / spec})"

@@ -10,16 +10,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.config import Config, load_config, load_env_file
+from syncer.core.report.formats import FORMATS, ReportFormat
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.errors import ConfigError, ExitCode
-from syncer.outcome import Delivery
-from syncer.shell.reporting import FORMATS, ReportFormat, ReportRun, produce_report
-from syncer.shell.state import open_store
-from syncer.shell.trackers import open_tracker
+
+if TYPE_CHECKING:
+    from syncer.config import Config
+    from syncer.outcome import Delivery
+    from syncer.shell.reporting import ReportRun
 
 
 def register(commands: Subcommands) -> None:
@@ -117,6 +119,8 @@ def _format_for(args: argparse.Namespace) -> ReportFormat:
 def _load(args: argparse.Namespace, context: Context) -> Config:
     """The configuration; trackers without credentials are left out, not an error: the
     report still runs (their items are 'unknown'), and with no tracker at all it needs none."""
+    from syncer.config import load_config, load_env_file
+
     if args.env_file:
         load_env_file(Path(args.env_file), context.env)
     config = load_config(Path(args.config), environ=context.env, require_secrets=False)
@@ -144,6 +148,10 @@ def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
         kinds = parse_gate_kinds(args.fail_on)
     except ValueError as exc:
         raise ConfigError(f"--fail-on: {exc}") from None
+    from syncer.shell.reporting import produce_report
+    from syncer.shell.state import open_store
+    from syncer.shell.trackers import open_tracker
+
     config = _load(args, context)
     preview = args.as_of is not None
     now = (

@@ -26,25 +26,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.commands.base import Context, Subcommands, configured_command, exit_for
-from syncer.commands.progress import TerminalProgress, callback, progress_for
 from syncer.commands.report import exit_for_report
-from syncer.config import Config
-from syncer.core.render import outcome_json, outcome_text, summary_text
+from syncer.core.report.formats import ReportFormat
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
-from syncer.core.report.model import GateKind
 from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, StateLostError
 from syncer.logs import run_id, set_level
-from syncer.outcome import SyncOutcome
-from syncer.shell.apply import NOT_ATTEMPTED
-from syncer.shell.reporting import ReportFormat, produce_report
-from syncer.shell.state import StateStore, StateTarget, open_store, state_target, write_heartbeat
-from syncer.shell.sync import run_sync
-from syncer.shell.trackers import open_trackers
-from syncer.shell.trackers.base import Tracker
-from syncer.shell.worker import StopSignal, handle_signals, run_forever, run_once
+
+if TYPE_CHECKING:
+    from syncer.commands.progress import TerminalProgress
+    from syncer.config import Config
+    from syncer.core.report.model import GateKind
+    from syncer.outcome import SyncOutcome
+    from syncer.shell.state import StateStore, StateTarget
+    from syncer.shell.trackers.base import Tracker
+    from syncer.shell.worker import StopSignal
 
 log = logging.getLogger("syncer.run")
 
@@ -150,6 +148,8 @@ def combined_exit(sync: ExitCode, report: ExitCode | None) -> ExitCode:
 
 
 def not_attempted(outcome: SyncOutcome) -> int:
+    from syncer.shell.apply import NOT_ATTEMPTED
+
     if outcome.result is None:
         return 0
     return sum(1 for o in outcome.result.outcomes if o.error == NOT_ATTEMPTED)
@@ -177,6 +177,9 @@ class Cycle:
     def _sync(
         self, trackers: Mapping[str, Tracker], store: StateStore, stop: StopSignal
     ) -> SyncOutcome:
+        from syncer.commands.progress import callback
+        from syncer.shell.sync import run_sync
+
         try:
             return run_sync(
                 self.config,
@@ -195,6 +198,9 @@ class Cycle:
 
     def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> int:
         """One job; returns its exit code (the caller adds 128 + signal when stopped)."""
+        from syncer.shell.state import open_store
+        from syncer.shell.trackers import open_trackers
+
         with run_id() as current:
             started = time.monotonic()
             trackers = open_trackers(self.config)
@@ -247,6 +253,8 @@ def log_summary(
     code: ExitCode,
 ) -> None:
     """The one line every cycle ends with."""
+    from syncer.core.render import summary_text
+
     parts = []
     if outcome is not None:
         parts.append(f"sync {summary_text(outcome.summary())}")
@@ -279,6 +287,8 @@ def report_stage(
 ) -> ReportDone:
     """The follow-up report (``syncer.shell.reporting.produce_report``: built, recorded in the run
     history, delivered as configured), written to ``output`` if given, and gated on ``fail_on``."""
+    from syncer.shell.reporting import produce_report
+
     made = produce_report(config, store=store, trackers=trackers, now=now)
     if output is not None:
         write_atomically(output, made.render(report_format(output)))
@@ -335,6 +345,8 @@ def print_once(
     context: Context, result: CycleResult | None, *, fmt: str, verbose: int, stop: StopSignal
 ) -> None:
     """What ``run --once`` did, on stdout: the sync outcome, the report, and a stop."""
+    from syncer.core.render import outcome_json, outcome_text
+
     if result is None:
         return
     left = not_attempted(result.outcome)
@@ -359,6 +371,10 @@ def print_once(
 
 
 def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.commands.progress import progress_for
+    from syncer.shell.state import state_target, write_heartbeat
+    from syncer.shell.worker import StopSignal, handle_signals, run_forever, run_once
+
     try:
         fail_on = tuple(parse_gate_kinds(args.fail_on))
     except ValueError as exc:

@@ -11,10 +11,7 @@ from syncer.commands.base import (
     exit_for,
     require_documents,
 )
-from syncer.commands.progress import callback, progress_for
-from syncer.core.render import outcome_json, outcome_markdown, outcome_text
 from syncer.errors import ExitCode
-from syncer.shell.sync import run_configured
 
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "
@@ -86,6 +83,10 @@ def register(commands: Subcommands) -> None:
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.commands.progress import callback, progress_for
+    from syncer.core.render import outcome_json, outcome_markdown, outcome_text
+    from syncer.shell.sync import run_configured
+
     config = context.load(args)
     require_documents(config)
     drawer = progress_for(

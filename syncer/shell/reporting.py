@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Literal
 
 from syncer.config import Config, env_prefix
 from syncer.config_problems import did_you_mean
@@ -35,6 +34,7 @@ from syncer.core.report import (
     render_markdown,
     routes_for,
 )
+from syncer.core.report.formats import FORMATS, ReportFormat
 from syncer.core.report.gate import GATE_KINDS
 from syncer.core.report.model import GateKind
 from syncer.errors import ConfigError, ExitCode, TrackerError
@@ -48,9 +48,6 @@ from syncer.shell.trackers.base import Tracker
 __all__ = ["FORMATS", "Delivery", "ReportFormat", "ReportRun", "produce_report", "read_trackers"]
 
 log = logging.getLogger(__name__)
-
-ReportFormat = Literal["md", "html", "json"]
-FORMATS: tuple[ReportFormat, ...] = ("md", "html", "json")
 
 HISTORY_RUNS = 5000
 """Report runs read back for the weekly trend: ten years of daily reports."""
