@@ -1,7 +1,7 @@
 """The policy values the pure core decides with: small, frozen, and free of secrets.
 
 The shell reads the configuration once (``syncer.config.sync_policy``) and hands these values to
-``desired.desire_items`` and ``plan.plan_changes`` (and to the report and write-back to come).
+``desired.desire_items`` and ``plan.plan_changes``, and to the report (``core.report.inputs``).
 Nothing here reads the environment, a file or a clock, so the core behaves the same whatever the
 caller's ``SYNCER_*`` variables say.
 """
@@ -14,9 +14,6 @@ from fnmatch import fnmatchcase
 from pydantic import Field
 
 from syncer.model import Document, Frozen
-
-OWNED_FIELDS = ("title", "body", "assignee", "due", "priority", "labels", "done")
-"""The ticket fields syncer writes; a tracker's ``overwrite`` names some of them."""
 
 
 class TrackerPolicy(Frozen):

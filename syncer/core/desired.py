@@ -24,7 +24,7 @@ from syncer.model import (
     TicketRef,
     normalise_title,
 )
-from syncer.policy import DuePolicy, RoutingPolicy, SyncPolicy
+from syncer.policy import DuePolicy, SyncPolicy
 
 FOOTER = "Managed by syncer: edit the action item in the post-mortem, not this description."
 
@@ -42,11 +42,6 @@ class Desired(Frozen):
 
 Claim = Callable[[str, TicketRef], TicketRef | None]
 """``claim(tracker_name, ref)``: the canonical reference if ``ref`` points into that tracker."""
-
-
-def route_document(routing: RoutingPolicy, document: Document) -> str | None:
-    """The tracker a document's items go to: the first matching route, else the default."""
-    return routing.route(document)
 
 
 def due_date(policy: DuePolicy, item: ActionItem, incident: Incident) -> date | None:
