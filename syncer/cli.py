@@ -24,8 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from typing import NoReturn, TextIO
 
-import stamina
-
 from syncer import __version__
 from syncer.commands import (
     completion,
@@ -40,10 +38,8 @@ from syncer.commands import (
     validate,
 )
 from syncer.commands.base import Context, Subcommands
-from syncer.config_problems import did_you_mean
 from syncer.errors import ConfigError, ExitCode, SyncerError
 from syncer.logs import configure_logging
-from syncer.shell.trackers.transport import log_retry
 
 COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     parse.register,
@@ -107,6 +103,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a did-you-mean for a misspelt command or option (as ``git`` does)."""
 
     def error(self, message: str) -> NoReturn:
+        from syncer.config_problems import did_you_mean
+
         choice = re.match(
             r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message
         )
@@ -203,6 +201,10 @@ def main(
     )
     context.log_format = args.log_format
     # A retry is one line naming tracker, host, attempt and wait; not stamina's bare warning.
+    import stamina
+
+    from syncer.shell.trackers.transport import log_retry
+
     stamina.instrumentation.set_on_retry_hooks([log_retry])
     try:
         return int(args.run(args, context))

@@ -1,8 +1,18 @@
-"""Shared fixtures: a policy value with one fake tracker, desired-item builders, and state.
+"""Fixtures every suite may use: a clean environment, state on both backends, the e2e world.
+
+Every test starts without the caller's ``SYNCER_*`` variables, so neither the commands it runs
+in-process nor the processes it starts inherit an operator's settings.
 
 State fixtures run on both backends: SQLite in a temporary folder, and PostgreSQL on a real
-throwaway server started once per test session (``tests/postgres_server.py``), each test in
-its own shard (its own schema).
+throwaway server started once per test session (``tests/support/postgres_server.py``), each test
+in its own shard (its own schema).
+
+The end-to-end fixtures put two post-mortems and a configuration for one tracker of a running
+sandbox in a temporary folder (``tests/support/e2e.py`` has the values and helpers around them);
+a suite narrows ``kind`` or ``memory`` by defining its own.
+
+Helpers that are not fixtures (builders, fakes, payloads) live in ``tests/support/``: test
+modules import from there, never from each other or from a ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -10,18 +20,61 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import stamina
 from pydantic import SecretStr
 
-from syncer.core.desired import Desired
-from syncer.model import ActionItem, Incident, OwnedField, TicketFields, TicketRef, make_item_key
-from syncer.policy import RoutingPolicy, SyncPolicy, TrackerPolicy
+from syncer.commands import demo
+from syncer.sandbox import Sandbox
+from syncer.sandbox.store import jira_account_id
 from syncer.shell.state import PostgresTarget, SqliteTarget, StateStore, StateTarget, open_store
-from tests.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
+from tests.support.e2e import FORGET, INCIDENT_CDN, INCIDENT_DB, KINDS
+from tests.support.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite the help snapshots in tests/snapshots/help/ from the current output",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the slow kill loops start first, beside the rest, not at the end.
+
+    Each worker collects the same order, and the load scheduler hands tests out in that order:
+    the long tests begin at once on one worker while the others take the short ones, instead of
+    forming the tail of the run. A serial run keeps the files' order.
+    """
+    if hasattr(config, "workerinput"):  # set on xdist's workers only
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _clear_syncer_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("SYNCER_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_syncer_variables_for_the_session() -> Iterator[None]:
+    """Session- and module-scoped fixtures (servers, sandboxes) start without them too."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clear_syncer_variables(monkeypatch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_syncer_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller's ``SYNCER_*`` settings reach no test, no command it runs, no process it starts.
+
+    A test sets what it needs with ``monkeypatch.setenv``; cleared again for every test, so one
+    that wrote ``os.environ`` directly leaks nothing into the next.
+    """
+    _clear_syncer_variables(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -29,44 +82,6 @@ def _no_retry_sleeps() -> Iterator[None]:
     stamina.set_testing(True, attempts=1)
     yield
     stamina.set_testing(False)
-
-
-def make_policy(*, max_creates: int = 100, overwrite: tuple[str, ...] = ()) -> SyncPolicy:
-    """One fake tracker taking every document; built from values, never from the environment."""
-    tracker = TrackerPolicy(
-        labels=("postmortem",),
-        overwrite=frozenset(OwnedField(name) for name in overwrite),
-        create_cap=max_creates,
-    )
-    return SyncPolicy(trackers={"fake": tracker}, routing=RoutingPolicy(default="fake"))
-
-
-INCIDENT = Incident(id="INC-7", title="Checkout outage", date=date(2026, 11, 2), severity="SEV2")
-
-
-def desired(
-    title: str,
-    *,
-    incident: Incident = INCIDENT,
-    done: bool = False,
-    assignee: str | None = None,
-    refs: tuple[TicketRef, ...] = (),
-    explicit_id: str | None = None,
-    line: int = 10,
-    source: str = "inc-7.md",
-) -> Desired:
-    key = make_item_key(incident.id, title, explicit_id=explicit_id)
-    item = ActionItem(
-        key=key, title=title, done=done, source=source, line=line, end_line=line, tickets=refs
-    )
-    fields = TicketFields(
-        title=title,
-        body=f"{title}\n\nfrom {incident.id}",
-        labels=("postmortem",),
-        assignee=assignee,
-        done=done,
-    )
-    return Desired(item=item, incident=incident, tracker="fake", fields=fields, refs=refs)
 
 
 @pytest.fixture(scope="session")
@@ -98,5 +113,56 @@ def store(state_target: StateTarget) -> Iterator[StateStore]:
         yield opened
 
 
-def fixed_now() -> datetime:
-    return datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def sandbox(kind: str) -> Iterator[Sandbox]:
+    flavor: Literal["cloud", "server"] = "server" if kind == "jira-server" else "cloud"
+    with Sandbox(flavor, jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
+        yield running
+
+
+@pytest.fixture(params=["state-kept", "state-lost"])
+def memory(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def workspace(
+    tmp_path: Path, sandbox: Sandbox, kind: str, memory: str, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A folder with two post-mortems and a configuration sending both to one tracker."""
+    if memory == "state-lost":
+        (tmp_path / FORGET).touch()
+    docs = tmp_path / "postmortems"
+    docs.mkdir()
+    (docs / "inc-3101.md").write_text(INCIDENT_DB)
+    (docs / "inc-3102.md").write_text(INCIDENT_CDN)
+    accounts = {p: jira_account_id(p) if sandbox.flavor == "cloud" else p for p in demo.PEOPLE}
+    config = demo.sandbox_config(
+        sandbox.url,
+        flavor=sandbox.flavor,
+        project="OPS",
+        repository="acme/platform",
+        jira_accounts=accounts,
+        jira_email=sandbox.jira_email,
+    )
+    tracker = demo.GITHUB_TRACKER if kind == "github" else demo.JIRA_TRACKER
+    config = config.replace(
+        f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{tracker}"'
+    )
+    config = config.replace('team = "web"', 'team = "no-such-team"')
+    (tmp_path / "syncer.toml").write_text(config)
+    env = demo.sandbox_env(
+        jira_token=sandbox.jira_token,
+        jira_email=sandbox.jira_email,
+        github_token=sandbox.github_token,
+        flavor=sandbox.flavor,
+    )
+    (tmp_path / "syncer.env").write_text(demo.env_file_text(env))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path

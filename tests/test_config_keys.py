@@ -87,8 +87,8 @@ from syncer.shell.trackers import open_trackers
 from syncer.shell.trackers.base import Tracker
 from syncer.shell.worker import StopSignal, run_forever, utc_now
 from syncer.shell.world import World, collect_documents, read_world
-from tests.fakes import FakeTracker
-from tests.shell.trackers.payloads import JIRA_FIELDS, STATUSES, github_issue, jira_issue
+from tests.support.fakes import FakeTracker
+from tests.support.tracker_payloads import JIRA_FIELDS, STATUSES, github_issue, jira_issue
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

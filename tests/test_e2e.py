@@ -14,9 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 import requests
@@ -25,115 +24,7 @@ from syncer.cli import main
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-
-WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-
-INCIDENT_DB = """\
-# Post-Mortem: Incident INC-3101
-
-**Date**: 2026-10-02
-**Authors**: Dana Kim
-**Status**: Published
-**Severity**: SEV2
-
-## Summary
-The orders database ran out of connections for 40 minutes.
-
-## Action Items
-*   [ ] Raise the connection pool limit on orders-db @alice due 2026-11-01
-*   [ ] Add an alert on pool saturation above 80% @bob
-*   [x] Roll back the ORM upgrade @carol
-*   [ ] Write a runbook for connection exhaustion (Link to Ticket)
-"""
-
-INCIDENT_CDN = """\
----
-id: INC-3102
-title: CDN certificate expired
-date: 2026-10-09
-severity: SEV1
-team: web
----
-
-# CDN certificate expired
-
-## Follow-ups
-
-| Action | Owner | Due | Priority | Status |
-| --- | --- | --- | --- | --- |
-| Move the CDN certificate to automatic renewal | alice | 2026-10-30 | P1 | Open |
-| Alert 30 days before any certificate expires | bob | 2026-10-20 | P2 | Done |
-| Inventory every certificate we own | carol | | P3 | Open |
-"""
-
-ITEMS = 7
-KINDS = ("jira-cloud", "jira-server", "github")
-
-
-@pytest.fixture(params=KINDS)
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def sandbox(kind: str) -> Iterator[Sandbox]:
-    flavor: Literal["cloud", "server"] = "server" if kind == "jira-server" else "cloud"
-    with Sandbox(flavor, jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
-        yield running
-
-
-FORGET = "forget-state-before-every-run"
-"""A file in the workspace telling ``sync`` and ``plan`` here to delete the state file first."""
-
-
-@pytest.fixture(params=["state-kept", "state-lost"])
-def memory(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def workspace(
-    tmp_path: Path, sandbox: Sandbox, kind: str, memory: str, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A folder with two post-mortems and a configuration sending both to one tracker."""
-    if memory == "state-lost":
-        (tmp_path / FORGET).touch()
-    docs = tmp_path / "postmortems"
-    docs.mkdir()
-    (docs / "inc-3101.md").write_text(INCIDENT_DB)
-    (docs / "inc-3102.md").write_text(INCIDENT_CDN)
-    accounts = {p: jira_account_id(p) if sandbox.flavor == "cloud" else p for p in demo.PEOPLE}
-    config = demo.sandbox_config(
-        sandbox.url,
-        flavor=sandbox.flavor,
-        project="OPS",
-        repository="acme/platform",
-        jira_accounts=accounts,
-        jira_email=sandbox.jira_email,
-    )
-    tracker = demo.GITHUB_TRACKER if kind == "github" else demo.JIRA_TRACKER
-    config = config.replace(
-        f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{tracker}"'
-    )
-    config = config.replace('team = "web"', 'team = "no-such-team"')
-    (tmp_path / "syncer.toml").write_text(config)
-    env = demo.sandbox_env(
-        jira_token=sandbox.jira_token,
-        jira_email=sandbox.jira_email,
-        github_token=sandbox.github_token,
-        flavor=sandbox.flavor,
-    )
-    (tmp_path / "syncer.env").write_text(demo.env_file_text(env))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path
-
-
-def issues(sandbox: Sandbox, kind: str) -> list[tuple[str, bool]]:
-    """(title, open) of every issue in the tracker under test."""
-    if kind == "github":
-        return [(i.title, i.state == "open") for i in sandbox.github_issues("acme/platform")]
-    return [(i.summary, i.status != "Done") for i in sandbox.jira_issues("OPS")]
+from tests.support.e2e import FORGET, INCIDENT_CDN, ITEMS, forget_state, issues, sync, writes
 
 
 def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
@@ -147,28 +38,12 @@ def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
     return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]
 
 
-def forget_state(workspace: Path) -> None:
-    """Delete the state file (and its journal), when this workspace runs without state."""
-    if (workspace / FORGET).exists():
-        for leftover in workspace.glob("state.db*"):
-            leftover.unlink()
-
-
-def sync(workspace: Path, *extra: str) -> int:
-    forget_state(workspace)
-    return main(["sync", "--config", str(workspace / "syncer.toml"), *extra])
-
-
 def plan_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     forget_state(workspace)
     capsys.readouterr()
     assert main(["plan", "--config", str(workspace / "syncer.toml"), "--format", "json"]) == 0
     found: dict[str, Any] = json.loads(capsys.readouterr().out)
     return found
-
-
-def writes(sandbox: Sandbox) -> list[str]:
-    return [f"{r.method} {r.path}" for r in sandbox.requests if r.method in WRITES]
 
 
 def test_first_sync_creates_one_issue_per_item_and_the_second_writes_nothing(

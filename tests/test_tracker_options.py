@@ -15,7 +15,7 @@ import requests
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-from tests.test_e2e import INCIDENT_CDN, INCIDENT_DB, sync, writes
+from tests.support.e2e import INCIDENT_CDN, INCIDENT_DB, sync, writes
 
 JIRA_OPTIONS = """\
 components = ["Backend"]

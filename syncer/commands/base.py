@@ -17,12 +17,15 @@ import textwrap
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ExitCode
 from syncer.logs import RedactingHandler, redact
-from syncer.shell.state import PASSWORD_ENV
+
+# Every command imports this module, `syncer --help` included: what a command needs only when it
+# runs is imported there (see syncer/commands/__init__.py).
+if TYPE_CHECKING:
+    from syncer.config import Config
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``register(commands)`` receives: ``parser.add_subparsers()``."""
@@ -85,6 +88,9 @@ class Context:
 
     def load(self, args: argparse.Namespace) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
+        from syncer.config import load_config, load_env_file
+        from syncer.shell.state import PASSWORD_ENV
+
         if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), self.env)
         config = load_config(Path(args.config), environ=self.env)

@@ -36,9 +36,9 @@ def register(commands: Subcommands) -> None:
 
 
 def run_completion(args: argparse.Namespace, context: Context) -> ExitCode:
-    import shtab  # noqa: PLC0415  # only this command needs it
+    import shtab
 
-    from syncer.cli import build_parser  # noqa: PLC0415  # the parser this command is part of
+    from syncer.cli import build_parser  # the parser this command is part of
 
     context.out(shtab.complete(build_parser(), shell=args.shell), end="")
     return ExitCode.OK

@@ -12,10 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syncer.commands.base import Context, Subcommands, add_command, add_config_options
-from syncer.config import load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
-from syncer.shell.health import assess, default_max_age, parse_duration
-from syncer.shell.state import read_heartbeat, state_target
 
 
 def register(commands: Subcommands) -> None:
@@ -47,6 +44,10 @@ def register(commands: Subcommands) -> None:
 
 
 def run_health(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.config import load_config, load_env_file
+    from syncer.shell.health import assess, default_max_age, parse_duration
+    from syncer.shell.state import read_heartbeat, state_target
+
     if getattr(args, "env_file", None):
         load_env_file(Path(args.env_file), context.env)
     config = load_config(Path(args.config), environ=context.env, require_secrets=False)

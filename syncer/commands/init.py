@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from syncer.commands.base import Context, Subcommands, add_command, invocation
-from syncer.config import env_prefix
 from syncer.errors import ConfigError, ExitCode
 
 PROJECT = re.compile(r"^[A-Z][A-Z0-9_]{1,9}$")
@@ -93,6 +92,8 @@ def config_text(
     *, tracker: str, name: str, project: str, url: str, repository: str, sources: list[str]
 ) -> str:
     """The commented starting configuration."""
+    from syncer.config import env_prefix
+
     prefix = env_prefix(name)
     if tracker == "jira":
         table = f"""\
@@ -167,6 +168,8 @@ days = {{ SEV1 = 28, SEV2 = 28, SEV3 = 56 }}
 
 
 def run_init(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.config import env_prefix
+
     interactive = not args.no_input and sys.stdin.isatty() and context.stdout.isatty()
     ask = _asker(context, interactive=interactive)
     tracker = args.tracker or ask("Tracker type (jira or github)", "jira")

@@ -12,10 +12,13 @@ import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syncer.commands.base import Context, Subcommands, add_command, invocation
-from syncer.config import Config, load_config, load_env_file
 from syncer.errors import ConfigError, ExitCode
+
+if TYPE_CHECKING:
+    from syncer.config import Config
 
 INCIDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """An incident id that is safe in a file name."""
@@ -102,6 +105,8 @@ def _target(args: argparse.Namespace, config: Config | None) -> Path:
 
 
 def run_new(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.config import load_config, load_env_file
+
     if not INCIDENT_ID.match(args.incident_id):
         raise ConfigError(
             f"{args.incident_id!r} is not an incident id: letters, digits, '.', '_' and '-' only "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syncer.commands.base import Context, Subcommands, add_command
-from syncer.core.render import documents_json, documents_text
 from syncer.errors import ConfigError, ExitCode
-from syncer.model import Document
-from syncer.shell.sources import discover, read_documents
+
+if TYPE_CHECKING:
+    from syncer.model import Document
 
 
 def register(commands: Subcommands) -> None:
@@ -46,6 +47,9 @@ def register(commands: Subcommands) -> None:
 
 
 def run_parse(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.core.render import documents_json, documents_text
+    from syncer.shell.sources import discover, read_documents
+
     documents: list[Document] = []
     seen: set[Path] = set()  # a file named twice (a folder and a file in it) is read once
     for spec in args.paths:

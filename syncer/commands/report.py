@@ -10,15 +10,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.config import Config, load_config, load_env_file
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.errors import ConfigError, ExitCode
-from syncer.outcome import Delivery
-from syncer.shell.cycle import ReportStage, exit_code, run_cycle
-from syncer.shell.reporting import FORMATS, ReportFormat
+
+if TYPE_CHECKING:
+    from syncer.config import Config
+    from syncer.outcome import Delivery
+from syncer.core.report.formats import FORMATS, ReportFormat
 
 
 def register(commands: Subcommands) -> None:
@@ -116,6 +118,8 @@ def _format_for(args: argparse.Namespace) -> ReportFormat:
 def _load(args: argparse.Namespace, context: Context) -> Config:
     """The configuration; trackers without credentials are left out, not an error: the
     report still runs (their items are 'unknown'), and with no tracker at all it needs none."""
+    from syncer.config import load_config, load_env_file
+
     if args.env_file:
         load_env_file(Path(args.env_file), context.env)
     config = load_config(Path(args.config), environ=context.env, require_secrets=False)
@@ -133,6 +137,8 @@ def _delivered(delivery: Delivery) -> str:
 
 
 def run_report(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.shell.cycle import ReportStage, exit_code, run_cycle
+
     try:
         kinds = tuple(parse_gate_kinds(args.fail_on))
     except ValueError as exc:

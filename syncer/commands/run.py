@@ -20,21 +20,21 @@ import logging
 import signal
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.commands.progress import TerminalProgress, callback, progress_for
-from syncer.config import Config
-from syncer.core.render import outcome_json, outcome_text, summary_text
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
-from syncer.core.report.model import GateKind
 from syncer.errors import ConfigError, ExitCode
 from syncer.logs import run_id, set_level
-from syncer.outcome import SyncOutcome
-from syncer.shell.apply import NOT_ATTEMPTED
-from syncer.shell.cycle import CycleOutcome, ReportStage, SyncStage, exit_code, run_cycle
-from syncer.shell.state import state_target, write_heartbeat
-from syncer.shell.worker import StopSignal, handle_signals, run_forever, run_once
+
+# `syncer --help` imports this module: what a cycle needs is imported where it runs.
+if TYPE_CHECKING:
+    from syncer.commands.progress import TerminalProgress
+    from syncer.config import Config
+    from syncer.core.report.model import GateKind
+    from syncer.outcome import SyncOutcome
+    from syncer.shell.cycle import CycleOutcome
+    from syncer.shell.worker import StopSignal
 
 log = logging.getLogger("syncer.run")
 
@@ -119,6 +119,8 @@ class Jobs:
         report_output: Path | None = None,
         deliver: bool = True,
     ) -> None:
+        from syncer.shell.cycle import ReportStage
+
         self.config = config
         self.environ = environ
         self.drawer = drawer
@@ -127,6 +129,9 @@ class Jobs:
 
     def run(self, stop: StopSignal, *, sync: bool = True, report: bool = True) -> ExitCode:
         """One job; its exit code (128 + the signal when a signal stopped it)."""
+        from syncer.commands.progress import callback
+        from syncer.shell.cycle import SyncStage, exit_code, run_cycle
+
         name = "cycle" if sync and report else "sync" if sync else "report"
         with run_id() as current:
             try:
@@ -152,6 +157,8 @@ class Jobs:
 
 def log_summary(outcome: CycleOutcome, *, code: ExitCode) -> None:
     """The one line every cycle ends with; its counts are fields of a JSON log line too."""
+    from syncer.core.render import summary_text
+
     parts = []
     fields: dict[str, object] = {"exit_code": int(code)}
     if outcome.sync is not None:
@@ -180,6 +187,8 @@ def log_summary(outcome: CycleOutcome, *, code: ExitCode) -> None:
 
 
 def not_attempted(outcome: SyncOutcome | None) -> int:
+    from syncer.shell.apply import NOT_ATTEMPTED
+
     if outcome is None or outcome.result is None:
         return 0
     return sum(1 for o in outcome.result.outcomes if o.error == NOT_ATTEMPTED)
@@ -228,6 +237,8 @@ def print_once(
     context: Context, outcome: CycleOutcome | None, *, fmt: str, verbose: int, output: Path | None
 ) -> None:
     """What ``run --once`` did, on stdout: the sync outcome, the report, and a stop."""
+    from syncer.core.render import outcome_json, outcome_text
+
     if outcome is None or outcome.sync is None:
         return
     left = not_attempted(outcome.sync)
@@ -256,6 +267,10 @@ def print_once(
 
 
 def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.commands.progress import progress_for
+    from syncer.shell.state import state_target, write_heartbeat
+    from syncer.shell.worker import StopSignal, handle_signals, run_forever, run_once
+
     try:
         fail_on = tuple(parse_gate_kinds(args.fail_on))
     except ValueError as exc:

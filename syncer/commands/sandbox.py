@@ -15,12 +15,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syncer.commands import demo
 from syncer.commands.base import Context, Subcommands, add_command, invocation
-from syncer.config import load_config
-from syncer.core.render import outcome_markdown, outcome_text
 from syncer.errors import ConfigError, ExitCode
-from syncer.shell.cycle import SyncStage, exit_code, run_cycle
 
 if TYPE_CHECKING:
     from syncer.sandbox import Sandbox
@@ -113,7 +109,7 @@ def _start_sandbox(
     repos: tuple[str, ...],
 ) -> Sandbox:
     try:
-        from syncer.sandbox import Sandbox, SandboxError  # noqa: PLC0415  # only when asked for
+        from syncer.sandbox import Sandbox, SandboxError  # only when asked for
     except ModuleNotFoundError:  # the production image leaves the test stand-in out
         raise ConfigError(
             "the sandbox is not installed here (the production image leaves it out); "
@@ -134,7 +130,8 @@ def _start_sandbox(
 def _sandbox_files(
     sandbox: Sandbox, *, project: str, repository: str
 ) -> tuple[str, dict[str, str]]:
-    from syncer.sandbox.store import jira_account_id  # noqa: PLC0415  # only when asked for
+    from syncer.commands import demo
+    from syncer.sandbox.store import jira_account_id  # only when asked for
 
     accounts = {
         person: jira_account_id(person) if sandbox.flavor == "cloud" else person
@@ -203,6 +200,11 @@ def run_demo(args: argparse.Namespace, context: Context) -> ExitCode:
 
 
 def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> ExitCode:
+    from syncer.commands import demo
+    from syncer.config import load_config
+    from syncer.core.render import outcome_markdown, outcome_text
+    from syncer.shell.cycle import SyncStage, exit_code, run_cycle
+
     out = context.out
     sandbox = _start_sandbox(
         args, data=workdir / "sandbox.json", projects=("OPS",), repos=("acme/platform",)

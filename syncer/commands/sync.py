@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 
 from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.commands.progress import callback, progress_for
-from syncer.core.render import outcome_json, outcome_markdown, outcome_text
 from syncer.errors import ExitCode
-from syncer.shell.cycle import SyncStage, exit_code, run_cycle
 
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "
@@ -80,6 +77,10 @@ def register(commands: Subcommands) -> None:
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.commands.progress import callback, progress_for
+    from syncer.core.render import outcome_json, outcome_markdown, outcome_text
+    from syncer.shell.cycle import SyncStage, exit_code, run_cycle
+
     config = context.load(args)
     drawer = progress_for(
         context.stderr,

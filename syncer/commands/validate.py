@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.config import Config, env_prefix
-from syncer.config_problems import plural
 from syncer.errors import ConfigError, ExitCode, TrackerError
 from syncer.logs import MIN_SECRET_LENGTH, short_secret
-from syncer.shell.sources import source_problems
-from syncer.shell.state import PASSWORD_ENV, SqliteTarget, state_target
-from syncer.shell.state.sqlite import unwritable_folder
-from syncer.shell.trackers import open_trackers
+
+if TYPE_CHECKING:
+    from syncer.config import Config
 
 
 def register(commands: Subcommands) -> None:
@@ -48,6 +46,9 @@ def register(commands: Subcommands) -> None:
 
 def short_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
     """The environment variables holding a secret too short to be real (or to be masked)."""
+    from syncer.config import env_prefix
+    from syncer.shell.state import PASSWORD_ENV
+
     names = [
         f"{env_prefix(name)}TOKEN"
         for name, secrets in config.secrets.items()
@@ -62,6 +63,12 @@ def short_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
 
 
 def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
+    from syncer.config_problems import plural
+    from syncer.shell.sources import source_problems
+    from syncer.shell.state import SqliteTarget, state_target
+    from syncer.shell.state.sqlite import unwritable_folder
+    from syncer.shell.trackers import open_trackers
+
     config = context.load(args)
     short = short_secrets(config, context.env)
     for name in short:

@@ -25,7 +25,7 @@ from syncer.model import (
     TicketRef,
     normalise_title,
 )
-from syncer.policy import DeadlinePolicy, RoutingPolicy, SyncPolicy
+from syncer.policy import DeadlinePolicy, SyncPolicy
 
 FOOTER = "Managed by syncer: edit the action item in the post-mortem, not this description."
 
@@ -43,11 +43,6 @@ class Desired(Frozen):
 
 Claim = Callable[[str, TicketRef], TicketRef | None]
 """``claim(tracker_name, ref)``: the canonical reference if ``ref`` points into that tracker."""
-
-
-def route_document(routing: RoutingPolicy, document: Document) -> str | None:
-    """The tracker a document's items go to: the first matching route, else the default."""
-    return routing.route(document)
 
 
 def due_date(policy: DeadlinePolicy, item: ActionItem, incident: Incident) -> date | None:

@@ -323,18 +323,6 @@ def plan_headline(plan: Plan, *, unavailable: int = 0) -> str:
     return f"Plan: {parts}; {in_step}" + (f"; {down}." if down else ".")
 
 
-def plan_text(plan: Plan) -> str:
-    """A plan on its own (without document headings): changes by document, then findings."""
-    outcome = SyncOutcome(documents=0, items=0, parsed=0, plan=plan)
-    return "\n".join(
-        [
-            plan_headline(plan),
-            *plan_changes_text(outcome),
-            *findings_text(plan.findings, verbose=True),
-        ]
-    )
-
-
 def plan_json(plan: Plan) -> dict[str, Any]:
     return {
         "changes": [change_json(c) for c in plan.changes],

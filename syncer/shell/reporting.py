@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Literal
 
 from syncer.config import Config
 from syncer.config_problems import did_you_mean
@@ -33,6 +32,7 @@ from syncer.core.report import (
     render_markdown,
     routes_for,
 )
+from syncer.core.report.formats import FORMATS, ReportFormat
 from syncer.core.report.gate import GATE_KINDS
 from syncer.core.report.model import GateKind
 from syncer.errors import ConfigError
@@ -46,9 +46,6 @@ from syncer.shell.world import World
 __all__ = ["FORMATS", "Delivery", "ReportFormat", "ReportRun", "produce_report"]
 
 log = logging.getLogger(__name__)
-
-ReportFormat = Literal["md", "html", "json"]
-FORMATS: tuple[ReportFormat, ...] = ("md", "html", "json")
 
 HISTORY_RUNS = 5000
 """Report runs read back for the weekly trend: ten years of daily reports."""

@@ -169,6 +169,27 @@ def test_the_import_graph_keeps_product_and_renderer_apart(
         assert f"'{module}." not in loaded
 
 
+HEAVY = ("jira", "github", "pygal", "jinja2", "psycopg")
+"""Tracker clients, the report's chart and template libraries, the PostgreSQL driver."""
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["parse", "--help"]])
+def test_version_and_help_load_no_tracker_client_renderer_or_database_driver(
+    argv: list[str],
+) -> None:
+    # A fresh interpreter: this one has imported everything already.
+    check = (
+        "import io, json, sys; from syncer.cli import main; "
+        f"code = main({argv!r}, env={{}}, stdout=io.StringIO(), stderr=io.StringIO()); "
+        "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    code, packages = json.loads(done.stdout)
+    assert code == 0
+    assert "syncer" in packages
+    assert sorted(set(HEAVY) & set(packages)) == []
+
+
 def test_plan_json_gives_every_change_the_same_keys() -> None:
     ref = TicketRef(system="jira", key="OPS-1")
     fields = TicketFields(title="Pin the TLS library", body="b")

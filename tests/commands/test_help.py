@@ -2,14 +2,13 @@
 
 The help snapshots in ``tests/snapshots/help/`` are the reviewed text of each ``--help``; after a
 deliberate change, rewrite them with
-``SYNCER_UPDATE_SNAPSHOTS=1 pytest tests/commands/test_help.py`` and read the diff.
+``pytest tests/commands/test_help.py --update-snapshots`` and read the diff.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -37,11 +36,11 @@ def _fixed_width(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("name", [None, *sorted(_subcommands())])
-def test_help_matches_its_snapshot(name: str | None) -> None:
+def test_help_matches_its_snapshot(name: str | None, request: pytest.FixtureRequest) -> None:
     code, out, err = _run(["--help"] if name is None else [name, "--help"])
     assert (code, err) == (0, "")
     snapshot = SNAPSHOTS / f"{name or 'syncer'}.txt"
-    if os.environ.get("SYNCER_UPDATE_SNAPSHOTS"):
+    if request.config.getoption("--update-snapshots"):
         snapshot.write_text(out, encoding="utf-8")
     assert out == snapshot.read_text(encoding="utf-8")
 

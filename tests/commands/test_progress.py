@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from syncer.sandbox import Sandbox
-from tests.test_e2e import ITEMS, sandbox, workspace
-
-__all__ = ["sandbox", "workspace"]  # fixtures, imported to be used here
+from tests.support.e2e import ITEMS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,7 @@ from syncer.cli import main
 from syncer.config import load_config
 from syncer.core.report.cadence import cadence_from_config, next_slot
 from syncer.sandbox import Sandbox
-from tests.commands.test_report_e2e import Receiver
-from tests.test_e2e import sandbox, workspace
-
-__all__ = ["sandbox", "workspace"]  # fixtures, imported to be used here
+from tests.support.receiver import Receiver
 
 
 @pytest.fixture

@@ -25,10 +25,8 @@ from syncer.cli import main
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
 from syncer.shell.state import read_heartbeat, state_target, write_heartbeat
-from tests.postgres_server import PASSWORD, PostgresServer
-from tests.test_e2e import ITEMS, issues, sandbox, workspace
-
-__all__ = ["sandbox", "workspace"]  # fixtures, imported to be used here
+from tests.support.e2e import ITEMS, issues
+from tests.support.postgres_server import PASSWORD, PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from syncer.core.desired import desire_items
 from syncer.core.plan import tickets_to_fetch, where_tickets_live
 from syncer.model import ActionItem, Document, Incident, Link, Ticket, TicketRef
 from syncer.policy import DeadlinePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
-from tests.conftest import desired
+from tests.support.builders import desired
 
 INCIDENT = Incident(id="INC-9", date=date(2026, 11, 1), severity="SEV1", team="payments")
 POLICY = SyncPolicy(

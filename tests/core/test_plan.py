@@ -29,8 +29,8 @@ from syncer.model import (
 from syncer.policy import SyncPolicy
 from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
-from tests.conftest import desired, fixed_now, make_policy
-from tests.fakes import FakeTracker
+from tests.support.builders import desired, fixed_now, make_policy
+from tests.support.fakes import FakeTracker
 
 
 def writes(made: Plan) -> list[WriteChange]:

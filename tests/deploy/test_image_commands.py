@@ -24,7 +24,7 @@ import pytest
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-from tests.test_e2e import INCIDENT_CDN, INCIDENT_DB, ITEMS
+from tests.support.e2e import INCIDENT_CDN, INCIDENT_DB, ITEMS
 
 ROOT = Path(__file__).resolve().parents[2]
 NOBODY = 65534

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from github import Auth, Github
-from jira import JIRA, JIRAError
+from jira import JIRA
 
 from syncer.sandbox import Sandbox
-
-
-class FakeClock:
-    """A clock tests move by hand, so timestamps and ``since``/``updated`` filters are exact."""
-
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> datetime:
-        self.moment += timedelta(**delta)
-        return self.moment
+from tests.support.sandbox_clients import FakeClock, GithubFactory, JiraFactory, close_jira
 
 
 @pytest.fixture
@@ -42,24 +29,6 @@ def sandbox(flavor: str, clock: FakeClock) -> Iterator[Sandbox]:
     box = Sandbox("cloud" if flavor == "cloud" else "server", clock=clock)
     with box:
         yield box
-
-
-JiraFactory = Callable[..., JIRA]
-
-
-def close_jira(client: JIRA) -> None:
-    client.close()  # type: ignore[no-untyped-call]  # the library leaves close() unannotated
-
-
-def error_json(error: JIRAError) -> Any:
-    """The body of the response a ``JIRAError`` came from."""
-    assert error.response is not None
-    return error.response.json()
-
-
-def error_headers(error: JIRAError) -> Any:
-    assert error.response is not None
-    return error.response.headers
 
 
 @pytest.fixture
@@ -97,9 +66,6 @@ def jira(make_jira: JiraFactory) -> JIRA:
 def gh_sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     with Sandbox(github_repos=("acme/platform", "acme/other"), clock=clock) as box:
         yield box
-
-
-GithubFactory = Callable[..., Github]
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from github.GithubException import RateLimitExceededException, UnknownObjectExce
 from jira import JIRA, JIRAError
 
 from syncer.sandbox import Fault, FaultKind, Sandbox
-
-from .conftest import close_jira, error_headers, error_json
-from .openapi import GITHUB, validate
+from tests.support.openapi import GITHUB, validate
+from tests.support.sandbox_clients import close_jira, error_headers, error_json
 
 
 def new_issue(jira: JIRA, summary: str = "s") -> str:

@@ -10,9 +10,8 @@ from github import Github, GithubException
 from github.GithubException import BadCredentialsException, UnknownObjectException
 
 from syncer.sandbox import Sandbox
-
-from .conftest import FakeClock, GithubFactory
-from .openapi import GITHUB, validate
+from tests.support.openapi import GITHUB, validate
+from tests.support.sandbox_clients import FakeClock, GithubFactory
 
 GITHUB_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

@@ -10,10 +10,9 @@ import pytest
 from jira import JIRA, JIRAError
 
 from syncer.sandbox import Sandbox
-
-from .conftest import FakeClock, JiraFactory, error_headers, error_json
-from .openapi import JIRA as JIRA_SPEC
-from .openapi import validate
+from tests.support.openapi import JIRA as JIRA_SPEC
+from tests.support.openapi import validate
+from tests.support.sandbox_clients import FakeClock, JiraFactory, error_headers, error_json
 
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
 

@@ -10,10 +10,9 @@ from github import Github
 from jira import JIRA
 
 from syncer.sandbox import Sandbox
-
-from .conftest import FakeClock
-from .openapi import GITHUB, validate
-from .openapi import JIRA as JIRA_SPEC
+from tests.support.openapi import GITHUB, validate
+from tests.support.openapi import JIRA as JIRA_SPEC
+from tests.support.sandbox_clients import FakeClock
 
 FIELDS = "status,resolution,created,updated,resolutiondate"
 

@@ -17,8 +17,7 @@ from github import Auth, Github
 from jira import JIRA
 
 from syncer.sandbox import Credentials, Sandbox, SandboxError
-
-from .conftest import close_jira
+from tests.support.sandbox_clients import close_jira
 
 
 def cloud_client(box: Sandbox) -> JIRA:

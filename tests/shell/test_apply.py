@@ -13,21 +13,11 @@ from syncer.errors import TrackerError, TrackerUnavailableError
 from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef, Written
 from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
-from tests.conftest import desired, fixed_now, make_policy
-from tests.fakes import FakeTracker
+from tests.support.builders import desired, fixed_now, make_policy
+from tests.support.fakes import FakeTracker
+from tests.support.plans import ITEMS, NO_PACING, make_plan
 
-ITEMS = [desired("Add alerting on checkout queue depth"), desired("Pin the TLS library")]
 SEARCH_LAG = timedelta(minutes=5)
-NO_PACING = Pacer({}, sleep=lambda _: None, clock=lambda: 0.0)
-
-
-def make_plan(tracker: FakeTracker, store: StateStore) -> Plan:
-    return plan_changes(
-        ITEMS,
-        tickets={"fake": tracker.list_managed()},
-        links=store.links(),
-        policy=make_policy(),
-    )
 
 
 def make_plan_of(items: Sequence[Desired], tracker: FakeTracker, store: StateStore) -> Plan:

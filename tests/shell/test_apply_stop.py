@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from syncer.shell.apply import NOT_ATTEMPTED, apply_plan
 from syncer.shell.state import StateStore
-from tests.conftest import fixed_now
-from tests.fakes import FakeTracker
-from tests.shell.test_apply import ITEMS, NO_PACING, make_plan
+from tests.support.builders import fixed_now
+from tests.support.fakes import FakeTracker
+from tests.support.plans import ITEMS, NO_PACING, make_plan
 
 
 def test_a_stop_after_the_first_change_leaves_the_rest_not_attempted(store: StateStore) -> None:

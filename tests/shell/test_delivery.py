@@ -22,7 +22,7 @@ from syncer.model import Ticket, TicketRef
 from syncer.shell.reporting import ReportRun, produce_report
 from syncer.shell.state import StateStore
 from syncer.shell.world import read_world
-from tests.fakes import FakeTracker
+from tests.support.fakes import FakeTracker
 
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
 

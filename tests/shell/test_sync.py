@@ -16,8 +16,8 @@ from syncer.shell.state import StateStore
 from syncer.shell.sync import sync_world
 from syncer.shell.trackers.base import TicketTracker
 from syncer.shell.world import collect_documents, read_world
-from tests.conftest import fixed_now
-from tests.fakes import FakeTracker
+from tests.support.builders import fixed_now
+from tests.support.fakes import FakeTracker
 
 DOC = """\
 # Post-Mortem: Incident INC-42

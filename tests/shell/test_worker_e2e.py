@@ -23,9 +23,7 @@ import pytest
 from syncer.config import load_config
 from syncer.sandbox import Sandbox
 from syncer.shell.state import open_store, read_heartbeat, state_target
-from tests.test_e2e import ITEMS, issues, sandbox, sync, workspace
-
-__all__ = ["sandbox", "workspace"]  # fixtures, imported to be used here
+from tests.support.e2e import ITEMS, issues, sync
 
 ROOT = Path(__file__).resolve().parents[2]
 

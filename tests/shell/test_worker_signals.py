@@ -20,7 +20,14 @@ def start(tmp_path: Path, mode: str) -> subprocess.Popen[str]:
     out = tmp_path / "writes.txt"
     out.touch()
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.worker_child", str(out), str(tmp_path / "state.db"), mode],
+        [
+            sys.executable,
+            "-m",
+            "tests.support.worker_child",
+            str(out),
+            str(tmp_path / "state.db"),
+            mode,
+        ],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

@@ -160,11 +160,6 @@ def is_action_heading(text: str) -> bool:
     )
 
 
-def is_done_group(text: str) -> bool:
-    """Whether a group heading says its items are all complete ("Completed", "Done")."""
-    return group_state(text) is True
-
-
 def group_state(text: str) -> bool | None:
     """What a group heading says of its items: done ("Completed"), not done ("Planned",
     "In progress", "Planned actions (planned or in-progress)"), or nothing ("Database")."""
@@ -223,11 +218,6 @@ def split_group_label(line: InlineLine) -> tuple[str, list[TicketRef]]:
     if "://" in name:
         name = _TRAILING_TRACKER.sub("", name) or name
     return name, refs
-
-
-def render_group_name(parsed: Parsed, index: int) -> str:
-    """A group heading's name, without the tracking-issue link it may carry."""
-    return split_group_label(_heading_line(parsed, index))[0]
 
 
 def _heading_line(parsed: Parsed, index: int) -> InlineLine:

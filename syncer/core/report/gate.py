@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from syncer.core.report.model import GateKind, Report
+if TYPE_CHECKING:  # types only: the CLI reads GATE_KINDS for its help without loading the model
+    from syncer.core.report.model import GateKind, Report
 
 GATE_KINDS: tuple[GateKind, ...] = ("untracked", "unowned", "overdue", "stale", "drift")
 

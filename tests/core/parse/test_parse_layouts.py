@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from syncer.core.parse import parse_bytes, parse_postmortem
 from syncer.model import Incident
-from tests.core.parse.rows import FIXTURES, Row, as_rows, parse_fixture
+from tests.support.parse_rows import FIXTURES, Row, as_rows, expected_names, parse_fixture
 
 # title, owner, due, priority, ticket keys, done, line, end_line, group
 
@@ -479,12 +480,13 @@ def test_items_of_each_layout(name: str, expected: list[Row]) -> None:
 
 
 def test_every_fixture_has_expectations() -> None:
-    from tests.core.parse.test_parse_more_layouts import EXPECTED as MORE
-    from tests.core.parse.test_parse_unseen import EXPECTED as UNSEEN
+    here = Path(__file__).parent
+    more = expected_names(here / "test_parse_more_layouts.py")
+    unseen = expected_names(here / "test_parse_unseen.py")
 
-    assert not set(EXPECTED) & set(MORE)
-    assert not (set(EXPECTED) | set(MORE)) & set(UNSEEN)
-    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | set(MORE) | set(UNSEEN)
+    assert not set(EXPECTED) & more
+    assert not (set(EXPECTED) | more) & unseen
+    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | more | unseen
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from syncer.core.parse import parse_postmortem
 from syncer.model import ActionItem
-from tests.core.parse.rows import Row, as_rows, parse_fixture
+from tests.support.parse_rows import Row, as_rows, parse_fixture
 
 # title, owner, due, priority, ticket keys, done, line, end_line, group
 

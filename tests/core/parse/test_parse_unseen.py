@@ -11,7 +11,7 @@ import pytest
 from syncer.core.parse import parse_postmortem
 from syncer.core.parse.sections import is_action_heading
 from syncer.core.parse.wording import has_template_syntax, is_instruction, is_written_done
-from tests.core.parse.rows import Row, as_rows, parse_fixture
+from tests.support.parse_rows import Row, as_rows, parse_fixture
 
 # title, owner, due, priority, ticket keys, done, line, end_line, group
 EXPECTED: dict[str, list[Row]] = {

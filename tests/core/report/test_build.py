@@ -1,4 +1,4 @@
-"""build_report over the hand-checked world in ``world.py``: every section and count."""
+"""build_report over the hand-checked world of ``tests/support/report_world.py``: every count."""
 
 from __future__ import annotations
 
@@ -8,26 +8,10 @@ import pytest
 
 from syncer.core.report import ReportPolicy, build_report
 from syncer.core.report.build import related_ids
-from syncer.core.report.model import HistoryPoint, Report, TrackerRead
+from syncer.core.report.model import HistoryPoint, TrackerRead
 from syncer.model import Assessment, Document, Finding, Incident, PossibleItem, Ticket
-from tests.core.report import world as w
-
-
-def report(**changes: object) -> Report:
-    arguments: dict[str, object] = {
-        "documents": w.DOCUMENTS,
-        "tickets": w.TICKETS,
-        "links": w.LINKS,
-        "history": w.HISTORY,
-        "policy": ReportPolicy(trend_weeks=4),
-        "now": w.NOW,
-        "findings": w.FINDINGS,
-        "routes": w.ROUTES,
-        "owners": w.OWNERS,
-        "texts": w.TEXTS,
-    }
-    arguments.update(changes)
-    return build_report(**arguments)  # type: ignore[arg-type]
+from tests.support import report_world as w
+from tests.support.report_world import report
 
 
 def test_headline_counts() -> None:

@@ -14,7 +14,7 @@ from syncer.core.report.policy import deadline_for
 from syncer.errors import ConfigError
 from syncer.model import Document, Incident
 from syncer.policy import DeadlinePolicy
-from tests.core.report import world as w
+from tests.support import report_world as w
 
 BERLIN = "Europe/Berlin"
 
@@ -223,7 +223,7 @@ def test_stale_edge() -> None:
 
 
 def test_gate() -> None:
-    from tests.core.report.test_build import report
+    from tests.support.report_world import report
 
     full = report()
     assert gate(full, parse_gate_kinds("untracked, overdue")) == {"untracked": 2, "overdue": 4}
@@ -238,7 +238,7 @@ def test_gate() -> None:
 
 def test_routes_and_owners_from_the_settings() -> None:
     from syncer.core.report import owners_for, routes_for
-    from tests.conftest import make_policy
+    from tests.support.builders import make_policy
 
     policy = make_policy()
     policy = policy.model_copy(

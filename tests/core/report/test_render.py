@@ -15,8 +15,8 @@ from syncer.core.report import ReportPolicy, build_report, render_html, render_j
 from syncer.core.report.model import SCHEMA_VERSION, Report, TrackerRead
 from syncer.core.report.text import SECTIONS
 from syncer.model import Document, Incident, TicketRef
-from tests.core.report import world as w
-from tests.core.report.test_build import report as world_report
+from tests.support import report_world as w
+from tests.support.report_world import report as world_report
 
 HOSTILE = "<script>alert(1)</script> | a `tick` & **bold** [x](javascript:alert(2))\nnext line"
 HOSTILE_TEAM = "<b>ops</b>|team"

@@ -25,7 +25,7 @@ from syncer.shell.state import (
 )
 from syncer.shell.state.postgres import redact_url, schema_name
 from syncer.shell.state.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
-from tests.postgres_server import PASSWORD, PostgresServer
+from tests.support.postgres_server import PASSWORD, PostgresServer
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 REF = TicketRef(system="jira", key="OPS-1", url="https://jira.example.com/browse/OPS-1")

@@ -18,7 +18,7 @@ from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailable
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.shell.trackers.base import body_marker
 from syncer.shell.trackers.github import GitHubTracker, split_body_marker, ticket_from_github
-from tests.shell.trackers.payloads import (
+from tests.support.tracker_payloads import (
     GITHUB_API,
     REPO,
     SERVER_SECRETS,

@@ -19,7 +19,7 @@ from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailable
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.shell.trackers.base import Marks
 from syncer.shell.trackers.jira import JiraTracker, ticket_from_jira
-from tests.shell.trackers.payloads import (
+from tests.support.tracker_payloads import (
     EMAIL,
     FIELDS,
     JIRA_FIELDS,

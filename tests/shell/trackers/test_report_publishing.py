@@ -15,7 +15,7 @@ from syncer.model import TicketRef
 from syncer.shell.trackers.base import fit_text
 from syncer.shell.trackers.github import GITHUB_BODY_LIMIT, GitHubTracker
 from syncer.shell.trackers.jira import JIRA_TEXT_LIMIT, JiraTracker
-from tests.shell.trackers.payloads import (
+from tests.support.tracker_payloads import (
     JIRA_URL,
     REPO,
     SECRETS,

@@ -22,7 +22,7 @@ from syncer.shell.trackers.transport import (
     retry_read,
     scrub,
 )
-from tests.shell.trackers.payloads import SECRETS, SERVER_SECRETS, github_config, jira_config
+from tests.support.tracker_payloads import SECRETS, SERVER_SECRETS, github_config, jira_config
 
 CONFIG = {
     "default_tracker": "ops-jira",

@@ -1,4 +1,4 @@
-"""A worker process for the signal tests: ``python -m tests.worker_child OUT STATE MODE``.
+"""A worker process for the signal tests: ``python -m tests.support.worker_child OUT STATE MODE``.
 
 Runs ``run_forever`` with a tiny sync job that makes "writes" (a line before and after a short
 sleep, so a write cut in half shows) and records the heartbeat in a real SQLite state. MODE

@@ -1,14 +1,15 @@
-"""What the layout tests compare: a fixture's items as plain rows."""
+"""What the layout tests compare: items as plain rows; the fixtures a test module covers."""
 
 from __future__ import annotations
 
+import ast
 from datetime import date
 from pathlib import Path
 
 from syncer.core.parse import parse_bytes
 from syncer.model import Document
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "postmortems"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "postmortems"
 
 # (title, owner, due, priority, tickets, done, line, end_line, group)
 Row = tuple[str, str | None, date | None, str | None, tuple[str, ...], bool, int, int, str | None]
@@ -34,3 +35,19 @@ def as_rows(document: Document) -> list[Row]:
         )
         for item in document.items
     ]
+
+
+def expected_names(module: Path) -> set[str]:
+    """The fixture names a layout test module's ``EXPECTED`` table covers, read from its source.
+
+    Read rather than imported: a test module never imports another one.
+    """
+    for node in ast.parse(module.read_text(encoding="utf-8")).body:
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "EXPECTED"
+            and isinstance(node.value, ast.Dict)
+        ):
+            return {ast.literal_eval(key) for key in node.value.keys if key is not None}
+    raise LookupError(f"{module.name}: no EXPECTED table")

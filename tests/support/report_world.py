@@ -1,8 +1,8 @@
 """A small, hand-checked world for report tests: five post-mortems, two trackers, one down.
 
-Every expected count in ``test_build.py`` is worked out from the comments here. Today is
-2026-11-27 (UTC, noon); the policy is the built-in one (28 calendar days for SEV1/SEV2, 56 for
-the rest) unless a test says otherwise.
+Every expected count in ``tests/core/report/test_build.py`` is worked out from the comments
+here. Today is 2026-11-27 (UTC, noon); the policy is the built-in one (28 calendar days for
+SEV1/SEV2, 56 for the rest) unless a test says otherwise.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import datetime as dt
 from pathlib import Path
 
 from syncer.core.parse import parse_postmortem
-from syncer.core.report.model import HistoryPoint, TrackerRead
+from syncer.core.report import ReportPolicy, build_report
+from syncer.core.report.model import HistoryPoint, Report, TrackerRead
 from syncer.model import (
     ActionItem,
     Document,
@@ -24,7 +25,7 @@ from syncer.model import (
 )
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "core" / "report" / "fixtures"
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
@@ -274,3 +275,21 @@ HISTORY = (
     HistoryPoint(at=utc(2026, 11, 4, 9), open=7, overdue=2),  # same week, later: kept
     HistoryPoint(at=utc(2026, 11, 16, 9), open=5, overdue=3),
 )
+
+
+def report(**changes: object) -> Report:
+    """``build_report`` over this world, with the arguments a test names replaced."""
+    arguments: dict[str, object] = {
+        "documents": DOCUMENTS,
+        "tickets": TICKETS,
+        "links": LINKS,
+        "history": HISTORY,
+        "policy": ReportPolicy(trend_weeks=4),
+        "now": NOW,
+        "findings": FINDINGS,
+        "routes": ROUTES,
+        "owners": OWNERS,
+        "texts": TEXTS,
+    }
+    arguments.update(changes)
+    return build_report(**arguments)  # type: ignore[arg-type]

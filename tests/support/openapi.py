@@ -1,4 +1,4 @@
-"""Validate JSON against schemas of the official OpenAPI descriptions (copies in apispecs/)."""
+"""Validate JSON against the official OpenAPI descriptions (copies in tests/sandbox/apispecs/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-SPECS = Path(__file__).resolve().parent / "apispecs"
+SPECS = Path(__file__).resolve().parents[1] / "sandbox" / "apispecs"
 GITHUB = "github-rest-issues.openapi.json"
 JIRA = "jira-cloud-platform-v3-issues.openapi.json"
 
