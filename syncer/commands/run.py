@@ -32,7 +32,7 @@ from syncer.commands.base import Context, Subcommands, configured_command, exit_
 from syncer.commands.progress import TerminalProgress, callback, progress_for
 from syncer.commands.report import exit_for_report
 from syncer.config import Config
-from syncer.core.render import outcome_json, outcome_text, summary_text
+from syncer.core.render import JSON_SCHEMA_VERSION, outcome_json, outcome_text, summary_text
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.core.report.model import GateKind
 from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, StateLostError
@@ -340,6 +340,7 @@ def print_once(
     left = not_attempted(result.outcome)
     if fmt == "json":
         data: dict[str, Any] = {
+            "schema_version": JSON_SCHEMA_VERSION,
             "sync": json.loads(outcome_json(result.outcome)),
             "report": dict(result.report.data) if result.report else None,
             "stopped_by": _signal_name(stop) if stop.requested else None,
