@@ -37,17 +37,27 @@ def register(commands: Subcommands) -> None:
         ),
         examples=[
             ("syncer plan --config syncer.toml", "what the next sync would do"),
-            ("syncer plan --config syncer.toml -v", "and every finding"),
             ("syncer plan --config syncer.toml --format json > plan.json", "for a script"),
+            (
+                "syncer plan --detailed-exitcode --format markdown",
+                "a CI gate on ./syncer.toml: exit 5 when a sync would change something",
+            ),
         ],
         exit_codes=(
             ExitCode.OK,
             ExitCode.PARTIAL,
             ExitCode.USAGE,
             ExitCode.TRACKER,
+            ExitCode.CHANGES,
             ExitCode.LOCKED,
             ExitCode.INTERRUPTED,
         ),
+    )
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 5 when the plan holds changes, 0 only when everything is in step (errors "
+        "keep their own codes, as with terraform plan -detailed-exitcode)",
     )
     sync = configured_command(
         commands,
@@ -105,4 +115,7 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     else:
         show_plan = args.command == "plan"
         context.out(outcome_text(outcome, show_plan=show_plan, verbose=args.verbose > 0))
-    return exit_for(outcome)
+    code = exit_for(outcome)
+    if code == ExitCode.OK and getattr(args, "detailed_exitcode", False) and outcome.plan.changes:
+        return ExitCode.CHANGES
+    return code

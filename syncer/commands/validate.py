@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Mapping
 
 from syncer.commands.base import Context, Subcommands, configured_command, source_problems
@@ -60,8 +61,31 @@ def short_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
     return names
 
 
+def with_source_problems(
+    exc: ConfigError, args: argparse.Namespace, context: Context
+) -> ConfigError:
+    """``exc`` with the sources' problems added, when the file is valid but for its secrets.
+
+    Every problem in one run: a missing token must not hide a source folder that is not
+    there (the next run would only then say so).
+    """
+    try:
+        lenient = context.load(args, require_secrets=False)
+    except ConfigError:
+        return exc  # the file itself is wrong: its problems come first
+    _, problems = source_problems(lenient)
+    if not problems:
+        return exc
+    every = exc.problems + tuple(problems)
+    message = re.sub(r"\(\d+ problems?\)", f"({plural(len(every), 'problem')})", str(exc))
+    return ConfigError(message, every)
+
+
 def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
-    config = context.load(args)
+    try:
+        config = context.load(args)
+    except ConfigError as exc:
+        raise with_source_problems(exc, args, context) from None
     short = short_secrets(config, context.env)
     for name in short:
         context.err(
