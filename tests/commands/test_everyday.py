@@ -92,7 +92,7 @@ def test_health_help_describes_health_exit_codes() -> None:
     code, out, _ = _run(["health", "--help"])
     assert code == 0
     codes = out.split("exit codes:")[1]
-    assert "  1   unhealthy: no cycle recorded yet" in codes
+    assert "  1   unhealthy: no cycle yet, or the last success is older than --max-age" in codes
     assert "partial failure" not in codes
 
 
