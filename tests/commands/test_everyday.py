@@ -138,3 +138,11 @@ def test_validate_lists_source_problems_with_missing_secrets(folder: Path) -> No
     assert "set the environment variable SYNCER_GH_TOKEN" in lines[1]
     assert lines[2].startswith("  sources.paths: 'missing' does not exist")
     assert lines[3].startswith("  sources: no post-mortem found in missing")
+
+
+def test_new_writes_into_the_folder_of_the_default_configuration(folder: Path) -> None:
+    code, out, err = _run(["new", "INC-2"])
+    assert (code, err) == (0, "")
+    written = folder / "postmortems" / "incident-INC-2-post-mortem.md"
+    assert out.splitlines()[0] == f"wrote {written}"
+    assert written.is_file()
