@@ -5,8 +5,8 @@
 #
 # Needs root, Debian's buildah and debootstrap (apt-get install -y buildah debootstrap), a
 # package mirror, PyPI (the locks are installed with --require-hashes), and syncer installed in
-# CHECKOUT/.venv (the demo's sandbox runs there, on loopback). Takes about 6 minutes, most of
-# it debootstrap and the dependency layer.
+# CHECKOUT/.venv (the demo's sandbox runs there, on loopback). Takes 6 to 10 minutes, most of
+# it debootstrap and the dependency layer (611 s on a shared 2-core machine).
 #
 # What it does: debootstrap makes a Debian bookworm base (python3, venv, ca-certificates, this
 # machine's CA bundle so pip trusts the index) that stands in for python:3.11-slim-bookworm
