@@ -118,13 +118,14 @@ def _report_delivery_is_configurable() -> bool:
 def configmap_config(*, deliver: bool = True) -> Config:
     """The ConfigMap's ``syncer.toml`` as syncer reads it (secrets not required).
 
-    ``deliver=False`` drops ``[report] deliver``: the key the report engineer's branch adds, so
-    that the rest is checked before that branch is merged.
+    ``deliver=False`` drops ``[report] deliver``, ``deliver_day`` and ``deliver_at``: the keys
+    the report engineer's branch adds, so that the rest is checked before that branch is merged.
     """
     text = manifest("ConfigMap", "syncer-config")["data"]["syncer.toml"]
     data = tomllib.loads(text)
     if not deliver:
-        data["report"].pop("deliver")
+        for key in ("deliver", "deliver_day", "deliver_at"):
+            data["report"].pop(key)
     return parse_config(data, base_dir=Path("/config"), environ={}, require_secrets=False)
 
 
@@ -218,7 +219,10 @@ def test_the_report_file_is_kept_on_the_state_volume(name: str) -> None:
 )
 def test_the_config_map_delivers_the_report_weekly_to_an_issue_and_a_webhook() -> None:
     settings = configmap_config().settings
-    assert settings.report.deliver == "weekly"  # type: ignore[attr-defined,unused-ignore]
+    report = settings.report
+    assert report.deliver == "weekly"  # type: ignore[attr-defined,unused-ignore]
+    assert report.deliver_day == "monday"  # type: ignore[attr-defined,unused-ignore]
+    assert report.deliver_at == "09:00"  # type: ignore[attr-defined,unused-ignore]
     everyone = settings.report.teams["*"]
     assert everyone.publish_to in settings.trackers
     assert everyone.webhook
