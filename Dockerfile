@@ -53,9 +53,10 @@ COPY --from=build /opt/syncer /opt/syncer
 ENV PATH=/opt/syncer/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    SYNCER_STATE__PATH=/var/lib/syncer/state.db
+    SYNCER_STATE__PATH=/var/lib/syncer/state.db \
+    SYNCER_CONFIG=/config/syncer.toml
 # State lives on this volume, owned by the runtime user; the configuration at /config may be
-# mounted read-only. With [state] url (or SYNCER_STATE__URL) state is in PostgreSQL instead.
+# mounted read-only, and every command reads it without --config (SYNCER_CONFIG). With [state] url (or SYNCER_STATE__URL) state is in PostgreSQL instead.
 VOLUME ["/var/lib/syncer"]
 USER 10001:10001
 WORKDIR /var/lib/syncer

@@ -55,13 +55,17 @@ config=$($B inspect --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}
 ok "user, entrypoint and command: $config"
 
 c=$($B from localhost/syncer:check); m=$($B mount "$c")
-E="PATH=/opt/syncer/bin:/usr/bin:/bin PYTHONUNBUFFERED=1 SYNCER_STATE__PATH=/var/lib/syncer/state.db HOME=/var/lib/syncer"
+# The image's own environment (ENV), as an engine would set it, and the user's home.
+E="$($B inspect --format '{{range .OCIv1.Config.Env}}{{.}} {{end}}' localhost/syncer:check) HOME=/var/lib/syncer"
 inside() { unshare --pid --fork chroot --userspec=10001:10001 "$m" /usr/bin/env -i $E "$@"; }
 
 want=$(cd "$proj" && "$syncer" --version)
 got=$(inside /usr/bin/tini -- syncer --version)
 [ "$got" = "$want" ] || fail "version in the image: $got, checkout: $want"
 ok "syncer --version in the image: $got"
+inside syncer validate >"$W/validate.log" 2>&1 || true
+grep -q "/config/syncer.toml" "$W/validate.log" || fail "SYNCER_CONFIG: $(cat "$W/validate.log")"
+ok "commands read /config/syncer.toml without --config: $(head -1 "$W/validate.log")"
 safe=$(inside git config --system --get-all safe.directory)
 [ "$safe" = "/work/repo" ] || fail "git safe.directory: $safe"
 ok "git trusts only /work/repo"

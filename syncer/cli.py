@@ -99,7 +99,8 @@ EPILOG = """\
 start here:
   syncer demo                          the whole loop against a local sandbox, no credentials
   syncer init                          write a commented syncer.toml
-  syncer validate --config syncer.toml check it, then `plan`, then `sync`
+  syncer validate                      check it, then `plan`, then `sync` (each reads
+                                       ./syncer.toml, or --config FILE, or $SYNCER_CONFIG)
 
 `syncer COMMAND --help` explains each command, with examples and its exit codes.
 Global options (-v, --traceback, --env-file) may come before or after the command."""

@@ -146,3 +146,9 @@ def test_new_writes_into_the_folder_of_the_default_configuration(folder: Path) -
     written = folder / "postmortems" / "incident-INC-2-post-mortem.md"
     assert out.splitlines()[0] == f"wrote {written}"
     assert written.is_file()
+
+
+def test_health_reads_the_default_configuration_too(folder: Path) -> None:
+    code, out, err = _run(["health"])
+    assert (code, err) == (1, "")
+    assert out == f"{folder / 'state.db'}: no cycle recorded yet\n"

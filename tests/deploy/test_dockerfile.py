@@ -56,6 +56,7 @@ def test_the_runtime_image_runs_syncer_as_a_non_root_user_under_tini() -> None:
     env = next(line for line in runtime if line.startswith("ENV "))
     assert "PYTHONUNBUFFERED=1" in env
     assert "SYNCER_STATE__PATH=/var/lib/syncer/state.db" in env
+    assert "SYNCER_CONFIG=/config/syncer.toml" in env  # `docker run IMAGE plan` needs no --config
     assert any("install -d -o syncer -g syncer" in line for line in runtime)
     assert any("tini git" in line for line in runtime)
     assert any(line.startswith("HEALTHCHECK") and '"health"' in line for line in runtime)
