@@ -133,7 +133,8 @@ def check_name(answer: str) -> str:
     It becomes a TOML table name and part of environment variable names
     (``SYNCER_OPS_JIRA_TOKEN``), so it keeps to lower-case letters, digits and dashes.
     """
-    if _looks_like_url(answer) or "/" in answer:
+    host = re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}(:\d+)?", answer.strip())
+    if _looks_like_url(answer) or "/" in answer or host:
         raise ValueError(
             f"{answer!r} looks like an address; the tracker's name is a short label such as "
             "ops-jira (the address goes in --url or --repository)"

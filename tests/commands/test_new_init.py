@@ -192,6 +192,7 @@ def test_init_slugs_a_tracker_name_with_a_space_and_the_file_validates(tmp_path:
     ("option", "value", "message"),
     [
         ("--name", "https://acme.atlassian.net", "looks like an address"),
+        ("--name", "acme.atlassian.net", "looks like an address"),
         ("--name", "7eleven", "is not a tracker name"),
         ("--url", "acme.atlassian.net", "did you mean 'https://acme.atlassian.net'?"),
         ("--url", "postmortems", "'postmortems' is not a URL"),
