@@ -63,9 +63,6 @@ want=$(cd "$proj" && "$syncer" --version)
 got=$(inside /usr/bin/tini -- syncer --version)
 [ "$got" = "$want" ] || fail "version in the image: $got, checkout: $want"
 ok "syncer --version in the image: $got"
-inside syncer validate >"$W/validate.log" 2>&1 || true
-grep -q "/config/syncer.toml" "$W/validate.log" || fail "SYNCER_CONFIG: $(cat "$W/validate.log")"
-ok "commands read /config/syncer.toml without --config: $(head -1 "$W/validate.log")"
 safe=$(inside git config --system --get-all safe.directory)
 [ "$safe" = "/work/repo" ] || fail "git safe.directory: $safe"
 ok "git trusts only /work/repo"
@@ -82,6 +79,9 @@ sed 's#^path = .*##; s#paths = \["postmortems"\]#paths = ["/config/postmortems"]
   "$W/demo/syncer.toml" > "$m/config/syncer.toml"
 secrets=$(grep -v '^#' "$W/demo/syncer.env" | tr '\n' ' ')
 E="$E $secrets"
+inside syncer validate >"$W/validate.log" 2>&1 || fail "validate: $(cat "$W/validate.log")"
+grep -q "^/config/syncer.toml: valid" "$W/validate.log" || fail "SYNCER_CONFIG: $(cat "$W/validate.log")"
+ok "validate reads /config/syncer.toml without --config: $(head -1 "$W/validate.log")"
 
 set +e
 inside /usr/bin/tini -- syncer run --once --config /config/syncer.toml >"$W/once.log" 2>&1; code=$?
