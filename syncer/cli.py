@@ -8,20 +8,22 @@ environment it was handed; it never changes ``os.environ``. To add a command: wr
 Exit codes (``syncer.errors.ExitCode``): 0 ok; 1 partial failure (some documents or changes
 failed, the rest went through); 2 usage or configuration error, nothing done; 3 a tracker was
 unreachable or refused the credentials; 4 the report's gate found items (``report
---fail-on``, ``run``); 75 another run holds the state (nothing done); 130 interrupted (SIGINT),
-143 terminated (SIGTERM).
+--fail-on``, ``run``); 5 ``plan --detailed-exitcode`` found changes; 75 another run holds
+the state (nothing done); 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import os
 import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 from typing import NoReturn, TextIO
 
 from syncer import __version__
@@ -37,7 +39,7 @@ from syncer.commands import (
     sync,
     validate,
 )
-from syncer.commands.base import Context, Subcommands
+from syncer.commands.base import Context, Subcommands, default_config
 from syncer.errors import ConfigError, ExitCode, SyncerError
 from syncer.logs import configure_logging
 
@@ -93,7 +95,8 @@ EPILOG = """\
 start here:
   syncer demo                          the whole loop against a local sandbox, no credentials
   syncer init                          write a commented syncer.toml
-  syncer validate --config syncer.toml check it, then `plan`, then `sync`
+  syncer validate                      check it, then `plan`, then `sync` (each reads
+                                       ./syncer.toml, or --config FILE, or $SYNCER_CONFIG)
 
 `syncer COMMAND --help` explains each command, with examples and its exit codes.
 Global options (-v, --traceback, --env-file) may come before or after the command."""
@@ -101,6 +104,15 @@ Global options (-v, --traceback, --env-file) may come before or after the comman
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with a did-you-mean for a misspelt command or option (as ``git`` does)."""
+
+    _given: Sequence[str] = ()
+    """The words this parser was handed: a missing argument's error looks at them too."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
         from syncer.config_problems import did_you_mean
@@ -126,6 +138,16 @@ class _Parser(argparse.ArgumentParser):
             ]
             if close:
                 message += f" (did you mean {' or '.join(close)}?)"
+        if message.startswith("the following arguments are required"):
+            # A misspelt option is the likelier mistake: `plan --confg x` misses nothing else.
+            known = self._all_options()
+            for word in self._given:
+                option = word.split("=")[0]
+                if option.startswith("-") and option not in known:
+                    close = difflib.get_close_matches(option, known, n=1, cutoff=0.7)
+                    hint = f"; did you mean {close[0]}?" if close else ""
+                    message = f"unrecognized option {option}{hint} ({message})"
+                    break
         super().error(message)
 
     def _all_options(self) -> list[str]:
@@ -167,7 +189,31 @@ def build_parser() -> argparse.ArgumentParser:
         register(commands)
     for command in commands.choices.values():
         global_options(command, defaults=False)
+        accept_format_aliases(command)
     return parser
+
+
+FORMAT_ALIASES = (("md", "markdown"),)
+"""Names of one format: a command that offers one of them accepts the other."""
+
+
+def accept_format_aliases(command: argparse.ArgumentParser) -> None:
+    """``--format md`` and ``--format markdown`` mean the same on every command that formats."""
+    for action in command._actions:
+        if action.dest != "format" or not action.choices:
+            continue
+        choices = list(action.choices)
+        for first, second in FORMAT_ALIASES:
+            if (first in choices) == (second in choices):
+                continue
+            canonical, alias = (first, second) if first in choices else (second, first)
+            choices.append(alias)
+            action.type = functools.partial(_alias, alias=alias, canonical=canonical)
+        action.choices = choices
+
+
+def _alias(value: str, *, alias: str, canonical: str) -> str:
+    return canonical if value == alias else value
 
 
 def main(
@@ -207,6 +253,8 @@ def main(
 
     stamina.instrumentation.set_on_retry_hooks([log_retry])
     try:
+        if getattr(args, "needs_config", False) and args.config is None:
+            args.config = default_config(context.env, cwd=Path.cwd())
         return int(args.run(args, context))
     except ConfigError as exc:
         context.err(str(exc), problems=exc.problems)

@@ -20,6 +20,9 @@ class ExitCode(IntEnum):
     """A tracker was unreachable or refused the credentials."""
     GATE = 4
     """``syncer report --fail-on``: the report holds items of a kind the caller gates on."""
+    CHANGES = 5
+    """``syncer plan --detailed-exitcode``: the plan holds changes (a CI gate; as Terraform's
+    ``plan -detailed-exitcode``, whose 2 is our usage error)."""
     LOCKED = 75
     """Another syncer run holds the state: nothing was done; try again later (EX_TEMPFAIL)."""
     INTERRUPTED = 130

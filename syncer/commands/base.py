@@ -14,12 +14,12 @@ import shlex
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from syncer.errors import ExitCode
+from syncer.errors import ConfigError, ExitCode
 from syncer.logs import RedactingHandler, redact
 
 # Every command imports this module, `syncer --help` included: what a command needs only when it
@@ -86,14 +86,14 @@ class Context:
         for deprecation in config.deprecations:
             self.err(f"warning: {deprecation}")
 
-    def load(self, args: argparse.Namespace) -> Config:
+    def load(self, args: argparse.Namespace, *, require_secrets: bool = True) -> Config:
         """The configuration named by ``--config`` (and ``--env-file``), secrets registered."""
         from syncer.config import load_config, load_env_file
         from syncer.shell.state import PASSWORD_ENV
 
         if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), self.env)
-        config = load_config(Path(args.config), environ=self.env)
+        config = load_config(Path(args.config), environ=self.env, require_secrets=require_secrets)
         self.redactor.add_config(config)
         self.warn(config)
         for name in (PASSWORD_ENV, "PGPASSWORD"):  # the state database's password
@@ -112,6 +112,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.USAGE: "usage or configuration error: nothing was done",
     ExitCode.TRACKER: "a tracker was unreachable or refused the credentials",
     ExitCode.GATE: "--fail-on: the report holds items of a kind it gates on",
+    ExitCode.CHANGES: "--detailed-exitcode: the plan holds changes (a sync would make them)",
     ExitCode.LOCKED: "another run holds the state: nothing was done",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
     ExitCode.TERMINATED: "terminated (SIGTERM): the write in flight finished and is recorded",
@@ -119,13 +120,22 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
 """What each exit code means, as every command's ``--help`` lists it."""
 
 
-def help_epilog(examples: Sequence[tuple[str, str]], exit_codes: Iterable[ExitCode]) -> str:
-    """The ``--help`` tail every command has: examples, then the exit codes it can return."""
+def help_epilog(
+    examples: Sequence[tuple[str, str]],
+    exit_codes: Iterable[ExitCode],
+    meanings: Mapping[ExitCode, str] | None = None,
+) -> str:
+    """The ``--help`` tail every command has: examples, then the exit codes it can return.
+
+    ``meanings`` replaces the usual meaning of a code for a command that uses it otherwise
+    (``health``'s 1 is "unhealthy", not a partial sync).
+    """
+    meanings = {**EXIT_MEANINGS, **(meanings or {})}
     lines = ["examples:"]
     for command, meaning in examples:
         lines += [f"  {command}", f"      {meaning}"]
     lines += ["", "exit codes:"]
-    lines += [f"  {int(code):<4}{EXIT_MEANINGS[code]}" for code in exit_codes]
+    lines += [f"  {int(code):<4}{meanings[code]}" for code in exit_codes]
     return "\n".join(lines)
 
 
@@ -138,6 +148,7 @@ def add_command(
     examples: Sequence[tuple[str, str]],
     exit_codes: Iterable[ExitCode],
     run: Run,
+    exit_meanings: Mapping[ExitCode, str] | None = None,
 ) -> argparse.ArgumentParser:
     """A subcommand whose ``--help`` explains itself: a paragraph, examples, exit codes.
 
@@ -148,24 +159,48 @@ def add_command(
         name,
         help=summary,
         description=textwrap.fill(description, width=88),
-        epilog=help_epilog(examples, exit_codes),
+        epilog=help_epilog(examples, exit_codes, exit_meanings),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.set_defaults(run=run)
     return command
 
 
+CONFIG_ENV = "SYNCER_CONFIG"
+"""The environment variable naming the configuration file when ``--config`` is not given."""
+
+
 def add_config_options(command: argparse.ArgumentParser) -> None:
-    """``--config`` and ``--env-file``, for the commands that read a configuration."""
+    """``--config`` and ``--env-file``, for the commands that read a configuration.
+
+    ``--config`` may be left out: ``syncer.cli.main`` fills it in with ``default_config``.
+    """
     command.add_argument(
-        "--config", required=True, metavar="FILE", help="the configuration file (syncer.toml)"
+        "--config",
+        metavar="FILE",
+        default=None,
+        help=f"the configuration file (default: ${CONFIG_ENV}, else ./syncer.toml)",
     )
+    command.set_defaults(needs_config=True)
     command.add_argument(
         "--env-file",
         metavar="FILE",
         # Also accepted before the command name (syncer.cli's top level sets the default).
         default=argparse.SUPPRESS,
         help="KEY=value lines added to the environment (never overriding what is set)",
+    )
+
+
+def default_config(env: Mapping[str, str], *, cwd: Path) -> str:
+    """The configuration file when ``--config`` is not given: ``$SYNCER_CONFIG``, else
+    ``syncer.toml`` in the current folder; a usage error naming all three when neither is."""
+    if named := env.get(CONFIG_ENV):
+        return named
+    if (cwd / "syncer.toml").is_file():
+        return "syncer.toml"
+    raise ConfigError(
+        f"no configuration: give --config FILE, set {CONFIG_ENV}, or run where syncer.toml "
+        "is (`syncer init` writes one)"
     )
 
 

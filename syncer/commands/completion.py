@@ -35,10 +35,36 @@ def register(commands: Subcommands) -> None:
     completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
 
 
+FILE_METAVARS = frozenset({"FILE", "PATH"})
+"""Arguments shown with these names take a file (or a folder): the shell completes paths."""
+DIR_METAVARS = frozenset({"DIR"})
+"""Arguments shown with this name take a folder: the shell completes folders."""
+
+
+def mark_path_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Tell shtab which arguments are paths, by the name ``--help`` shows for them.
+
+    Without it the script completes nothing after ``--config`` or ``parse`` (the shell beeps).
+    The name is the contract: an argument documented as ``FILE``, ``PATH`` or ``DIR`` is one.
+    """
+    import shtab  # only this command needs it
+
+    for action in parser._actions:
+        if action.metavar in FILE_METAVARS:
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+        elif action.metavar in DIR_METAVARS:
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                mark_path_arguments(command)
+    return parser
+
+
 def run_completion(args: argparse.Namespace, context: Context) -> ExitCode:
     import shtab
 
     from syncer.cli import build_parser  # the parser this command is part of
 
-    context.out(shtab.complete(build_parser(), shell=args.shell), end="")
+    parser = mark_path_arguments(build_parser())
+    context.out(shtab.complete(parser, shell=args.shell), end="")
     return ExitCode.OK

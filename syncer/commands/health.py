@@ -32,6 +32,12 @@ def register(commands: Subcommands) -> None:
             ("syncer health --config /config/syncer.toml --max-age 45m", "a liveness probe"),
         ],
         exit_codes=(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE),
+        exit_meanings={
+            ExitCode.OK: "healthy: a cycle succeeded within --max-age",
+            ExitCode.PARTIAL: "unhealthy: no cycle yet, or the last success is older than "
+            "--max-age",
+            ExitCode.USAGE: "usage or configuration error: nothing was judged",
+        },
         run=run_health,
     )
     add_config_options(health)

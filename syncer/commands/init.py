@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from syncer.commands.base import Context, Subcommands, add_command, invocation
 from syncer.errors import ConfigError, ExitCode
@@ -69,19 +71,132 @@ def register(commands: Subcommands) -> None:
     init.add_argument("--no-input", action="store_true", help="ask nothing, even on a terminal")
 
 
-Ask = Callable[[str, str], str]
+Check = Callable[[str], str]
+"""Turns an answer into what is written (slugged or normalised), or raises ``ValueError``."""
+
+Ask = Callable[[str, str, Check], str]
 
 
 def _asker(context: Context, *, interactive: bool) -> Ask:
-    def ask(question: str, default: str) -> str:
+    """Ask until the answer passes its check (Enter keeps the default shown).
+
+    Off a terminal the default is taken as it is; a bad answer on a terminal is explained and
+    asked again, offering the corrected answer as the new default when there is one.
+    """
+
+    def ask(question: str, default: str, check: Check) -> str:
         if not interactive:
-            return default
-        context.stdout.write(f"{question} [{default}]: ")
-        context.stdout.flush()
-        answer = sys.stdin.readline().strip()
-        return answer or default
+            return check(default)
+        while True:
+            context.stdout.write(f"{question} [{default}]: ")
+            context.stdout.flush()
+            line = sys.stdin.readline()
+            if not line:  # end of input: nothing more will come
+                raise ConfigError(f"{question}: no answer")
+            answer = line.strip() or default
+            try:
+                return check(answer)
+            except ValueError as exc:
+                context.out(f"  {exc}")
+                default = _suggestion(exc) or default
 
     return ask
+
+
+class SuggestionError(ValueError):
+    """A refused answer with the answer that was probably meant."""
+
+    def __init__(self, message: str, suggestion: str) -> None:
+        super().__init__(f"{message}; did you mean {suggestion!r}?")
+        self.suggestion = suggestion
+
+
+def _suggestion(exc: ValueError) -> str | None:
+    return exc.suggestion if isinstance(exc, SuggestionError) else None
+
+
+def _looks_like_url(text: str) -> bool:
+    return "://" in text or bool(re.match(r"^(www\.|[\w-]+\.[\w.-]+/)", text))
+
+
+def check_tracker_type(answer: str) -> str:
+    kind = answer.strip().lower()
+    if kind not in ("jira", "github"):
+        raise ValueError(f"{answer!r} is not a tracker type (jira or github)")
+    return kind
+
+
+def check_name(answer: str) -> str:
+    """A tracker name as the configuration needs it (``ops-jira``): slugged when it can be.
+
+    It becomes a TOML table name and part of environment variable names
+    (``SYNCER_OPS_JIRA_TOKEN``), so it keeps to lower-case letters, digits and dashes.
+    """
+    host = re.fullmatch(r"[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}(:\d+)?", answer.strip())
+    if _looks_like_url(answer) or "/" in answer or host:
+        raise ValueError(
+            f"{answer!r} looks like an address; the tracker's name is a short label such as "
+            "ops-jira (the address goes in --url or --repository)"
+        )
+    slug = re.sub(r"[^a-z0-9]+", "-", answer.strip().lower()).strip("-")[:40].rstrip("-")
+    if not slug or not slug[0].isalpha():
+        raise ValueError(
+            f"{answer!r} is not a tracker name: start with a letter, then letters, digits or "
+            "dashes (like ops-jira)"
+        )
+    return slug
+
+
+def check_project(answer: str) -> str:
+    key = answer.strip().upper()
+    if not PROJECT.match(key):
+        raise ValueError(f"{answer!r} is not a Jira project key (like OPS)")
+    return key
+
+
+def check_url(answer: str) -> str:
+    """An http(s) URL with a host; a bare host name gets a suggestion with ``https://``."""
+    text = answer.strip()
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.hostname and " " not in text:
+        return text.rstrip("/")
+    if not parts.scheme and re.fullmatch(r"[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?", text):
+        raise SuggestionError(f"{answer!r} has no scheme", "https://" + text.rstrip("/"))
+    raise ValueError(f"{answer!r} is not a URL (like https://acme.atlassian.net)")
+
+
+def check_repository(answer: str) -> str:
+    text = answer.strip()
+    found = re.fullmatch(
+        r"(?:https?://)?(?:www\.)?github\.com/([^/\s]+/[^/\s]+?)(?:\.git)?/?", text
+    )
+    if found:
+        raise SuggestionError(f"{answer!r} is the repository's page", found[1])
+    if not REPOSITORY.match(text):
+        raise ValueError(f"{answer!r} must look like owner/name")
+    return text
+
+
+def check_source(answer: str) -> str:
+    text = answer.strip()
+    if not text:
+        raise ValueError("a folder is needed (like postmortems)")
+    if _looks_like_url(text):
+        raise ValueError(
+            f"{answer!r} looks like an address; sources are folders, files or globs on this "
+            "machine (clone the repository first)"
+        )
+    return text
+
+
+def _given(option: str, value: str | None, check: Check) -> str | None:
+    """An option's value through its check; a refusal names the option."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ConfigError(f"{option}: {exc}") from None
 
 
 def _toml(value: str) -> str:
@@ -164,6 +279,24 @@ path = "state.db"
 # incident by severity; others get 4 weeks (SEV0-SEV2, P0-P1) or 8 weeks by default.
 days = {{ SEV1 = 28, SEV2 = 28, SEV3 = 56 }}
 
+[worker]
+# The long-running worker (`syncer run` without --once): a sync every this many minutes ...
+sync_every_minutes = 15
+# ... and the follow-up report daily at this local time (HH:MM); remove for none.
+report_at = "08:30"
+# The IANA time zone report_at is read in.
+timezone = "UTC"
+
+[report]
+# The follow-up report (`syncer report`, and every cycle of `syncer run`). An open item is
+# overdue after its own due date, else the [deadlines] rule's.
+# An open ticket nobody updated for this many days is stale.
+stale_after_days = 14
+# Where the report is delivered: uncomment to keep the whole report ("*") in one issue of
+# this tracker, updated every run (see the README, "Delivering the report").
+# [report.teams."*"]
+# publish_to = {_toml(name)}
+
 {table}"""
 
 
@@ -172,22 +305,31 @@ def run_init(args: argparse.Namespace, context: Context) -> ExitCode:
 
     interactive = not args.no_input and sys.stdin.isatty() and context.stdout.isatty()
     ask = _asker(context, interactive=interactive)
-    tracker = args.tracker or ask("Tracker type (jira or github)", "jira")
-    if tracker not in ("jira", "github"):
-        raise ConfigError(f"--tracker: {tracker!r} is not a tracker type (jira or github)")
-    name = args.name or ask("Tracker name", "ops-jira" if tracker == "jira" else "gh")
+    # Every option is checked before any question is asked: a bad flag fails at once.
+    given = {
+        "tracker": _given("--tracker", args.tracker, check_tracker_type),
+        "name": _given("--name", args.name, check_name),
+        "project": _given("--project", args.project, check_project),
+        "url": _given("--url", args.url, check_url),
+        "repository": _given("--repository", args.repository, check_repository),
+    }
+    sources = [s for s in (_given("--sources", s, check_source) for s in args.sources or ()) if s]
+    tracker = given["tracker"] or ask("Tracker type (jira or github)", "jira", check_tracker_type)
+    name = given["name"] or ask(
+        "Tracker name", "ops-jira" if tracker == "jira" else "gh", check_name
+    )
+    if args.name and name != args.name:
+        context.out(f"tracker name {args.name!r} written as {name!r}")
     project = url = repository = ""
     if tracker == "jira":
-        project = args.project or ask("Jira project key", "OPS")
-        url = args.url or ask("Jira site URL", "https://your-site.atlassian.net")
-        if not PROJECT.match(project):
-            raise ConfigError(f"--project: {project!r} is not a Jira project key (like OPS)")
+        project = given["project"] or ask("Jira project key", "OPS", check_project)
+        url = given["url"] or ask("Jira site URL", "https://your-site.atlassian.net", check_url)
     else:
-        repository = args.repository or ask("GitHub repository (owner/name)", "acme/postmortems")
-        url = args.url or ""
-        if not REPOSITORY.match(repository):
-            raise ConfigError(f"--repository: {repository!r} must look like owner/name")
-    sources = args.sources or [ask("Post-mortem folder", "postmortems")]
+        repository = given["repository"] or ask(
+            "GitHub repository (owner/name)", "acme/postmortems", check_repository
+        )
+        url = given["url"] or ""
+    sources = sources or [ask("Post-mortem folder", "postmortems", check_source)]
     folder = Path(args.dir)
     target = folder / "syncer.toml"
     if target.exists():
@@ -212,6 +354,7 @@ def run_init(args: argparse.Namespace, context: Context) -> ExitCode:
         + (f" and {prefix}EMAIL" if tracker == "jira" else "")
         + " in the environment (or a KEY=value file given with --env-file), then:"
     )
+    config = shlex.quote(str(target))
     for command in ("validate", "plan", "sync"):
-        context.out(f"  {program} {command} --config {target}")
+        context.out(f"  {program} {command} --config {config}")
     return ExitCode.OK

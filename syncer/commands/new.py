@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syncer.commands.base import Context, Subcommands, add_command, invocation
+from syncer.commands.base import CONFIG_ENV, Context, Subcommands, add_command, invocation
 from syncer.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
@@ -52,7 +52,10 @@ def register(commands: Subcommands) -> None:
     new.add_argument("--severity", metavar="SEV", help="the incident's severity, e.g. SEV2")
     new.add_argument("--title", help="a short title, added to the document's first heading")
     new.add_argument(
-        "--config", metavar="FILE", help="take the folder and the template from this syncer.toml"
+        "--config",
+        metavar="FILE",
+        help="take the folder and the template from this syncer.toml (default: "
+        f"${CONFIG_ENV}, else ./syncer.toml when there is one)",
     )
     new.add_argument(
         "--env-file",
@@ -113,10 +116,15 @@ def run_new(args: argparse.Namespace, context: Context) -> ExitCode:
             "(e.g. INC-2041)"
         )
     config = None
-    if args.config:
+    # Like every command, the configuration defaults to $SYNCER_CONFIG, else ./syncer.toml; but
+    # a post-mortem can be written without one (into --dir or here, from the built-in template).
+    named = args.config or context.env.get(CONFIG_ENV)
+    if not named and Path("syncer.toml").is_file():
+        named = "syncer.toml"
+    if named:
         if getattr(args, "env_file", None):
             load_env_file(Path(args.env_file), context.env)
-        config = load_config(Path(args.config), environ=context.env, require_secrets=False)
+        config = load_config(Path(named), environ=context.env, require_secrets=False)
     template = builtin_template()
     if config is not None and config.settings.sources.template:
         path = config.resolve(config.settings.sources.template)

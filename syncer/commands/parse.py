@@ -27,7 +27,10 @@ def register(commands: Subcommands) -> None:
         examples=[
             ("syncer parse postmortems/", "every *.md under the folder, as tables"),
             ("syncer parse incident-INC-2041-post-mortem.md", "one document"),
-            ("syncer parse --format json postmortems/ | jq '.[].items[].title'", "for scripts"),
+            (
+                "syncer parse --format json postmortems/ | jq '.documents[].items[].title'",
+                "for scripts",
+            ),
         ],
         exit_codes=(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE),
         run=run_parse,

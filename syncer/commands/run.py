@@ -237,7 +237,7 @@ def print_once(
     context: Context, outcome: CycleOutcome | None, *, fmt: str, verbose: int, output: Path | None
 ) -> None:
     """What ``run --once`` did, on stdout: the sync outcome, the report, and a stop."""
-    from syncer.core.render import outcome_json, outcome_text
+    from syncer.core.render import JSON_SCHEMA_VERSION, outcome_json, outcome_text
 
     if outcome is None or outcome.sync is None:
         return
@@ -248,6 +248,7 @@ def print_once(
         if report is not None:
             report["output"] = str(output) if output else None
         data: dict[str, Any] = {
+            "schema_version": JSON_SCHEMA_VERSION,
             "sync": json.loads(outcome_json(outcome.sync)),
             "report": report,
             "stopped_by": stopped,

@@ -85,15 +85,17 @@ def register(commands: Subcommands) -> None:
             "sandbox up afterwards, until Ctrl-C, so its page can be opened."
         ),
         examples=[
-            ("syncer demo", "in a temporary folder, removed afterwards"),
-            ("syncer demo --workdir demo", "keep the files, to rerun by hand"),
+            ("syncer demo", "in a new temporary folder, kept (it prints how to remove it)"),
+            ("syncer demo --workdir demo", "in the folder demo, to rerun by hand"),
             ("syncer demo --serve", "then open the printed page in a browser"),
         ],
         exit_codes=(ExitCode.OK, ExitCode.PARTIAL, ExitCode.USAGE, ExitCode.INTERRUPTED),
         run=run_demo,
     )
     listen_options(demo_command, port=0)
-    demo_command.add_argument("--workdir", metavar="DIR", help="keep every file here")
+    demo_command.add_argument(
+        "--workdir", metavar="DIR", help="keep every file here (default: a new temporary folder)"
+    )
     demo_command.add_argument(
         "--serve",
         action="store_true",
@@ -191,12 +193,13 @@ def run_sandbox(args: argparse.Namespace, context: Context) -> ExitCode:
 
 
 def run_demo(args: argparse.Namespace, context: Context) -> ExitCode:
+    # The folder is kept either way: the report the demo points to must still be there to open.
     if args.workdir:
         workdir = Path(args.workdir).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
-        return _run_demo(args, context, workdir)
-    with tempfile.TemporaryDirectory(prefix="syncer-demo-") as folder:
-        return _run_demo(args, context, Path(folder))
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="syncer-demo-")).resolve()
+    return _run_demo(args, context, workdir)
 
 
 def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> ExitCode:
@@ -251,16 +254,14 @@ def _run_demo(args: argparse.Namespace, context: Context, workdir: Path) -> Exit
             return exit_code(synced)
     finally:
         sandbox.stop()
-    if args.workdir:
-        out(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
-        out("  sandbox.json and report.md. To look at the issues and check that a second")
-        out("  sync creates nothing:")
-        out(f"    {program} sandbox --port {port} --data {_quoted(workdir / 'sandbox.json')}")
-        out(f"    {sync_again}")
-        out(f"  then open http://127.0.0.1:{port}/ (or run `{program} demo --serve`)")
-    else:
-        out("  (a temporary folder, removed now; `demo --workdir DIR` keeps it, `demo --serve`")
-        out("  keeps the sandbox and its page up)")
+    out(f"  everything is in {workdir}: syncer.toml, syncer.env, postmortems/, state.db,")
+    out("  sandbox.json, report.md and the follow-up report. To look at the issues and check")
+    out("  that a second sync creates nothing:")
+    out(f"    {program} sandbox --port {port} --data {_quoted(workdir / 'sandbox.json')}")
+    out(f"    {sync_again}")
+    out(f"  then open http://127.0.0.1:{port}/ (or run `{program} demo --serve`)")
+    out("  When done, remove the folder:")
+    out(f"    rm -r {_quoted(workdir)}")
     return exit_code(synced)
 
 

@@ -28,17 +28,27 @@ def register(commands: Subcommands) -> None:
         ),
         examples=[
             ("syncer plan --config syncer.toml", "what the next sync would do"),
-            ("syncer plan --config syncer.toml -v", "and every finding"),
             ("syncer plan --config syncer.toml --format json > plan.json", "for a script"),
+            (
+                "syncer plan --detailed-exitcode --format markdown",
+                "a CI gate on ./syncer.toml: exit 5 when a sync would change something",
+            ),
         ],
         exit_codes=(
             ExitCode.OK,
             ExitCode.PARTIAL,
             ExitCode.USAGE,
             ExitCode.TRACKER,
+            ExitCode.CHANGES,
             ExitCode.LOCKED,
             ExitCode.INTERRUPTED,
         ),
+    )
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 5 when the plan holds changes, 0 only when everything is in step (errors "
+        "keep their own codes, as with terraform plan -detailed-exitcode)",
     )
     sync = configured_command(
         commands,
@@ -91,7 +101,10 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         cycle = run_cycle(
             config,
             environ=context.env,
-            sync=SyncStage(dry_run=args.command == "plan"),
+            sync=SyncStage(
+                dry_run=args.command == "plan",
+                changes_exit=getattr(args, "detailed_exitcode", False),
+            ),
             progress=callback(drawer),
         )
     finally:

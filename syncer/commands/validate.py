@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,29 @@ def short_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
     return names
 
 
+def with_source_problems(
+    exc: ConfigError, args: argparse.Namespace, context: Context
+) -> ConfigError:
+    """``exc`` with the sources' problems added, when the file is valid but for its secrets.
+
+    Every problem in one run: a missing token must not hide a source folder that is not
+    there (the next run would only then say so).
+    """
+    from syncer.config_problems import plural
+    from syncer.shell.sources import source_problems
+
+    try:
+        lenient = context.load(args, require_secrets=False)
+    except ConfigError:
+        return exc  # the file itself is wrong: its problems come first
+    _, problems = source_problems(lenient)
+    if not problems:
+        return exc
+    every = exc.problems + tuple(problems)
+    message = re.sub(r"\(\d+ problems?\)", f"({plural(len(every), 'problem')})", str(exc))
+    return ConfigError(message, every)
+
+
 def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
     from syncer.config_problems import plural
     from syncer.shell.sources import source_problems
@@ -69,7 +93,10 @@ def run_validate(args: argparse.Namespace, context: Context) -> ExitCode:
     from syncer.shell.state.sqlite import unwritable_folder
     from syncer.shell.trackers import open_trackers
 
-    config = context.load(args)
+    try:
+        config = context.load(args)
+    except ConfigError as exc:
+        raise with_source_problems(exc, args, context) from None
     short = short_secrets(config, context.env)
     for name in short:
         context.err(

@@ -709,9 +709,21 @@ def plan_changes(
         ChangeKind.REOPEN: 3,
         ChangeKind.COMMENT: 4,
     }
+    # Within a kind, document order (source, then line): tickets are created as items are
+    # written, so a tracker lists them as the post-mortem does.
+    lines = {d.item.key: d.item.line for d in planner.desired}
     return Plan(
         changes=tuple(
-            sorted(planner.changes, key=lambda c: (c.tracker, order[c.kind], c.item_key))
+            sorted(
+                planner.changes,
+                key=lambda c: (
+                    c.tracker,
+                    order[c.kind],
+                    c.source,
+                    lines.get(c.item_key, 0),
+                    c.item_key,
+                ),
+            )
         ),
         matches=tuple(sorted(planner.matches, key=lambda m: m.item_key)),
         findings=tuple(findings)

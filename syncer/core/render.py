@@ -79,7 +79,11 @@ def document_heading(document: Document) -> str:
 
 
 def documents_json(documents: Iterable[Document]) -> str:
-    return json.dumps([document_json(d) for d in documents], indent=2, ensure_ascii=False)
+    data = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "documents": [document_json(d) for d in documents],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> list[str]:
@@ -394,13 +398,23 @@ def outcome_text(outcome: SyncOutcome, *, show_plan: bool, verbose: bool = False
     return "\n".join([*lines, "", *trailer] if lines else trailer)
 
 
+JSON_SCHEMA_VERSION = 1
+"""The version of the JSON that ``parse``, ``plan``, ``sync`` and ``run`` print: it changes
+when a field is renamed, removed or changes meaning (fields may be added within a version)."""
+
+
 def outcome_json(outcome: SyncOutcome) -> str:
     data: dict[str, Any] = {
+        "schema_version": JSON_SCHEMA_VERSION,
         "summary": outcome.summary(),
         "plan": plan_json(outcome.plan),
         "errors": [_problem_json(p) for p in outcome.errors],
         "warnings": [_problem_json(p) for p in outcome.warnings],
-        "unavailable": dict(outcome.unavailable),
+        # The report's shape for the same thing: a list of {tracker, reason}.
+        "unavailable": [
+            {"tracker": tracker, "reason": reason}
+            for tracker, reason in sorted(outcome.unavailable.items())
+        ],
     }
     if outcome.result is not None:
         data["outcomes"] = [

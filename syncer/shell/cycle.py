@@ -56,6 +56,8 @@ class SyncStage:
     """The sync stage: a plan (``dry_run``) or a sync."""
 
     dry_run: bool = False
+    changes_exit: bool = False
+    """A plan with changes pending exits ``ExitCode.CHANGES`` (``plan --detailed-exitcode``)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class CycleOutcome:
     """What one cycle did: the sync stage's outcome, the report stage's run, and a stop."""
 
     sync: SyncOutcome | None = None
+    stage: SyncStage | None = None
+    """What the sync stage was asked to do (a plan, a sync), when it ran."""
     report: ReportRun | None = None
     gate: Mapping[GateKind, int] = field(default_factory=dict)
     """The ``fail_on`` kinds the report holds, with counts (any fails the gate)."""
@@ -96,7 +100,8 @@ class CycleOutcome:
 
 def exit_code(outcome: CycleOutcome) -> ExitCode:
     """The one place an exit status is chosen: a stop, then the worst of what happened (a
-    tracker that could not be used, a gate that found items, a partial failure)."""
+    tracker that could not be used, a gate that found items, a partial failure), then, for a
+    plan asked for it, changes pending."""
     if outcome.stopped_by is not None:
         return ExitCode(128 + outcome.stopped_by)
     sync, report = outcome.sync, outcome.report
@@ -113,7 +118,12 @@ def exit_code(outcome: CycleOutcome) -> ExitCode:
     )
     if report is not None:
         failed = failed or bool(report.errors or report.failed_deliveries)
-    return ExitCode.PARTIAL if failed else ExitCode.OK
+    if failed:
+        return ExitCode.PARTIAL
+    pending = sync is not None and outcome.stage is not None and outcome.stage.changes_exit
+    if pending and sync is not None and sync.result is None and sync.plan.changes:
+        return ExitCode.CHANGES
+    return ExitCode.OK
 
 
 @contextmanager
@@ -210,6 +220,7 @@ def run_cycle(
         ) from exc
     return CycleOutcome(
         sync=outcome,
+        stage=sync,
         report=made,
         gate=gate,
         stopped_by=stop_signal() if stop() else None,

@@ -73,13 +73,20 @@ def test_demo_syncs_the_examples_and_a_restarted_sandbox_gets_no_duplicates(
     assert "unchanged 18" in capsys.readouterr().out
 
 
-def test_the_demo_without_a_workdir_leaves_nothing_behind(
+def test_the_demo_without_a_workdir_keeps_what_it_shows_and_says_how_to_remove_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    folder = re.search(r"post-mortems in (\S+)", out).group(1)  # type: ignore[union-attr]
-    assert not Path(folder).exists()
+    folder = Path(re.search(r"post-mortems in (\S+)", out).group(1))  # type: ignore[union-attr]
+    # The report whose path was printed can be opened after the demo ends.
+    assert f"  {folder / 'followup-report.html'}" in out
+    assert (folder / "followup-report.html").is_file()
+    # The last line removes it, as printed.
+    remove = out.rstrip().splitlines()[-1].strip()
+    assert remove == f"rm -r {shlex.quote(str(folder))}"
+    subprocess.run(["sh", "-c", remove], check=True)
+    assert not folder.exists()
 
 
 def _printed_commands(out: str) -> list[str]:

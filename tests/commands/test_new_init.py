@@ -168,3 +168,89 @@ def test_init_asks_on_a_terminal_and_enter_keeps_the_default(tmp_path: Path) -> 
     assert "[trackers.gh]" in config
     assert 'repository = "acme/ops"' in config
     assert 'paths = ["postmortems"]' in config
+
+
+def test_init_slugs_a_tracker_name_with_a_space_and_the_file_validates(tmp_path: Path) -> None:
+    argv = ["init", str(tmp_path), "--name", "Ops Jira", "--url", "https://acme.atlassian.net"]
+    code, out, err = _run(argv)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "tracker name 'Ops Jira' written as 'ops-jira'"
+    assert "SYNCER_OPS_JIRA_TOKEN and SYNCER_OPS_JIRA_EMAIL" in out
+    text = (tmp_path / "syncer.toml").read_text()
+    assert "[trackers.ops-jira]" in text
+    # The worker and the report have their sections, as init's help promises.
+    assert "\n[worker]\n" in text
+    assert "\n[report]\n" in text
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "a.md").write_text("# A\n\n## Action Items\n- [ ] Fix it\n")
+    env = {"SYNCER_OPS_JIRA_TOKEN": "jira-token-123", "SYNCER_OPS_JIRA_EMAIL": "b@acme.example"}
+    code, out, err = _run(["validate", "--config", str(tmp_path / "syncer.toml")], env)
+    assert (code, err) == (0, ""), out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--name", "https://acme.atlassian.net", "looks like an address"),
+        ("--name", "acme.atlassian.net", "looks like an address"),
+        ("--name", "7eleven", "is not a tracker name"),
+        ("--url", "acme.atlassian.net", "did you mean 'https://acme.atlassian.net'?"),
+        ("--url", "postmortems", "'postmortems' is not a URL"),
+        ("--url", "ftp://acme.example", "is not a URL"),
+        ("--project", "ops jira", "is not a Jira project key"),
+        ("--sources", "https://github.com/acme/postmortems", "looks like an address"),
+    ],
+)
+def test_init_refuses_an_answer_that_would_write_a_broken_file(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    code, out, err = _run(["init", str(tmp_path), option, value])
+    assert (code, out) == (2, "")
+    assert err.startswith(f"syncer: {option}: ")
+    assert message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_points_at_the_repository_name_in_a_github_page_address(tmp_path: Path) -> None:
+    argv = ["init", str(tmp_path), "--tracker", "github"]
+    code, _, err = _run([*argv, "--repository", "https://github.com/acme/web"])
+    assert code == 2
+    assert "did you mean 'acme/web'?" in err
+
+
+def _on_a_terminal(argv: list[str], answers: bytes) -> tuple[int, str]:
+    import os
+    import pty
+    import sys
+
+    primary, secondary = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "syncer", *argv], stdin=secondary, stdout=secondary, stderr=secondary
+    ) as process:
+        os.close(secondary)
+        os.write(primary, answers)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the terminal closes when the program ends
+                break
+            if not chunk:
+                break
+            seen += chunk
+        code = process.wait(timeout=60)
+    os.close(primary)
+    return code, seen.decode()
+
+
+def test_init_on_a_terminal_asks_again_after_a_bad_answer(tmp_path: Path) -> None:
+    # type, name (a URL, then a name with a space), project, URL without scheme then Enter
+    # (the corrected URL is offered as the default), folder (default)
+    answers = b"jira\nhttps://acme.atlassian.net\nops jira\nOPS\nacme.atlassian.net\n\n\n"
+    code, text = _on_a_terminal(["init", str(tmp_path)], answers)
+    assert code == 0, text
+    assert "looks like an address" in text
+    assert "Jira site URL [https://acme.atlassian.net]:" in text
+    config = (tmp_path / "syncer.toml").read_text()
+    assert "[trackers.ops-jira]" in config
+    assert 'url = "https://acme.atlassian.net"' in config

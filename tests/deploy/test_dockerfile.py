@@ -56,6 +56,7 @@ def test_the_runtime_image_runs_syncer_as_a_non_root_user_under_tini() -> None:
     env = next(line for line in runtime if line.startswith("ENV "))
     assert "PYTHONUNBUFFERED=1" in env
     assert "SYNCER_STATE__PATH=/var/lib/syncer/state.db" in env
+    assert "SYNCER_CONFIG=/config/syncer.toml" in env  # `docker run IMAGE plan` needs no --config
     assert any("install -d -o syncer -g syncer" in line for line in runtime)
     assert any("tini git" in line for line in runtime)
     assert any(line.startswith("HEALTHCHECK") and '"health"' in line for line in runtime)
@@ -89,3 +90,40 @@ def test_the_sandbox_stays_out_of_the_image() -> None:
     ]
     assert rules.index("syncer/sandbox/") > rules.index("!syncer/")
     assert not any(rule.startswith("!syncer/sandbox") for rule in rules)
+
+
+def test_the_base_image_is_pinned_by_digest() -> None:
+    [arg] = [line for line in instructions() if line.startswith("ARG PYTHON_IMAGE=")]
+    assert re.fullmatch(r"ARG PYTHON_IMAGE=python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}", arg)
+    assert [line for line in instructions() if line.startswith("FROM")] == [
+        "FROM ${PYTHON_IMAGE} AS build",
+        "FROM ${PYTHON_IMAGE}",
+    ]
+
+
+BUILD_LOCK = (ROOT / "requirements-build.lock").read_text()
+
+
+def test_the_build_backend_is_pinned_and_hash_checked() -> None:
+    # pyproject's build backend, and everything it needs, pinned with hashes.
+    pinned = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", BUILD_LOCK, flags=re.MULTILINE)
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", re.sub(r"\A(?:#.*\n|\n)*", "", BUILD_LOCK))
+    assert len(blocks) == len(pinned)
+    assert all("--hash=sha256:" in block for block in blocks)
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert {_name(r) for r in requires} <= {name.lower() for name, _ in pinned}
+    # The image installs it with --require-hashes, and builds syncer with it: no build
+    # isolation, so pip fetches no backend of its own choosing.
+    lines = instructions()
+    assert any("--require-hashes --no-deps -r requirements-build.lock" in line for line in lines)
+    [build] = [line for line in lines if "pip wheel" in line]
+    assert "--no-build-isolation" in build
+    assert "--no-deps" in build
+    assert not [line for line in lines if re.search(r"pip install (?:--no-deps )?\.(?:\s|$)", line)]
+    rules = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "!requirements-build.lock" in rules
+
+
+def test_git_trusts_only_the_mounted_repository() -> None:
+    safe = re.findall(r"safe\.directory (\S+)", DOCKERFILE)
+    assert safe == ["/work/repo"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,38 @@ def test_state_is_cached_between_runs_and_the_report_uploaded() -> None:
     assert save["with"]["key"].startswith("syncer-state-")
     assert save["if"] == "always()"
     upload = by_action["actions/upload-artifact"]
-    assert upload["with"]["path"].endswith(".html")
     run = next(s["run"] for s in steps() if "syncer run --once" in s.get("run", ""))
     assert "75)" in run
+    # The report is the artifact and the job's summary page, whatever the exit code.
+    written = run.split("--report-output ", 1)[1].split()[0]
+    assert upload["with"]["path"] == written
+    assert upload["if"] == "always()"
+    assert f'cat {written} >> "$GITHUB_STEP_SUMMARY"' in run
+    assert run.index("code=$?") < run.index("GITHUB_STEP_SUMMARY")
+
+
+def test_every_action_is_pinned_by_commit_sha() -> None:
+    uses = [s["uses"] for s in steps() if "uses" in s]
+    assert uses
+    for use in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", use), use
+    # The tag each SHA stands for is written beside it, for the reviewer.
+    assert all(
+        re.search(r"@[0-9a-f]{40} # v\d", line)
+        for line in WORKFLOW.read_text().splitlines()
+        if "uses:" in line
+    )
+
+
+def test_syncer_is_installed_from_its_lock_files_at_the_pinned_tag() -> None:
+    fetch = next(s for s in steps() if s.get("with", {}).get("repository") == "acme/syncer")
+    assert fetch["with"]["ref"] == "v${{ env.SYNCER_VERSION }}"
+    source = fetch["with"]["path"]
+    install = next(s["run"] for s in steps() if "pip install" in s.get("run", ""))
+    commands = [line.strip() for line in install.splitlines() if "pip install" in line]
+    assert commands == [
+        f".syncer-venv/bin/pip install --require-hashes --no-deps -r {source}/requirements.lock",
+        f".syncer-venv/bin/pip install --require-hashes --no-deps -r {source}/"
+        "requirements-build.lock",
+        f".syncer-venv/bin/pip install --no-deps --no-build-isolation ./{source}",
+    ]
