@@ -53,7 +53,14 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from syncer.config_problems import describe, key_lines, line_of, plural
 from syncer.errors import ConfigError
-from syncer.policy import DuePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
+from syncer.policy import (
+    DuePolicy,
+    Route,
+    RoutingPolicy,
+    SyncPolicy,
+    TrackerPolicy,
+    WriteBackPolicy,
+)
 
 TrackerName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
 """A tracker's name: it becomes part of environment variable names, so it stays simple."""
@@ -89,6 +96,24 @@ class SourcesConfig(Section):
         default=False,
         description="sources holding no post-mortem are expected; otherwise plan, sync and "
         "validate refuse them (an unmounted volume must not look like nothing to do)",
+    )
+    write_back: bool = Field(
+        default=False,
+        description="write each item's ticket link (and the status its ticket was closed "
+        "with) back into the post-mortem",
+    )
+    write_back_status: bool = Field(
+        default=True,
+        description="with write_back: a ticket closed in the tracker ticks its item, or marks "
+        "it won't do",
+    )
+    close_from_document: bool = Field(
+        default=True,
+        description="an item ticked (or marked won't do) in its post-mortem closes its ticket",
+    )
+    write_back_ticket_column: bool = Field(
+        default=False,
+        description="with write_back: a table of action items without a Ticket column gets one",
     )
 
 
@@ -302,6 +327,11 @@ class JiraConfig(TrackerBase):
         default=None,
         description="resolution set with the close transition (e.g. 'Done', 'Fixed'); unset: "
         "whatever the workflow sets",
+    )
+    wont_do_resolution: NonEmpty = Field(
+        default="Won't Do",
+        description="resolution set when an item marked won't do in its post-mortem closes "
+        'its issue (e.g. "Won\'t Fix")',
     )
     email: str | None = Field(default=None, description="Cloud only: the API token's account")
     due_field: str = Field(default="duedate", description="field id or name holding the due date")
@@ -660,6 +690,12 @@ def sync_policy(settings: Settings) -> SyncPolicy:
             default_due_days=settings.policies.default_due_days,
         ),
         document_base_url=settings.sources.base_url,
+        write_back=WriteBackPolicy(
+            enabled=settings.sources.write_back,
+            status_to_document=settings.sources.write_back_status,
+            status_to_tracker=settings.sources.close_from_document,
+            ticket_column=settings.sources.write_back_ticket_column,
+        ),
     )
 
 

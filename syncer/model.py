@@ -75,6 +75,11 @@ class ActionItem(Frozen):
     priority: str | None = None
     tickets: tuple[TicketRef, ...] = ()
     done: bool = False
+    wont_do: bool = Field(
+        default=False,
+        description="marked as not to be done (``- [-]``, ``(won't do)``, a Status of won't "
+        "do / not doing / wontfix): resolved, never done",
+    )
     group: str | None = None
     group_tracked: bool = Field(
         default=False,
@@ -119,6 +124,11 @@ class TicketFields(Frozen):
     due: dt.date | None = None
     priority: str | None = None
     done: bool = False
+    wont_do: bool = Field(
+        default=False,
+        description="with ``done``: closed as won't do (Jira resolution Won't Do, GitHub not "
+        "planned) rather than completed",
+    )
     neighbours: tuple[ItemKey, ItemKey] | None = Field(
         default=None,
         description="the keys of the items before and after this one in its document ('' at "
@@ -152,6 +162,7 @@ class Written(Frozen):
     due: dt.date | None = None
     priority: str | None = None
     done: bool = False
+    wont_do: bool = False
     neighbours: tuple[ItemKey, ItemKey] | None = None
 
     @classmethod
@@ -289,6 +300,8 @@ FindingKind = Literal[
     "tracked_elsewhere",
     "rerouted",
     "repeated",
+    "conflict",
+    "write_back",
 ]
 
 
@@ -334,16 +347,55 @@ class Link(Frozen):
     last_error: str | None = None
 
 
+ItemStatus = Literal["done", "wont_do"]
+
+
+class ItemEdit(Frozen):
+    """One edit to one action item in its document: add a link to its ticket, set its status.
+
+    ``link`` is None when the ticket is still to be created by this sync: ``create_of`` then
+    names the item whose create yields it, and the edit waits for that create.
+    """
+
+    item_key: ItemKey
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    link: TicketRef | None = None
+    link_created: bool = Field(
+        default=False, description="link to the ticket this sync's create makes for the item"
+    )
+    status: ItemStatus | None = None
+    tracker: str
+    reason: str
+
+
+class DocumentEdit(Frozen):
+    """The write-back to one document: its item edits, planned from bytes with ``content_hash``.
+
+    ``diff`` is the unified diff the edits make, filled in by the shell from the file (the plan
+    itself reads no files); empty until then.
+    """
+
+    kind: Literal["document"] = "document"
+    source: str
+    content_hash: str
+    edits: tuple[ItemEdit, ...]
+    diff: str = ""
+
+
 class Plan(Frozen):
     """The complete, ordered list of changes one sync would make, plus findings."""
 
     changes: tuple[Change, ...] = ()
     matches: tuple[Match, ...] = ()
     findings: tuple[Finding, ...] = ()
+    edits: tuple[DocumentEdit, ...] = Field(
+        default=(), description="write-back: the edits to documents, one entry per document"
+    )
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.edits
 
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")

@@ -85,6 +85,19 @@ class DuePolicy(Frozen):
         return self.due_days.get(severity or "", self.default_due_days)
 
 
+class WriteBackPolicy(Frozen):
+    """Whether and how the planner edits documents (``[sources] write_back``)."""
+
+    enabled: bool = False
+    """Write each item's ticket link into its document."""
+    status_to_document: bool = True
+    """With ``enabled``: a ticket closed in the tracker ticks its item (or marks it won't do)."""
+    status_to_tracker: bool = True
+    """An item ticked (or marked won't do) in the document closes its ticket."""
+    ticket_column: bool = False
+    """A table without a Ticket column gets one for the links."""
+
+
 class SyncPolicy(Frozen):
     """Everything the core needs from the configuration, and nothing else (no secrets)."""
 
@@ -93,3 +106,4 @@ class SyncPolicy(Frozen):
     due: DuePolicy = DuePolicy()
     document_base_url: str | None = None
     """Where documents can be read on the web; ticket bodies link to it."""
+    write_back: WriteBackPolicy = WriteBackPolicy()

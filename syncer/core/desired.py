@@ -122,7 +122,8 @@ def desired_fields(
         assignee=assignee,
         due=due,
         priority=_lookup(tracker.priorities, item.priority, incident.severity),
-        done=item.done,
+        done=item.done or item.wont_do,
+        wont_do=item.wont_do,
     )
     return fields, findings
 

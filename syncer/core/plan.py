@@ -60,8 +60,10 @@ from syncer.model import (
     CloseChange,
     CommentChange,
     CreateChange,
+    DocumentEdit,
     Finding,
     FindingKind,
+    ItemEdit,
     ItemKey,
     Link,
     LinkChange,
@@ -174,6 +176,17 @@ def compare_fields(
     return changed, desired.model_copy(update={"labels": labels})
 
 
+def _status(done: bool, wont_do: bool) -> str:
+    return "open" if not done else ("wont_do" if wont_do else "done")
+
+
+def _ticket_status(ticket: Ticket) -> str:
+    return _status(ticket.done, ticket.resolution == "wont_do")
+
+
+_STATUS_SAID = {"open": "open", "done": "done", "wont_do": "won't do"}
+
+
 def _shown(value: object) -> str | None:
     """A ticket's field value as a plan shows it (``old -> new``)."""
     if value is None or value == ():
@@ -227,6 +240,73 @@ class _Planner:
         self.changes: list[Change] = []
         self.matches: list[Match] = []
         self.findings: list[Finding] = []
+        self.edits: dict[str, list[ItemEdit]] = defaultdict(list)
+        """Write-back: source -> the edits to its items."""
+
+    def write_back(
+        self, desired: Desired, ticket: Ticket | None, *, status: str | None = None
+    ) -> None:
+        """Plan the document edit for one item: its ticket's link (``ticket`` None: the one
+        this sync creates) and the status the tracker gave it, as the policy allows."""
+        policy = self.policy.write_back
+        if not policy.enabled:
+            return
+        item = desired.item
+        link = not item.tickets or (item.group_tracked and ticket is not None)
+        new_status = status if status in ("done", "wont_do") and policy.status_to_document else None
+        if not link and new_status is None:
+            return
+        reasons = []
+        if link:
+            reasons.append(
+                f"link to {ticket.ref.key}" if ticket else "link to the ticket this sync creates"
+            )
+        if new_status is not None:
+            assert ticket is not None
+            reasons.append(f"{ticket.ref.key} was closed as {_STATUS_SAID[new_status]}")
+        self.edits[item.source].append(
+            ItemEdit(
+                item_key=item.key,
+                line=item.line,
+                end_line=item.end_line,
+                link=ticket.ref if link and ticket is not None else None,
+                link_created=link and ticket is None,
+                status="wont_do" if new_status == "wont_do" else "done" if new_status else None,
+                tracker=desired.tracker,
+                reason="; ".join(reasons),
+            )
+        )
+
+    def tracker_status(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> str:
+        """The status to write into the document from the ticket, or "" for none: the ticket
+        was closed and the document's status is the one syncer last saw (or unknown)."""
+        document = _status(desired.fields.done, desired.fields.wont_do)
+        closed = _ticket_status(ticket)
+        if closed in ("open", document):
+            return ""
+        if baseline is None:
+            return closed if document == "open" else ""
+        return closed if document == _status(baseline.done, baseline.wont_do) else ""
+
+    def conflict(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> bool:
+        """Both sides changed the item's status since the last sync, differently: reported,
+        and neither side is written."""
+        if baseline is None:
+            return False
+        before = _status(baseline.done, baseline.wont_do)
+        document = _status(desired.fields.done, desired.fields.wont_do)
+        closed = _ticket_status(ticket)
+        if before in (document, closed) or document == closed:
+            return False
+        self.finding(
+            desired,
+            "conflict",
+            f"changed on both sides since the last sync: {_STATUS_SAID[document]} in the "
+            f"document, {_STATUS_SAID[closed]} in {ticket.ref.key} (was "
+            f"{_STATUS_SAID[before]}); neither is changed until they agree",
+            ticket,
+        )
+        return True
 
     def finding(
         self, desired: Desired, kind: FindingKind, message: str, ticket: Ticket | None
@@ -358,6 +438,8 @@ class _Planner:
             # item's ticket named twice over is a mistake worth reporting.
             if ticket.item_key is not None and not self.claim(desired, ticket, self.named):
                 return
+            if status := self.tracker_status(desired, ticket, None):
+                self.write_back(desired, ticket, status=status)
             link = self.links.get(key)
             if link and link.status == "linked" and same_ticket(link.ref, ticket.ref):
                 self.matches.append(
@@ -378,9 +460,16 @@ class _Planner:
             return
         baseline = self.baseline(key, ticket)
         overwrite = self.policy.trackers[tracker].overwrite
-        changed, fields = compare_fields(
-            desired.fields, ticket, baseline=baseline, overwrite=overwrite
-        )
+        if self.conflict(desired, ticket, baseline):
+            return
+        wanted = desired.fields
+        if not self.policy.write_back.status_to_tracker:
+            wanted = wanted.model_copy(
+                update={"done": ticket.done, "wont_do": ticket.resolution == "wont_do"}
+            )
+        changed, fields = compare_fields(wanted, ticket, baseline=baseline, overwrite=overwrite)
+        status = "" if "done" in changed else self.tracker_status(desired, ticket, baseline)
+        self.write_back(desired, ticket, status=status or None)
         if not changed:
             self.matches.append(
                 Match(
@@ -555,6 +644,7 @@ class _Planner:
                 )
                 continue
             made[tracker] += 1
+            self.write_back(desired, None)
             link = self.links.get(desired.item.key)
             reason = (
                 "a create sent by an earlier run was never confirmed: look it up, then create"
@@ -651,6 +741,7 @@ def plan_changes(
     policy: SyncPolicy,
     failed_sources: Collection[str] = (),
     findings: Sequence[Finding] = (),
+    content_hashes: Mapping[str, str] | None = None,
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
@@ -658,6 +749,8 @@ def plan_changes(
     every managed ticket plus the tickets documents name (``tickets_to_fetch``). Items of
     trackers missing from ``tickets`` are not planned (their tracker could not be read).
     ``findings`` (from ``desire_items``) come first in the plan's findings.
+    ``content_hashes`` (source -> hash of the bytes parsed) goes with each document edit, so
+    that a file changed since is not written (``policy.write_back``).
     """
     planner = _Planner(tickets=tickets, links=links, policy=policy)
     seen: dict[ItemKey, Desired] = {}
@@ -701,5 +794,13 @@ def plan_changes(
         findings=tuple(findings)
         + tuple(
             sorted(planner.findings, key=lambda f: (f.kind, f.tracker or "", f.item_key or ""))
+        ),
+        edits=tuple(
+            DocumentEdit(
+                source=source,
+                content_hash=(content_hashes or {}).get(source, ""),
+                edits=tuple(sorted(edits, key=lambda e: (e.line, e.item_key))),
+            )
+            for source, edits in sorted(planner.edits.items())
         ),
     )

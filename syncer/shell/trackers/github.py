@@ -449,7 +449,8 @@ class GitHubTracker:
         if "done" in changed and (current.get("state") == "closed") != fields.done:
             # An issue already in that state is left as it is: no second close or reopen event.
             edits["state"] = "closed" if fields.done else "open"
-            edits["state_reason"] = self._config.close_reason if fields.done else "reopened"
+            reason = "not_planned" if fields.wont_do else self._config.close_reason
+            edits["state_reason"] = reason if fields.done else "reopened"
         if not edits:
             return self._ticket(current or self._json("GET", url, doing, read=True))
         raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})
