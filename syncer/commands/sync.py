@@ -83,6 +83,12 @@ def register(commands: Subcommands) -> None:
         command.add_argument(
             "--format", choices=("text", "json", "markdown"), default="text", help=FORMAT_HELP
         )
+    sync.add_argument(
+        "--commit",
+        action="store_true",
+        help="with [sources] write_back: commit the edited post-mortems in their git working "
+        "tree, with a message naming the tickets written back",
+    )
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
@@ -94,7 +100,12 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         handler=context.log_handler,
     )
     try:
-        outcome = run_configured(config, dry_run=args.command == "plan", progress=callback(drawer))
+        outcome = run_configured(
+            config,
+            dry_run=args.command == "plan",
+            progress=callback(drawer),
+            commit=getattr(args, "commit", False),
+        )
     finally:
         if drawer is not None:
             drawer.close()

@@ -27,6 +27,7 @@ from syncer.shell.sources import cache_tag, discover, read_documents, source_nam
 from syncer.shell.state import StateStore, open_store
 from syncer.shell.trackers import open_trackers
 from syncer.shell.trackers.base import Tracker
+from syncer.shell.writeback import carry_out_write_back
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ def read_and_plan(
             policy=policy,
             failed_sources={d.source for d in documents if d.errors},
             findings=findings,
+            content_hashes={d.source: d.content_hash for d in documents},
         )
 
     placed = where_tickets_live(tickets, links, trackers=trackers)
@@ -174,6 +176,7 @@ def run_sync(
     clock: Callable[[], float],
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
+    commit: bool = False,
 ) -> SyncOutcome:
     """Plan, and unless ``dry_run`` apply; record the run in state.
 
@@ -213,6 +216,8 @@ def run_sync(
         progress("changes applied", len(plan.changes), len(plan.changes))
         unavailable |= result.unavailable
         plan = plan.model_copy(update={"findings": plan.findings + result.findings})
+    # Document edits (write-back) after the tickets: links to new tickets need their keys.
+    plan = carry_out_write_back(config, plan, result, commit=commit)
     outcome = SyncOutcome(
         documents=len(documents),
         items=sum(len(d.items) for d in documents if not d.errors),
@@ -248,6 +253,7 @@ def run_configured(
     clock: Callable[[], float] = time.monotonic,
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
+    commit: bool = False,
 ) -> SyncOutcome:
     """Open the trackers and the state of ``config`` and run one plan (``dry_run``) or sync."""
     trackers = open_trackers(config)
@@ -262,4 +268,5 @@ def run_configured(
             clock=clock,
             stop=stop,
             progress=progress,
+            commit=commit,
         )

@@ -1,0 +1,336 @@
+"""Writing planned document edits to the post-mortem files: the file-system edge of write-back.
+
+The planner decides the edits (``DocumentEdit``, from ``syncer.core.plan``) and the pure
+rewriter makes the new bytes (``syncer.core.writeback``); this module only reads, checks and
+writes files, and optionally commits them:
+
+- a file whose bytes changed since they were parsed is not written (it is parsed and planned
+  again next run), nor is one that would be reached through a symbolic link leading out of
+  the source roots, nor one the rewriter and the parser would read differently;
+- a write is atomic: a temporary file in the same folder, flushed and fsynced, given the old
+  file's permissions, then renamed over it, so a crash leaves the old file or the new one;
+- with ``commit``, files in a git working tree are committed with a message saying what was
+  written back (``git`` on the PATH; a file outside a working tree is written, not committed).
+
+A crash between creating tickets and writing their links loses nothing: the next run finds
+each ticket by its marker and plans the link again, creating nothing twice.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import itertools
+import logging
+import os
+import subprocess
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from syncer.config import Config
+from syncer.core.writeback import document_diff, rewrite_document, verify_rewrite
+from syncer.model import DocumentEdit, Finding, Frozen, ItemEdit, ItemKey, Plan, TicketRef
+from syncer.outcome import ApplyResult
+
+log = logging.getLogger(__name__)
+
+Replace = Callable[[str, str], None]
+
+
+class WriteBackResult(Frozen):
+    """What a write-back did: the documents written (with their diffs), what it refused, and
+    the commits it made."""
+
+    written: tuple[DocumentEdit, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    commits: tuple[str, ...] = ()
+
+
+def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def _finding(edit: DocumentEdit, message: str, item: ItemEdit | None = None) -> Finding:
+    return Finding(
+        kind="write_back",
+        message=message,
+        source=edit.source,
+        item_key=item.item_key if item else None,
+        tracker=item.tracker if item else None,
+        ref=item.link if item else None,
+    )
+
+
+def _with_created(
+    edits: Sequence[ItemEdit], created: Mapping[ItemKey, TicketRef] | None
+) -> list[ItemEdit]:
+    """The edits whose link is known: a link to a ticket this sync creates needs its create's
+    answer (``created``); in a dry run (``created`` None) it is shown with its key unknown."""
+    ready = []
+    for planned in edits:
+        edit = planned
+        if planned.link_created:
+            if created is None:
+                edit = planned.model_copy(
+                    update={"link": TicketRef(system="other", key="new ticket", url=None)}
+                )
+            elif (ref := created.get(planned.item_key)) is not None:
+                edit = planned.model_copy(update={"link": ref, "link_created": False})
+            else:
+                continue  # not created (deferred, failed): linked on a later run
+        ready.append(edit)
+    return ready
+
+
+class _Writer:
+    def __init__(
+        self,
+        *,
+        root: Path,
+        roots: Sequence[Path],
+        ticket_column: bool,
+        replace: Replace,
+    ) -> None:
+        self.root = root
+        self.roots = [r.resolve() for r in roots]
+        self.ticket_column = ticket_column
+        self.replace = replace
+        self.findings: list[Finding] = []
+
+    def target(self, edit: DocumentEdit) -> Path | None:
+        """The real file to write, or None (with a finding) when it must not be written."""
+        path = self.root / edit.source
+        resolved = path.resolve()
+        if not _inside(resolved, self.roots):
+            how = "a symbolic link leading" if path.is_symlink() else "a file"
+            self.findings.append(
+                _finding(edit, f"not written back: {how} outside the source roots")
+            )
+            return None
+        return resolved
+
+    def prepare(
+        self, edit: DocumentEdit, created: Mapping[ItemKey, TicketRef] | None
+    ) -> tuple[Path, bytes, bytes, DocumentEdit] | None:
+        """(file, old bytes, new bytes, the edit with its diff), or None with findings."""
+        path = self.target(edit)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.findings.append(_finding(edit, f"not written back: cannot read: {exc.strerror}"))
+            return None
+        if edit.content_hash and hashlib.sha256(data).hexdigest() != edit.content_hash:
+            self.findings.append(
+                _finding(
+                    edit,
+                    "not written back: the file changed since it was read; it is read and "
+                    "planned again next run",
+                )
+            )
+            return None
+        items = _with_created(edit.edits, created)
+        if not items:
+            return None
+        rewrite = rewrite_document(data, items, ticket_column=self.ticket_column)
+        by_key = {e.item_key: e for e in items}
+        for key, why in rewrite.skipped:
+            self.findings.append(
+                _finding(edit, f"not written back to {key}: {why}", by_key.get(key))
+            )
+        if not rewrite.changed(data):
+            return None
+        applied = [e for e in items if e.item_key in rewrite.applied]
+        if created is not None or not any(e.link_created for e in applied):
+            problem = verify_rewrite(data, rewrite.data, applied, source=edit.source)
+            if problem is not None:
+                self.findings.append(_finding(edit, f"not written back: {problem}"))
+                return None
+        diff = document_diff(data, rewrite.data, source=edit.source)
+        done = edit.model_copy(update={"edits": tuple(applied), "diff": diff})
+        return path, data, rewrite.data, done
+
+    def write(self, path: Path, old: bytes, new: bytes, edit: DocumentEdit) -> bool:
+        """Replace the file atomically, unless it changed since it was read."""
+        mode = path.stat().st_mode & 0o7777
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".syncer-tmp"
+        )
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(new)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, mode)
+            if path.read_bytes() != old:
+                self.findings.append(
+                    _finding(edit, "not written back: the file changed while it was edited")
+                )
+                return False
+            self.replace(temporary, str(path))
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        _fsync_folder(path.parent)
+        return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not every platform opens folders; the rename is done either way
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def preview_write_back(
+    plan: Plan, *, root: Path, roots: Sequence[Path], ticket_column: bool
+) -> Plan:
+    """``plan`` with each document edit's diff filled in from its file (a dry run writes
+    nothing); edits that could not be made become findings."""
+    writer = _Writer(root=root, roots=roots, ticket_column=ticket_column, replace=os.replace)
+    shown = []
+    for edit in plan.edits:
+        prepared = writer.prepare(edit, None)
+        if prepared is not None:
+            shown.append(prepared[3])
+    return plan.model_copy(
+        update={"edits": tuple(shown), "findings": plan.findings + tuple(writer.findings)}
+    )
+
+
+def write_back(
+    edits: Sequence[DocumentEdit],
+    *,
+    root: Path,
+    roots: Sequence[Path],
+    created: Mapping[ItemKey, TicketRef],
+    ticket_column: bool,
+    commit: bool = False,
+    replace: Replace = os.replace,
+) -> WriteBackResult:
+    """Write the planned document edits; ``created`` maps items to the tickets this sync made.
+
+    ``replace`` is ``os.replace``; tests pass one that fails, to show a crash at the last
+    step leaves the old file.
+    """
+    writer = _Writer(root=root, roots=roots, ticket_column=ticket_column, replace=replace)
+    written = []
+    paths = []
+    for edit in edits:
+        prepared = writer.prepare(edit, created)
+        if prepared is None:
+            continue
+        path, old, new, done = prepared
+        if writer.write(path, old, new, done):
+            log.info("%s: wrote back %d action items", edit.source, len(done.edits))
+            written.append(done)
+            paths.append(path)
+    commits: list[str] = []
+    if commit and paths:
+        commits, problems = commit_files(paths, written)
+        writer.findings.extend(
+            Finding(kind="write_back", message=f"written back, not committed: {problem}")
+            for problem in problems
+        )
+    return WriteBackResult(
+        written=tuple(written), findings=tuple(writer.findings), commits=tuple(commits)
+    )
+
+
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603  # fixed arguments, no shell
+        ["git", "-C", str(folder), *args],  # noqa: S607  # git from the PATH, as a person runs it
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def commit_message(edits: Sequence[DocumentEdit]) -> str:
+    """What a write-back commit says: how many items, and which tickets, per post-mortem."""
+    items = sum(len(e.edits) for e in edits)
+    noun = "item" if items == 1 else "items"
+    lines = [f"syncer: write back tickets to {items} action {noun}", ""]
+    for edit in edits:
+        lines.append(f"{edit.source}:")
+        lines.extend(f"- {item.reason}" for item in edit.edits)
+    return "\n".join(lines) + "\n"
+
+
+def commit_files(
+    paths: Sequence[Path], edits: Sequence[DocumentEdit]
+) -> tuple[list[str], list[str]]:
+    """Commit the written files, one commit per git working tree: (commit ids, problems)."""
+    by_tree: dict[Path, list[tuple[Path, DocumentEdit]]] = defaultdict(list)
+    for path, edit in zip(paths, edits, strict=True):
+        top = _git(path.parent, "rev-parse", "--show-toplevel")
+        if top.returncode != 0:
+            log.info("%s: not in a git working tree; written, not committed", edit.source)
+            continue
+        by_tree[Path(top.stdout.strip())].append((path, edit))
+    commits, problems = [], []
+    for tree, written in sorted(by_tree.items()):
+        files = [str(path) for path, _ in written]
+        message = commit_message([edit for _, edit in written])
+        for step in (("add", "--", *files), ("commit", "--quiet", "-m", message, "--", *files)):
+            done = _git(tree, *step)
+            if done.returncode != 0:
+                lines = (done.stderr or done.stdout).strip().splitlines()
+                problems.append(f"git {step[0]} in {tree}: {lines[-1] if lines else 'failed'}")
+                break
+        else:
+            commits.append(_git(tree, "rev-parse", "HEAD").stdout.strip())
+    return commits, problems
+
+
+def source_roots(paths: Iterable[str], *, base: Path) -> list[Path]:
+    """The folders (or files) ``[sources] paths`` name, resolved: nothing outside them is
+    written. A glob counts from its folder before the first wildcard."""
+    roots = []
+    for spec in paths:
+        parts = Path(spec).parts
+        fixed = list(itertools.takewhile(lambda p: not glob.has_magic(p), parts))
+        roots.append((base / Path(*fixed)).resolve() if fixed else base.resolve())
+    return roots
+
+
+def carry_out_write_back(
+    config: Config, plan: Plan, result: ApplyResult | None, *, commit: bool = False
+) -> Plan:
+    """The write-back step of a sync: ``plan`` with its document edits as written (their diffs)
+    and what could not be written among its findings. Without ``result`` (a dry run) nothing is
+    written: the diffs show what a sync would write."""
+    if not plan.edits:
+        return plan
+    sources = config.settings.sources
+    roots = source_roots(sources.paths, base=config.base_dir)
+    ticket_column = sources.write_back_ticket_column
+    if result is None:
+        return preview_write_back(
+            plan, root=config.source_root, roots=roots, ticket_column=ticket_column
+        )
+    created = {
+        o.change.item_key: o.ref
+        for o in result.outcomes
+        if o.change.kind == "create" and o.ref is not None and o.status in ("done", "recovered")
+    }
+    done = write_back(
+        plan.edits,
+        root=config.source_root,
+        roots=roots,
+        created=created,
+        ticket_column=ticket_column,
+        commit=commit,
+    )
+    return plan.model_copy(
+        update={"edits": done.written, "findings": plan.findings + done.findings}
+    )
