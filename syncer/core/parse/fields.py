@@ -207,7 +207,7 @@ _DONE_TRAILING = re.compile(
 )
 _STATUS_WORDS = (
     rf"(?:{_DONE_WORDS}|deployed|implemented|open|to ?do|in[ -]progress|wip|ongoing|pending"
-    r"|planned|blocked|not (?:started|done|yet)|started|won'?t (?:fix|do))\b"
+    r"|planned|blocked|not (?:started|done|yet|doing)|started|won['\u2019]?t (?:fix|do)|wontfix)\b"
 )
 _STATUS_TRAILING = re.compile(
     r"(?:^|(?<=[.;,])|\s[-\u2013\u2014|]|\s)\s*[\(\[]?\s*status\s*[:=]\s*"
