@@ -145,7 +145,8 @@ def test_the_written_link_becomes_the_item_ticket_and_keeps_its_key() -> None:
     data = HEAD + b"- [ ] Add alerting (Link to Ticket)\n"
     new = rewritten(data, [None])
     before, after = (parse_bytes(d, source="pm/x.md").items[0] for d in (data, new))
-    assert after.key == before.key and after.title == before.title
+    assert after.key == before.key
+    assert after.title == before.title
     assert [r.key for r in after.tickets] == ["OPS-1"]
 
 
