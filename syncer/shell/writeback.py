@@ -77,7 +77,10 @@ def _with_created(
                     update={"link": TicketRef(system="other", key="new ticket", url=None)}
                 )
             elif (ref := created.get(planned.item_key)) is not None:
-                edit = planned.model_copy(update={"link": ref, "link_created": False})
+                reason = planned.reason.replace("the ticket this sync creates", ref.key)
+                edit = planned.model_copy(
+                    update={"link": ref, "link_created": False, "reason": reason}
+                )
             else:
                 continue  # not created (deferred, failed): linked on a later run
         ready.append(edit)
@@ -155,6 +158,15 @@ class _Writer:
 
     def write(self, path: Path, old: bytes, new: bytes, edit: DocumentEdit) -> bool:
         """Replace the file atomically, unless it changed since it was read."""
+        try:
+            return self._write(path, old, new, edit)
+        except OSError as exc:
+            self.findings.append(
+                _finding(edit, f"not written back: {exc.strerror or exc}; tried again next run")
+            )
+            return False
+
+    def _write(self, path: Path, old: bytes, new: bytes, edit: DocumentEdit) -> bool:
         mode = path.stat().st_mode & 0o7777
         handle, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".syncer-tmp"

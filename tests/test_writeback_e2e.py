@@ -1,0 +1,272 @@
+"""Write-back end to end: the ``syncer`` command, the real ``jira`` and PyGithub clients and the
+sandbox on loopback. The document and the tracker stay in step both ways (issue 20)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from syncer.cli import main
+from syncer.commands import demo
+from syncer.sandbox import Sandbox
+from syncer.sandbox.store import jira_account_id
+
+DOCUMENT = """\
+# Post-Mortem: Incident INC-3101
+
+**Date**: 2026-10-02
+**Severity**: SEV2
+
+## Action Items
+*   [ ] Raise the connection pool limit on orders-db @alice due 2026-11-01
+*   [ ] Add an alert on pool saturation above 80% @bob
+*   [ ] Write a runbook for connection exhaustion (Link to Ticket)
+
+| Action | Owner | Status |
+| --- | --- | --- |
+| Drop the legacy pool proxy | carol | Open |
+"""
+
+TITLES = (
+    "Raise the connection pool limit on orders-db",
+    "Add an alert on pool saturation above 80%",
+    "Write a runbook for connection exhaustion",
+    "Drop the legacy pool proxy",
+)
+
+
+@pytest.fixture(params=["jira-cloud", "github"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def sandbox(kind: str) -> Iterator[Sandbox]:
+    with Sandbox("cloud", jira_projects=("OPS",), github_repos=("acme/platform",)) as running:
+        yield running
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, sandbox: Sandbox, kind: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    docs = tmp_path / "postmortems"
+    docs.mkdir()
+    (docs / "inc-3101.md").write_bytes(DOCUMENT.encode())
+    accounts = {p: jira_account_id(p) for p in demo.PEOPLE}
+    config = demo.sandbox_config(
+        sandbox.url,
+        flavor="cloud",
+        project="OPS",
+        repository="acme/platform",
+        jira_accounts=accounts,
+        jira_email=sandbox.jira_email,
+    )
+    tracker = demo.GITHUB_TRACKER if kind == "github" else demo.JIRA_TRACKER
+    config = config.replace(
+        f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{tracker}"'
+    ).replace("[sources]\n", "[sources]\nwrite_back = true\nwrite_back_ticket_column = true\n")
+    (tmp_path / "syncer.toml").write_text(config)
+    env = demo.sandbox_env(
+        jira_token=sandbox.jira_token,
+        jira_email=sandbox.jira_email,
+        github_token=sandbox.github_token,
+        flavor="cloud",
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def sync(workspace: Path, *extra: str) -> int:
+    return main(["sync", "--config", str(workspace / "syncer.toml"), *extra])
+
+
+def document(workspace: Path) -> str:
+    return (workspace / "postmortems" / "inc-3101.md").read_bytes().decode()
+
+
+def edit_document(workspace: Path, old: str, new: str) -> None:
+    path = workspace / "postmortems" / "inc-3101.md"
+    text = path.read_bytes().decode()
+    assert old in text
+    path.write_bytes(text.replace(old, new).encode())
+
+
+Status = Literal["open", "done", "wont_do"]
+
+
+def statuses(sandbox: Sandbox, kind: str) -> dict[str, Status]:
+    """Title -> how its issue stands in the tracker."""
+    found: dict[str, Status] = {}
+    if kind == "github":
+        for issue in sandbox.github_issues("acme/platform"):
+            closed = "done" if issue.state_reason == "completed" else "wont_do"
+            found[issue.title] = "open" if issue.state == "open" else closed
+    else:
+        for jira in sandbox.jira_issues("OPS"):
+            closed = "done" if jira.resolution in ("Done", None) else "wont_do"
+            found[jira.summary] = "open" if jira.status != "Done" else closed
+    return found
+
+
+def close_by_hand(sandbox: Sandbox, kind: str, title: str, *, wont_do: bool) -> None:
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        reason = "not_planned" if wont_do else "completed"
+        sandbox.close_github_issue("acme/platform", issue.number, reason=reason)
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        sandbox.close_jira_issue(jira.key, resolution="Won't Do" if wont_do else "Done")
+
+
+def line_of(text: str, title: str) -> str:
+    [line] = [line for line in text.splitlines() if title in line]
+    return line
+
+
+LINK = re.compile(r"\[(OPS-\d+|#\d+)\]\((http[^)]+)\)")
+
+
+def test_first_sync_writes_each_ticket_into_the_document(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(workspace) == 0
+    text = document(workspace)
+    links = {title: LINK.findall(line_of(text, title)) for title in TITLES}
+    assert all(len(found) == 1 for found in links.values()), links
+    assert "(Link to Ticket)" not in text
+    assert "| Action | Owner | Status | Ticket |" in text
+    # Nothing else changed: without the links and the added column it is the document again.
+    bare = re.sub(r" \(\[(?:OPS-\d+|#\d+)\]\([^)]+\)\)", "", text)
+    bare = re.sub(r" \[(?:OPS-\d+|#\d+)\]\([^)]+\) \|\n", "\n", bare)
+    bare = bare.replace(" Ticket |\n", "\n").replace(" --- |\n| Drop", "\n| Drop")
+    assert bare == DOCUMENT.replace(" (Link to Ticket)", "")
+    assert "written back 4" in capsys.readouterr().out
+    # The links are the items' identity now: the next run writes nothing anywhere.
+    sandbox.clear_requests()
+    before = document(workspace)
+    assert sync(workspace) == 0
+    assert document(workspace) == before
+    assert [r for r in sandbox.requests if r.method in {"POST", "PUT", "PATCH"}] == []
+
+
+def test_a_ticket_closed_in_the_tracker_is_ticked_in_the_document(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    assert sync(workspace) == 0
+    close_by_hand(sandbox, kind, TITLES[0], wont_do=False)
+    close_by_hand(sandbox, kind, TITLES[1], wont_do=True)
+    close_by_hand(sandbox, kind, TITLES[3], wont_do=True)
+    assert sync(workspace) == 0
+    text = document(workspace)
+    assert line_of(text, TITLES[0]).startswith("*   [x] ")
+    assert line_of(text, TITLES[1]).startswith("*   [-] ")
+    assert "| Won't do |" in line_of(text, TITLES[3])
+    assert statuses(sandbox, kind)[TITLES[0]] == "done"  # nothing reopened
+    assert statuses(sandbox, kind)[TITLES[1]] == "wont_do"
+    before = document(workspace)
+    assert sync(workspace) == 0
+    assert document(workspace) == before
+    assert statuses(sandbox, kind)[TITLES[1]] == "wont_do"
+
+
+def test_an_item_ticked_in_the_document_closes_its_ticket(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    assert sync(workspace) == 0
+    edit_document(workspace, "[ ] Raise the connection", "[x] Raise the connection")
+    edit_document(workspace, "[ ] Add an alert", "[-] Add an alert")
+    assert sync(workspace) == 0
+    found = statuses(sandbox, kind)
+    assert found[TITLES[0]] == "done"
+    assert found[TITLES[1]] == "wont_do"
+    assert found[TITLES[2]] == "open"
+
+
+def test_both_sides_changed_is_a_conflict_and_neither_changes(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(workspace) == 0
+    edit_document(workspace, "[ ] Raise the connection", "[x] Raise the connection")
+    close_by_hand(sandbox, kind, TITLES[0], wont_do=True)
+    before = document(workspace)
+    capsys.readouterr()
+    assert sync(workspace, "-v") == 0
+    out = capsys.readouterr().out
+    assert "changed on both sides since the last sync" in out
+    assert document(workspace) == before
+    assert statuses(sandbox, kind)[TITLES[0]] == "wont_do"
+
+
+def test_plan_shows_the_edits_as_a_diff_and_writes_nothing(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sync(workspace) == 0
+    close_by_hand(sandbox, kind, TITLES[0], wont_do=False)
+    before = document(workspace)
+    capsys.readouterr()
+    assert main(["plan", "--config", str(workspace / "syncer.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "--- a/inc-3101.md" in out
+    assert f"+*   [x] {TITLES[0]}" in out
+    assert main(["plan", "--config", str(workspace / "syncer.toml"), "--format", "json"]) == 0
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    [edit] = data["plan"]["document_edits"]
+    assert edit["source"] == "inc-3101.md"
+    assert edit["edits"][0]["status"] == "done"
+    assert f"+*   [x] {TITLES[0]}" in edit["diff"]
+    assert document(workspace) == before
+
+
+def test_links_missing_after_a_lost_write_back_are_written_next_run_without_new_tickets(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    # A run that died after its creates and before its write-back leaves what a run without
+    # write-back leaves: tickets, and a document without their links.
+    config = workspace / "syncer.toml"
+    enabled = config.read_text()
+    config.write_text(enabled.replace("write_back = true\n", ""))
+    assert sync(workspace) == 0
+    assert document(workspace) == DOCUMENT
+    config.write_text(enabled)
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert len(statuses(sandbox, kind)) == 4  # nothing created twice
+    assert [r for r in sandbox.requests if r.method == "POST"] == []
+    text = document(workspace)
+    assert all(len(LINK.findall(line_of(text, title))) == 1 for title in TITLES)
+
+
+def test_commit_records_the_write_back_in_git(
+    workspace: Path, sandbox: Sandbox, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = workspace / "postmortems"
+    for name, value in {
+        "GIT_AUTHOR_NAME": "syncer",
+        "GIT_AUTHOR_EMAIL": "syncer@example.com",
+        "GIT_COMMITTER_NAME": "syncer",
+        "GIT_COMMITTER_EMAIL": "syncer@example.com",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(docs), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    git("init", "--quiet")
+    git("add", ".")
+    git("commit", "--quiet", "-m", "post-mortem")
+    assert sync(workspace, "--commit") == 0
+    assert git("status", "--porcelain") == ""
+    message = git("log", "-1", "--format=%B")
+    assert message.startswith("syncer: write back tickets to 4 action items")
+    assert "inc-3101.md:" in message
+    assert git("rev-list", "--count", "HEAD").strip() == "2"
