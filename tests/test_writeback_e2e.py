@@ -105,12 +105,12 @@ def statuses(sandbox: Sandbox, kind: str) -> dict[str, Status]:
     found: dict[str, Status] = {}
     if kind == "github":
         for issue in sandbox.github_issues("acme/platform"):
-            closed = "done" if issue.state_reason == "completed" else "wont_do"
+            closed: Status = "done" if issue.state_reason == "completed" else "wont_do"
             found[issue.title] = "open" if issue.state == "open" else closed
     else:
         for jira in sandbox.jira_issues("OPS"):
-            closed = "done" if jira.resolution in ("Done", None) else "wont_do"
-            found[jira.summary] = "open" if jira.status != "Done" else closed
+            resolved: Status = "done" if jira.resolution in ("Done", None) else "wont_do"
+            found[jira.summary] = "open" if jira.status != "Done" else resolved
     return found
 
 

@@ -172,6 +172,7 @@ def test_the_diff_shows_only_the_edited_lines() -> None:
 
 # -- properties over generated documents -------------------------------------------------------
 
+STATUSES: list[ItemStatus | None] = [None, "done", "wont_do"]
 _WORDS = st.sampled_from(
     ["alerting", "keys", "cache", "proxy", "runbook", "quota", "pager", "backups", "TLS", "DNS"]
 )
@@ -228,7 +229,7 @@ def test_status_edits_change_only_the_edited_lines(data: bytes, draw: st.DataObj
     document = parse_bytes(data, source="pm/x.md")
     statuses = draw.draw(
         st.lists(
-            st.sampled_from([None, "done", "wont_do"]),
+            st.sampled_from(STATUSES),
             min_size=len(document.items),
             max_size=len(document.items),
         )
