@@ -72,6 +72,24 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PullRequestConfig(Section):
+    """Write-back proposed as one pull request instead of written to the local files."""
+
+    tracker: TrackerName = Field(description="the GitHub tracker whose URL and token are used")
+    repository: Annotated[str, StringConstraints(pattern=r"^[\w.-]+/[\w.-]+$")] = Field(
+        description="the post-mortems' repository, owner/name"
+    )
+    folder: str = Field(
+        default="",
+        description="the repository folder the sources' root is (a document's path in the "
+        "repository is folder + '/' + its name)",
+    )
+    branch: Annotated[str, StringConstraints(min_length=1)] = Field(
+        default="syncer/write-back",
+        description="syncer's own branch the pull request comes from; never the default branch",
+    )
+
+
 class SourcesConfig(Section):
     """Where post-mortems are read from."""
 
@@ -114,6 +132,11 @@ class SourcesConfig(Section):
     write_back_ticket_column: bool = Field(
         default=False,
         description="with write_back: a table of action items without a Ticket column gets one",
+    )
+    pull_request: PullRequestConfig | None = Field(
+        default=None,
+        description="with write_back: propose the edits as one pull request on the post-mortems' "
+        "GitHub repository instead of writing the local files",
     )
 
 
@@ -724,6 +747,12 @@ def _cross_check(settings: Settings) -> list[str]:
     for name, tracker in settings.trackers.items():
         if isinstance(tracker, JiraConfig) and tracker.flavor == "server" and tracker.email:
             problems.append(f"trackers.{name}.email: Server/Data Center uses a PAT, not an email")
+    pull = settings.sources.pull_request
+    if pull is not None and not isinstance(settings.trackers.get(pull.tracker), GitHubConfig):
+        problems.append(
+            f"sources.pull_request.tracker: no GitHub tracker named {pull.tracker!r} "
+            "(its URL and token open the pull request)"
+        )
     for team, delivery in settings.report.teams.items():
         if delivery.publish_to is not None and delivery.publish_to not in names:
             problems.append(

@@ -44,7 +44,7 @@ def test_every_bad_field_is_listed_with_its_path() -> None:
             'sources.paths: must be a list, e.g. ["not-a-list"]',
             "sources.colour: unknown key (known keys: paths, exclude, root, base_url, "
             "template, allow_empty, write_back, write_back_status, close_from_document, "
-            "write_back_ticket_column)",
+            "write_back_ticket_column, pull_request)",
             'trackers.ops-jira.project: "ops": a Jira project key is 2-10 capital letters, '
             "digits or _, starting with a letter (e.g. OPS)",
             "trackers.ops-jira.flavour: unknown key; did you mean 'flavor'?",
@@ -303,3 +303,17 @@ def test_a_bad_write_back_setting_is_listed() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
     assert [p for p in caught.value.problems if p.startswith("sources.write_back")]
+
+
+def test_a_pull_request_needs_a_github_tracker() -> None:
+    data = {
+        "sources": {"write_back": True, "pull_request": {"tracker": "j", "repository": "a/pm"}},
+        "trackers": {"j": {"type": "jira", "url": "https://j.example", "project": "OPS"}},
+    }
+    environ = {"SYNCER_J_TOKEN": "t", "SYNCER_J_EMAIL": "a@example.com"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ=environ)
+    assert list(caught.value.problems) == [
+        "sources.pull_request.tracker: no GitHub tracker named 'j' (its URL and token open the "
+        "pull request)"
+    ]

@@ -217,7 +217,7 @@ def run_sync(
         unavailable |= result.unavailable
         plan = plan.model_copy(update={"findings": plan.findings + result.findings})
     # Document edits (write-back) after the tickets: links to new tickets need their keys.
-    plan = carry_out_write_back(config, plan, result, commit=commit)
+    plan = carry_out_write_back(config, plan, result, commit=commit, trackers=trackers)
     outcome = SyncOutcome(
         documents=len(documents),
         items=sum(len(d.items) for d in documents if not d.errors),

@@ -23,16 +23,20 @@ import hashlib
 import itertools
 import logging
 import os
+import posixpath
 import subprocess
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from syncer.config import Config
+from syncer.config import Config, PullRequestConfig
 from syncer.core.writeback import document_diff, rewrite_document, verify_rewrite
+from syncer.errors import TrackerError
 from syncer.model import DocumentEdit, Finding, Frozen, ItemEdit, ItemKey, Plan, TicketRef
 from syncer.outcome import ApplyResult
+from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.github import GitHubTracker
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,8 @@ class WriteBackResult(Frozen):
     written: tuple[DocumentEdit, ...] = ()
     findings: tuple[Finding, ...] = ()
     commits: tuple[str, ...] = ()
+    pull_request: str | None = None
+    """The URL of the pull request proposing the edits (``[sources.pull_request]``)."""
 
 
 def _inside(path: Path, roots: Iterable[Path]) -> bool:
@@ -315,8 +321,77 @@ def source_roots(paths: Iterable[str], *, base: Path) -> list[Path]:
     return roots
 
 
+def pull_request_body(edits: Sequence[DocumentEdit]) -> str:
+    """What the write-back pull request says: each edit, then the diffs."""
+    lines = [
+        "syncer keeps these post-mortems in step with their tickets: links to the tickets, and "
+        "the status the tickets were closed with. Merge to keep them; syncer updates this pull "
+        "request while it is open.",
+        "",
+    ]
+    for edit in edits:
+        lines.append(f"**{edit.source}**")
+        lines += [f"- {item.reason}" for item in edit.edits]
+        lines += ["", "```diff", edit.diff.rstrip("\n"), "```", ""]
+    return "\n".join(lines)
+
+
+def propose_write_back(
+    edits: Sequence[DocumentEdit],
+    *,
+    root: Path,
+    roots: Sequence[Path],
+    created: Mapping[ItemKey, TicketRef],
+    ticket_column: bool,
+    pull: PullRequestConfig,
+    tracker: Tracker | None,
+) -> WriteBackResult:
+    """The edits proposed as one pull request on the post-mortems' repository; local files are
+    left as they are (the next run plans the same edits, and the pull request stays as it is)."""
+    writer = _Writer(root=root, roots=roots, ticket_column=ticket_column, replace=os.replace)
+    prepared = [p for p in (writer.prepare(edit, created) for edit in edits) if p is not None]
+    if not prepared:
+        return WriteBackResult(findings=tuple(writer.findings))
+    if not isinstance(tracker, GitHubTracker):
+        writer.findings.append(
+            Finding(kind="write_back", message=f"not proposed: {pull.tracker} is not available")
+        )
+        return WriteBackResult(findings=tuple(writer.findings))
+    done = [p[3] for p in prepared]
+    files = {posixpath.join(pull.folder, p[3].source).lstrip("/"): p[2] for p in prepared}
+    items = sum(len(d.edits) for d in done)
+    try:
+        proposal = tracker.propose_files(
+            pull.repository,
+            files,
+            branch=pull.branch,
+            title=f"syncer: ticket links and status for {items} action "
+            f"{'item' if items == 1 else 'items'}",
+            body=pull_request_body(done),
+            message=commit_message(done),
+        )
+    except TrackerError as exc:
+        writer.findings.append(Finding(kind="write_back", message=f"not proposed: {exc}"))
+        return WriteBackResult(findings=tuple(writer.findings))
+    verb = "opened" if proposal.opened else "updated" if proposal.changed else "unchanged"
+    writer.findings.append(
+        Finding(
+            kind="write_back",
+            message=f"proposed in pull request #{proposal.number} ({verb}): {proposal.url}",
+        )
+    )
+    return WriteBackResult(
+        written=tuple(done), findings=tuple(writer.findings), pull_request=proposal.url
+    )
+
+
 def carry_out_write_back(
-    config: Config, plan: Plan, result: ApplyResult | None, *, commit: bool = False
+    config: Config,
+    plan: Plan,
+    result: ApplyResult | None,
+    *,
+    commit: bool = False,
+    trackers: Mapping[str, Tracker] | None = None,
 ) -> Plan:
     """The write-back step of a sync: ``plan`` with its document edits as written (their diffs)
     and what could not be written among its findings. Without ``result`` (a dry run) nothing is
@@ -335,14 +410,25 @@ def carry_out_write_back(
         for o in result.outcomes
         if o.change.kind == "create" and o.ref is not None and o.status in ("done", "recovered")
     }
-    done = write_back(
-        plan.edits,
-        root=config.source_root,
-        roots=roots,
-        created=created,
-        ticket_column=ticket_column,
-        commit=commit,
-    )
+    if sources.pull_request is not None:
+        done = propose_write_back(
+            plan.edits,
+            root=config.source_root,
+            roots=roots,
+            created=created,
+            ticket_column=ticket_column,
+            pull=sources.pull_request,
+            tracker=(trackers or {}).get(sources.pull_request.tracker),
+        )
+    else:
+        done = write_back(
+            plan.edits,
+            root=config.source_root,
+            roots=roots,
+            created=created,
+            ticket_column=ticket_column,
+            commit=commit,
+        )
     return plan.model_copy(
         update={"edits": done.written, "findings": plan.findings + done.findings}
     )

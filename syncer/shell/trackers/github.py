@@ -42,6 +42,7 @@ from syncer.shell.trackers.base import (
     fit_text,
     report_marker,
 )
+from syncer.shell.trackers.github_pulls import Proposal, propose_files
 from syncer.shell.trackers.markup import normalise_text
 from syncer.shell.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -275,6 +276,28 @@ class GitHubTracker:
         self._priority_labels = tuple(sorted(set(config.priorities.values())))
         self._milestones: dict[str, int] | None = None
         """Milestone title -> number, listed once per run when a due date needs one."""
+
+    def propose_files(
+        self,
+        repository: str,
+        files: Mapping[str, bytes],
+        *,
+        branch: str,
+        title: str,
+        body: str,
+        message: str,
+    ) -> Proposal:
+        """Write-back as a pull request on ``repository`` (see ``github_pulls``)."""
+        return propose_files(
+            self._client,
+            self._http,
+            repository=repository,
+            files=files,
+            branch=branch,
+            title=title,
+            body=body,
+            message=message,
+        )
 
     # -- Protocol: identity -------------------------------------------------------------------
 
