@@ -35,7 +35,7 @@ def test_branch_ref_contents_and_pull_request_match_the_spec(
     answer = {"content": written["content"].raw_data, "commit": written["commit"].raw_data}
     validate(GITHUB, "#/components/schemas/file-commit", answer)
     created = repo.create_file("pm/b.md", "add", b"# B\n", branch="syncer/write-back")
-    assert created["content"].path == "pm/b.md"
+    assert created["content"].raw_data["path"] == "pm/b.md"
     assert gh_sandbox.github_file("acme/platform", "pm/a.md", branch="syncer/write-back") == (
         b"# A\r\nmore\r\n"
     )
