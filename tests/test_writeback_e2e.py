@@ -270,3 +270,91 @@ def test_commit_records_the_write_back_in_git(
     assert message.startswith("syncer: write back tickets to 4 action items")
     assert "inc-3101.md:" in message
     assert git("rev-list", "--count", "HEAD").strip() == "2"
+
+
+@pytest.fixture
+def pr_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Sandbox]]:
+    """Post-mortems in a GitHub repository (and a checkout of it); write-back by pull request."""
+    with Sandbox("cloud", jira_projects=("OPS",), github_repos=("acme/platform",)) as sandbox:
+        sandbox.commit_github_files(
+            "acme/platform", {"docs/pm/inc-3101.md": DOCUMENT.encode()}, message="post-mortem"
+        )
+        docs = tmp_path / "postmortems"
+        docs.mkdir()
+        (docs / "inc-3101.md").write_bytes(DOCUMENT.encode())
+        config = demo.sandbox_config(
+            sandbox.url,
+            flavor="cloud",
+            project="OPS",
+            repository="acme/platform",
+            jira_accounts={p: jira_account_id(p) for p in demo.PEOPLE},
+            jira_email=sandbox.jira_email,
+        )
+        config = config.replace(
+            f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{demo.GITHUB_TRACKER}"'
+        ).replace("[sources]\n", "[sources]\nwrite_back = true\n")
+        config += (
+            f'\n[sources.pull_request]\ntracker = "{demo.GITHUB_TRACKER}"\n'
+            'repository = "acme/platform"\nfolder = "docs/pm"\n'
+        )
+        (tmp_path / "syncer.toml").write_text(config)
+        for name, value in _env(sandbox).items():
+            monkeypatch.setenv(name, value)
+        yield tmp_path, sandbox
+
+
+def test_write_back_as_one_pull_request(
+    pr_workspace: tuple[Path, Sandbox], capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace, sandbox = pr_workspace
+    assert sync(workspace) == 0
+    assert "proposed in pull request" in capsys.readouterr().out
+    [pull] = sandbox.github_pulls("acme/platform")
+    assert (pull.head, pull.base, pull.state) == ("syncer/write-back", "main", "open")
+    proposed = sandbox.github_file("acme/platform", "docs/pm/inc-3101.md", branch=pull.head)
+    assert proposed is not None
+    assert all(len(LINK.findall(line_of(proposed.decode(), t))) == 1 for t in TITLES[:3])
+    # Neither the default branch nor the checkout is written.
+    assert sandbox.github_file("acme/platform", "docs/pm/inc-3101.md") == DOCUMENT.encode()
+    assert document(workspace) == DOCUMENT
+    assert "+*   [ ] Raise the connection pool limit" in (pull.body or "")
+
+    # Next run: the same edits, the same pull request, nothing written.
+    branches = sandbox.github_branches("acme/platform")
+    assert sync(workspace) == 0
+    assert [p.number for p in sandbox.github_pulls("acme/platform")] == [pull.number]
+    assert sandbox.github_branches("acme/platform") == branches
+
+    # A ticket closed meanwhile: the one pull request now ticks its item too.
+    [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == TITLES[0]]
+    sandbox.close_github_issue("acme/platform", issue.number, reason="completed")
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    pulls = sandbox.github_pulls("acme/platform")
+    assert [p.number for p in pulls] == [pull.number]
+    proposed = sandbox.github_file("acme/platform", "docs/pm/inc-3101.md", branch=pull.head)
+    assert proposed is not None
+    assert line_of(proposed.decode(), TITLES[0]).startswith("*   [x] ")
+    assert sandbox.github_file("acme/platform", "docs/pm/inc-3101.md") == DOCUMENT.encode()
+
+
+def _env(sandbox: Sandbox) -> dict[str, str]:
+    return demo.sandbox_env(
+        jira_token=sandbox.jira_token,
+        jira_email=sandbox.jira_email,
+        github_token=sandbox.github_token,
+        flavor="cloud",
+    )
+
+
+def test_the_default_branch_is_never_written(
+    pr_workspace: tuple[Path, Sandbox], capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace, sandbox = pr_workspace
+    config = workspace / "syncer.toml"
+    config.write_text(config.read_text() + 'branch = "main"\n')
+    main = sandbox.github_branches("acme/platform")["main"]
+    assert sync(workspace) == 0
+    assert "'main' is the default branch; syncer never writes to it" in capsys.readouterr().out
+    assert sandbox.github_branches("acme/platform") == {"main": main}
+    assert sandbox.github_pulls("acme/platform") == []

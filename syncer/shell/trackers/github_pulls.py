@@ -2,9 +2,10 @@
 
 For workers whose checkout does not outlive the run (a container): instead of committing
 locally, the edited files are committed through the contents API to syncer's own branch
-(``syncer/write-back`` by default), reset to the default branch's head whenever its content is
-not already what is proposed, and one pull request from it is opened, or updated when one is
-open. Never the default branch: a branch named like it is refused before any request is made.
+(``syncer/write-back`` by default, made from the default branch's head when missing) whenever
+its content is not already what is proposed, and one pull request from it is opened, or updated
+when one is open. Never the default branch: a branch named like it is refused before any
+request is made. The branch is never moved by force: a person's commits on it stay.
 """
 
 from __future__ import annotations
@@ -70,12 +71,9 @@ def propose_files(
     same = head is not None and all(on_branch(path) == data for path, data in files.items())
     changed = False
     if not same:
-        base = http.read(lambda: repo.get_branch(default).commit.sha, doing)
         if head is None:
+            base = http.read(lambda: repo.get_branch(default).commit.sha, doing)
             http.write(lambda: repo.create_git_ref(f"refs/heads/{branch}", base), doing)
-        elif head != base:
-            ref = http.read(lambda: repo.get_git_ref(f"heads/{branch}"), doing)
-            http.write(lambda: ref.edit(base, force=True), doing)
         for path, data in sorted(files.items()):
 
             def put(path: str = path, data: bytes = data) -> None:
