@@ -279,14 +279,13 @@ class _Planner:
 
     def tracker_status(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> str:
         """The status to write into the document from the ticket, or "" for none: the ticket
-        was closed and the document's status is the one syncer last saw (or unknown)."""
-        document = _status(desired.fields.done, desired.fields.wont_do)
+        was closed since syncer last saw it open (or without a record of that), and the item
+        is open. Only open items are ticked: a closed ticket's resolution changed afterwards,
+        or set by syncer's own close (``close_resolution``), is not written back."""
         closed = _ticket_status(ticket)
-        if closed in ("open", document):
+        if closed == "open" or desired.fields.done:
             return ""
-        if baseline is None:
-            return closed if document == "open" else ""
-        return closed if document == _status(baseline.done, baseline.wont_do) else ""
+        return closed if baseline is None or not baseline.done else ""
 
     def conflict(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> bool:
         """Both sides changed the item's status since the last sync, differently: reported,
@@ -296,7 +295,9 @@ class _Planner:
         before = _status(baseline.done, baseline.wont_do)
         document = _status(desired.fields.done, desired.fields.wont_do)
         closed = _ticket_status(ticket)
-        if before in (document, closed) or document == closed:
+        # The ticket changed when it was opened or closed: a resolution alone may be syncer's
+        # own (close_resolution), never a person's change of mind to weigh against the document.
+        if document in (before, closed) or ticket.done == baseline.done:
             return False
         self.finding(
             desired,

@@ -133,3 +133,17 @@ def test_items_naming_a_ticket_get_no_link(store: StateStore) -> None:
     named = desired(ALERTING.item.title, refs=(tracker.tickets["OPS-1"].ref,))
     made = plan([named], tracker, store, policy())
     assert edits(made) == []
+
+
+def test_syncers_own_close_resolution_is_neither_a_conflict_nor_written_back(
+    store: StateStore,
+) -> None:
+    # close_resolution = "Won't Do": the ticket syncer closed reads as closed as won't do.
+    tracker = FakeTracker()
+    sync([ALERTING], tracker, store)
+    sync([ticked(ALERTING)], tracker, store, policy())
+    close_by_hand(tracker, "OPS-1", "wont_do")
+    assert [e.status for e in edits(plan([ticked(ALERTING)], tracker, store, policy()))] == [None]
+    reopened = plan([ALERTING], tracker, store, policy())
+    assert [c.kind for c in reopened.changes] == ["reopen"]
+    assert not [f for f in reopened.findings if f.kind == "conflict"]
