@@ -90,6 +90,18 @@ class PullRequestConfig(Section):
     )
 
 
+class PushConfig(Section):
+    """Write-back pushed with git to a branch of the sources' remote, the checkout untouched."""
+
+    remote: Annotated[str, StringConstraints(min_length=1)] = Field(
+        default="origin", description="the git remote of the sources' working tree"
+    )
+    branch: Annotated[str, StringConstraints(min_length=1)] = Field(
+        default="syncer/write-back",
+        description="syncer's own branch; never the checked-out or the remote's default branch",
+    )
+
+
 class SourcesConfig(Section):
     """Where post-mortems are read from."""
 
@@ -137,6 +149,11 @@ class SourcesConfig(Section):
         default=None,
         description="with write_back: propose the edits as one pull request on the post-mortems' "
         "GitHub repository instead of writing the local files",
+    )
+    push: PushConfig | None = Field(
+        default=None,
+        description="with write_back: commit the edits on a branch of the working tree's remote "
+        "(git push) instead of writing the local files",
     )
 
 
@@ -748,6 +765,8 @@ def _cross_check(settings: Settings) -> list[str]:
         if isinstance(tracker, JiraConfig) and tracker.flavor == "server" and tracker.email:
             problems.append(f"trackers.{name}.email: Server/Data Center uses a PAT, not an email")
     pull = settings.sources.pull_request
+    if pull is not None and settings.sources.push is not None:
+        problems.append("sources.push: one of push and pull_request, not both")
     if pull is not None and not isinstance(settings.trackers.get(pull.tracker), GitHubConfig):
         problems.append(
             f"sources.pull_request.tracker: no GitHub tracker named {pull.tracker!r} "

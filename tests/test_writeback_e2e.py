@@ -358,3 +358,62 @@ def test_the_default_branch_is_never_written(
     assert "'main' is the default branch; syncer never writes to it" in capsys.readouterr().out
     assert sandbox.github_branches("acme/platform") == {"main": main}
     assert sandbox.github_pulls("acme/platform") == []
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "syncer",
+    "GIT_AUTHOR_EMAIL": "syncer@example.com",
+    "GIT_COMMITTER_NAME": "syncer",
+    "GIT_COMMITTER_EMAIL": "syncer@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+}
+
+
+def test_push_commits_the_edits_to_a_branch_of_a_bare_repository(
+    workspace: Path, sandbox: Sandbox, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(name, value)
+    bare = workspace / "remote.git"
+    docs = workspace / "postmortems"
+
+    def git(folder: Path, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    git(workspace, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    git(docs, "init", "--quiet", "--initial-branch=main")
+    git(docs, "add", ".")
+    git(docs, "commit", "--quiet", "-m", "post-mortem")
+    git(docs, "remote", "add", "origin", str(bare))
+    git(docs, "push", "--quiet", "origin", "main")
+    config = workspace / "syncer.toml"
+    config.write_text(config.read_text().replace("[state]\n", "[sources.push]\n\n[state]\n", 1))
+    head = git(docs, "rev-parse", "HEAD")
+
+    assert sync(workspace) == 0
+    # The checkout is untouched: its files, its index, its branch.
+    assert document(workspace) == DOCUMENT
+    assert (git(docs, "rev-parse", "HEAD"), git(docs, "status", "--porcelain")) == (head, "")
+    assert git(bare, "rev-parse", "main") == head
+    pushed = git(bare, "show", "syncer/write-back:inc-3101.md")
+    assert all(len(LINK.findall(line_of(pushed, title))) == 1 for title in TITLES)
+    assert git(bare, "rev-parse", "syncer/write-back^") == head
+    assert git(bare, "log", "-1", "--format=%s", "syncer/write-back") == (
+        "syncer: write back tickets to 4 action items"
+    )
+
+    # The same edits next run: nothing pushed again.
+    branch = git(bare, "rev-parse", "syncer/write-back")
+    assert sync(workspace) == 0
+    assert git(bare, "rev-parse", "syncer/write-back") == branch
+    assert len(statuses(sandbox, kind)) == 4
+
+    # Never the default branch.
+    config.write_text(
+        config.read_text().replace("[sources.push]\n", '[sources.push]\nbranch = "main"\n')
+    )
+    assert sync(workspace) == 0
+    assert git(bare, "rev-parse", "main") == head

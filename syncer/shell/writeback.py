@@ -10,7 +10,11 @@ writes files, and optionally commits them:
 - a write is atomic: a temporary file in the same folder, flushed and fsynced, given the old
   file's permissions, then renamed over it, so a crash leaves the old file or the new one;
 - with ``commit``, files in a git working tree are committed with a message saying what was
-  written back (``git`` on the PATH; a file outside a working tree is written, not committed).
+  written back (``git`` on the PATH; a file outside a working tree is written, not committed);
+- instead of writing the files, ``[sources.push]`` commits the edits on syncer's own branch of
+  the working tree's remote (``push_branch``: the checkout's index, files and branches stay as
+  they are), and ``[sources.pull_request]`` proposes them as one pull request through GitHub's
+  API (``trackers.github_pulls``). Neither ever writes the default branch.
 
 A crash between creating tickets and writing their links loses nothing: the next run finds
 each ticket by its marker and plans the link again, creating nothing twice.
@@ -30,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from syncer.config import Config, PullRequestConfig
+from syncer.config import Config, PullRequestConfig, PushConfig
 from syncer.core.writeback import document_diff, rewrite_document, verify_rewrite
 from syncer.errors import TrackerError
 from syncer.model import DocumentEdit, Finding, Frozen, ItemEdit, ItemKey, Plan, TicketRef
@@ -385,6 +389,103 @@ def propose_write_back(
     )
 
 
+class _GitError(Exception):
+    """A git command that failed, with its last line of complaint."""
+
+
+def _git_ok(
+    folder: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """Run git in ``folder``; its output, or ``_GitError`` with its last line of complaint."""
+    done = subprocess.run(  # noqa: S603  # fixed arguments, no shell
+        ["git", "-C", str(folder), *args],  # noqa: S607  # git from the PATH
+        input=stdin,
+        capture_output=True,
+        check=False,
+        env={**os.environ, **env} if env else None,
+    )
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise _GitError(f"git {args[0]}: {lines[-1] if lines else 'failed'}")
+    return done.stdout.decode(errors="replace").strip()
+
+
+def push_branch(
+    tree: Path, files: Mapping[str, bytes], *, remote: str, branch: str, message: str
+) -> str | None:
+    """Commit ``files`` (paths relative to ``tree``, the working tree's top) on top of its
+    ``HEAD`` without touching its index, files or branches, and push that commit to ``branch``
+    of ``remote``; returns the commit pushed, or None when the branch already holds exactly
+    these files. The checked-out branch and the remote's default branch are refused."""
+    current = _git_ok(tree, "rev-parse", "--abbrev-ref", "HEAD")
+    try:
+        default = _git_ok(tree, "symbolic-ref", "--short", f"refs/remotes/{remote}/HEAD")
+    except _GitError:
+        default = ""
+    wanted = branch.removeprefix("refs/heads/")
+    if wanted in (current, default.removeprefix(f"{remote}/"), "HEAD"):
+        raise _GitError(f"{branch!r} is the checked-out or the default branch; not pushed")
+    with tempfile.TemporaryDirectory() as scratch:
+        index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        _git_ok(tree, "read-tree", "HEAD", env=index)
+        for path, data in sorted(files.items()):
+            blob = _git_ok(tree, "hash-object", "-w", "--stdin", stdin=data)
+            mode = "100644"
+            found = _git_ok(tree, "ls-files", "-s", "--", path, env=index)
+            if found:
+                mode = found.split()[0]
+            _git_ok(
+                tree, "update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=index
+            )
+        new_tree = _git_ok(tree, "write-tree", env=index)
+    remote_head = _git_ok(tree, "ls-remote", remote, f"refs/heads/{wanted}").split()
+    if remote_head:
+        _git_ok(tree, "fetch", "--quiet", remote, f"refs/heads/{wanted}")
+        if _git_ok(tree, "rev-parse", f"{remote_head[0]}^{{tree}}") == new_tree:
+            return None
+    commit = _git_ok(tree, "commit-tree", new_tree, "-p", "HEAD", stdin=message.encode())
+    # syncer's own branch, rebuilt on the checkout's HEAD each time its content changes.
+    _git_ok(tree, "push", "--quiet", "--force", remote, f"{commit}:refs/heads/{wanted}")
+    return commit
+
+
+def push_write_back(
+    edits: Sequence[DocumentEdit],
+    *,
+    root: Path,
+    roots: Sequence[Path],
+    created: Mapping[ItemKey, TicketRef],
+    ticket_column: bool,
+    push: PushConfig,
+) -> WriteBackResult:
+    """The edits committed on syncer's branch of the sources' remote; local files untouched."""
+    writer = _Writer(root=root, roots=roots, ticket_column=ticket_column, replace=os.replace)
+    prepared = [p for p in (writer.prepare(edit, created) for edit in edits) if p is not None]
+    if not prepared:
+        return WriteBackResult(findings=tuple(writer.findings))
+    done = [p[3] for p in prepared]
+    try:
+        top = Path(_git_ok(root, "rev-parse", "--show-toplevel")).resolve()
+        files = {p[0].relative_to(top).as_posix(): p[2] for p in prepared}
+        commit = push_branch(
+            top, files, remote=push.remote, branch=push.branch, message=commit_message(done)
+        )
+    except (_GitError, ValueError) as exc:
+        writer.findings.append(Finding(kind="write_back", message=f"not pushed: {exc}"))
+        return WriteBackResult(findings=tuple(writer.findings))
+    if commit is not None:
+        writer.findings.append(
+            Finding(
+                kind="write_back",
+                message=f"pushed to {push.remote} {push.branch} ({commit[:12]}): open a pull "
+                "request from it to keep the edits",
+            )
+        )
+    return WriteBackResult(
+        written=tuple(done), findings=tuple(writer.findings), commits=(commit,) if commit else ()
+    )
+
+
 def carry_out_write_back(
     config: Config,
     plan: Plan,
@@ -410,7 +511,16 @@ def carry_out_write_back(
         for o in result.outcomes
         if o.change.kind == "create" and o.ref is not None and o.status in ("done", "recovered")
     }
-    if sources.pull_request is not None:
+    if sources.push is not None:
+        done = push_write_back(
+            plan.edits,
+            root=config.source_root,
+            roots=roots,
+            created=created,
+            ticket_column=ticket_column,
+            push=sources.push,
+        )
+    elif sources.pull_request is not None:
         done = propose_write_back(
             plan.edits,
             root=config.source_root,
