@@ -244,15 +244,21 @@ class _Planner:
         """Write-back: source -> the edits to its items."""
 
     def write_back(
-        self, desired: Desired, ticket: Ticket | None, *, status: str | None = None
+        self,
+        desired: Desired,
+        ticket: Ticket | None,
+        *,
+        status: str | None = None,
+        own: bool = True,
     ) -> None:
         """Plan the document edit for one item: its ticket's link (``ticket`` None: the one
-        this sync creates) and the status the tracker gave it, as the policy allows."""
+        this sync creates) and the status the tracker gave it, as the policy allows. Only the
+        item's ``own`` ticket is linked: never a group heading's tracking issue."""
         policy = self.policy.write_back
         if not policy.enabled:
             return
         item = desired.item
-        link = not item.tickets or (item.group_tracked and ticket is not None)
+        link = own and (not item.tickets or (item.group_tracked and ticket is not None))
         new_status = status if status in ("done", "wont_do") and policy.status_to_document else None
         if not link and new_status is None:
             return
@@ -440,7 +446,7 @@ class _Planner:
             if ticket.item_key is not None and not self.claim(desired, ticket, self.named):
                 return
             if status := self.tracker_status(desired, ticket, None):
-                self.write_back(desired, ticket, status=status)
+                self.write_back(desired, ticket, status=status, own=False)
             link = self.links.get(key)
             if link and link.status == "linked" and same_ticket(link.ref, ticket.ref):
                 self.matches.append(

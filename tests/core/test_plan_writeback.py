@@ -147,3 +147,18 @@ def test_syncers_own_close_resolution_is_neither_a_conflict_nor_written_back(
     reopened = plan([ALERTING], tracker, store, policy())
     assert [c.kind for c in reopened.changes] == ["reopen"]
     assert not [f for f in reopened.findings if f.kind == "conflict"]
+
+
+def test_a_group_tracking_issue_is_not_written_into_its_items(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync([ALERTING], tracker, store)
+    group = tracker.tickets["OPS-1"].ref
+    tracked = desired("Rotate the signing keys", refs=(group,), line=12)
+    tracked = tracked.model_copy(
+        update={"item": tracked.item.model_copy(update={"group_tracked": True})}
+    )
+    close_by_hand(tracker, "OPS-1")
+    made = plan([ALERTING, tracked], tracker, store, policy())
+    assert [(e.link, e.status) for e in edits(made) if e.item_key == tracked.item.key] == [
+        (None, "done")
+    ]
