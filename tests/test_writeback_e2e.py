@@ -417,3 +417,19 @@ def test_push_commits_the_edits_to_a_branch_of_a_bare_repository(
     )
     assert sync(workspace) == 0
     assert git(bare, "rev-parse", "main") == head
+
+
+def test_a_reworded_item_keeps_its_written_back_ticket(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    assert sync(workspace) == 0
+    edit_document(
+        workspace,
+        "Add an alert on pool saturation above 80%",
+        "Page the on-call engineer when the pool is nearly full",
+    )
+    assert sync(workspace) == 0
+    found = statuses(sandbox, kind)
+    assert len(found) == 4  # no ticket created for the reworded item
+    assert "Page the on-call engineer when the pool is nearly full" in found
+    assert TITLES[1] not in found

@@ -4,9 +4,10 @@ How an item finds its ticket, first rule that applies. A ticket is identified by
 and key (``same_ticket``), never by the spelling of its URL.
 
 1. **Named in the document.** A ticket reference written in the item (``OPS-12``, a GitHub URL,
-   and later the links write-back adds) is its ticket. A ticket syncer manages is kept in step;
-   a ticket a person created is *linked*: remembered, never edited. A named ticket that does not
-   exist is a finding, never a reason to create one.
+   and the links write-back adds) is its ticket. A ticket syncer manages is kept in step (also
+   syncer's ticket of an item of the same incident that no document has any more: the item was
+   reworded and its link came along); a ticket a person created is *linked*: remembered, never
+   edited. A named ticket that does not exist is a finding, never a reason to create one.
 2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
 3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
    finding, not re-created.
@@ -237,6 +238,8 @@ class _Planner:
         self.named: dict[tuple[str, str], ItemKey] = {}
         """Tickets linked by the items naming them; they never block the ticket's owner."""
         self.desired: list[Desired] = []
+        self.present: set[ItemKey] = set()
+        """The keys of every item planned: a ticket whose item is among them is that item's."""
         self.changes: list[Change] = []
         self.matches: list[Match] = []
         self.findings: list[Finding] = []
@@ -350,7 +353,20 @@ class _Planner:
             return True
         link = self.links.get(key)
         # State knows it: a reworded item's ticket, or one whose marker a person removed.
-        return bool(link and link.status == "managed" and same_ticket(link.ref, ticket.ref))
+        if link and link.status == "managed" and same_ticket(link.ref, ticket.ref):
+            return True
+        return self.follows_link(key, ticket)
+
+    def follows_link(self, key: ItemKey, ticket: Ticket) -> bool:
+        """Whether item ``key`` names syncer's ticket of an item of its incident that no
+        document has any more: that item was reworded, and its link (written back, or pasted)
+        came along, so the ticket follows it."""
+        return (
+            ticket.item_key is not None
+            and ticket.item_key != key
+            and ticket.item_key not in self.present
+            and _incident_part(ticket.item_key) == _incident_part(key)
+        )
 
     def baseline(self, key: ItemKey, ticket: Ticket) -> Written | None:
         """What syncer last wrote to ``ticket``: as the ticket carries it, else as state does."""
@@ -781,13 +797,19 @@ def plan_changes(
         )
         for d in planner.desired
     ]
+    planner.present = {d.item.key for d in planner.desired}
     found = [(item, *planner.identify(item)) for item in planner.desired]
     # Owners first, so that an item naming another item's ticket can never take it over.
     found.sort(key=lambda f: f[1] is None or not planner.ours(f[0].item.key, f[1]))
     unmatched = []
     for item, ticket, settled in found:
         if ticket is not None:
-            planner.keep_in_step(item, ticket, owned=planner.ours(item.item.key, ticket))
+            planner.keep_in_step(
+                item,
+                ticket,
+                owned=planner.ours(item.item.key, ticket),
+                reworded=planner.follows_link(item.item.key, ticket),
+            )
         elif not settled:
             unmatched.append(item)
     planner.create(planner.match_reworded(unmatched))
