@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from syncer.core.desired import Desired
-from syncer.model import CloseChange, ItemEdit, Plan, Resolution
+from syncer.model import CloseChange, CreateChange, ItemEdit, Plan, Resolution
 from syncer.policy import SyncPolicy, WriteBackPolicy
 from syncer.shell.state import StateStore
 from tests.conftest import desired, make_policy
@@ -162,3 +162,23 @@ def test_a_group_tracking_issue_is_not_written_into_its_items(store: StateStore)
     assert [(e.link, e.status) for e in edits(made) if e.item_key == tracked.item.key] == [
         (None, "done")
     ]
+
+
+def test_a_reworded_item_naming_its_ticket_keeps_and_retitles_it(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync([ALERTING, RETRY], tracker, store)
+    ref = tracker.tickets["OPS-1"].ref
+    reworded = desired("Page on-call when the checkout queue backs up", refs=(ref,))
+    made = plan([reworded, RETRY], tracker, store, policy())
+    kinds = sorted((c.kind, c.ref.key) for c in made.changes if not isinstance(c, CreateChange))
+    assert kinds == [("comment", "OPS-1"), ("update", "OPS-1")]
+    assert not [c for c in made.changes if isinstance(c, CreateChange)]
+
+
+def test_an_item_naming_another_present_items_ticket_only_links_it(store: StateStore) -> None:
+    tracker = FakeTracker()
+    sync([ALERTING, RETRY], tracker, store)
+    ref = tracker.tickets["OPS-1"].ref
+    other = desired("Page on-call when the checkout queue backs up", refs=(ref,), line=12)
+    made = plan([ALERTING, RETRY, other], tracker, store, policy())
+    assert [(c.kind, c.item_key) for c in made.changes] == [("link", other.item.key)]
