@@ -16,6 +16,7 @@ from syncer.cli import main
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
+from tests.test_e2e import comments
 
 DOCUMENT = """\
 # Post-Mortem: Incident INC-3101
@@ -173,6 +174,11 @@ def test_a_ticket_closed_in_the_tracker_is_ticked_in_the_document(
     assert sync(workspace) == 0
     assert document(workspace) == before
     assert statuses(sandbox, kind)[TITLES[1]] == "wont_do"
+    # The run after the write-back records it on the ticket, saying what happened: a person
+    # closed it and the post-mortem followed.
+    assert comments(sandbox, kind, TITLES[0]) == [
+        "syncer: the post-mortem inc-3101.md marks it done too."
+    ]
 
 
 def test_an_item_ticked_in_the_document_closes_its_ticket(
