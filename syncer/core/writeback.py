@@ -39,6 +39,7 @@ _PLACEHOLDER = re.compile(
 )
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _BOX_CELL = re.compile(r"^(\s*)\[([ xX-]?)\](\s*)$")
+_TITLE_BOX = re.compile(r"\s*\[([ xX-]?)\]\s")
 _EMPTY_CELL = re.compile(r"^\s*(?:|-+|\u2013|\u2014|n/?a|tbd|none|\?+)\s*$", re.IGNORECASE)
 
 STATUS_WORDS = {"done": "Done", "wont_do": "Won't do"}
@@ -240,6 +241,12 @@ class _Editor:
                     close = line.body.index("]", box)
                     mark = BOX_MARKS[status]
                     line.body = line.body[: box + 1] + mark + line.body[close:]
+                    return None
+            if table.title < len(spans):
+                start, end = spans[table.title]
+                if box := _TITLE_BOX.match(line.body, start, end):
+                    mark = BOX_MARKS[status]
+                    line.body = line.body[: box.start(1)] + mark + line.body[box.end(1) :]
                     return None
             return "its table has no Status column and no box to tick"
         match = _LIST.match(line.body)

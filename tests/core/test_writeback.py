@@ -125,6 +125,15 @@ def test_golden(before: bytes, statuses: list[ItemStatus | None], after: bytes) 
     assert rewritten(before, statuses, ticket_column=True) == after
 
 
+def test_a_box_in_a_table_title_cell_is_ticked() -> None:
+    data = (
+        HEAD + b"| Action | Owner |\n|---|---|\n| [ ] Add alerting | bob |\n| [x] Rotate | amy |\n"
+    )
+    assert rewritten(data, ["done", "wont_do"], links=False) == (
+        HEAD + b"| Action | Owner |\n|---|---|\n| [x] Add alerting | bob |\n| [-] Rotate | amy |\n"
+    )
+
+
 def test_table_without_ticket_column_is_left_alone_unless_configured() -> None:
     data = HEAD + b"| Action | Owner |\n|---|---|\n| Add alerting | bob |\n"
     edits = edits_for(data, [None])
