@@ -244,9 +244,9 @@ class _Editor:
                     return None
             if table.title < len(spans):
                 start, end = spans[table.title]
-                if box := _TITLE_BOX.match(line.body, start, end):
+                if found := _TITLE_BOX.match(line.body, start, end):
                     mark = BOX_MARKS[status]
-                    line.body = line.body[: box.start(1)] + mark + line.body[box.end(1) :]
+                    line.body = line.body[: found.start(1)] + mark + line.body[found.end(1) :]
                     return None
             return "its table has no Status column and no box to tick"
         match = _LIST.match(line.body)
