@@ -59,6 +59,7 @@ from syncer.policy import (
     RoutingPolicy,
     SyncPolicy,
     TrackerPolicy,
+    WriteBackPolicy,
     check_holiday_country,
 )
 
@@ -70,6 +71,36 @@ class Section(BaseModel):
     """Base of every configuration table: unknown keys are an error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PullRequestConfig(Section):
+    """Write-back proposed as one pull request instead of written to the local files."""
+
+    tracker: TrackerName = Field(description="the GitHub tracker whose URL and token are used")
+    repository: Annotated[str, StringConstraints(pattern=r"^[\w.-]+/[\w.-]+$")] = Field(
+        description="the post-mortems' repository, owner/name"
+    )
+    folder: str = Field(
+        default="",
+        description="the repository folder the sources' root is (a document's path in the "
+        "repository is folder + '/' + its name)",
+    )
+    branch: Annotated[str, StringConstraints(min_length=1)] = Field(
+        default="syncer/write-back",
+        description="syncer's own branch the pull request comes from; never the default branch",
+    )
+
+
+class PushConfig(Section):
+    """Write-back pushed with git to a branch of the sources' remote, the checkout untouched."""
+
+    remote: Annotated[str, StringConstraints(min_length=1)] = Field(
+        default="origin", description="the git remote of the sources' working tree"
+    )
+    branch: Annotated[str, StringConstraints(min_length=1)] = Field(
+        default="syncer/write-back",
+        description="syncer's own branch; never the checked-out or the remote's default branch",
+    )
 
 
 class SourcesConfig(Section):
@@ -96,6 +127,34 @@ class SourcesConfig(Section):
         default=False,
         description="sources holding no post-mortem are expected; otherwise plan, sync and "
         "validate refuse them (an unmounted volume must not look like nothing to do)",
+    )
+    write_back: bool = Field(
+        default=False,
+        description="write each item's ticket link (and the status its ticket was closed "
+        "with) back into the post-mortem",
+    )
+    write_back_status: bool = Field(
+        default=True,
+        description="with write_back: a ticket closed in the tracker ticks its item, or marks "
+        "it won't do",
+    )
+    close_from_document: bool = Field(
+        default=True,
+        description="an item ticked (or marked won't do) in its post-mortem closes its ticket",
+    )
+    write_back_ticket_column: bool = Field(
+        default=False,
+        description="with write_back: a table of action items without a Ticket column gets one",
+    )
+    pull_request: PullRequestConfig | None = Field(
+        default=None,
+        description="with write_back: propose the edits as one pull request on the post-mortems' "
+        "GitHub repository instead of writing the local files",
+    )
+    push: PushConfig | None = Field(
+        default=None,
+        description="with write_back: commit the edits on a branch of the working tree's remote "
+        "(git push) instead of writing the local files",
     )
 
 
@@ -310,6 +369,11 @@ class JiraConfig(TrackerBase):
         default=None,
         description="resolution set with the close transition (e.g. 'Done', 'Fixed'); unset: "
         "whatever the workflow sets",
+    )
+    wont_do_resolution: NonEmpty = Field(
+        default="Won't Do",
+        description="resolution set when an item marked won't do in its post-mortem closes "
+        'its issue (e.g. "Won\'t Fix")',
     )
     email: str | None = Field(default=None, description="Cloud only: the API token's account")
     due_field: str = Field(default="duedate", description="field id or name holding the due date")
@@ -731,6 +795,12 @@ def sync_policy(settings: Settings) -> SyncPolicy:
         ),
         deadlines=deadline_policy(settings),
         document_base_url=settings.sources.base_url,
+        write_back=WriteBackPolicy(
+            enabled=settings.sources.write_back,
+            status_to_document=settings.sources.write_back_status,
+            status_to_tracker=settings.sources.close_from_document,
+            ticket_column=settings.sources.write_back_ticket_column,
+        ),
     )
 
 
@@ -821,6 +891,14 @@ def _cross_check(settings: Settings) -> list[str]:
     for name, tracker in settings.trackers.items():
         if isinstance(tracker, JiraConfig) and tracker.flavor == "server" and tracker.email:
             problems.append(f"trackers.{name}.email: Server/Data Center uses a PAT, not an email")
+    pull = settings.sources.pull_request
+    if pull is not None and settings.sources.push is not None:
+        problems.append("sources.push: one of push and pull_request, not both")
+    if pull is not None and not isinstance(settings.trackers.get(pull.tracker), GitHubConfig):
+        problems.append(
+            f"sources.pull_request.tracker: no GitHub tracker named {pull.tracker!r} "
+            "(its URL and token open the pull request)"
+        )
     for team, delivery in settings.report.teams.items():
         if delivery.publish_to is not None and delivery.publish_to not in names:
             problems.append(

@@ -84,6 +84,11 @@ class ActionItem(Frozen):
     done_on: dt.date | None = Field(
         default=None, description="when the document says the item was done ('done 2026-09-03')"
     )
+    wont_do: bool = Field(
+        default=False,
+        description="marked as not to be done (``- [-]``, ``(won't do)``, a Status of won't "
+        "do / not doing / wontfix): resolved, never done",
+    )
     group: str | None = None
     group_tracked: bool = Field(
         default=False,
@@ -153,6 +158,11 @@ class TicketFields(Frozen):
     due: dt.date | None = None
     priority: str | None = None
     done: bool = False
+    wont_do: bool = Field(
+        default=False,
+        description="with ``done``: closed as won't do (Jira resolution Won't Do, GitHub not "
+        "planned) rather than completed",
+    )
     neighbours: tuple[ItemKey, ItemKey] | None = Field(
         default=None,
         description="the keys of the items before and after this one in its document ('' at "
@@ -191,6 +201,7 @@ class Written(Frozen):
     due: dt.date | None = None
     priority: str | None = None
     done: bool = False
+    wont_do: bool = False
     neighbours: tuple[ItemKey, ItemKey] | None = None
     source: str | None = None
 
@@ -356,6 +367,8 @@ FindingKind = Literal[
     "repeated",
     "unreadable_due",
     "unknown_priority",
+    "conflict",
+    "write_back",
 ]
 
 
@@ -408,16 +421,55 @@ class Placement(Frozen):
     ref: TicketRef
 
 
+ItemStatus = Literal["done", "wont_do"]
+
+
+class ItemEdit(Frozen):
+    """One edit to one action item in its document: add a link to its ticket, set its status.
+
+    ``link`` is None when the ticket is still to be created by this sync: ``create_of`` then
+    names the item whose create yields it, and the edit waits for that create.
+    """
+
+    item_key: ItemKey
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    link: TicketRef | None = None
+    link_created: bool = Field(
+        default=False, description="link to the ticket this sync's create makes for the item"
+    )
+    status: ItemStatus | None = None
+    tracker: str
+    reason: str
+
+
+class DocumentEdit(Frozen):
+    """The write-back to one document: its item edits, planned from bytes with ``content_hash``.
+
+    ``diff`` is the unified diff the edits make, filled in by the shell from the file (the plan
+    itself reads no files); empty until then.
+    """
+
+    kind: Literal["document"] = "document"
+    source: str
+    content_hash: str
+    edits: tuple[ItemEdit, ...]
+    diff: str = ""
+
+
 class Plan(Frozen):
     """The complete, ordered list of changes one sync would make, plus findings."""
 
     changes: tuple[Change, ...] = ()
     matches: tuple[Match, ...] = ()
     findings: tuple[Finding, ...] = ()
+    edits: tuple[DocumentEdit, ...] = Field(
+        default=(), description="write-back: the edits to documents, one entry per document"
+    )
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.edits
 
     def placements(self) -> dict[ItemKey, Placement]:
         """Item key -> the existing ticket the plan keeps it with (in step, written to,

@@ -85,6 +85,9 @@ class SyncOutcome(Frozen):
             counts["recovered"] = sum(1 for o in self.result.outcomes if o.status == "recovered")
             counts["failed"] = self.result.failed
             counts["deferred"] += sum(1 for o in self.result.outcomes if o.status == "deferred")
+        edited = sum(len(e.edits) for e in self.plan.edits)
+        if edited:
+            counts["written_back" if self.result is not None else "to_write_back"] = edited
         return counts
 
 

@@ -159,6 +159,19 @@ class DeadlinePolicy(Frozen):
         return self.add(incident_date, days), f"{label}: {days} {self.day_kind} days ({origin})"
 
 
+class WriteBackPolicy(Frozen):
+    """Whether and how the planner edits documents (``[sources] write_back``)."""
+
+    enabled: bool = False
+    """Write each item's ticket link into its document."""
+    status_to_document: bool = True
+    """With ``enabled``: a ticket closed in the tracker ticks its item (or marks it won't do)."""
+    status_to_tracker: bool = True
+    """An item ticked (or marked won't do) in the document closes its ticket."""
+    ticket_column: bool = False
+    """A table without a Ticket column gets one for the links."""
+
+
 class SyncPolicy(Frozen):
     """Everything the core needs from the configuration, and nothing else (no secrets)."""
 
@@ -167,3 +180,4 @@ class SyncPolicy(Frozen):
     deadlines: DeadlinePolicy = DeadlinePolicy()
     document_base_url: str | None = None
     """Where documents can be read on the web; ticket bodies link to it."""
+    write_back: WriteBackPolicy = WriteBackPolicy()

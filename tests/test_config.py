@@ -43,7 +43,8 @@ def test_every_bad_field_is_listed_with_its_path() -> None:
         [
             'sources.paths: must be a list, e.g. ["not-a-list"]',
             "sources.colour: unknown key (known keys: paths, exclude, root, base_url, "
-            "template, allow_empty)",
+            "template, allow_empty, write_back, write_back_status, close_from_document, "
+            "write_back_ticket_column, pull_request, push)",
             'trackers.ops-jira.project: "ops": a Jira project key is 2-10 capital letters, '
             "digits or _, starting with a letter (e.g. OPS)",
             "trackers.ops-jira.flavour: unknown key; did you mean 'flavor'?",
@@ -274,3 +275,45 @@ def test_github_milestone_and_close_options_are_checked(
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
     assert caught.value.problems == (problem,)
+
+
+def test_write_back_settings_become_the_planner_policy() -> None:
+    data = {
+        "sources": {"write_back": True, "write_back_status": False, "close_from_document": False},
+        "trackers": {"gh": {"type": "github", "repository": "acme/web"}},
+    }
+    config = parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
+    policy = config.policy.write_back
+    assert (policy.enabled, policy.status_to_document, policy.status_to_tracker) == (
+        True,
+        False,
+        False,
+    )
+    assert not policy.ticket_column
+    assert not parse_config(
+        {"trackers": data["trackers"]}, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"}
+    ).policy.write_back.enabled
+
+
+def test_a_bad_write_back_setting_is_listed() -> None:
+    data = {
+        "sources": {"write_back": "sometimes"},
+        "trackers": {"gh": {"type": "github", "repository": "acme/web"}},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
+    assert [p for p in caught.value.problems if p.startswith("sources.write_back")]
+
+
+def test_a_pull_request_needs_a_github_tracker() -> None:
+    data = {
+        "sources": {"write_back": True, "pull_request": {"tracker": "j", "repository": "a/pm"}},
+        "trackers": {"j": {"type": "jira", "url": "https://j.example", "project": "OPS"}},
+    }
+    environ = {"SYNCER_J_TOKEN": "t", "SYNCER_J_EMAIL": "a@example.com"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, base_dir=Path(), environ=environ)
+    assert list(caught.value.problems) == [
+        "sources.pull_request.tracker: no GitHub tracker named 'j' (its URL and token open the "
+        "pull request)"
+    ]

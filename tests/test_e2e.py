@@ -24,18 +24,16 @@ from syncer.cli import main
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
 from syncer.sandbox.store import jira_account_id
-from tests.support.e2e import FORGET, INCIDENT_CDN, ITEMS, forget_state, issues, sync, writes
-
-
-def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
-    """The comment bodies on the issue with this title, markup reduced to plain words."""
-    if kind == "github":
-        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
-        bodies = [c.body for c in issue.comments]
-    else:
-        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
-        bodies = [c.body for c in jira.comments]
-    return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]
+from tests.support.e2e import (
+    FORGET,
+    INCIDENT_CDN,
+    ITEMS,
+    comments,
+    forget_state,
+    issues,
+    sync,
+    writes,
+)
 
 
 def plan_json(workspace: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

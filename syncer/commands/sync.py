@@ -84,6 +84,12 @@ def register(commands: Subcommands) -> None:
         command.add_argument(
             "--format", choices=("text", "json", "markdown"), default="text", help=FORMAT_HELP
         )
+    sync.add_argument(
+        "--commit",
+        action="store_true",
+        help="with [sources] write_back: commit the edited post-mortems in their git working "
+        "tree, with a message naming the tickets written back",
+    )
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
@@ -104,6 +110,7 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
             sync=SyncStage(
                 dry_run=args.command == "plan",
                 changes_exit=getattr(args, "detailed_exitcode", False),
+                commit=getattr(args, "commit", False),
             ),
             progress=callback(drawer),
         )

@@ -161,7 +161,8 @@ def desired_fields(
         assignee=assignee,
         due=due,
         priority=priority,
-        done=item.done,
+        done=item.done or item.wont_do,
+        wont_do=item.wont_do,
         source=item.source,
     )
     return fields, findings

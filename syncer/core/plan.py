@@ -4,9 +4,10 @@ How an item finds its ticket, first rule that applies. A ticket is identified by
 and key (``same_ticket``), never by the spelling of its URL.
 
 1. **Named in the document.** A ticket reference written in the item (``OPS-12``, a GitHub URL,
-   and later the links write-back adds) is its ticket. A ticket syncer manages is kept in step;
-   a ticket a person created is *linked*: remembered, never edited. A named ticket that does not
-   exist is a finding, never a reason to create one.
+   and the links write-back adds) is its ticket. A ticket syncer manages is kept in step (also
+   syncer's ticket of an item of the same incident that no document has any more: the item was
+   reworded and its link came along); a ticket a person created is *linked*: remembered, never
+   edited. A named ticket that does not exist is a finding, never a reason to create one.
 2. **Marker.** A managed ticket carrying the item's key (Jira label, GitHub body marker).
 3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
    finding, not re-created.
@@ -61,8 +62,10 @@ from syncer.model import (
     CloseChange,
     CommentChange,
     CreateChange,
+    DocumentEdit,
     Finding,
     FindingKind,
+    ItemEdit,
     ItemKey,
     Link,
     LinkChange,
@@ -183,6 +186,17 @@ def compare_fields(
     return changed, desired.model_copy(update={"labels": labels})
 
 
+def _status(done: bool, wont_do: bool) -> str:
+    return "open" if not done else ("wont_do" if wont_do else "done")
+
+
+def _ticket_status(ticket: Ticket) -> str:
+    return _status(ticket.done, ticket.resolution == "wont_do")
+
+
+_STATUS_SAID = {"open": "open", "done": "done", "wont_do": "won't do"}
+
+
 def _shown(value: object) -> str | None:
     """A ticket's field value as a plan shows it (``old -> new``)."""
     if value is None or value == ():
@@ -233,9 +247,85 @@ class _Planner:
         self.named: dict[tuple[str, str], ItemKey] = {}
         """Tickets linked by the items naming them; they never block the ticket's owner."""
         self.desired: list[Desired] = []
+        self.present: set[ItemKey] = set()
+        """The keys of every item planned: a ticket whose item is among them is that item's."""
         self.changes: list[Change] = []
         self.matches: list[Match] = []
         self.findings: list[Finding] = []
+        self.edits: dict[str, list[ItemEdit]] = defaultdict(list)
+        """Write-back: source -> the edits to its items."""
+
+    def write_back(
+        self,
+        desired: Desired,
+        ticket: Ticket | None,
+        *,
+        status: str | None = None,
+        own: bool = True,
+    ) -> None:
+        """Plan the document edit for one item: its ticket's link (``ticket`` None: the one
+        this sync creates) and the status the tracker gave it, as the policy allows. Only the
+        item's ``own`` ticket is linked: never a group heading's tracking issue."""
+        policy = self.policy.write_back
+        if not policy.enabled:
+            return
+        item = desired.item
+        link = own and (not item.tickets or (item.group_tracked and ticket is not None))
+        new_status = status if status in ("done", "wont_do") and policy.status_to_document else None
+        if not link and new_status is None:
+            return
+        reasons = []
+        if link:
+            reasons.append(
+                f"link to {ticket.ref.key}" if ticket else "link to the ticket this sync creates"
+            )
+        if new_status is not None:
+            assert ticket is not None
+            reasons.append(f"{ticket.ref.key} was closed as {_STATUS_SAID[new_status]}")
+        self.edits[item.source].append(
+            ItemEdit(
+                item_key=item.key,
+                line=item.line,
+                end_line=item.end_line,
+                link=ticket.ref if link and ticket is not None else None,
+                link_created=link and ticket is None,
+                status="wont_do" if new_status == "wont_do" else "done" if new_status else None,
+                tracker=desired.tracker,
+                reason="; ".join(reasons),
+            )
+        )
+
+    def tracker_status(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> str:
+        """The status to write into the document from the ticket, or "" for none: the ticket
+        was closed since syncer last saw it open (or without a record of that), and the item
+        is open. Only open items are ticked: a closed ticket's resolution changed afterwards,
+        or set by syncer's own close (``close_resolution``), is not written back."""
+        closed = _ticket_status(ticket)
+        if closed == "open" or desired.fields.done:
+            return ""
+        return closed if baseline is None or not baseline.done else ""
+
+    def conflict(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> bool:
+        """Both sides changed the item's status since the last sync, differently: reported,
+        and neither side is written."""
+        if baseline is None:
+            return False
+        before = _status(baseline.done, baseline.wont_do)
+        document = _status(desired.fields.done, desired.fields.wont_do)
+        closed = _ticket_status(ticket)
+        # The ticket changed when it was opened or closed: a resolution alone may be syncer's
+        # own (close_resolution), never a person's change of mind to weigh against the document.
+        if document in (before, closed) or ticket.done == baseline.done:
+            return False
+        self.finding(
+            desired,
+            "conflict",
+            f"changed on both sides since the last sync: {_STATUS_SAID[document]} in the "
+            f"document, {_STATUS_SAID[closed]} in {ticket.ref.key} (was "
+            f"{_STATUS_SAID[before]}); neither is changed until they agree",
+            ticket,
+        )
+        return True
 
     def finding(
         self, desired: Desired, kind: FindingKind, message: str, ticket: Ticket | None
@@ -272,7 +362,20 @@ class _Planner:
             return True
         link = self.links.get(key)
         # State knows it: a reworded item's ticket, or one whose marker a person removed.
-        return bool(link and link.status == "managed" and same_ticket(link.ref, ticket.ref))
+        if link and link.status == "managed" and same_ticket(link.ref, ticket.ref):
+            return True
+        return self.follows_link(key, ticket)
+
+    def follows_link(self, key: ItemKey, ticket: Ticket) -> bool:
+        """Whether item ``key`` names syncer's ticket of an item of its incident that no
+        document has any more: that item was reworded, and its link (written back, or pasted)
+        came along, so the ticket follows it."""
+        return (
+            ticket.item_key is not None
+            and ticket.item_key != key
+            and ticket.item_key not in self.present
+            and _incident_part(ticket.item_key) == _incident_part(key)
+        )
 
     def baseline(self, key: ItemKey, ticket: Ticket) -> Written | None:
         """What syncer last wrote to ``ticket``: as the ticket carries it, else as state does."""
@@ -367,6 +470,8 @@ class _Planner:
             # item's ticket named twice over is a mistake worth reporting.
             if ticket.item_key is not None and not self.claim(desired, ticket, self.named):
                 return
+            if status := self.tracker_status(desired, ticket, None):
+                self.write_back(desired, ticket, status=status, own=False)
             link = self.links.get(key)
             if link and link.status == "linked" and same_ticket(link.ref, ticket.ref):
                 self.matches.append(
@@ -387,9 +492,16 @@ class _Planner:
             return
         baseline = self.baseline(key, ticket)
         overwrite = self.policy.trackers[tracker].overwrite
-        changed, fields = compare_fields(
-            desired.fields, ticket, baseline=baseline, overwrite=overwrite
-        )
+        if self.conflict(desired, ticket, baseline):
+            return
+        wanted = desired.fields
+        if not self.policy.write_back.status_to_tracker:
+            wanted = wanted.model_copy(
+                update={"done": ticket.done, "wont_do": ticket.resolution == "wont_do"}
+            )
+        changed, fields = compare_fields(wanted, ticket, baseline=baseline, overwrite=overwrite)
+        status = "" if "done" in changed else self.tracker_status(desired, ticket, baseline)
+        self.write_back(desired, ticket, status=status or None)
         if not changed:
             self.matches.append(
                 Match(
@@ -564,6 +676,7 @@ class _Planner:
                 )
                 continue
             made[tracker] += 1
+            self.write_back(desired, None)
             link = self.links.get(desired.item.key)
             reason = (
                 "a create sent by an earlier run was never confirmed: look it up, then create"
@@ -660,6 +773,7 @@ def plan_changes(
     policy: SyncPolicy,
     failed_sources: Collection[str] = (),
     findings: Sequence[Finding] = (),
+    content_hashes: Mapping[str, str] | None = None,
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
@@ -667,6 +781,8 @@ def plan_changes(
     every managed ticket plus the tickets documents name (``tickets_to_fetch``). Items of
     trackers missing from ``tickets`` are not planned (their tracker could not be read).
     ``findings`` (from ``desire_items``) come first in the plan's findings.
+    ``content_hashes`` (source -> hash of the bytes parsed) goes with each document edit, so
+    that a file changed since is not written (``policy.write_back``).
     """
     planner = _Planner(tickets=tickets, links=links, policy=policy)
     seen: dict[ItemKey, Desired] = {}
@@ -690,13 +806,19 @@ def plan_changes(
         )
         for d in planner.desired
     ]
+    planner.present = {d.item.key for d in planner.desired}
     found = [(item, *planner.identify(item)) for item in planner.desired]
     # Owners first, so that an item naming another item's ticket can never take it over.
     found.sort(key=lambda f: f[1] is None or not planner.ours(f[0].item.key, f[1]))
     unmatched = []
     for item, ticket, settled in found:
         if ticket is not None:
-            planner.keep_in_step(item, ticket, owned=planner.ours(item.item.key, ticket))
+            planner.keep_in_step(
+                item,
+                ticket,
+                owned=planner.ours(item.item.key, ticket),
+                reworded=planner.follows_link(item.item.key, ticket),
+            )
         elif not settled:
             unmatched.append(item)
     planner.create(planner.match_reworded(unmatched))
@@ -729,6 +851,14 @@ def plan_changes(
         findings=tuple(findings)
         + tuple(
             sorted(planner.findings, key=lambda f: (f.kind, f.tracker or "", f.item_key or ""))
+        ),
+        edits=tuple(
+            DocumentEdit(
+                source=source,
+                content_hash=(content_hashes or {}).get(source, ""),
+                edits=tuple(sorted(edits, key=lambda e: (e.line, e.item_key))),
+            )
+            for source, edits in sorted(planner.edits.items())
         ),
     )
 

@@ -313,6 +313,8 @@ def plan_headline(plan: Plan, *, unavailable: int = 0) -> str:
     for change in plan.changes:
         counts[_verb(change)] = counts.get(_verb(change), 0) + 1
     counts = {verb: n for verb, n in counts.items() if n}
+    if edited := sum(len(e.edits) for e in plan.edits):
+        counts["write back to the documents"] = edited
     in_step = f"{plural(len(plan.matches), 'item')} already in step"
     down = (
         f"nothing planned for {plural(unavailable, 'tracker')} that could not be read (below)"
@@ -332,7 +334,20 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "changes": [change_json(c) for c in plan.changes],
         "unchanged": [m.model_dump(mode="json", exclude={"fields"}) for m in plan.matches],
         "findings": [f.model_dump(mode="json") for f in plan.findings],
+        "document_edits": [e.model_dump(mode="json") for e in plan.edits],
     }
+
+
+def edits_text(plan: Plan, *, diffs: bool) -> list[str]:
+    """Write-back: each document's edits, one line per item, then (``diffs``) the unified diff
+    of the file, unindented so that it can be read or applied as it is."""
+    lines: list[str] = []
+    for document in plan.edits:
+        lines.append(f"{document.source}  (write-back)")
+        lines += [f"  {edit.item_key}: {edit.reason}" for edit in document.edits]
+        if diffs and document.diff:
+            lines += document.diff.rstrip("\n").split("\n")
+    return lines
 
 
 def summary_text(summary: Mapping[str, int]) -> str:
@@ -385,10 +400,15 @@ def outcome_text(outcome: SyncOutcome, *, show_plan: bool, verbose: bool = False
         changes = plan_changes_text(outcome)
         if changes:
             lines += ["", *changes]
+        if outcome.plan.edits:
+            lines += ["", *edits_text(outcome.plan, diffs=True)]
     if outcome.result is not None:
         done = applied_lines(outcome)
         if done:
             lines += ["", *done] if lines else done
+        if outcome.plan.edits:
+            written = edits_text(outcome.plan, diffs=verbose)
+            lines += ["", *written] if lines else written
     findings = findings_text(outcome.plan.findings, verbose=verbose)
     if findings:
         lines += ["", *findings] if lines else findings

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlencode
 
 from syncer.sandbox.context import ApiContext
+from syncer.sandbox.github_git import GithubGitApi
 from syncer.sandbox.server import BadJsonError, Request, Response, Router, link_header
 from syncer.sandbox.store import (
     GithubComment,
@@ -153,6 +154,8 @@ class GithubApi:
         ]
         for method, path, handler in routes:
             self.router.add(method, path, handler)
+        # Branches, references, contents and pull requests: proposing document edits.
+        GithubGitApi(self, error=GithubError, timestamp=github_time).register(self.router)
 
     # ------------------------------------------------------------------ entry point
 

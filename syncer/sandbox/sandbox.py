@@ -8,6 +8,8 @@ log), the state lock, the clock, and the "behind the client's back" operations t
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import socket
 import threading
@@ -23,6 +25,7 @@ from syncer.sandbox.context import Credentials
 from syncer.sandbox.faults import Fault, FaultKind, FaultPlan
 from syncer.sandbox.github_api import GithubApi
 from syncer.sandbox.github_api import error_response as github_error
+from syncer.sandbox.github_git import ensure_main
 from syncer.sandbox.jira_api import JiraApi
 from syncer.sandbox.jira_api import error_response as jira_error
 from syncer.sandbox.page import GITHUB_HTML, JIRA_BROWSE, render_issue_page, render_page
@@ -30,7 +33,10 @@ from syncer.sandbox.server import DROP, HttpServer, Request, RequestRecord, Resp
 from syncer.sandbox.store import (
     RESOLUTIONS,
     Flavor,
+    GithubCommit,
     GithubIssue,
+    GithubPull,
+    GithubRepo,
     JiraIssue,
     State,
     load_state,
@@ -250,7 +256,57 @@ class Sandbox:
                 raise SandboxError(msg)
             return issue.model_copy(deep=True)
 
+    def github_pulls(self, repo: str) -> list[GithubPull]:
+        """Copies of a repository's pull requests, in number order."""
+        with self._lock:
+            found = self._live_github_repo(repo)
+            return [p.model_copy(deep=True) for p in sorted(found.pulls, key=lambda p: p.number)]
+
+    def github_file(self, repo: str, path: str, *, branch: str = "main") -> bytes | None:
+        """A file's bytes on a branch, None when the branch or the file is not there."""
+        with self._lock:
+            found = self._live_github_repo(repo)
+            sha = found.branches.get(branch)
+            commit = next((c for c in found.commits if c.sha == sha), None)
+            stored = commit.files.get(path) if commit else None
+            return base64.b64decode(stored) if stored is not None else None
+
+    def github_branches(self, repo: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._live_github_repo(repo).branches)
+
     # ------------------------------------------------------------------ behind the client's back
+
+    def commit_github_files(self, repo: str, files: dict[str, bytes], *, message: str) -> str:
+        """Commit files to the default branch, as a person pushing would; returns the sha."""
+        with self._lock:
+            found = self._live_github_repo(repo)
+            ensure_main(found, now=self.now())
+            head = found.branches[found.default_branch]
+            parent = next(c for c in found.commits if c.sha == head)
+            encoded = {path: base64.b64encode(data).decode() for path, data in files.items()}
+            number = self._state.next_id("github_commit")
+            commit = GithubCommit(
+                sha=hashlib.sha1(
+                    f"{found.full_name}:{number}".encode(), usedforsecurity=False
+                ).hexdigest(),
+                parent=head,
+                message=message,
+                files={**parent.files, **encoded},
+                created_at=self.now(),
+            )
+            found.commits.append(commit)
+            found.branches[found.default_branch] = commit.sha
+            self._persist()
+            return commit.sha
+
+    def _live_github_repo(self, repo: str) -> GithubRepo:
+        owner, _, name = repo.partition("/")
+        found = self._state.github_repo(owner, name)
+        if found is None:
+            msg = f"no GitHub repository {repo}"
+            raise SandboxError(msg)
+        return found
 
     def delete_jira_issue(self, key: str) -> None:
         with self._lock:

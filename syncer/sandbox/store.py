@@ -200,10 +200,39 @@ class GithubIssue(_Model):
     locked: bool = False
 
 
+class GithubCommit(_Model):
+    """A commit of a repository's files: a whole snapshot (path -> base64 bytes), as git keeps."""
+
+    sha: str
+    parent: str | None = None
+    message: str
+    files: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class GithubPull(_Model):
+    id: int
+    number: int
+    title: str
+    body: str | None = None
+    head: str
+    """The branch proposed (in the same repository)."""
+    base: str
+    state: Literal["open", "closed"] = "open"
+    user: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class GithubRepo(_Model):
     id: int
     owner: str
     name: str
+    default_branch: str = "main"
+    branches: dict[str, str] = Field(default_factory=dict)
+    """Branch name -> the sha of its commit; ``main`` gets an empty first commit on first use."""
+    commits: list[GithubCommit] = Field(default_factory=list)
+    pulls: list[GithubPull] = Field(default_factory=list)
     labels: list[GithubLabel] = Field(default_factory=list)
     milestones: list[GithubMilestone] = Field(default_factory=list)
     next_number: int = 1

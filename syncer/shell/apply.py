@@ -200,6 +200,11 @@ class _Applier:
         verb = "closed" if closing else "reopened"
         state = "marks" if closing else "no longer marks"
         text = f"syncer {verb} this issue: the post-mortem `{change.source}` {state} it done."
+        if dict(change.before).get("done") == ("done" if closing else "open"):
+            # Already so when planned (closed by a person, and the post-mortem followed, perhaps
+            # by write-back; or syncer's own earlier close whose comment was lost).
+            said = "marks it done too" if closing else "no longer marks it done either"
+            text = f"syncer: the post-mortem `{change.source}` {said}."
         self.pacer.wait(change.tracker)
         try:
             tracker.comment(ref, text)

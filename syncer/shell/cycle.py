@@ -58,6 +58,8 @@ class SyncStage:
     dry_run: bool = False
     changes_exit: bool = False
     """A plan with changes pending exits ``ExitCode.CHANGES`` (``plan --detailed-exitcode``)."""
+    commit: bool = False
+    """Commit the documents written back in their git working trees (``sync --commit``)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def run_cycle(
                     clock=clock,
                     stop=stop,
                     progress=progress,
+                    commit=sync.commit,
                 )
                 if outcome.result is not None:
                     world = _after(world, outcome, store=store, now=now())

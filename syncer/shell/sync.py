@@ -19,6 +19,7 @@ from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
 from syncer.shell.trackers.base import TicketTracker
 from syncer.shell.world import Progress, World, no_progress
+from syncer.shell.writeback import carry_out_write_back
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def sync_world(
     clock: Callable[[], float],
     stop: Callable[[], bool] = _never,
     progress: Progress = no_progress,
+    commit: bool = False,
 ) -> SyncOutcome:
     """``world``'s plan, and unless ``dry_run`` the plan applied; the run recorded in state.
 
@@ -77,6 +79,8 @@ def sync_world(
         progress("changes applied", len(plan.changes), len(plan.changes))
         unavailable |= result.unavailable
         plan = plan.model_copy(update={"findings": plan.findings + result.findings})
+    # Document edits (write-back) after the tickets: links to new tickets need their keys.
+    plan = carry_out_write_back(config, plan, result, commit=commit, trackers=trackers)
     outcome = SyncOutcome(
         documents=len(documents),
         items=sum(len(d.items) for d in documents if not d.errors),

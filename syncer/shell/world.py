@@ -205,6 +205,7 @@ def _plan(
             policy=policy,
             failed_sources={d.source for d in documents if d.errors},
             findings=findings,
+            content_hashes={d.source: d.content_hash for d in documents},
         )
 
     placed = where_tickets_live(tickets, links, trackers=trackers)

@@ -27,6 +27,7 @@ def desired(
     *,
     incident: Incident = INCIDENT,
     done: bool = False,
+    wont_do: bool = False,
     assignee: str | None = None,
     refs: tuple[TicketRef, ...] = (),
     explicit_id: str | None = None,
@@ -35,14 +36,22 @@ def desired(
 ) -> Desired:
     key = make_item_key(incident.id, title, explicit_id=explicit_id)
     item = ActionItem(
-        key=key, title=title, done=done, source=source, line=line, end_line=line, tickets=refs
+        key=key,
+        title=title,
+        done=done,
+        wont_do=wont_do,
+        source=source,
+        line=line,
+        end_line=line,
+        tickets=refs,
     )
     fields = TicketFields(
         title=title,
         body=f"{title}\n\nfrom {incident.id}",
         labels=("postmortem",),
         assignee=assignee,
-        done=done,
+        done=done or wont_do,
+        wont_do=wont_do,
     )
     return Desired(item=item, incident=incident, tracker="fake", fields=fields, refs=refs)
 

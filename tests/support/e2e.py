@@ -80,3 +80,14 @@ def sync(workspace: Path, *extra: str) -> int:
 
 def writes(sandbox: Sandbox) -> list[str]:
     return [f"{r.method} {r.path}" for r in sandbox.requests if r.method in WRITES]
+
+
+def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
+    """The comment bodies on the issue with this title, markup reduced to plain words."""
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        bodies = [c.body for c in issue.comments]
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        bodies = [c.body for c in jira.comments]
+    return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]

@@ -90,7 +90,7 @@ class FakeTracker:
             ref=ref,
             item_key=key,
             updated=datetime.now(UTC),
-            **fields.model_dump(exclude={"done", "neighbours", "issue_type", "source"}),
+            **fields.model_dump(exclude={"done", "wont_do", "neighbours", "issue_type", "source"}),
             done=False,  # like Jira and GitHub: a new ticket is open; closing is a second write
             written=written or Written.of(fields).model_copy(update={"done": False}),
         )
@@ -115,6 +115,11 @@ class FakeTracker:
     ) -> Ticket:
         current = self.tickets[ref.key]
         values: dict[str, object] = {name: getattr(fields, name) for name in changed}
+        if "done" in changed:
+            # Closed as won't do (not planned) when the document says so, else as done.
+            values["resolution"] = (
+                ("wont_do" if fields.wont_do else "done") if fields.done else None
+            )
         if key is not None and (changed or written is not None):
             values["item_key"] = key  # the marker follows a reworded item, or is put back
         if written is not None:

@@ -188,7 +188,9 @@ def _assign_keys(
                 done_on=fields.done_on,
                 priority=fields.priority,
                 tickets=tuple(fields.tickets),
-                done=bool(fields.done),
+                # Won't do is resolved, not done: the report and the tracker tell them apart.
+                done=bool(fields.done) and not fields.wont_do,
+                wont_do=fields.wont_do,
                 group=draft.group,
                 group_tracked=draft.group_tracked,
                 source=source,

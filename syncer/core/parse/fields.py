@@ -173,7 +173,14 @@ _TAG = re.compile(
     re.IGNORECASE,
 )
 
-_CHECKBOX = re.compile(r"^\s*\[( |x|X)?\]\s*")
+_CHECKBOX = re.compile(r"^\s*\[( |x|X|-)?\]\s*")
+# Won't do, in the forms syncer's write-back documents: "- [-]", "(won't do: OPS-123)", a
+# Status cell or tag saying won't do / not doing / wontfix.
+_WONT_DO_WORDS = r"won['\u2019]?t\s+(?:do|fix)|not\s+doing|wontfix|wont\s*do"
+_WONT_DO_STATUS = re.compile(rf"^\s*(?:{_WONT_DO_WORDS})\b", re.IGNORECASE)
+_WONT_DO_MARK = re.compile(
+    rf"([\(\[])\s*(?:{_WONT_DO_WORDS})\s*(?:[:\-\u2013\u2014]\s*|(?=[\)\]]))", re.IGNORECASE
+)
 _EXPLICIT_ID = re.compile(
     r"^\s*(?:\[((?:AI|A|ACT|ACTION|ITEM|FU|FUP|AP)-?\d+)\]|((?:AI|ACT|ACTION|ITEM|FU|FUP|AP)-\d+)\s*[:.)\-\u2013\u2014])\s*",
 )
@@ -200,7 +207,7 @@ _DONE_TRAILING = re.compile(
 )
 _STATUS_WORDS = (
     rf"(?:{_DONE_WORDS}|deployed|implemented|open|to ?do|in[ -]progress|wip|ongoing|pending"
-    r"|planned|blocked|not (?:started|done|yet)|started|won'?t (?:fix|do))\b"
+    r"|planned|blocked|not (?:started|done|yet|doing)|started|won['\u2019]?t (?:fix|do)|wontfix)\b"
 )
 _STATUS_TRAILING = re.compile(
     r"(?:^|(?<=[.;,])|\s[-\u2013\u2014|]|\s)\s*[\(\[]?\s*status\s*[:=]\s*"
@@ -243,6 +250,11 @@ def is_done_status(text: str) -> bool | None:
     if words[0] in {"not", "un", "in", "no"} or "progress" in words or "todo" in words:
         return False
     return words[0] in DONE_STATUS or " ".join(words) in DONE_STATUS
+
+
+def is_wont_do_status(text: str) -> bool:
+    """Whether a Status cell or tag says the item will not be done (won't do, wontfix)."""
+    return bool(_WONT_DO_STATUS.match(text))
 
 
 def status_word(text: str) -> bool | None:
@@ -420,6 +432,7 @@ class Fields:
     """A due date written but not readable as a date ("next Friday", "2026-13-01")."""
     done_on: date | None = None
     """When the item was done, as the text says ("done 2026-01-02")."""
+    wont_do: bool = False
 
 
 _TRAILING_URL = re.compile(
@@ -569,11 +582,19 @@ def _checkbox(r: _Reading) -> None:
     if match := _CHECKBOX.match(r.text):
         r.fields.checkbox = True
         r.fields.done = (match[1] or " ").strip().lower() == "x"
+        r.fields.wont_do = match[1] == "-"
         r.text = r.text[match.end() :]
     r.low = r.text.lower()
     r.bracket = "(" in r.text or "[" in r.text
     if r.bracket:
         r.text = _PLACEHOLDER_LINK.sub(" ", r.text)
+
+
+def _wont_do(r: _Reading) -> None:
+    # "(won't do: OPS-123)" -> "(OPS-123)": the marker goes, the ticket stays to be read.
+    if r.bracket and (match := _WONT_DO_MARK.search(r.text)) is not None:
+        r.fields.wont_do = True
+        r.text = r.text[: match.start()] + match[1] + r.text[match.end() :]
 
 
 def _explicit_id(r: _Reading) -> None:
@@ -624,6 +645,8 @@ def _status_tag(r: _Reading) -> None:
     # Status column; a tag that says nothing known stays in the title.
     if "status" in r.low and (match := _STATUS_TRAILING.search(r.text)) is not None:
         said = is_done_status(match[1])
+        if is_wont_do_status(match[1]):
+            r.fields.wont_do = True
         if said is not None:
             if said or r.fields.done is None:
                 r.fields.done = said
@@ -766,6 +789,7 @@ def _trailing_link(r: _Reading) -> None:
 
 _STEPS: tuple[Callable[[_Reading], None], ...] = (
     _checkbox,
+    _wont_do,
     _explicit_id,
     _tag_lists,
     _shortcodes,

@@ -41,6 +41,7 @@ from syncer.core.parse.fields import (
     dedupe_tickets,
     extract_fields,
     is_done_status,
+    is_wont_do_status,
     normalise_priority,
     parse_date,
     parse_ticket_url,
@@ -70,7 +71,7 @@ _HTML_STRIKE = re.compile(r"</?(?:s|del|strike)\s*>", re.IGNORECASE)
 # Every tag but <br>, which render_inline reads as a space.
 _HTML_TAG = re.compile(r"<(?!br\b)/?[a-zA-Z][^>]*>")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?]")
-_BOX_CELL = re.compile(r"^\s*\[([ xX]?)\]\s*$")
+_BOX_CELL = re.compile(r"^\s*\[([ xX-]?)\]\s*$")
 _STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "list_item_open"})
 
 _PLACEHOLDER = re.compile(
@@ -525,6 +526,7 @@ class ItemReader:
             if said is not None:
                 fields.done = said
         if (status := cell(columns.status)) is not None:
+            fields.wont_do = fields.wont_do or is_wont_do_status(status.text)
             said = is_done_status(status.text)
             if said is not None:
                 fields.done = said
@@ -540,6 +542,7 @@ class ItemReader:
             for index, other in enumerate(cells):
                 if index != columns.title and (box := _BOX_CELL.match(other.text)):
                     fields.done = box[1].lower() == "x"
+                    fields.wont_do = fields.wont_do or box[1] == "-"
                     break
         draft = Draft(fields=fields, group=context.group, line=number, end_line=end_line or number)
         self._finish(draft, context)

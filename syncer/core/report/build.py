@@ -463,7 +463,8 @@ def _item(
         close_date = None  # done in the document only: when is unknown, unless it says
     if item.done and item.done_on is not None:
         close_date = item.done_on  # "done 2026-09-03": the best evidence there is
-    wont_do = wont_do and not item.done
+    # Marked won't do in the document (issue 20): resolved, not done, whatever the ticket says.
+    wont_do = (wont_do and not item.done) or item.wont_do
     deadline, deadline_source = _deadline(item, incident, ticket, policy)
     start = incident.date
     if start is None and ticket is not None and ticket.created is not None:
@@ -598,11 +599,11 @@ def _drift(
     if ticket is not None and ref is not None:
         if item.done and not entry.closed:
             kinds.append(("done_in_document_only", f"done in the document, {ref.key} is open"))
-        elif entry.wont_do:
+        elif entry.wont_do and not item.wont_do:
             kinds.append(
                 ("wont_do", f"{ref.key} was closed as won't do; the document still has it open")
             )
-        elif entry.closed and not item.done:
+        elif entry.closed and not item.done and not item.wont_do:
             kinds.append(("done_in_tracker_only", f"{ref.key} is done; the document has it open"))
         expected = _expected_assignee(item, tracker, link, owners)
         if expected is not None and (ticket.assignee or "").casefold() != expected.casefold():

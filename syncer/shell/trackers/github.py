@@ -42,6 +42,7 @@ from syncer.shell.trackers.base import (
     fit_text,
     report_marker,
 )
+from syncer.shell.trackers.github_pulls import Proposal, propose_files
 from syncer.shell.trackers.markup import normalise_text
 from syncer.shell.trackers.transport import Answer, Hints, Requests, scrub
 
@@ -276,6 +277,28 @@ class GitHubTracker:
         self._milestones: dict[str, int] | None = None
         """Milestone title -> number, listed once per run when a due date needs one."""
 
+    def propose_files(
+        self,
+        repository: str,
+        files: Mapping[str, bytes],
+        *,
+        branch: str,
+        title: str,
+        body: str,
+        message: str,
+    ) -> Proposal:
+        """Write-back as a pull request on ``repository`` (see ``github_pulls``)."""
+        return propose_files(
+            self._client,
+            self._http,
+            repository=repository,
+            files=files,
+            branch=branch,
+            title=title,
+            body=body,
+            message=message,
+        )
+
     # -- Protocol: identity -------------------------------------------------------------------
 
     def owns(self, ref: TicketRef) -> bool:
@@ -449,7 +472,8 @@ class GitHubTracker:
         if "done" in changed and (current.get("state") == "closed") != fields.done:
             # An issue already in that state is left as it is: no second close or reopen event.
             edits["state"] = "closed" if fields.done else "open"
-            edits["state_reason"] = self._config.close_reason if fields.done else "reopened"
+            reason = "not_planned" if fields.wont_do else self._config.close_reason
+            edits["state_reason"] = reason if fields.done else "reopened"
         if not edits:
             return self._ticket(current or self._json("GET", url, doing, read=True))
         raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})

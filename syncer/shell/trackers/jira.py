@@ -566,7 +566,7 @@ class JiraTracker:
             self._http.write(put, doing, hints=sent)
         raw: dict[str, Any] = issue.raw
         if "done" in changed and is_done(raw) != rendered.done:
-            self._transition(issue_key, done=rendered.done, doing=doing)
+            self._transition(issue_key, done=rendered.done, doing=doing, wont_do=rendered.wont_do)
             raw = self._get_issue(issue_key, doing).raw
         ticket = self._ticket(raw)
         if written is not None:
@@ -709,7 +709,7 @@ class JiraTracker:
                 return None
             raise
 
-    def _transition(self, key: str, *, done: bool, doing: str) -> None:
+    def _transition(self, key: str, *, done: bool, doing: str, wont_do: bool = False) -> None:
         def transitions() -> list[dict[str, Any]]:
             found: list[dict[str, Any]] = self._client.transitions(key)
             return found
@@ -733,7 +733,10 @@ class JiraTracker:
             )
         transition_id = str(chosen["id"])
         fields: dict[str, Any] = {}
-        if done and self._config.close_resolution is not None:
+        if done and wont_do:
+            # Marked won't do in the post-mortem: closed, but not as done.
+            fields["resolution"] = {"name": self._config.wont_do_resolution}
+        elif done and self._config.close_resolution is not None:
             fields["resolution"] = {"name": self._config.close_resolution}
 
         def post() -> None:

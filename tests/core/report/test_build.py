@@ -585,3 +585,35 @@ def test_unreadable_due_dates_and_unmapped_priorities_are_findings_naming_the_li
         "severity's 'High'"
     )
     assert result.counts()["document_findings"] == 2
+
+
+def test_an_item_marked_wont_do_in_the_document_is_resolved_not_done() -> None:
+    # B2's ticket OPS-13 is closed as won't do; once the document says so too, it is no drift.
+    marked = w.B2.model_copy(update={"wont_do": True})
+    documents = tuple(
+        d.model_copy(update={"items": tuple(marked if i.key == marked.key else i for i in d.items)})
+        for d in w.DOCUMENTS
+    )
+    made = report(documents=documents)
+    assert made.counts()["open"] == report().counts()["open"]
+    assert ("wont_do", "OPS-13") not in [
+        (e.kind, e.ticket.key if e.ticket else None) for e in made.drift
+    ]
+    # Without a ticket closed that way it still counts as resolved, not open.
+    reopened = report(
+        documents=documents,
+        tickets={
+            name: read.model_copy(
+                update={
+                    "tickets": tuple(
+                        t.model_copy(update={"done": False, "status_category": "todo",
+                                             "resolution": None})
+                        if t.ref.key == "OPS-13" else t
+                        for t in read.tickets
+                    )
+                }
+            )
+            for name, read in w.TICKETS.items()
+        },
+    )  # fmt: skip
+    assert reopened.counts()["open"] == report().counts()["open"]

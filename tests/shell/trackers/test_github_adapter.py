@@ -826,3 +826,23 @@ def test_a_done_item_is_closed_with_the_configured_reason(
 
     assert ticket.done
     assert ticket.resolution == ("done" if reason == "completed" else "wont_do")
+
+
+def test_an_item_marked_wont_do_is_closed_as_not_planned(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{ISSUES}/7", json=github_issue(7))
+    closed = github_issue(7, state="closed") | {"state_reason": "not_planned"}
+    rsps.patch(
+        f"{ISSUES}/7",
+        match=[
+            matchers.json_params_matcher(
+                {"state": "closed", "state_reason": "not_planned"}, strict_match=False
+            )
+        ],
+        json=closed,
+    )
+
+    ticket = tracker(close_reason="completed").update(
+        TicketRef(system="github", key="#7"), fields(done=True, wont_do=True), changed=["done"]
+    )
+
+    assert ticket.resolution == "wont_do"

@@ -1092,3 +1092,30 @@ def test_a_resolution_the_transition_cannot_set_names_the_setting(
 
     assert "check trackers.ops-jira.close_resolution" in str(caught.value)
     assert "'Fixed'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("configured", "sent"), [({}, "Won't Do"), ({"wont_do_resolution": "Won't Fix"}, "Won't Fix")]
+)
+def test_an_item_marked_wont_do_is_closed_with_the_wont_do_resolution(
+    rsps: responses.RequestsMock, configured: dict[str, str], sent: str
+) -> None:
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue())
+    rsps.get(f"{API}/issue/OPS-1/transitions", json=CUSTOM_WORKFLOW)
+    rsps.post(
+        f"{API}/issue/OPS-1/transitions",
+        match=[
+            matchers.json_params_matcher(
+                {"transition": {"id": 41}, "fields": {"resolution": {"name": sent}}}
+            )
+        ],
+        status=204,
+    )
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue(status="done"))
+    jira = tracker(close_transition="resolve", close_resolution="Fixed", **configured)
+
+    ticket = jira.update(
+        TicketRef(system="jira", key="OPS-1"), fields(done=True, wont_do=True), changed=["done"]
+    )
+
+    assert ticket.done
