@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import random
-from collections.abc import Sequence
 from datetime import date
 
 import pytest
@@ -26,11 +25,10 @@ from syncer.model import (
     WriteChange,
     normalise_title,
 )
-from syncer.policy import SyncPolicy
-from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
-from tests.support.builders import desired, fixed_now, make_policy
+from tests.support.builders import desired, make_policy
 from tests.support.fakes import FakeTracker
+from tests.support.plans import plan, sync
 
 
 def writes(made: Plan) -> list[WriteChange]:
@@ -51,37 +49,6 @@ def ref_of(change: Change) -> TicketRef | None:
 def ref_key(change: Change) -> str | None:
     ref = ref_of(change)
     return ref.key if ref else None
-
-
-def plan(
-    items: Sequence[Desired],
-    tracker: FakeTracker,
-    store: StateStore | None,
-    policy: SyncPolicy | None = None,
-) -> Plan:
-    """Plan against the tracker, with the links in ``store`` (None: state was lost)."""
-    listed = tracker.list_managed()
-    known = {t.ref.key for t in listed}
-    named = {r.key: r for d in items for r in d.refs if r.key not in known}
-    return plan_changes(
-        items,
-        tickets={"fake": listed + tracker.fetch(list(named.values()))},
-        links=store.links() if store else {},
-        policy=policy or make_policy(),
-    )
-
-
-def sync(
-    items: Sequence[Desired],
-    tracker: FakeTracker,
-    store: StateStore,
-    policy: SyncPolicy | None = None,
-) -> Plan:
-    made = plan(items, tracker, store, policy)
-    pacer = Pacer({}, sleep=lambda _: None, clock=lambda: 0.0)
-    result = apply_plan(made, {"fake": tracker}, store, pacer=pacer, now=fixed_now)
-    assert result.failed == 0
-    return made
 
 
 ITEMS = [

@@ -6,9 +6,9 @@ from syncer.core.desired import Desired
 from syncer.model import CloseChange, CreateChange, ItemEdit, Plan, Resolution
 from syncer.policy import SyncPolicy, WriteBackPolicy
 from syncer.shell.state import StateStore
-from tests.core.test_plan import plan, sync
 from tests.support.builders import desired, make_policy
 from tests.support.fakes import FakeTracker
+from tests.support.plans import plan, sync
 
 
 def policy(**options: bool) -> SyncPolicy:
