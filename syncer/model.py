@@ -97,6 +97,28 @@ class Problem(Frozen):
         return f"{where}: {self.message}"
 
 
+class Assessment(Frozen):
+    """How sure the parser is that a candidate is an action item, and the evidence that decided.
+
+    ``confidence`` runs from 0 to 1; an item is ticketed when it reaches the source's threshold
+    (``[sources] confidence``). ``evidence`` reads like ``+ task-list box`` or
+    ``- starts with a timestamp (timeline entry)``, strongest first.
+    """
+
+    confidence: float = Field(ge=0, le=1)
+    evidence: tuple[str, ...] = ()
+
+
+class PossibleItem(Frozen):
+    """A candidate the parser was not confident of: a possible follow-up, never ticketed by
+    itself. An author confirms it with a task-list box, a known action-item heading or an
+    ``<!-- syncer: items -->`` marker above its list; a team lowers the threshold instead."""
+
+    item: ActionItem
+    assessment: Assessment
+    section: str | None = Field(default=None, description="the heading it was found under")
+
+
 class Document(Frozen):
     """What the parser makes of one post-mortem file."""
 
@@ -107,6 +129,12 @@ class Document(Frozen):
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     has_action_section: bool = True
+    possible: tuple[PossibleItem, ...] = Field(
+        default=(), description="candidates below the confidence threshold: not ticketed"
+    )
+    assessments: tuple[Assessment, ...] = Field(
+        default=(), description="the evidence for each of ``items``, in the same order"
+    )
 
 
 class TicketFields(Frozen):

@@ -44,18 +44,37 @@ from __future__ import annotations
 
 import hashlib
 
-from syncer.model import ActionItem, Document, Incident, Problem, make_item_key, normalise_title
+from syncer.model import (
+    ActionItem,
+    Assessment,
+    Document,
+    Incident,
+    PossibleItem,
+    Problem,
+    make_item_key,
+    normalise_title,
+)
+from syncer.parse.confidence import DEFAULT_CONFIDENCE, assess
 from syncer.parse.items import Draft, ItemReader, is_template_example
-from syncer.parse.markdown import MAX_DOCUMENT_BYTES, MAX_LINES, tokenize
+from syncer.parse.markdown import MAX_DOCUMENT_BYTES, MAX_LINES, nesting_warnings, tokenize
 from syncer.parse.metadata import derive_incident_id, read_incident
 from syncer.parse.sections import find_sections
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINES", "parse_bytes", "parse_postmortem"]
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_LINES",
+    "parse_bytes",
+    "parse_postmortem",
+    "with_threshold",
+]
 
 NO_SECTION = "no action-item section found"
 
 
-def parse_bytes(data: bytes, *, source: str) -> Document:
+def parse_bytes(
+    data: bytes, *, source: str, threshold: float = DEFAULT_CONFIDENCE
+) -> Document:
     """Decode a post-mortem file's bytes (UTF-8, BOM allowed) and parse it.
 
     A document that is empty, binary (has NUL bytes), not UTF-8 or larger than
@@ -89,19 +108,21 @@ def parse_bytes(data: bytes, *, source: str) -> Document:
         return failed(f"not UTF-8 text: {error.reason}", _line_of(data, error.start))
     if not text.strip():
         return failed("empty document")
-    return _parse(text, source=source, content_hash=content_hash)
+    return _parse(text, source=source, content_hash=content_hash, threshold=threshold)
 
 
-def parse_postmortem(text: str, *, source: str) -> Document:
+def parse_postmortem(
+    text: str, *, source: str, threshold: float = DEFAULT_CONFIDENCE
+) -> Document:
     """Parse one post-mortem's text; ``source`` is its path relative to the source root."""
-    return parse_bytes(text.encode("utf-8", "surrogatepass"), source=source)
+    return parse_bytes(text.encode("utf-8", "surrogatepass"), source=source, threshold=threshold)
 
 
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _parse(text: str, *, source: str, content_hash: str) -> Document:
+def _parse(text: str, *, source: str, content_hash: str, threshold: float) -> Document:
     warnings: list[Problem] = []
     if text.count("\n") >= MAX_LINES:
         text = "\n".join(text.split("\n", MAX_LINES)[:MAX_LINES])
@@ -137,15 +158,71 @@ def _parse(text: str, *, source: str, content_hash: str) -> Document:
         )
     if not sections:
         warnings.append(Problem(source=source, message=NO_SECTION))
-    items = _assign_keys(drafts, incident_id=incident.id, source=source, warnings=warnings)
-    return Document(
+    warnings.extend(nesting_warnings(parsed, lines, source=source))
+    candidates = _assign_keys(drafts, incident_id=incident.id, source=source, warnings=warnings)
+    assessments = assess(drafts)
+    warnings.extend(_refused_sections(drafts, assessments, source=source, threshold=threshold))
+    document = Document(
         source=source,
         content_hash=content_hash,
         incident=incident,
-        items=tuple(items),
         warnings=tuple(warnings),
         has_action_section=bool(sections),
+        possible=tuple(
+            PossibleItem(item=item, assessment=assessment, section=draft.section)
+            for item, assessment, draft in zip(candidates, assessments, drafts, strict=True)
+        ),
     )
+    return with_threshold(document, threshold)
+
+
+def with_threshold(document: Document, threshold: float) -> Document:
+    """The document with its candidates split again at ``threshold``: those at or above it are
+    ``items`` (to be ticketed), the rest ``possible``. Document order is kept in both."""
+    candidates = [
+        PossibleItem(item=item, assessment=assessment)
+        for item, assessment in zip(document.items, document.assessments, strict=True)
+    ]
+    candidates += list(document.possible)
+    candidates.sort(key=lambda candidate: (candidate.item.line, candidate.item.end_line))
+    sure = [c for c in candidates if c.assessment.confidence >= threshold]
+    return document.model_copy(
+        update={
+            "items": tuple(c.item for c in sure),
+            "assessments": tuple(c.assessment for c in sure),
+            "possible": tuple(c for c in candidates if c.assessment.confidence < threshold),
+        }
+    )
+
+
+def _refused_sections(
+    drafts: list[Draft], assessments: list[Assessment], *, source: str, threshold: float
+) -> list[Problem]:
+    """A warning for each action-looking heading none of whose entries was confident enough,
+    naming the heading and the evidence that weighed most against them."""
+    by_section: dict[tuple[str | None, int], list[Assessment]] = {}
+    for draft, assessment in zip(drafts, assessments, strict=True):
+        if draft.section and draft.strength in {1, 2}:
+            by_section.setdefault((draft.section, draft.unit), []).append(assessment)
+    problems: list[Problem] = []
+    lines = {(d.section, d.unit): d.line for d in drafts}
+    said: set[str | None] = set()
+    for (title, unit), found in by_section.items():
+        if title in said or any(a.confidence >= threshold for a in found):
+            continue
+        said.add(title)
+        against = [e for a in found for e in a.evidence if e.startswith("-")]
+        reason = max(set(against), key=against.count)[3:] if against else "too little evidence"
+        problems.append(
+            Problem(
+                source=source,
+                line=lines[(title, unit)],
+                message=f"heading {title!r} looks like an action-item section, but its "
+                f"{len(found)} entries were not taken as action items ({reason}); they are "
+                "possible follow-ups, not ticketed",
+            )
+        )
+    return problems
 
 
 def _assign_keys(

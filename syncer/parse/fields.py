@@ -416,6 +416,7 @@ class Fields:
     done: bool | None = None
     explicit_id: str | None = None
     checkbox: bool = False
+    link_only: bool = False
 
 
 _TRAILING_URL = re.compile(
