@@ -90,6 +90,14 @@ class SourcesConfig(Section):
         description="sources holding no post-mortem are expected; otherwise plan, sync and "
         "validate refuse them (an unmounted volume must not look like nothing to do)",
     )
+    confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="how sure the parser must be that a candidate is an action item before it "
+        "is ticketed (0-1; 0.5 by default, chosen for precision); candidates below it are "
+        "possible follow-ups, shown as a finding and never ticketed",
+    )
 
 
 ShardName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,29}$")]

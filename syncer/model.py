@@ -317,6 +317,7 @@ FindingKind = Literal[
     "tracked_elsewhere",
     "rerouted",
     "repeated",
+    "possible_items",
 ]
 
 

@@ -43,7 +43,7 @@ def test_every_bad_field_is_listed_with_its_path() -> None:
         [
             'sources.paths: must be a list, e.g. ["not-a-list"]',
             "sources.colour: unknown key (known keys: paths, exclude, root, base_url, "
-            "template, allow_empty)",
+            "template, allow_empty, confidence)",
             'trackers.ops-jira.project: "ops": a Jira project key is 2-10 capital letters, '
             "digits or _, starting with a letter (e.g. OPS)",
             "trackers.ops-jira.flavour: unknown key; did you mean 'flavor'?",
@@ -274,3 +274,10 @@ def test_github_milestone_and_close_options_are_checked(
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
     assert caught.value.problems == (problem,)
+
+
+def test_confidence_default_is_the_parsers() -> None:
+    from syncer.config import SourcesConfig
+    from syncer.parse import DEFAULT_CONFIDENCE
+
+    assert SourcesConfig().confidence == DEFAULT_CONFIDENCE

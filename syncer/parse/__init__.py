@@ -72,9 +72,7 @@ __all__ = [
 NO_SECTION = "no action-item section found"
 
 
-def parse_bytes(
-    data: bytes, *, source: str, threshold: float = DEFAULT_CONFIDENCE
-) -> Document:
+def parse_bytes(data: bytes, *, source: str, threshold: float = DEFAULT_CONFIDENCE) -> Document:
     """Decode a post-mortem file's bytes (UTF-8, BOM allowed) and parse it.
 
     A document that is empty, binary (has NUL bytes), not UTF-8 or larger than
@@ -111,9 +109,7 @@ def parse_bytes(
     return _parse(text, source=source, content_hash=content_hash, threshold=threshold)
 
 
-def parse_postmortem(
-    text: str, *, source: str, threshold: float = DEFAULT_CONFIDENCE
-) -> Document:
+def parse_postmortem(text: str, *, source: str, threshold: float = DEFAULT_CONFIDENCE) -> Document:
     """Parse one post-mortem's text; ``source`` is its path relative to the source root."""
     return parse_bytes(text.encode("utf-8", "surrogatepass"), source=source, threshold=threshold)
 
@@ -200,26 +196,23 @@ def _refused_sections(
 ) -> list[Problem]:
     """A warning for each action-looking heading none of whose entries was confident enough,
     naming the heading and the evidence that weighed most against them."""
-    by_section: dict[tuple[str | None, int], list[Assessment]] = {}
+    by_section: dict[tuple[str, int], list[Assessment]] = {}
     for draft, assessment in zip(drafts, assessments, strict=True):
         if draft.section and draft.strength in {1, 2}:
-            by_section.setdefault((draft.section, draft.unit), []).append(assessment)
+            by_section.setdefault((draft.section, draft.section_line), []).append(assessment)
     problems: list[Problem] = []
-    lines = {(d.section, d.unit): d.line for d in drafts}
-    said: set[str | None] = set()
-    for (title, unit), found in by_section.items():
-        if title in said or any(a.confidence >= threshold for a in found):
+    for (title, line), found in by_section.items():
+        if any(a.confidence >= threshold for a in found):
             continue
-        said.add(title)
         against = [e for a in found for e in a.evidence if e.startswith("-")]
         reason = max(set(against), key=against.count)[3:] if against else "too little evidence"
         problems.append(
             Problem(
                 source=source,
-                line=lines[(title, unit)],
-                message=f"heading {title!r} looks like an action-item section, but its "
-                f"{len(found)} entries were not taken as action items ({reason}); they are "
-                "possible follow-ups, not ticketed",
+                line=line or None,
+                message=f"heading {title!r} looks like an action-item section, but none of its "
+                f"{len(found)} entries was taken as an action item (mostly: {reason}); they "
+                "are possible follow-ups, not ticketed",
             )
         )
     return problems

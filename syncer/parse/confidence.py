@@ -31,6 +31,7 @@ from collections import defaultdict
 from syncer.model import Assessment
 from syncer.parse.items import Draft
 from syncer.parse.sections import COMMITMENT
+from syncer.parse.wording import wordset
 
 DEFAULT_CONFIDENCE = 0.5
 """The threshold a candidate's confidence must reach to be ticketed; chosen for precision."""
@@ -62,7 +63,7 @@ _PAST_NARRATIVE = re.compile(
 )
 # Verbs that open a task ("Add alerting", "Migrate the table"): the common ones, and the forms
 # that are verbs whatever the word ("-ize", "-ify").
-_VERBS = frozenset(
+_VERBS = wordset(
     """add adopt alert allow analyse analyze apply archive assess audit automate back backfill
     block build bump capture change check clarify clean close collect communicate complete
     configure confirm consider consolidate contact continue coordinate create decommission
@@ -76,13 +77,13 @@ _VERBS = frozenset(
     research restore restrict retire revert review revisit rework rewrite roll rotate run
     schedule scope separate set share ship simplify split standardise standardize start stop
     streamline support switch tag tighten track train tune turn update upgrade use validate
-    verify write""".split()
+    verify write"""
 )
 _VERB_FORM = re.compile(r"^[a-z]{3,}(?:ize|ise|ify)$")
-_ARTICLES = frozenset("the a an our all every each its their this these those".split())
-_NOT_VERBS = frozenset(
+_ARTICLES = wordset("the a an our all every each its their this these those")
+_NOT_VERBS = wordset(
     "of in on at for from to by with about after before during since and or but as is was "
-    "are were be been all both each".split()
+    "are were be been all both each"
 )
 _LEAD = re.compile(r"^[^A-Za-z]*")
 
@@ -212,12 +213,7 @@ def _imperative(title: str) -> bool:
         return True
     # "Cap the cache", "Page an engineer": a word then an article is a verb and its object.
     rest = words[1].split(maxsplit=1) if len(words) > 1 else []
-    return (
-        bool(rest)
-        and rest[0].lower() in _ARTICLES
-        and word.isalpha()
-        and word not in _NOT_VERBS
-    )
+    return bool(rest) and rest[0].lower() in _ARTICLES and word.isalpha() and word not in _NOT_VERBS
 
 
 def _bare_link(draft: Draft) -> bool:

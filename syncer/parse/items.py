@@ -150,6 +150,7 @@ class Draft:
     # Where it was found, for ``confidence``: the section, its strength, the list, table or
     # paragraph it shares with its siblings, how it is written, and the paragraph above it.
     section: str | None = None
+    section_line: int = 0
     strength: int = 2
     unit: int = 0
     form: str = "list"
@@ -295,6 +296,7 @@ class ItemReader:
             line=line,
             end_line=end_line,
             section=section.title if section else None,
+            section_line=section.line if section else 0,
             strength=section.strength if section else 2,
             unit=self._unit,
             form=self._form,
@@ -850,8 +852,7 @@ def _words_besides_syntax(raw: str) -> bool:
 def _has_task_columns(columns: Columns) -> bool:
     """Whether a table has a column only a list of tasks has: owner, due date, ticket, status."""
     return any(
-        index is not None
-        for index in (columns.owner, columns.due, columns.ticket, columns.status)
+        index is not None for index in (columns.owner, columns.due, columns.ticket, columns.status)
     )
 
 

@@ -290,7 +290,9 @@ def nesting_warnings(parsed: Parsed, lines: list[str], *, source: str) -> list[P
     lost = [
         number
         for number, line in enumerate(lines)
-        if not covered[number] and line.strip() and not _REFERENCE.match(line)
+        if not covered[number]
+        and line.strip()
+        and not _REFERENCE.match(line)
         and line.strip(" >-*+0123456789.)[]xX")
     ]
     if not lost:

@@ -121,8 +121,8 @@ def _head_is_strong(words: list[str]) -> bool:
         if word in _PREPOSITIONS:
             head = words[:n]
             break
-    return bool(head) and _is_strong(head[-1]) and not any(
-        _starts(word, _ELSEWHERE) for word in words
+    return (
+        bool(head) and _is_strong(head[-1]) and not any(_starts(word, _ELSEWHERE) for word in words)
     )
 
 
@@ -145,9 +145,7 @@ def heading_strength(text: str) -> int:
     parts = [part.split() for part in _PART_SPLIT.split(words.replace("?", " ")) if part.split()]
     if any(not _part_names_work(part) for part in parts):
         return 1  # "Current status and next steps": the heading says something else too
-    core = any(
-        _starts(word, _CORE) or word in _EXACT_STRONG for part in parts for word in part
-    )
+    core = any(_starts(word, _CORE) or word in _EXACT_STRONG for part in parts for word in part)
     qualified = any(
         word in _WORK and any(w in _EXACT_QUALIFIER or _starts(w, _QUALIFIER) for w in part)
         for part in parts
@@ -377,14 +375,18 @@ def find_sections(parsed: Parsed) -> list[Section]:
         if elsewhere and token.type != "heading_open":
             position += 1
             continue
-        if token.type == "html_block" and MARKER.search(token.content):
+        if (
+            token.type == "html_block"
+            and MARKER.search(token.content)
+            and position + 1 < len(top)
+            and tokens[top[position + 1][0]].type in _LISTS
+        ):
             # The author's own word: the list or table below holds action items.
-            if position + 1 < len(top) and tokens[top[position + 1][0]].type in _LISTS:
-                section = _flat_section("syncer: items", _line(token), [top[position + 1]])
-                section.strength = 3
-                sections.append(section)
-                position += 2
-                continue
+            section = _flat_section("syncer: items", _line(token), [top[position + 1]])
+            section.strength = 3
+            sections.append(section)
+            position += 2
+            continue
         if token.type == "heading_open":
             text = render_heading(parsed, start)
             level = int(token.tag[1:])
@@ -413,8 +415,8 @@ def find_sections(parsed: Parsed) -> list[Section]:
                         break
                     end += 1
                 section = _section(parsed, text, start, top[position + 1 : end])
-                section.strength = 1 if ahead and not is_action_heading(text) else (
-                    heading_strength(text)
+                section.strength = (
+                    1 if ahead and not is_action_heading(text) else (heading_strength(text))
                 )
                 section.form = _section_form(parsed, top[position + 1 : end])
                 sections.append(section)
