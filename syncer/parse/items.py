@@ -219,7 +219,8 @@ class ItemReader:
         reasons = sorted({reason for _, reason in self._refused})
         self._warn(
             self._refused[0][0],
-            f"{len(self._refused)} entries under {section.title!r} were not read as action "
+            f"{len(self._refused)} {'entry' if len(self._refused) == 1 else 'entries'} under "
+            f"{section.title!r} {'was' if len(self._refused) == 1 else 'were'} not read as action "
             f"items (lines {lines}{more}): {'; '.join(reasons)}",
         )
 
@@ -279,8 +280,14 @@ class ItemReader:
         fields = extract_fields(InlineLine(text=title, links=whole.links))
         if is_placeholder(fields.title) or is_instruction(fields.title):
             return
+        if not label:
+            # Running text names people as it goes ("owned by two teams"): no owner field.
+            fields.owner = None
+            if fields.title not in title:
+                fields.title = title
         line, end_line = self._span(tokens[start])
-        self._unit = start if label else (self._section.line if self._section else start)
+        # Each paragraph stands alone: paragraphs do not share a form as a list's items do.
+        self._unit = start
         self._form = "label" if label else "prose"
         draft = self._draft(fields, group.name, line, end_line)
         rest = text[len(title) :].strip()

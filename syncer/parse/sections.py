@@ -368,7 +368,7 @@ def find_sections(parsed: Parsed) -> list[Section]:
     # sub-headings ("### 14:30 UTC: network health improvement").
     elsewhere = False
     reflective = False
-    trail: list[tuple[int, bool]] = []
+    trail: list[tuple[int, bool, bool]] = []  # (level, a timeline, lessons) of the headings
     while position < len(top):
         start, stop = top[position]
         token = tokens[start]
@@ -392,13 +392,15 @@ def find_sections(parsed: Parsed) -> list[Section]:
             level = int(token.tag[1:])
             while trail and trail[-1][0] >= level:
                 trail.pop()
-            inside_other = any(other for _, other in trail)
+            inside_other = any(other for _, other, _ in trail)
             elsewhere = _names_other_section(text) or inside_other
             # Only a timeline's sub-headings are its entries ("### 14:30 UTC: improvement");
             # a document title that says "during" does not hide the whole document.
-            trail.append((level, inside_other or bool(_TIMELINE.search(normalise_heading(text)))))
             words = normalise_heading(text)
-            reflective = any(word.startswith(_REFLECTIVE) for word in words.split())
+            # "## Lessons learned" > "### Communication": the sub-heading's lists are lessons too.
+            own = any(word.startswith(_REFLECTIVE) for word in words.split())
+            reflective = own or any(flag for _, _, flag in trail)
+            trail.append((level, inside_other or bool(_TIMELINE.search(words)), own))
             ahead = bool(_AHEAD.search(words))
             if (is_action_heading(text) or ahead) and not inside_other:
                 level = int(token.tag[1:])
