@@ -71,7 +71,9 @@ def _plain(text: str | None) -> str:
     text = (text or "").casefold()
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     # An issue URL and its short form name the same item: ".../o/r/issues/5" is "o/r#5".
-    text = re.sub(r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)\S*", r"\1#\2", text)
+    text = re.sub(
+        r"https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)\S*", r"\1#\2", text
+    )
     text = re.sub(r"[`*_~]", "", text)
     return " ".join(text.split()).strip(" .:;-")
 

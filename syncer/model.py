@@ -107,6 +107,7 @@ class Assessment(Frozen):
 
     confidence: float = Field(ge=0, le=1)
     evidence: tuple[str, ...] = ()
+    section: str | None = Field(default=None, description="the heading it was found under")
 
 
 class PossibleItem(Frozen):
@@ -116,7 +117,6 @@ class PossibleItem(Frozen):
 
     item: ActionItem
     assessment: Assessment
-    section: str | None = Field(default=None, description="the heading it was found under")
 
 
 class Document(Frozen):

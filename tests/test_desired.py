@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from syncer.desired import desire_items
-from syncer.model import ActionItem, Document, Incident, Link, Ticket, TicketRef
+from syncer.model import (
+    ActionItem,
+    Assessment,
+    Document,
+    Incident,
+    Link,
+    PossibleItem,
+    Ticket,
+    TicketRef,
+)
 from syncer.plan import tickets_to_fetch, where_tickets_live
 from syncer.policy import DuePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
 from tests.conftest import desired
@@ -167,4 +176,27 @@ def test_the_route_issue_type_goes_only_to_items_the_route_places() -> None:
         ("inc-9.placed", "gh", None),
         ("inc-9.named", "jira", "Bug"),
         ("inc-9.other", "gh", None),
+    ]
+
+
+def test_possible_follow_ups_are_one_finding_and_no_ticket() -> None:
+    unsure = [
+        PossibleItem(item=item(t, line=n), assessment=Assessment(confidence=0.3))
+        for n, t in ((5, "Request coalescing"), (6, "Jittered expiry"))
+    ]
+    doc = document(item("Fix the proxy")).model_copy(update={"possible": tuple(unsure)})
+    wanted, findings = desire_items(
+        POLICY.model_copy(update={"routing": RoutingPolicy(default="jira")}),
+        [doc],
+        claim=claim_jira_keys,
+    )
+    assert [w.item.title for w in wanted] == ["Fix the proxy"]
+    assert [(f.kind, f.source, f.message) for f in findings] == [
+        (
+            "possible_items",
+            "inc-9.md",
+            "2 possible follow-ups in inc-9.md not ticketed (lines 5, 6): confirm them by a "
+            "task-list box (- [ ] ...), an action-item heading, or an <!-- syncer: items --> "
+            "line above the list; or lower [sources] confidence",
+        )
     ]

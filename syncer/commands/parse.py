@@ -113,7 +113,7 @@ def _possible_json(possible: PossibleItem) -> dict[str, Any]:
         "done": item.done,
         "line": item.line,
         "end_line": item.end_line,
-        "section": possible.section,
+        "section": possible.assessment.section,
         **_assessment_json(possible.assessment),
     }
 

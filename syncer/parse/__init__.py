@@ -165,8 +165,8 @@ def _parse(text: str, *, source: str, content_hash: str, threshold: float) -> Do
         warnings=tuple(warnings),
         has_action_section=bool(sections),
         possible=tuple(
-            PossibleItem(item=item, assessment=assessment, section=draft.section)
-            for item, assessment, draft in zip(candidates, assessments, drafts, strict=True)
+            PossibleItem(item=item, assessment=assessment)
+            for item, assessment in zip(candidates, assessments, strict=True)
         ),
     )
     return with_threshold(document, threshold)

@@ -134,8 +134,9 @@ def assess(drafts: list[Draft]) -> list[Assessment]:
                 f"{'+' if weight > 0 else '-'}{abs(weight)} {reason}"
                 for weight, reason in sorted(evidence, key=lambda e: -abs(e[0]))
             ),
+            section=draft.section,
         )
-        for total, evidence in zip(points, scored, strict=True)
+        for total, evidence, draft in zip(points, scored, drafts, strict=True)
     ]
 
 

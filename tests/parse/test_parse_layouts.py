@@ -479,12 +479,16 @@ def test_items_of_each_layout(name: str, expected: list[Row]) -> None:
 
 
 def test_every_fixture_has_expectations() -> None:
+    from tests.parse.test_parse_confidence import EXPECTED as CONFIDENCE
     from tests.parse.test_parse_more_layouts import EXPECTED as MORE
     from tests.parse.test_parse_unseen import EXPECTED as UNSEEN
 
     assert not set(EXPECTED) & set(MORE)
     assert not (set(EXPECTED) | set(MORE)) & set(UNSEEN)
-    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | set(MORE) | set(UNSEEN)
+    assert not (set(EXPECTED) | set(MORE) | set(UNSEEN)) & set(CONFIDENCE)
+    assert {path.stem for path in FIXTURES.glob("*.md")} == (
+        set(EXPECTED) | set(MORE) | set(UNSEEN) | set(CONFIDENCE)
+    )
 
 
 @pytest.mark.parametrize(
