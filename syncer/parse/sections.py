@@ -143,9 +143,11 @@ def heading_strength(text: str) -> int:
     for pattern, replacement in _CANONICAL:
         words = pattern.sub(replacement, words)
     parts = [part.split() for part in _PART_SPLIT.split(words.replace("?", " ")) if part.split()]
-    if any(not _part_names_work(part) for part in parts):
-        return 1  # "Current status and next steps": the heading says something else too
     core = any(_starts(word, _CORE) or word in _EXACT_STRONG for part in parts for word in part)
+    if any(not _part_names_work(part) for part in parts):
+        # "Lessons learned and action items" names its list; "Current status and next
+        # steps" may mean the status's instructions as much as follow-up work.
+        return 2 if core else 1
     qualified = any(
         word in _WORK and any(w in _EXACT_QUALIFIER or _starts(w, _QUALIFIER) for w in part)
         for part in parts
