@@ -51,6 +51,13 @@ _AUDIENCE = re.compile(
     r"\bshould (?:now|do)\b|\bfollowing (?:steps|instructions)\b|\binstructions?\b",
     re.IGNORECASE,
 )
+# "Operators should restart ...", "Customers must rotate ...": advice, not the team's work.
+_ADDRESSED = re.compile(
+    r"^(?:all |our |self-hosting |affected )?(?:node )?(?:operators?|users?|customers?|clients?|"
+    r"validators?|admins?|administrators?|developers?)\b[^.]{0,40}?\b(?:should|must|need to|"
+    r"are advised|are encouraged|can)\b",
+    re.IGNORECASE,
+)
 _VERSION = re.compile(
     r"^[\w .()/-]{1,40}:\s*(?:v?\d+\.\d+(?:\.\d+)?\S*|[\w.-]+ branch|branch\b.*)$"
     r"|^[\w .()-]{1,40}\bbranch:\s*\S+$|^v?\d+\.\d+\.\d+\S*$",
@@ -170,7 +177,9 @@ def _own_evidence(draft: Draft) -> list[tuple[int, str]]:
         evidence.append((-3, "a version or branch to install, not a task"))
     elif _bare_link(draft):
         evidence.append((-3, "a bare link to a resource"))
-    if _SECOND_PERSON.search(title):
+    if _ADDRESSED.match(title):
+        evidence.append((-3, "advice to operators, users or customers"))
+    elif _SECOND_PERSON.search(title):
         evidence.append((-2, "speaks to the reader ('you', 'your')"))
     if title.endswith("?") and not fields.checkbox:
         evidence.append((-2, "a question"))
@@ -222,6 +231,7 @@ def _bare_link(draft: Draft) -> bool:
     title = draft.fields.title
     return (
         draft.fields.link_only
+        and not draft.fields.tickets
         and len(title.split()) <= 6
         and not draft.fields.checkbox
         and not _imperative(title)

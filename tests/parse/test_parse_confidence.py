@@ -54,6 +54,8 @@ EXPECTED: dict[str, tuple[list[str], list[str]]] = {
             "copy",
             "Upgrade to agent 4.1 or later. It prunes old staging copies",
             "Watch the agent's exit status. A non-zero exit means the night's backup is missing",
+            "Customers should keep two nights of backups on a second volume",
+            "Operators can raise the agent's log level to see pruning decisions",
         ],
     ),
     "looking_forward": (
