@@ -158,18 +158,18 @@ def _parse(text: str, *, source: str, content_hash: str, threshold: float) -> Do
     candidates = _assign_keys(drafts, incident_id=incident.id, source=source, warnings=warnings)
     assessments = assess(drafts)
     warnings.extend(_refused_sections(drafts, assessments, source=source, threshold=threshold))
-    document = Document(
+    sure = [n for n, assessment in enumerate(assessments) if assessment.confidence >= threshold]
+    unsure = [n for n, assessment in enumerate(assessments) if assessment.confidence < threshold]
+    return Document(
         source=source,
         content_hash=content_hash,
         incident=incident,
+        items=tuple(candidates[n] for n in sure),
+        assessments=tuple(assessments[n] for n in sure),
         warnings=tuple(warnings),
         has_action_section=bool(sections),
-        possible=tuple(
-            PossibleItem(item=item, assessment=assessment)
-            for item, assessment in zip(candidates, assessments, strict=True)
-        ),
+        possible=tuple(PossibleItem(item=candidates[n], assessment=assessments[n]) for n in unsure),
     )
-    return with_threshold(document, threshold)
 
 
 def with_threshold(document: Document, threshold: float) -> Document:

@@ -181,6 +181,7 @@ _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]?\s+")
 _STEP = re.compile(r"^\s*(?:step|section|part)\s+\d+\s*[-:]?\s*")
 
 
+@lru_cache(maxsize=4096)
 def normalise_heading(text: str) -> str:
     """Heading words only: no emoji, numbering, punctuation or case."""
     text = text.replace("\u2019", "'")
