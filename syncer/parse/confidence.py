@@ -45,10 +45,13 @@ _TIMESTAMP = re.compile(
     re.IGNORECASE,
 )
 _SECOND_PERSON = re.compile(r"\b(?:your|you|yourself)\b", re.IGNORECASE)
+# The sentence that introduces a list ("Relay operators should now:", "If you self-host, do
+# the following:") says whom the list is for. Only a sentence ending in a colon counts: "Users
+# need not do anything." above a list of the team's tasks says nothing of the list.
 _AUDIENCE = re.compile(
-    r"\b(?:operators?|users?|customers?|clients?|validators?|node runners|you|your|"
-    r"everyone|developers)\b[^.:]{0,60}\b(?:should|must|need to|are advised|can|may)\b|"
-    r"\bshould (?:now|do)\b|\bfollowing (?:steps|instructions)\b|\binstructions?\b",
+    r"(?:\b(?:operators?|users?|customers?|clients?|validators?|node runners|you|your|"
+    r"everyone|developers|admins?|administrators?)\b[^.:!?]{0,80}|\binstructions?\b[^.:!?]{0,80})"
+    r":\s*$",
     re.IGNORECASE,
 )
 # "Operators should restart ...", "Customers must rotate ...": advice, not the team's work.

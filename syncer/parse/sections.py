@@ -595,20 +595,31 @@ def _section_form(parsed: Parsed, blocks: list[tuple[int, int]]) -> str:
     if any(kind in _LISTS or kind == "html_block" for kind in kinds):
         return "items"
     if "heading_open" in kinds:
-        # Every sub-heading followed by a paragraph: each heading is an item.
+        # Every sub-heading followed by a paragraph: each heading is an item, unless the
+        # sub-headings name groups ("Short term", "Completed"): then each paragraph is one.
         groups: list[int] = []
-        for kind in kinds:
+        grouped = False
+        for (start, _), kind in zip(blocks, kinds, strict=True):
             if kind == "heading_open":
                 groups.append(0)
+                name = normalise_heading(render_heading(parsed, start))
+                grouped = grouped or bool(_GROUP_NAME.match(name) or group_state(name) is not None)
             elif kind == "paragraph_open" and groups:
                 groups[-1] += 1
-        return "headings" if groups and all(groups) else "items"
+        if groups and all(groups):
+            return "prose" if grouped else "headings"
+        return "items"
     paragraphs = [start for start, _ in blocks if tokens[start].type == "paragraph_open"]
     if paragraphs and any(_is_prose(tokens[start + 1].content) for start in paragraphs):
         return "prose"
     return "items"
 
 
+# Sub-headings that name a group of items, not an item: a horizon, a phase, a state.
+_GROUP_NAME = re.compile(
+    r"^(?:short|medium|mid|long|near)[ -]?term\b|^(?:immediate|now|next|later|soon|phase \d+|"
+    r"quick wins?|this (?:week|month|quarter)|q[1-4]\b)"
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\d\[*_`])")
 
 

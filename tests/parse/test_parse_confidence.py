@@ -84,6 +84,17 @@ EXPECTED: dict[str, tuple[list[str], list[str]]] = {
         [],
     ),
     "template_sample_rows": ([], []),
+    # "Users need not do anything." above a list is no advice to them (no colon ends it);
+    # "Short term" over a paragraph names a group, not an item.
+    "grouped_prose": (
+        [
+            "Add a backlog alert",
+            "Shard the queue per tenant",
+            "We will add a backlog alert to the queue dashboard before the next release",
+            "We will shard the queue per tenant",
+        ],
+        [],
+    ),
 }
 
 
