@@ -275,9 +275,3 @@ def test_github_milestone_and_close_options_are_checked(
         parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
     assert caught.value.problems == (problem,)
 
-
-def test_confidence_default_is_the_parsers() -> None:
-    from syncer.config import SourcesConfig
-    from syncer.parse import DEFAULT_CONFIDENCE
-
-    assert SourcesConfig().confidence == DEFAULT_CONFIDENCE

@@ -12,7 +12,19 @@ The work is split by concern:
 - ``items``: items from lists, tables and bare lines, with their exact source lines;
 - ``tables``: column roles and broken-table checks;
 - ``fields``: owner, due date, priority, tickets, done state and explicit id of one item;
-- ``wording``: instructions to a template's author, and done stated in words.
+- ``wording``: instructions to a template's author, and done stated in words;
+- ``confidence``: how sure the parser is of each candidate, from the evidence around it.
+
+Confidence
+----------
+Every candidate gets an ``Assessment`` (a confidence from 0 to 1 and the evidence that decided
+it). Those at or above the threshold (``DEFAULT_CONFIDENCE``, or ``[sources] confidence``) are
+``Document.items``, with their assessments in ``Document.assessments``; the rest are
+``Document.possible``: possible follow-ups, never ticketed by themselves. ``with_threshold``
+splits a parsed document again at another threshold without parsing it again; keys do not
+depend on the threshold. A heading that looks like an action section but none of whose entries
+was confident enough gets a warning naming it and the evidence against its entries, and entries
+refused as template placeholders or instructions are named with their lines.
 
 Item keys
 ---------
@@ -36,8 +48,8 @@ So that hostile input finishes in bounded time and memory (see ``markdown`` for 
 documents over ``MAX_DOCUMENT_BYTES`` (1 MiB) are refused with an error; only the first
 ``MAX_LINES`` (50,000) lines are read; block nesting stops at 20 levels; an inline run is cut at
 4,000 characters; at most 10,000 items are read from one document. Each cut is reported in
-``Document.warnings``, except the nesting and inline cuts, which only drop content no real
-post-mortem has.
+``Document.warnings`` (the nesting cut names the first line it left unread), except the inline
+cut, which only drops content no real post-mortem has.
 """
 
 from __future__ import annotations
@@ -168,7 +180,10 @@ def _parse(text: str, *, source: str, content_hash: str, threshold: float) -> Do
         assessments=tuple(assessments[n] for n in sure),
         warnings=tuple(warnings),
         has_action_section=bool(sections),
-        possible=tuple(PossibleItem(item=candidates[n], assessment=assessments[n]) for n in unsure),
+        possible=tuple(
+            PossibleItem.model_construct(item=candidates[n], assessment=assessments[n])
+            for n in unsure
+        ),
     )
 
 

@@ -100,7 +100,14 @@ _LEAD = re.compile(r"^[^A-Za-z]*")
 
 def assess(drafts: list[Draft]) -> list[Assessment]:
     """The confidence and evidence of each candidate, in the order given."""
-    scored = [_own_evidence(draft) + _unit_evidence(draft) for draft in drafts]
+    # The evidence of a list or table as a whole is the same for each of its items.
+    shared: dict[tuple[str | None, int, str | None, bool, str], list[tuple[int, str]]] = {}
+    scored = []
+    for draft in drafts:
+        unit_key = (draft.section, draft.strength, draft.group, draft.columns, draft.intro)
+        if unit_key not in shared:
+            shared[unit_key] = _unit_evidence(draft)
+        scored.append(_own_evidence(draft) + shared[unit_key])
     points = [sum(weight for weight, _ in evidence) for evidence in scored]
     hard = [_confirmed(draft) for draft in drafts]
     vetoed = [any(weight <= -3 for weight, _ in evidence) for evidence in scored]
@@ -137,8 +144,9 @@ def assess(drafts: list[Draft]) -> list[Assessment]:
                     scored[i].append((-(points[i] - PASS + 1), "most of its section is rejected"))
                     points[i] = PASS - 1
 
+    # Built from checked parts, so not validated again: there is one per candidate.
     return [
-        Assessment(
+        Assessment.model_construct(
             confidence=_confidence(total),
             evidence=tuple(
                 f"{'+' if weight > 0 else '-'}{abs(weight)} {reason}"

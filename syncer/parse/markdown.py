@@ -66,6 +66,8 @@ class Parsed:
     tokens: list[Token]
     closers: list[int]
     env: dict[str, Any]
+    deepest: int = 0
+    """The deepest block level of any token: at ``MAX_NESTING`` markdown-it stopped reading."""
 
 
 def tokenize(text: str) -> Parsed:
@@ -75,12 +77,14 @@ def tokenize(text: str) -> Parsed:
     tokens = reader.parse(text, env)
     closers = list(range(1, len(tokens) + 1))
     stack: list[int] = []
+    deepest = 0
     for index, token in enumerate(tokens):
         if token.nesting == 1:
             stack.append(index)
+            deepest = max(deepest, len(stack))
         elif token.nesting == -1 and stack:
             closers[stack.pop()] = index + 1
-    return Parsed(tokens=tokens, closers=closers, env=env)
+    return Parsed(tokens=tokens, closers=closers, env=env, deepest=deepest)
 
 
 def iter_blocks(parsed: Parsed, start: int, end: int) -> list[tuple[int, int]]:
@@ -280,7 +284,7 @@ def nesting_warnings(parsed: Parsed, lines: list[str], *, source: str) -> list[P
     """A warning naming the first line that markdown-it left unread because it is nested
     deeper than ``MAX_NESTING`` blocks (lists in lists, quotes in quotes), so that such an
     item never vanishes without a word."""
-    if not any(token.level >= MAX_NESTING - 1 for token in parsed.tokens):
+    if parsed.deepest < MAX_NESTING - 1:
         return []
     covered = [False] * len(lines)
     for token in parsed.tokens:
