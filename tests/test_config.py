@@ -274,4 +274,3 @@ def test_github_milestone_and_close_options_are_checked(
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=Path(), environ={"SYNCER_GH_TOKEN": "t"})
     assert caught.value.problems == (problem,)
-
