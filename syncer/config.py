@@ -156,6 +156,14 @@ class SourcesConfig(Section):
         description="with write_back: commit the edits on a branch of the working tree's remote "
         "(git push) instead of writing the local files",
     )
+    confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="how sure the parser must be that a candidate is an action item before it "
+        "is ticketed (0-1; 0.5 by default, chosen for precision); candidates below it are "
+        "possible follow-ups, shown as a finding and never ticketed",
+    )
 
 
 ShardName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,29}$")]

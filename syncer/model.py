@@ -121,6 +121,7 @@ class Assessment(Frozen):
 
     confidence: float = Field(ge=0, le=1)
     evidence: tuple[str, ...] = ()
+    section: str | None = Field(default=None, description="the heading it was found under")
 
 
 class PossibleItem(Frozen):
@@ -130,7 +131,6 @@ class PossibleItem(Frozen):
 
     item: ActionItem
     assessment: Assessment
-    section: str | None = Field(default=None, description="the heading it was found under")
 
 
 class Document(Frozen):
@@ -145,6 +145,9 @@ class Document(Frozen):
     has_action_section: bool = True
     possible: tuple[PossibleItem, ...] = Field(
         default=(), description="candidates below the confidence threshold: not ticketed"
+    )
+    assessments: tuple[Assessment, ...] = Field(
+        default=(), description="the evidence for each of ``items``, in the same order"
     )
 
 
@@ -369,6 +372,7 @@ FindingKind = Literal[
     "unknown_priority",
     "conflict",
     "write_back",
+    "possible_items",
 ]
 
 

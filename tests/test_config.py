@@ -44,7 +44,7 @@ def test_every_bad_field_is_listed_with_its_path() -> None:
             'sources.paths: must be a list, e.g. ["not-a-list"]',
             "sources.colour: unknown key (known keys: paths, exclude, root, base_url, "
             "template, allow_empty, write_back, write_back_status, close_from_document, "
-            "write_back_ticket_column, pull_request, push)",
+            "write_back_ticket_column, pull_request, push, confidence)",
             'trackers.ops-jira.project: "ops": a Jira project key is 2-10 capital letters, '
             "digits or _, starting with a letter (e.g. OPS)",
             "trackers.ops-jira.flavour: unknown key; did you mean 'flavor'?",

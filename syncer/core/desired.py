@@ -260,6 +260,30 @@ def _repeats(document: Document) -> list[Finding]:
     return found
 
 
+CONFIRM_HOW = (
+    "a task-list box (- [ ] ...), an action-item heading, or an <!-- syncer: items --> line "
+    "above the list; or lower [sources] confidence"
+)
+
+
+def _possible(document: Document) -> list[Finding]:
+    """Candidates the parser was not sure of: said once per document, never ticketed."""
+    if not document.possible:
+        return []
+    count = len(document.possible)
+    lines = ", ".join(str(p.item.line) for p in document.possible[:5])
+    more = "" if count <= 5 else ", ..."
+    noun = "possible follow-up" if count == 1 else "possible follow-ups"
+    return [
+        Finding(
+            kind="possible_items",
+            message=f"{count} {noun} in {document.source} not ticketed (lines {lines}{more}): "
+            f"confirm them by {CONFIRM_HOW}",
+            source=document.source,
+        )
+    ]
+
+
 def desire_items(
     policy: SyncPolicy,
     documents: Iterable[Document],
@@ -289,6 +313,7 @@ def desire_items(
                 )
             )
         findings += _repeats(document)
+        findings += _possible(document)
         routed = policy.routing.route(document)
         for item in document.items:
             # A ticket already named in the document decides the tracker.

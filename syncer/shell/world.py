@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from syncer.config import Config, env_prefix
 from syncer.core.desired import desire_items
+from syncer.core.parse import with_threshold
 from syncer.core.plan import (
     found_there,
     moves_to_try,
@@ -84,7 +85,9 @@ def collect_documents(
     for document, parsed_now in read_documents(
         files, root=config.source_root, cache=store.cached_documents(), texts=texts
     ):
-        documents.append(document)
+        # The cache keeps the parse at the default threshold; the configured one re-splits
+        # items from possible follow-ups without parsing again.
+        documents.append(with_threshold(document, sources.confidence))
         progress("documents parsed", len(documents), len(files))
         if parsed_now and not document.errors:
             fresh.append((cache_tag(document.content_hash), document))

@@ -25,7 +25,7 @@ def test_tickets_are_created_in_document_order(
     workspace: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["parse", "--format", "json", str(workspace / "postmortems")]) == 0
-    documents = json.loads(capsys.readouterr().out)["documents"]
+    documents = json.loads(capsys.readouterr().out)
     written = [
         item["title"]
         for document in sorted(documents, key=lambda d: d["source"])

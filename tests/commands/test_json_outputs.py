@@ -37,8 +37,8 @@ def test_every_json_output_carries_its_schema_version(
 ) -> None:
     config = ["--config", str(workspace / "syncer.toml")]
     code, parsed = _json(capsys, "parse", "--format", "json", str(workspace / "postmortems"))
-    assert (code, parsed["schema_version"]) == (0, 1)
-    assert [d["incident"]["id"] for d in parsed["documents"]]
+    assert code == 0
+    assert [(d["schema_version"], d["incident"]["id"]) for d in parsed]
     for command in ("plan", "sync"):
         code, data = _json(capsys, command, *config, "--format", "json")
         assert (code, data["schema_version"]) == (0, 1), command

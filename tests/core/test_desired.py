@@ -8,7 +8,16 @@ import pytest
 
 from syncer.core.desired import desire_items
 from syncer.core.plan import tickets_to_fetch, where_tickets_live
-from syncer.model import ActionItem, Document, Incident, Link, Ticket, TicketRef
+from syncer.model import (
+    ActionItem,
+    Assessment,
+    Document,
+    Incident,
+    Link,
+    PossibleItem,
+    Ticket,
+    TicketRef,
+)
 from syncer.policy import DeadlinePolicy, Route, RoutingPolicy, SyncPolicy, TrackerPolicy
 from tests.support.builders import desired
 
@@ -220,3 +229,26 @@ def test_an_unreadable_due_date_and_an_unmapped_priority_are_findings_naming_the
     plain = item("Rotate keys", due=date(2026, 12, 1), priority="SEV1")
     _, none = desire_items(POLICY, [document(plain)], claim=claim_jira_keys)
     assert {f.kind for f in none} <= {"unknown_owner"}
+
+
+def test_possible_follow_ups_are_one_finding_and_no_ticket() -> None:
+    unsure = [
+        PossibleItem(item=item(t, line=n), assessment=Assessment(confidence=0.3))
+        for n, t in ((5, "Request coalescing"), (6, "Jittered expiry"))
+    ]
+    doc = document(item("Fix the proxy")).model_copy(update={"possible": tuple(unsure)})
+    wanted, findings = desire_items(
+        POLICY.model_copy(update={"routing": RoutingPolicy(default="jira")}),
+        [doc],
+        claim=claim_jira_keys,
+    )
+    assert [w.item.title for w in wanted] == ["Fix the proxy"]
+    assert [(f.kind, f.source, f.message) for f in findings] == [
+        (
+            "possible_items",
+            "inc-9.md",
+            "2 possible follow-ups in inc-9.md not ticketed (lines 5, 6): confirm them by a "
+            "task-list box (- [ ] ...), an action-item heading, or an <!-- syncer: items --> "
+            "line above the list; or lower [sources] confidence",
+        )
+    ]

@@ -12,7 +12,19 @@ The work is split by concern:
 - ``items``: items from lists, tables and bare lines, with their exact source lines;
 - ``tables``: column roles and broken-table checks;
 - ``fields``: owner, due date, priority, tickets, done state and explicit id of one item;
-- ``wording``: instructions to a template's author, and done stated in words.
+- ``wording``: instructions to a template's author, and done stated in words;
+- ``confidence``: how sure the parser is of each candidate, from the evidence around it.
+
+Confidence
+----------
+Every candidate gets an ``Assessment`` (a confidence from 0 to 1 and the evidence that decided
+it). Those at or above the threshold (``DEFAULT_CONFIDENCE``, or ``[sources] confidence``) are
+``Document.items``, with their assessments in ``Document.assessments``; the rest are
+``Document.possible``: possible follow-ups, never ticketed by themselves. ``with_threshold``
+splits a parsed document again at another threshold without parsing it again; keys do not
+depend on the threshold. A heading that looks like an action section but none of whose entries
+was confident enough gets a warning naming it and the evidence against its entries, and entries
+refused as template placeholders or instructions are named with their lines.
 
 Item keys
 ---------
@@ -36,26 +48,43 @@ So that hostile input finishes in bounded time and memory (see ``markdown`` for 
 documents over ``MAX_DOCUMENT_BYTES`` (1 MiB) are refused with an error; only the first
 ``MAX_LINES`` (50,000) lines are read; block nesting stops at 20 levels; an inline run is cut at
 4,000 characters; at most 10,000 items are read from one document. Each cut is reported in
-``Document.warnings``, except the nesting and inline cuts, which only drop content no real
-post-mortem has.
+``Document.warnings`` (the nesting cut names the first line it left unread), except the inline
+cut, which only drops content no real post-mortem has.
 """
 
 from __future__ import annotations
 
 import hashlib
 
+from syncer.core.parse.confidence import DEFAULT_CONFIDENCE, assess
 from syncer.core.parse.items import Draft, ItemReader, is_template_example
-from syncer.core.parse.markdown import MAX_DOCUMENT_BYTES, MAX_LINES, tokenize
+from syncer.core.parse.markdown import MAX_DOCUMENT_BYTES, MAX_LINES, nesting_warnings, tokenize
 from syncer.core.parse.metadata import derive_incident_id, read_incident
 from syncer.core.parse.sections import find_sections
-from syncer.model import ActionItem, Document, Incident, Problem, make_item_key, normalise_title
+from syncer.model import (
+    ActionItem,
+    Assessment,
+    Document,
+    Incident,
+    PossibleItem,
+    Problem,
+    make_item_key,
+    normalise_title,
+)
 
-__all__ = ["MAX_DOCUMENT_BYTES", "MAX_LINES", "parse_bytes", "parse_postmortem"]
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_LINES",
+    "parse_bytes",
+    "parse_postmortem",
+    "with_threshold",
+]
 
 NO_SECTION = "no action-item section found"
 
 
-def parse_bytes(data: bytes, *, source: str) -> Document:
+def parse_bytes(data: bytes, *, source: str, threshold: float = DEFAULT_CONFIDENCE) -> Document:
     """Decode a post-mortem file's bytes (UTF-8, BOM allowed) and parse it.
 
     A document that is empty, binary (has NUL bytes), not UTF-8 or larger than
@@ -89,19 +118,19 @@ def parse_bytes(data: bytes, *, source: str) -> Document:
         return failed(f"not UTF-8 text: {error.reason}", _line_of(data, error.start))
     if not text.strip():
         return failed("empty document")
-    return _parse(text, source=source, content_hash=content_hash)
+    return _parse(text, source=source, content_hash=content_hash, threshold=threshold)
 
 
-def parse_postmortem(text: str, *, source: str) -> Document:
+def parse_postmortem(text: str, *, source: str, threshold: float = DEFAULT_CONFIDENCE) -> Document:
     """Parse one post-mortem's text; ``source`` is its path relative to the source root."""
-    return parse_bytes(text.encode("utf-8", "surrogatepass"), source=source)
+    return parse_bytes(text.encode("utf-8", "surrogatepass"), source=source, threshold=threshold)
 
 
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _parse(text: str, *, source: str, content_hash: str) -> Document:
+def _parse(text: str, *, source: str, content_hash: str, threshold: float) -> Document:
     warnings: list[Problem] = []
     if text.count("\n") >= MAX_LINES:
         text = "\n".join(text.split("\n", MAX_LINES)[:MAX_LINES])
@@ -137,15 +166,71 @@ def _parse(text: str, *, source: str, content_hash: str) -> Document:
         )
     if not sections:
         warnings.append(Problem(source=source, message=NO_SECTION))
-    items = _assign_keys(drafts, incident_id=incident.id, source=source, warnings=warnings)
+    warnings.extend(nesting_warnings(parsed, lines, source=source))
+    candidates = _assign_keys(drafts, incident_id=incident.id, source=source, warnings=warnings)
+    assessments = assess(drafts)
+    warnings.extend(_refused_sections(drafts, assessments, source=source, threshold=threshold))
+    sure = [n for n, assessment in enumerate(assessments) if assessment.confidence >= threshold]
+    unsure = [n for n, assessment in enumerate(assessments) if assessment.confidence < threshold]
     return Document(
         source=source,
         content_hash=content_hash,
         incident=incident,
-        items=tuple(items),
+        items=tuple(candidates[n] for n in sure),
+        assessments=tuple(assessments[n] for n in sure),
         warnings=tuple(warnings),
         has_action_section=bool(sections),
+        possible=tuple(
+            PossibleItem.model_construct(item=candidates[n], assessment=assessments[n])
+            for n in unsure
+        ),
     )
+
+
+def with_threshold(document: Document, threshold: float) -> Document:
+    """The document with its candidates split again at ``threshold``: those at or above it are
+    ``items`` (to be ticketed), the rest ``possible``. Document order is kept in both."""
+    candidates = [
+        PossibleItem(item=item, assessment=assessment)
+        for item, assessment in zip(document.items, document.assessments, strict=True)
+    ]
+    candidates += list(document.possible)
+    candidates.sort(key=lambda candidate: (candidate.item.line, candidate.item.end_line))
+    sure = [c for c in candidates if c.assessment.confidence >= threshold]
+    return document.model_copy(
+        update={
+            "items": tuple(c.item for c in sure),
+            "assessments": tuple(c.assessment for c in sure),
+            "possible": tuple(c for c in candidates if c.assessment.confidence < threshold),
+        }
+    )
+
+
+def _refused_sections(
+    drafts: list[Draft], assessments: list[Assessment], *, source: str, threshold: float
+) -> list[Problem]:
+    """A warning for each action-looking heading none of whose entries was confident enough,
+    naming the heading and the evidence that weighed most against them."""
+    by_section: dict[tuple[str, int], list[Assessment]] = {}
+    for draft, assessment in zip(drafts, assessments, strict=True):
+        if draft.section and draft.strength in {1, 2}:
+            by_section.setdefault((draft.section, draft.section_line), []).append(assessment)
+    problems: list[Problem] = []
+    for (title, line), found in by_section.items():
+        if any(a.confidence >= threshold for a in found):
+            continue
+        against = [e for a in found for e in a.evidence if e.startswith("-")]
+        reason = max(set(against), key=against.count)[3:] if against else "too little evidence"
+        problems.append(
+            Problem(
+                source=source,
+                line=line or None,
+                message=f"heading {title!r} looks like an action-item section, but none of its "
+                f"{len(found)} entries was taken as an action item (mostly: {reason}); they "
+                "are possible follow-ups, not ticketed",
+            )
+        )
+    return problems
 
 
 def _assign_keys(

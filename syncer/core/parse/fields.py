@@ -433,6 +433,7 @@ class Fields:
     done_on: date | None = None
     """When the item was done, as the text says ("done 2026-01-02")."""
     wont_do: bool = False
+    link_only: bool = False
 
 
 _TRAILING_URL = re.compile(

@@ -48,7 +48,15 @@ from syncer.core.parse.fields import (
     status_word,
 )
 from syncer.core.parse.markdown import InlineLine, Parsed, iter_blocks, join_lines, render_inline
-from syncer.core.parse.sections import Group, Section, group_state, inherit_state, split_group_label
+from syncer.core.parse.sections import (
+    Group,
+    Section,
+    first_sentence,
+    group_state,
+    inherit_state,
+    labelled_item,
+    split_group_label,
+)
 from syncer.core.parse.tables import Columns, classify_columns, count_cells, looks_like_table
 from syncer.core.parse.wording import has_template_syntax, is_instruction, is_written_done
 from syncer.model import Problem, TicketRef, normalise_title
@@ -71,6 +79,12 @@ _HTML_STRIKE = re.compile(r"</?(?:s|del|strike)\s*>", re.IGNORECASE)
 # Every tag but <br>, which render_inline reads as a space.
 _HTML_TAG = re.compile(r"<(?!br\b)/?[a-zA-Z][^>]*>")
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?]")
+_LISTS_OPEN = frozenset({"bullet_list_open", "ordered_list_open"})
+_SAID_DONE = re.compile(
+    r"^(?:this|it|that)\s+(?:has\s+been|was|is\s+now|is)\s+(?:done|completed|implemented|fixed)\b",
+    re.IGNORECASE,
+)
+_SAMPLE_HREFS = frozenset({"", ".", "./", "#", "url", "link", "todo", "tbd"})
 _BOX_CELL = re.compile(r"^\s*\[([ xX-]?)\]\s*$")
 _STRUCTURE = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "list_item_open"})
 
@@ -134,6 +148,15 @@ class Draft:
     end_line: int
     details: list[str] = field(default_factory=list)
     group_tracked: bool = False
+    # Where it was found, for ``confidence``: the section, its strength, the list, table or
+    # paragraph it shares with its siblings, how it is written, and the paragraph above it.
+    section: str | None = None
+    section_line: int = 0
+    strength: int = 2
+    unit: int = 0
+    form: str = "list"
+    intro: str = ""
+    columns: bool = False
 
 
 @dataclass
@@ -153,6 +176,13 @@ class ItemReader:
         self.drafts: list[Draft] = []
         self.warnings: list[Problem] = []
         self._capped = False
+        self._section: Section | None = None
+        self._unit = 0
+        self._form = "list"
+        self._intro = ""
+        self._columns = False
+        # Entries of action sections that were not read, and why: reported per section.
+        self._refused: list[tuple[int, str]] = []
 
     def read_sections(self, sections: list[Section]) -> list[Draft]:
         """All items of ``sections``, in document order."""
@@ -164,9 +194,123 @@ class ItemReader:
                 for group in section.groups
                 for start, _ in group.blocks
             )
-            for group in section.groups:
-                self._read_group(group, structured=structured and group.name is None)
+            self._section = section
+            self._refused = []
+            if section.form == "headings":
+                self._read_headed_items(section)
+            elif section.form in {"prose", "label"}:
+                for group in section.groups:
+                    for start, stop in group.blocks:
+                        if self.parsed.tokens[start].type in _LISTS_OPEN and self.drafts:
+                            self._attach_list(self.drafts[-1], start, stop)
+                        else:
+                            self._read_paragraph_item(start, group)
+            else:
+                for group in section.groups:
+                    self._intro = ""
+                    self._read_group(group, structured=structured and group.name is None)
+            self._report_refused(section)
         return self.drafts
+
+    def _report_refused(self, section: Section) -> None:
+        if not self._refused:
+            return
+        lines = ", ".join(str(line) for line, _ in self._refused[:5])
+        more = "" if len(self._refused) <= 5 else f" and {len(self._refused) - 5} more"
+        reasons = sorted({reason for _, reason in self._refused})
+        self._warn(
+            self._refused[0][0],
+            f"{len(self._refused)} {'entry' if len(self._refused) == 1 else 'entries'} under "
+            f"{section.title!r} {'was' if len(self._refused) == 1 else 'were'} not read as action "
+            f"items (lines {lines}{more}): {'; '.join(reasons)}",
+        )
+
+    def _refuse(self, line: int, reason: str) -> None:
+        self._refused.append((line, reason))
+
+    def _read_headed_items(self, section: Section) -> None:
+        """``## Validate the fork parameters`` with a paragraph under it: the heading is the
+        item, its paragraphs the description."""
+        for group in section.groups:
+            if group.name is None or not group.blocks:
+                continue
+            start = group.blocks[0][0]
+            line = self._heading_line_before(start) or section.line
+            fields = extract_fields(InlineLine(text=group.name))
+            if is_placeholder(fields.title):
+                continue
+            self._unit = section.line
+            self._form = "heading"
+            draft = self._draft(fields, group.name, line, line)
+            for block_start, block_stop in group.blocks:
+                if self.parsed.tokens[block_start].type == "paragraph_open":
+                    self._add_detail_block(draft, block_start, block_stop, depth=0)
+                    span = self._span(self.parsed.tokens[block_start])
+                    draft.end_line = max(draft.end_line, span[1])
+            draft.fields.tickets = dedupe_tickets(draft.fields.tickets)
+            # A heading names a task ("User-specified checkpoint sync"); its words say nothing
+            # of whether it is done.
+            if draft.fields.done is None:
+                draft.fields.done = bool(group.done)
+            self._finish(draft, _Context(group=None, done=group.done, tickets=group.tickets))
+
+    def _heading_line_before(self, start: int) -> int | None:
+        """The line of the heading right above the block at ``start``."""
+        for index in range(start - 1, -1, -1):
+            token = self.parsed.tokens[index]
+            if token.type == "heading_open":
+                return _first_line(token)
+        return None
+
+    def _read_paragraph_item(self, start: int, group: Group) -> None:
+        """A paragraph that is one item: ``Action point: ...`` or a paragraph of prose under a
+        follow-up heading, titled by its first sentence."""
+        tokens = self.parsed.tokens
+        if tokens[start].type != "paragraph_open" or not self._room():
+            return
+        content = tokens[start + 1].content
+        if _wholly_italic(content.strip()):
+            return
+        label = labelled_item(content)
+        lines = render_inline(content[label:], self.parsed.env)
+        whole = join_lines(lines)
+        text = " ".join(whole.text.split())
+        title = first_sentence(text) if not label else text
+        if not title or title.endswith(":"):
+            return  # "We agreed on these:" introduces what follows
+        fields = extract_fields(InlineLine(text=title, links=whole.links))
+        if is_placeholder(fields.title) or is_instruction(fields.title):
+            return
+        if not label:
+            # Running text names people as it goes ("owned by two teams"): no owner field.
+            fields.owner = None
+            if fields.title not in title:
+                fields.title = title
+        line, end_line = self._span(tokens[start])
+        # Each paragraph stands alone: paragraphs do not share a form as a list's items do.
+        self._unit = start
+        self._form = "label" if label else "prose"
+        draft = self._draft(fields, group.name, line, end_line)
+        rest = text[len(title) :].strip()
+        if rest:
+            draft.details.append(rest)
+        self._finish(draft, _Context(group=group.name, done=group.done, tickets=group.tickets))
+
+    def _draft(self, fields: Fields, group: str | None, line: int, end_line: int) -> Draft:
+        section = self._section
+        return Draft(
+            fields=fields,
+            group=group,
+            line=line,
+            end_line=end_line,
+            section=section.title if section else None,
+            section_line=section.line if section else 0,
+            strength=section.strength if section else 2,
+            unit=self._unit,
+            form=self._form,
+            intro=self._intro,
+            columns=self._columns,
+        )
 
     def _warn(self, line: int | None, message: str) -> None:
         self.warnings.append(Problem(source=self.source, line=line, message=message))
@@ -188,6 +332,8 @@ class ItemReader:
         previous: Draft | None = None
         for position, (start, stop) in enumerate(group.blocks):
             kind = kinds[position]
+            self._unit, self._columns = start, False
+            self._form = {"table_open": "table", "html_block": "table"}.get(kind, "list")
             # The last item of a numbered list that ends right before this block.
             numbered, previous = previous, None
             if kind in {"bullet_list_open", "ordered_list_open"}:
@@ -236,8 +382,13 @@ class ItemReader:
                 if detail_owner is not None:
                     self._attach_paragraph(detail_owner, start)
                 elif not has_structure:
+                    self._form = "line"
                     self._read_lines(start, context)
-                elif (found := self._group_label(start)) is not None:
+                    self._intro = self.parsed.tokens[start + 1].content
+                elif (found := self._group_label(start)) is None:
+                    # Prose above a list: "Operators should now:" says whom the list is for.
+                    self._intro = self.parsed.tokens[start + 1].content
+                else:
                     # "**Short-term:**" or "Completed:" on its own line above a list.
                     label, refs = found
                     context = _Context(
@@ -305,17 +456,24 @@ class ItemReader:
         title_line, rest = _split_title(lines)
         fields = extract_fields(title_line)
         _title_from_tickets(fields)
-        if (
-            is_placeholder(fields.title)
-            or (first.italic and not fields.checkbox)
-            or is_instruction(fields.title)
-            or has_template_syntax(raw := tokens[children[0][0] + 1].content)
-        ):
+        raw = tokens[children[0][0] + 1].content
+        line_number = _first_line(tokens[start]) or 1
+        fields.link_only = _link_only(title_line)
+        if is_placeholder(fields.title) or (first.italic and not fields.checkbox):
+            return
+        # A task-list box is the author's word that this is a task: "- [ ] Why? Fix the retry
+        # storm" and "- [ ] Fix the {{ .Values.replicas }} default" are read, unless the
+        # template syntax is all there is.
+        if has_template_syntax(raw) and not (fields.checkbox and _words_besides_syntax(raw)):
+            self._refuse(line_number, "template placeholders ({{ ... }}, <...>) not filled in")
+            return
+        if is_instruction(fields.title) and not fields.checkbox:
+            self._refuse(line_number, "instructions to the post-mortem's author")
             return
         if (title_line.struck or _mostly_struck(raw)) and fields.title:
             fields.done = True
         line, end_line = self._span(tokens[start])
-        draft = Draft(fields=fields, group=context.group, line=line, end_line=end_line)
+        draft = self._draft(fields, context.group, line, end_line)
         draft.details.extend(part.text.strip() for part in rest if part.text.strip())
         for child_start, child_stop in children[1:]:
             self._add_detail_block(draft, child_start, child_stop, depth=0)
@@ -346,6 +504,8 @@ class ItemReader:
         if not text:
             return
         draft.details.append(prefix + text)
+        if _SAID_DONE.match(text):
+            draft.fields.done = True  # "- This has been done." under the item
         found = extract_fields(line)
         draft.fields.tickets.extend(found.tickets)
         # "- Owner: @bob" / "- Due: 2026-12-01" under an item are that item's fields.
@@ -421,7 +581,7 @@ class ItemReader:
             if line.struck:
                 fields.done = True
             number = first_line + offset
-            draft = Draft(fields=fields, group=context.group, line=number, end_line=number)
+            draft = self._draft(fields, context.group, number, number)
             self._finish(draft, context)
 
     def _read_table(self, start: int, stop: int, context: _Context) -> None:
@@ -445,6 +605,7 @@ class ItemReader:
         columns = classify_columns(headers)
         if columns is None:
             return
+        self._columns = _has_task_columns(columns)
         for row, cells in rows:
             if not self._room():
                 return
@@ -481,6 +642,7 @@ class ItemReader:
                 columns = classify_columns(headers)
                 if columns is None:
                     return
+                self._columns = _has_task_columns(columns)
                 continue
             if not self._room():
                 return
@@ -507,6 +669,10 @@ class ItemReader:
             return
         fields = extract_fields(title_cell)
         if is_placeholder(fields.title) or title_cell.italic or is_instruction(fields.title):
+            return
+        if any(link.href.strip() in _SAMPLE_HREFS for other in cells for link in other.links):
+            # "[Github Issue #3](./)": a template's sample row, its link never filled in.
+            self._refuse(number, "sample rows of a template (links to nowhere)")
             return
         if title_cell.struck:
             fields.done = True
@@ -544,7 +710,7 @@ class ItemReader:
                     fields.done = box[1].lower() == "x"
                     fields.wont_do = fields.wont_do or box[1] == "-"
                     break
-        draft = Draft(fields=fields, group=context.group, line=number, end_line=end_line or number)
+        draft = self._draft(fields, context.group, number, end_line or number)
         self._finish(draft, context)
 
     def _finish(self, draft: Draft, context: _Context) -> None:
@@ -687,3 +853,25 @@ def _numbering_continues(tokens: list[Token], rest: list[tuple[int, int]]) -> bo
         if token.type == "ordered_list_open":
             return int(str(token.attrs.get("start", 1))) > 1
     return False
+
+
+_SYNTAX = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|<[^<>]*>")
+
+
+def _words_besides_syntax(raw: str) -> bool:
+    """Whether an item says something besides its template syntax: two words or more."""
+    return len(re.findall(r"[A-Za-z]{2,}", _SYNTAX.sub(" ", raw))) >= 2
+
+
+def _has_task_columns(columns: Columns) -> bool:
+    """Whether a table has a column only a list of tasks has: owner, due date, ticket, status."""
+    return any(
+        index is not None for index in (columns.owner, columns.due, columns.ticket, columns.status)
+    )
+
+
+def _link_only(line: InlineLine) -> bool:
+    """Whether a line is a link and little else: ``[Block explorer](https://...)``."""
+    text = line.text.strip(" -:.")
+    linked = sum(len(link.text) for link in line.links)
+    return bool(line.links) and linked >= 0.7 * max(1, len(text))

@@ -28,6 +28,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from syncer.model import Problem
+
 _CHECKBOX = re.compile(r"^\s*\[[ xX]?\]\s+")
 
 # Characters that can start inline syntax in CommonMark (plus GFM strikethrough); text
@@ -64,6 +66,8 @@ class Parsed:
     tokens: list[Token]
     closers: list[int]
     env: dict[str, Any]
+    deepest: int = 0
+    """The deepest block level of any token: at ``MAX_NESTING`` markdown-it stopped reading."""
 
 
 def tokenize(text: str) -> Parsed:
@@ -73,12 +77,14 @@ def tokenize(text: str) -> Parsed:
     tokens = reader.parse(text, env)
     closers = list(range(1, len(tokens) + 1))
     stack: list[int] = []
+    deepest = 0
     for index, token in enumerate(tokens):
         if token.nesting == 1:
             stack.append(index)
+            deepest = max(deepest, len(stack))
         elif token.nesting == -1 and stack:
             closers[stack.pop()] = index + 1
-    return Parsed(tokens=tokens, closers=closers, env=env)
+    return Parsed(tokens=tokens, closers=closers, env=env, deepest=deepest)
 
 
 def iter_blocks(parsed: Parsed, start: int, end: int) -> list[tuple[int, int]]:
@@ -169,6 +175,13 @@ class _LineState:
         )
 
 
+_FORMATTING_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strike|"
+    r"strong|sub|sup|time|tt|u|var|wbr|img|!--)\b",
+    re.IGNORECASE,
+)
+
+
 def render_inline(content: str, env: dict[str, Any]) -> list[InlineLine]:
     """Inline-parse ``content`` and render it as plain text, one entry per source line.
 
@@ -225,6 +238,10 @@ def render_inline(content: str, env: dict[str, Any]) -> list[InlineLine]:
             state.add(token.content, struck=struck_depth > 0, italic=italic_depth > 0)
         elif kind == "html_inline" and token.content.lower().startswith("<br"):
             state.add(" ", struck=struck_depth > 0, italic=italic_depth > 0)
+        elif kind == "html_inline" and not _FORMATTING_TAG.match(token.content):
+            # "Make the <h1> smaller", "Drop the <style> block": a tag named in the text is
+            # part of it; only formatting tags (<b>, <span>, <a>) are markup to drop.
+            state.add(token.content, struck=struck_depth > 0, italic=italic_depth > 0)
     lines.append(state.finish())
     return lines
 
@@ -254,3 +271,41 @@ def join_lines(lines: list[InlineLine]) -> InlineLine:
         italic=bool(visible) and all(line.italic for line in visible),
         lead_strong=lines[0].lead_strong,
     )
+
+
+_LEAVES = frozenset(
+    {"paragraph_open", "heading_open", "fence", "code_block", "html_block", "hr", "table_open",
+     "front_matter"}
+)  # fmt: skip
+_REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:")
+
+
+def nesting_warnings(parsed: Parsed, lines: list[str], *, source: str) -> list[Problem]:
+    """A warning naming the first line that markdown-it left unread because it is nested
+    deeper than ``MAX_NESTING`` blocks (lists in lists, quotes in quotes), so that such an
+    item never vanishes without a word."""
+    if parsed.deepest < MAX_NESTING - 1:
+        return []
+    covered = [False] * len(lines)
+    for token in parsed.tokens:
+        if token.type in _LEAVES and token.map:
+            for number in range(token.map[0], min(token.map[1], len(lines))):
+                covered[number] = True
+    lost = [
+        number
+        for number, line in enumerate(lines)
+        if not covered[number]
+        and line.strip()
+        and not _REFERENCE.match(line)
+        and line.strip(" >-*+0123456789.)[]xX")
+    ]
+    if not lost:
+        return []
+    return [
+        Problem(
+            source=source,
+            line=lost[0] + 1,
+            message=f"{len(lost)} lines are nested deeper than {MAX_NESTING} levels and were "
+            "not read (an action item there is lost: move it up)",
+        )
+    ]

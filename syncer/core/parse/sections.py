@@ -78,7 +78,9 @@ def _starts(word: str, stems: tuple[str, ...]) -> bool:
 def _part_names_work(words: list[str]) -> bool:
     """Whether one part of a heading ("next steps" in "Lessons learned and next steps") names
     follow-up work."""
-    if not words or any(_starts(word, _DECOY) for word in words):
+    if not words:
+        return False
+    if any(_starts(word, _DECOY) for word in words) and not _head_is_strong(words):
         return False
     if any(
         word in _EXACT_STRONG or (_starts(word, _STRONG) and not _starts(word, _NOT_STRONG))
@@ -101,6 +103,64 @@ def _part_names_work(words: list[str]) -> bool:
     return words[0] == "what" and words[-1] == "next" and words[1:-1] in ([], ["is"], ["comes"])
 
 
+_PREPOSITIONS = frozenset({"of", "for", "in", "on", "to", "from", "after", "during", "since"})
+
+
+def _is_strong(word: str) -> bool:
+    return word in _EXACT_STRONG or (_starts(word, _STRONG) and not _starts(word, _NOT_STRONG))
+
+
+def _head_is_strong(words: list[str]) -> bool:
+    """Whether the head noun of a part (its last word before any preposition) is a strong
+    word: "Root cause remediations" names follow-up work, "Timeline of improvements" does not.
+    A timestamp or a time zone in the part is a timeline entry's heading whatever its words."""
+    if any(_TIME_WORD.match(word) for word in words):
+        return False
+    head = words
+    for n, word in enumerate(words):
+        if word in _PREPOSITIONS:
+            head = words[:n]
+            break
+    return (
+        bool(head) and _is_strong(head[-1]) and not any(_starts(word, _ELSEWHERE) for word in words)
+    )
+
+
+_TIME_WORD = re.compile(r"^(?:\d{1,2}:\d{2}|utc|gmt|[01]?\d(?:am|pm)|cont'?d)$")
+# The stems whose parts name follow-up work beyond doubt: "Action items", "Remediation",
+# "Corrective actions", "Follow-ups", "TODO". Other stems ("improvement", "prevention",
+# "recommendations") name it less surely: see ``heading_strength``.
+_CORE = ("action", "followup", "remedi", "correcti", "countermeasure", "todo")
+
+
+def heading_strength(text: str) -> int:
+    """How surely an action heading names follow-up work: 2 for a core word ("Action items",
+    "Remediation", "Next steps") with nothing else beside it, 1 for the rest ("Improvements",
+    "Prevention", "Current status and next steps"). 0 for a heading that is no action heading."""
+    if not is_action_heading(text):
+        return 0
+    words = normalise_heading(_PARENTHETICAL.sub(" ", _SEPARATOR.sub(" & ", text)))
+    for pattern, replacement in _CANONICAL:
+        words = pattern.sub(replacement, words)
+    parts = [part.split() for part in _PART_SPLIT.split(words.replace("?", " ")) if part.split()]
+    core = any(_starts(word, _CORE) or word in _EXACT_STRONG for part in parts for word in part)
+    if any(not _part_names_work(part) for part in parts):
+        # "Lessons learned and action items" names its list; "Current status and next
+        # steps" may mean the status's instructions as much as follow-up work.
+        return 2 if core else 1
+    qualified = any(
+        word in _WORK and any(w in _EXACT_QUALIFIER or _starts(w, _QUALIFIER) for w in part)
+        for part in parts
+        for word in part
+    )
+    we_do = any("we" in part for part in parts)
+    # "Preventive actions", "Preventative measures": a strong word next to a kind of work.
+    paired = any(
+        any(_is_strong(w) for w in part) and any(w in _WORK for w in part) for part in parts
+    )
+    return 2 if core or qualified or we_do or paired else 1
+
+
 _OTHER_SECTION = re.compile(
     r"^(?:timeline|lessons? learned|root causes?|summary|impact|what went (?:well|wrong)|"
     r"where we got lucky|supporting information|appendix|stats|detection|resolution|"
@@ -121,6 +181,7 @@ _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.)]?\s+")
 _STEP = re.compile(r"^\s*(?:step|section|part)\s+\d+\s*[-:]?\s*")
 
 
+@lru_cache(maxsize=4096)
 def normalise_heading(text: str) -> str:
     """Heading words only: no emoji, numbering, punctuation or case."""
     text = text.replace("\u2019", "'")
@@ -191,6 +252,12 @@ class Section:
     title: str
     line: int
     groups: list[Group]
+    strength: int = 2
+    """``heading_strength`` of its heading; 3 when the author confirmed it with a marker."""
+    form: str = "items"
+    """How its blocks hold items: "items" (lists, tables, one item per line), "headings" (a
+    sub-heading with a paragraph per item), "prose" (a paragraph per item, titled by its first
+    sentence) or "label" (``Action point: ...`` paragraphs)."""
 
 
 def render_heading(parsed: Parsed, index: int) -> str:
@@ -259,24 +326,76 @@ def _names_other_section(text: str) -> bool:
     return any(word.startswith(_ELSEWHERE) for word in words) and not is_action_heading(text)
 
 
+_TIMELINE = re.compile(r"\b(?:timeline|chronolog\w*|sequence of events)\b")
+MARKER = re.compile(r"<!--\s*syncer:\s*items\s*-->", re.IGNORECASE)
+# "Action point: improve the fork monitor" as a paragraph of its own, anywhere but a timeline.
+_LABELLED = re.compile(
+    r"^\s*(?:\*\*|__)?(action[ -]?(?:points?|items?)|follow[ -]?ups?|to[ -]?dos?)\s*:?(?:\*\*|__)?"
+    r"\s*:\s*(?=\S)",
+    re.IGNORECASE,
+)
+# Headings over prose that looks ahead without naming a kind of work: "Looking forward",
+# "What is being done about this?", "Going forward".
+_AHEAD = re.compile(
+    r"^(?:looking|going|moving) forward\b|\bwhat (?:is|are) (?:being done|we doing|changing)\b"
+)
+# Headings whose lists may carry commitments ("we will ...") among lessons and observations.
+_REFLECTIVE = ("lesson", "learn", "forward", "future", "recover", "takeaway", "reflect")
+
+
+def labelled_item(text: str) -> int:
+    """Where the item text starts in ``Action point: ...``, or 0 for another paragraph."""
+    match = _LABELLED.match(text)
+    if match is None or len(text[match.end() :].split("\n", 1)[0].strip("*_ ").split()) < 2:
+        return 0  # "**Action items:**" alone heads a list: a label, not a labelled item
+    return match.end()
+
+
 def find_sections(parsed: Parsed) -> list[Section]:
     """Every action section in the document, in order."""
     tokens = parsed.tokens
     top = iter_blocks(parsed, 0, len(tokens))
     sections: list[Section] = []
     position = 0
-    # Under a heading such as "Timeline", labels do not open sections.
+    # Under a heading such as "Timeline", labels do not open sections, and neither do its
+    # sub-headings ("### 14:30 UTC: network health improvement").
     elsewhere = False
+    reflective = False
+    trail: list[tuple[int, bool, bool]] = []  # (level, a timeline, lessons) of the headings
     while position < len(top):
         start, stop = top[position]
         token = tokens[start]
         if elsewhere and token.type != "heading_open":
             position += 1
             continue
+        if (
+            token.type == "html_block"
+            and MARKER.search(token.content)
+            and position + 1 < len(top)
+            and tokens[top[position + 1][0]].type in _LISTS
+        ):
+            # The author's own word: the list or table below holds action items.
+            section = _flat_section("syncer: items", _line(token), [top[position + 1]])
+            section.strength = 3
+            sections.append(section)
+            position += 2
+            continue
         if token.type == "heading_open":
             text = render_heading(parsed, start)
-            elsewhere = _names_other_section(text)
-            if is_action_heading(text):
+            level = int(token.tag[1:])
+            while trail and trail[-1][0] >= level:
+                trail.pop()
+            inside_other = any(other for _, other, _ in trail)
+            elsewhere = _names_other_section(text) or inside_other
+            # Only a timeline's sub-headings are its entries ("### 14:30 UTC: improvement");
+            # a document title that says "during" does not hide the whole document.
+            words = normalise_heading(text)
+            # "## Lessons learned" > "### Communication": the sub-heading's lists are lessons too.
+            own = any(word.startswith(_REFLECTIVE) for word in words.split())
+            reflective = own or any(flag for _, _, flag in trail)
+            trail.append((level, inside_other or bool(_TIMELINE.search(words)), own))
+            ahead = bool(_AHEAD.search(words))
+            if (is_action_heading(text) or ahead) and not inside_other:
                 level = int(token.tag[1:])
                 end = position + 1
                 while end < len(top):
@@ -290,9 +409,33 @@ def find_sections(parsed: Parsed) -> list[Section]:
                     ):
                         break
                     end += 1
-                sections.append(_section(parsed, text, start, top[position + 1 : end]))
+                section = _section(parsed, text, start, top[position + 1 : end])
+                section.strength = (
+                    1 if ahead and not is_action_heading(text) else (heading_strength(text))
+                )
+                section.form = _section_form(parsed, top[position + 1 : end])
+                sections.append(section)
                 position = end
                 continue
+        elif token.type == "paragraph_open" and labelled_item(tokens[start + 1].content):
+            blocks = [top[position]]
+            # "- This has been done." right below: the point's details.
+            if position + 1 < len(top) and tokens[top[position + 1][0]].type in _LISTS:
+                blocks.append(top[position + 1])
+                position += 1
+            section = _flat_section("action point", _line(token), blocks)
+            section.form = "label"
+            sections.append(section)
+        elif (
+            reflective
+            and token.type in {"paragraph_open", "bullet_list_open", "ordered_list_open"}
+            and _commits(parsed, start, stop)
+        ):
+            # "Going forward, we will ..." among the lessons: commitments, not observations.
+            section = _flat_section("commitments", _line(token), [top[position]])
+            section.strength = 0
+            section.form = "prose" if token.type == "paragraph_open" else "items"
+            sections.append(section)
         elif token.type == "paragraph_open":
             label = _bold_label(parsed, start)
             # "**Action items:**" above a list, a table, or items one per line; a plain
@@ -411,3 +554,73 @@ def _starts_with_label(parsed: Parsed, entry: tuple[int, int]) -> bool:
     lines = render_inline(inline.content.split("\n", 1)[0], parsed.env)
     lead = lines[0].lead_strong
     return bool(lead) and lines[0].text.startswith(lead or "")
+
+
+COMMITMENT = re.compile(
+    r"^(?:[^.!?:]{0,90},\s*)?(?:we|i)(?:'ll|\u2019ll| will| are going to| plan to| intend to|"
+    r" shall| are committed to)\b",
+    re.IGNORECASE,
+)
+
+
+def _commits(parsed: Parsed, start: int, stop: int) -> bool:
+    """Whether a paragraph, or most items of a list, open with a commitment: "We will add
+    monitoring", "Lastly, we will upgrade ..."."""
+    tokens = parsed.tokens
+    if tokens[start].type == "paragraph_open":
+        return bool(COMMITMENT.match(tokens[start + 1].content))
+    entries = iter_blocks(parsed, start + 1, stop - 1)
+    said = 0
+    for entry_start, _ in entries:
+        inline = tokens[entry_start + 2] if entry_start + 2 < stop else None
+        if inline is not None and inline.type == "inline" and COMMITMENT.match(inline.content):
+            said += 1
+    return bool(entries) and said * 2 >= len(entries)
+
+
+def _section_form(parsed: Parsed, blocks: list[tuple[int, int]]) -> str:
+    """How a section's blocks hold its items (see ``Section.form``)."""
+    tokens = parsed.tokens
+    kinds = [tokens[start].type for start, _ in blocks]
+    if any(kind in _LISTS or kind == "html_block" for kind in kinds):
+        return "items"
+    if "heading_open" in kinds:
+        # Every sub-heading followed by a paragraph: each heading is an item, unless the
+        # sub-headings name groups ("Short term", "Completed"): then each paragraph is one.
+        groups: list[int] = []
+        grouped = False
+        for (start, _), kind in zip(blocks, kinds, strict=True):
+            if kind == "heading_open":
+                groups.append(0)
+                name = normalise_heading(render_heading(parsed, start))
+                grouped = grouped or bool(_GROUP_NAME.match(name) or group_state(name) is not None)
+            elif kind == "paragraph_open" and groups:
+                groups[-1] += 1
+        if groups and all(groups):
+            return "prose" if grouped else "headings"
+        return "items"
+    paragraphs = [start for start, _ in blocks if tokens[start].type == "paragraph_open"]
+    if paragraphs and any(_is_prose(tokens[start + 1].content) for start in paragraphs):
+        return "prose"
+    return "items"
+
+
+# Sub-headings that name a group of items, not an item: a horizon, a phase, a state.
+_GROUP_NAME = re.compile(
+    r"^(?:short|medium|mid|long|near)[ -]?term\b|^(?:immediate|now|next|later|soon|phase \d+|"
+    r"quick wins?|this (?:week|month|quarter)|q[1-4]\b)"
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\d\[*_`])")
+
+
+def _is_prose(content: str) -> bool:
+    """Whether a paragraph is running text (sentences wrapped over lines), not one item a line."""
+    lines = [line.strip() for line in content.split("\n") if line.strip()]
+    if len(lines) == 1:
+        return len(_SENTENCE.split(lines[0])) > 1
+    return any(line[:1].islower() for line in lines[1:])
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a paragraph: a prose item's title."""
+    return _SENTENCE.split(" ".join(text.split()), maxsplit=1)[0]

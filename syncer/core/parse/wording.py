@@ -19,14 +19,14 @@ from __future__ import annotations
 import re
 
 
-def _wordset(words: str) -> frozenset[str]:
+def wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
 # Template syntax: Jinja/Handlebars/Go/shell placeholders, and ``<words>`` that are no HTML tag.
 _TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\n]*\}")
 _ANGLE = re.compile(r"<([A-Za-z][A-Za-z0-9 _.'-]{0,60})>")
-_HTML_TAGS = _wordset(
+_HTML_TAGS = wordset(
     "a abbr b br code del details div em hr i img ins kbd mark p pre s script small span strike "
     "strong sub summary sup table tbody td th thead tr u ul ol li"
 )
@@ -55,7 +55,7 @@ _THIS_INCIDENT = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 # Verbs that ask for content rather than work: with "this incident" or "you" they are
 # instructions.
-_ASKING = _wordset(
+_ASKING = wordset(
     "list describe include enter insert fill summarize summarise explain note provide mention "
     "specify detail outline link"
 )
@@ -127,12 +127,12 @@ def is_instruction(text: str) -> bool:
 _CLAUSE_END = re.compile(r"[.;:!?(\[]|\s[-\u2013\u2014]+\s|,\s*(?:which|so|but|and then)\b")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 # Base forms that happen to end in -ed.
-_NOT_PAST = _wordset(
+_NOT_PAST = wordset(
     "need feed seed embed shed speed proceed exceed succeed bleed breed heed weed bed red shred "
     "wed bred based"
 )
 # The irregular past forms and participles of English (a closed class of the grammar).
-_IRREGULAR = _wordset(
+_IRREGULAR = wordset(
     "made built wrote written ran taken took sent began begun found gave held kept left lost "
     "met paid rewrote rewritten spun brought caught chose chosen did done drew drawn fought "
     "got gotten grew grown knew known laid meant rose risen said saw seen sold stood struck "
@@ -143,7 +143,7 @@ _IRREGULAR = _wordset(
 )
 # Participles that usually describe a noun ("Improved runbooks for ...", "Automated tests"):
 # read as a verb only when what follows cannot be the noun they describe.
-_ATTRIBUTIVE = _wordset(
+_ATTRIBUTIVE = wordset(
     "improved automated updated enhanced advanced dedicated expanded extended increased reduced "
     "detailed simplified centralized centralised standardized standardised unified revised "
     "refined required related scheduled distributed managed shared structured limited expected "
@@ -153,10 +153,10 @@ _ATTRIBUTIVE = _wordset(
     "better more known broken hidden frozen lost failed"
 )
 # Participles that name a plan, not its doing: "Proposed changes to ...", "Suggested that ...".
-_PLANNED = _wordset("planned proposed suggested recommended requested desired intended expected")
+_PLANNED = wordset("planned proposed suggested recommended requested desired intended expected")
 # Words after a past form that show it is a verb: determiners, pronouns, particles,
 # prepositions ("Switched the build", "Rolled back", "Moved to ...").
-_VERB_FOLLOWER = _wordset(
+_VERB_FOLLOWER = wordset(
     "the a an our their its this that these those all some any each every his her my your it "
     "them us to for in on at with from into onto across by via over under between about around "
     "up out off back down away through"
@@ -167,7 +167,7 @@ _DETERMINERS = frozenset({"the", "a", "an", "our", "this", "their", "its"})
 _AUXILIARIES = frozenset({"have", "has", "had", "was", "were"})
 _ADVERBS = frozenset({"already", "now", "also", "since", "just", "recently", "successfully", "all"})
 # Modals and words of intent: "will", "plan to", "need to", "going to".
-_NOT_YET = _wordset("will shall should must would could can may might going plan plans need")
+_NOT_YET = wordset("will shall should must would could can may might going plan plans need")
 _TRACKING = frozenset({"created", "opened", "filed", "raised", "logged", "submitted"})
 _TRACKED_THING = frozenset({"ticket", "issue", "bug", "jira", "card", "story", "task", "epic"})
 

@@ -1046,7 +1046,7 @@ def _possible(scoped: Sequence[Document], team_of: _TeamOf) -> tuple[PossibleEnt
             title=candidate.item.title,
             confidence=candidate.assessment.confidence,
             evidence=candidate.assessment.evidence,
-            section=candidate.section,
+            section=candidate.assessment.section,
         )
         for document in scoped
         for candidate in document.possible

@@ -483,10 +483,14 @@ def test_every_fixture_has_expectations() -> None:
     here = Path(__file__).parent
     more = expected_names(here / "test_parse_more_layouts.py")
     unseen = expected_names(here / "test_parse_unseen.py")
+    confidence = expected_names(here / "test_parse_confidence.py")
 
     assert not set(EXPECTED) & more
     assert not (set(EXPECTED) | more) & unseen
-    assert {path.stem for path in FIXTURES.glob("*.md")} == set(EXPECTED) | more | unseen
+    assert not (set(EXPECTED) | more | unseen) & confidence
+    assert {path.stem for path in FIXTURES.glob("*.md")} == (
+        set(EXPECTED) | more | unseen | confidence
+    )
 
 
 @pytest.mark.parametrize(

@@ -172,9 +172,9 @@ def test_hostile_text_stays_text_in_the_browser(tmp_path: Path, browser_page: Op
     assert main(["report", "--config", config, *as_of, "--output", str(html)]) == 0
     assert_charts_render(browser_page, html)
     text = browser_page.page.inner_text("body")
-    # The parser drops tags from item titles; front matter keeps them, as text.
+    # Tags written in a title or front matter are kept as the text they are, never run.
     assert "Teams: <img src=x onerror=console.error('team')>" in text
-    assert "console.error('item') fix | the pipe" in text
+    assert "<script>console.error('item')</script> fix | the pipe" in text
     assert browser_page.page.locator("img, script").count() == 0
     # The 5,000-character word wraps inside its cell at either width: no sideways scrolling.
     assert_layout(browser_page, html, name="followup-report-hostile")

@@ -538,8 +538,9 @@ def test_due_soon_and_each_owners_plate() -> None:
 def test_possible_follow_ups_are_listed_apart() -> None:
     candidate = PossibleItem(
         item=w.item("INC-2041", "p1", "Maybe shard the queue", source=w.D1_SOURCE, line=30),
-        assessment=Assessment(confidence=0.4, evidence=("- no task-list box",)),
-        section="Lessons learned",
+        assessment=Assessment(
+            confidence=0.4, evidence=("- no task-list box",), section="Lessons learned"
+        ),
     )
     d1 = w.D1.model_copy(update={"possible": (candidate,)})
     result = report(documents=(d1, w.D2))
