@@ -32,8 +32,16 @@ Adding a probe is one line in ``PROBES``::
   state          where state is kept (``state_target``)
   schedule       the worker's jobs over a day (time-machine moves the clock)
   adapters       what each tracker adapter renders and owns, and the HTTP requests it sends to
-                 create, edit, close and reopen a ticket and list its tickets (``responses``)
+                 create, edit, close, reopen and close as won't do a ticket and list its tickets
+                 (``responses``)
   new_postmortem the file ``syncer new`` writes
+  written_back   two syncs of a copy of the documents, a ticket closed as done and one as won't
+                 do in between and an item ticked by a person: the documents' bytes, the edits
+                 planned (their diffs) and the writes each fake tracker was asked for
+  pushed         a sync of a git checkout of the documents with two bare repositories as
+                 remotes (``origin``, ``upstream``): each remote's branches and what they hold
+  proposed       a sync with each GitHub tracker pointed at a sandbox of its own: the pull
+                 requests, branches and files each sandbox's repositories end up holding
   ============== ===============================================================================
 
 * ``base``: TOML data under both configurations, for a key that acts only beside another (a
@@ -51,14 +59,16 @@ placeholder (``<name>``): say in ``PLACES`` which table of the base it stands fo
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import io
 import itertools
 import json
 import re
+import subprocess
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -72,19 +82,20 @@ import time_machine
 from pydantic import BaseModel
 
 from syncer.cli import main
-from syncer.config import Config, JiraConfig, Settings, parse_config
+from syncer.config import Config, GitHubConfig, JiraConfig, Settings, env_prefix, parse_config
 from syncer.core.desired import desire_items, desired_fields
 from syncer.core.report import Report, render_json
 from syncer.errors import TrackerError
-from syncer.model import ActionItem, Incident, TicketFields, TicketRef, make_item_key
+from syncer.model import ActionItem, Incident, Plan, TicketFields, TicketRef, make_item_key
 from syncer.outcome import SyncOutcome
+from syncer.sandbox import Sandbox
 from syncer.shell.delivery import deliver_report
 from syncer.shell.reporting import produce_report
 from syncer.shell.sources import source_problems
 from syncer.shell.state import SqliteTarget, StateStore, open_store, state_target
 from syncer.shell.sync import sync_world
 from syncer.shell.trackers import open_trackers
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import TicketTracker, Tracker
 from syncer.shell.worker import StopSignal, run_forever, utc_now
 from syncer.shell.world import World, collect_documents, read_world
 from tests.support.fakes import FakeTracker
@@ -110,6 +121,7 @@ ENV = {
     "SYNCER_GH_TOKEN": "gh-token-0001",
     "SYNCER_WEB_WEBHOOK": "https://hooks.example.test/web",
     "WEB_HOOK": "https://hooks.example.test/elsewhere",
+    "SYNCER_DOCS_TOKEN": "docs-token-0001",
 }
 
 DOCUMENTS = {
@@ -339,14 +351,16 @@ class Cycle:
     store: StateStore
     trackers: dict[str, FakeTracker]
     sleeps: list[float] = field(default_factory=list)
+    real: Mapping[str, TicketTracker] = field(default_factory=dict)
+    """Trackers used instead of the fakes of the same name (a GitHub tracker on a sandbox)."""
 
     def world(self) -> World:
-        return read_world(self.config, self.store, self.trackers)
+        return read_world(self.config, self.store, {**self.trackers, **self.real})
 
     def sync(self) -> SyncOutcome:
         return sync_world(
             self.config,
-            self.trackers,
+            {**self.trackers, **self.real},
             self.store,
             self.world(),
             dry_run=False,
@@ -565,6 +579,189 @@ def schedule(case: Case) -> object:
     return ran
 
 
+def _copy_documents(folder: Path) -> None:
+    for name, text in DOCUMENTS.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(text.encode())
+
+
+def _postmortems(folder: Path) -> dict[str, str]:
+    """The post-mortems' text, by name: what a person finds in the files."""
+    return {
+        name: (folder / name).read_bytes().decode()
+        for name in DOCUMENTS
+        if name.startswith("postmortems/")
+    }
+
+
+def _edits(plan: Plan) -> list[tuple[str, list[str], str]]:
+    return [(e.source, [i.reason for i in e.edits], e.diff) for e in plan.edits]
+
+
+def _close_by_hand(fake: FakeTracker, title: str, resolution: Literal["done", "wont_do"]) -> None:
+    [key] = [k for k, t in fake.tickets.items() if t.title.startswith(title)]
+    fake.tickets[key] = fake.tickets[key].model_copy(
+        update={"done": True, "resolution": resolution, "status_category": "done"}
+    )
+
+
+def _tick_by_hand(folder: Path, title: str) -> None:
+    path = folder / "postmortems/inc-3101.md"
+    text = path.read_bytes().decode()
+    assert f"- [ ] {title}" in text
+    path.write_bytes(text.replace(f"- [ ] {title}", f"- [x] {title}").encode())
+
+
+def written_back(case: Case) -> object:
+    """Two syncs of a copy of the documents: between them a person closes one ticket as done
+    and one as won't do, and ticks an item in its post-mortem. What the files then say, the
+    edits each sync planned (with their diffs), and the writes each fake tracker was asked for."""
+    folder = case.scratch / "workspace"
+    _copy_documents(folder)
+    config = parse_config(case.data, base_dir=folder, environ=ENV)
+    with memory_state(case) as store:
+        c = Cycle(config, store, fakes(config))
+        first = c.sync()
+        _close_by_hand(c.trackers["ops-jira"], "Raise the connection pool limit", "done")
+        _close_by_hand(c.trackers["ops-jira"], "Add an alert on pool saturation", "wont_do")
+        _tick_by_hand(folder, "Write a runbook for connection exhaustion")
+        second = c.sync()
+        return (
+            [_edits(first.plan), _edits(second.plan)],
+            {name: t.writes for name, t in c.trackers.items()},
+            _postmortems(folder),
+        )
+
+
+GIT_ENVIRONMENT = {
+    "GIT_AUTHOR_NAME": "syncer",
+    "GIT_AUTHOR_EMAIL": "syncer@example.test",
+    "GIT_AUTHOR_DATE": "2026-11-27T12:00:00Z",
+    "GIT_COMMITTER_NAME": "syncer",
+    "GIT_COMMITTER_EMAIL": "syncer@example.test",
+    "GIT_COMMITTER_DATE": "2026-11-27T12:00:00Z",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+REMOTES = ("origin", "upstream")
+
+
+def _git(folder: Path, *args: str) -> str:
+    done = subprocess.run(  # fixed arguments, no shell
+        ["git", "-C", str(folder), *args],  # git from the PATH
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def _branches(bare: Path) -> dict[str, object]:
+    """A bare repository's branches: each one's commit subject, whether it sits on ``main``,
+    and the files it changes from ``main`` (no commit ids: they are not what a person reads)."""
+    main = _git(bare, "rev-parse", "refs/heads/main")
+    seen: dict[str, object] = {}
+    for ref in _git(bare, "for-each-ref", "--format=%(refname)", "refs/heads").splitlines():
+        changed = _git(bare, "diff", "--name-only", main, ref).splitlines()
+        seen[ref] = (
+            _git(bare, "log", "-1", "--format=%s", ref),
+            ref != "refs/heads/main" and _git(bare, "rev-parse", f"{ref}^") == main,
+            {path: _git(bare, "show", f"{ref}:{path}") for path in changed},
+        )
+    return seen
+
+
+def pushed(case: Case) -> object:
+    """A sync of a git checkout of the documents whose remotes are bare repositories on disk:
+    the branches each remote then holds (and the files on them), and whether the checkout
+    was left as it was."""
+    checkout = case.scratch / "checkout"
+    _copy_documents(checkout)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in GIT_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        _git(checkout, "init", "--quiet", "--initial-branch=main")
+        _git(checkout, "add", ".")
+        _git(checkout, "commit", "--quiet", "-m", "post-mortems")
+        for remote in REMOTES:
+            bare = case.scratch / f"{remote}.git"
+            _git(case.scratch, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+            _git(checkout, "remote", "add", remote, str(bare))
+            _git(checkout, "push", "--quiet", remote, "main")
+        config = parse_config(case.data, base_dir=checkout, environ=ENV)
+        with cycle(Case(case.data, config, checkout, case.scratch)) as c:
+            c.sync()
+        return (
+            {remote: _branches(case.scratch / f"{remote}.git") for remote in REMOTES},
+            _git(checkout, "status", "--porcelain"),
+            _git(checkout, "branch", "--format=%(refname)"),
+        )
+
+
+SANDBOX_REPOSITORIES = ("acme/web", "acme/ops", "acme/postmortems", "acme/docs")
+
+
+def _sandbox_files(sandbox: Sandbox, repository: str) -> dict[str, object]:
+    """A sandbox repository's pull requests, and the files each branch changes from ``main``."""
+    repo = sandbox.state.github_repo(*repository.split("/"))
+    assert repo is not None
+    files = {c.sha: c.files for c in repo.commits}
+    main = files.get(repo.branches.get(repo.default_branch, ""), {})
+    return {
+        "pulls": [
+            (p.number, p.head, p.base, p.state, p.title, p.body)
+            for p in sorted(repo.pulls, key=lambda p: p.number)
+        ],
+        "branches": {
+            branch: {
+                path: base64.b64decode(data).decode()
+                for path, data in sorted(files[sha].items())
+                if main.get(path) != data
+            }
+            for branch, sha in sorted(repo.branches.items())
+        },
+    }
+
+
+def proposed(case: Case) -> object:
+    """A sync with each GitHub tracker pointed at a sandbox of its own (the documents on every
+    repository's ``main``), the other trackers fakes: what each sandbox's repositories then
+    hold (pull requests, and the files on each branch), and what the sync said of it."""
+    github = [n for n, t in case.config.settings.trackers.items() if isinstance(t, GitHubConfig)]
+    folder = case.scratch / "workspace"
+    _copy_documents(folder)
+    with ExitStack() as stack:
+        sandboxes = {
+            name: stack.enter_context(
+                Sandbox("cloud", jira_projects=(), github_repos=SANDBOX_REPOSITORIES)
+            )
+            for name in github
+        }
+        documents = {n: t.encode() for n, t in DOCUMENTS.items() if n.startswith("postmortems/")}
+        for sandbox in sandboxes.values():
+            for repository in SANDBOX_REPOSITORIES:
+                sandbox.commit_github_files(repository, documents, message="post-mortems")
+        data = merged(case.data, {"trackers": {n: {"url": s.url} for n, s in sandboxes.items()}})
+        environ = {f"{env_prefix(n)}TOKEN": s.github_token for n, s in sandboxes.items()}
+        config = parse_config(data, base_dir=folder, environ={**ENV, **environ})
+        real = {n: t for n, t in open_trackers(config).items() if n in sandboxes}
+        for tracker in real.values():
+            stack.callback(tracker.close)
+        with memory_state(case) as store:
+            outcome = Cycle(config, store, fakes(config), real=real).sync()
+        said = [f.message for f in outcome.plan.findings if f.kind == "write_back"]
+        for name, sandbox in sandboxes.items():
+            said = [m.replace(sandbox.url, f"<{name}>") for m in said]
+        return (
+            {
+                name: {r: _sandbox_files(s, r) for r in SANDBOX_REPOSITORIES}
+                for name, s in sandboxes.items()
+            },
+            said,
+            _postmortems(folder),
+        )
+
+
 INCIDENT = Incident(id="INC-3101", title="Orders outage", date=date(2026, 10, 2), severity="SEV2")
 ITEM = ActionItem(
     key=make_item_key("INC-3101", "Raise the pool limit"),
@@ -681,7 +878,8 @@ def _attempt(step: Callable[[], object]) -> str:
 
 
 def _life_of_a_ticket(tracker: Tracker, fields: TicketFields) -> list[str]:
-    """Create a ticket, edit and close it, reopen it, list the managed tickets: what came back."""
+    """Create a ticket, edit and close it, reopen it, close it as won't do, list the managed
+    tickets: what came back."""
     try:
         ref = tracker.create(ITEM.key, fields).ref
     except TrackerError as exc:
@@ -690,17 +888,19 @@ def _life_of_a_ticket(tracker: Tracker, fields: TicketFields) -> list[str]:
         update={"title": "Raise the pool limit to 200", "due": date(2026, 12, 1)}
     )
     closed = edited.model_copy(update={"done": True})
+    wont_do = edited.model_copy(update={"done": True, "wont_do": True})
     return [
         str(ref),
         _attempt(lambda: tracker.update(ref, closed, changed={"title", "due", "done"})),
         _attempt(lambda: tracker.update(ref, edited, changed={"done"})),
+        _attempt(lambda: tracker.update(ref, wont_do, changed={"done"})),
         _attempt(tracker.list_managed),
     ]
 
 
 def adapters(case: Case) -> object:
     """Per tracker: what the adapter renders and owns, and every request it sends creating,
-    editing, closing and reopening one ticket, then listing its tickets."""
+    editing, closing, reopening and closing as won't do one ticket, then listing its tickets."""
     seen: dict[str, object] = {}
     for name, tracker in open_trackers(case.config).items():
         fields, _ = desired_fields(case.config.policy, name, ITEM, INCIDENT)
@@ -760,6 +960,15 @@ WEBHOOK = {"report": {"teams": {"web": {"webhook": True}}}}
 OWNERS = {"trackers": {"ops-jira": {"owners": {"alice": "acc-alice", "carol": "acc-carol"}}}}
 MILESTONES = {"trackers": {"gh": {"due_as_milestone": True}}}
 HOLIDAY = [date(2026, 10, 15)]
+WRITE_BACK = {"sources": {"write_back": True}}
+PUSH = {"sources": {"write_back": True, "push": {}}}
+PULL_REQUEST = {
+    "sources": {
+        "write_back": True,
+        "pull_request": {"tracker": "gh", "repository": "acme/postmortems"},
+    }
+}
+DOCS = {"trackers": {"docs": {"type": "github", "repository": "acme/docs"}}}
 
 PROBES: dict[str, Probe] = {
     "instance": Probe("team-a", adapters),
@@ -770,6 +979,17 @@ PROBES: dict[str, Probe] = {
     "sources.base_url": Probe("https://git.example.test/ops/blob/main", desired),
     "sources.template": Probe("templates/postmortem.md", new_postmortem),
     "sources.allow_empty": Probe(True, documents, base={"sources": {"paths": ["empty"]}}),
+    # write-back: the first probe of each observable has the feature on in its base
+    "sources.write_back_status": Probe(False, written_back, base=WRITE_BACK),
+    "sources.write_back": Probe(True, written_back),
+    "sources.close_from_document": Probe(False, written_back),
+    "sources.write_back_ticket_column": Probe(True, written_back, base=WRITE_BACK),
+    "sources.push.remote": Probe("upstream", pushed, base=PUSH),
+    "sources.push.branch": Probe("syncer/links", pushed, base=PUSH),
+    "sources.pull_request.repository": Probe("acme/docs", proposed, base=PULL_REQUEST),
+    "sources.pull_request.tracker": Probe("docs", proposed, base=merged(PULL_REQUEST, DOCS)),
+    "sources.pull_request.folder": Probe("handbook/incidents", proposed, base=PULL_REQUEST),
+    "sources.pull_request.branch": Probe("syncer/links", proposed, base=PULL_REQUEST),
     "state.path": Probe("elsewhere/state.db", state),
     "state.url": Probe("postgresql://syncer@db.example.test:5432/syncer", state),
     "state.shard": Probe("blue", state),
@@ -825,6 +1045,7 @@ PROBES: dict[str, Probe] = {
     "trackers.<jira>.close_transition": Probe("Won't do", adapters),
     "trackers.<jira>.reopen_transition": Probe("Back to work", adapters),
     "trackers.<jira>.close_resolution": Probe("Fixed", adapters),
+    "trackers.<jira>.wont_do_resolution": Probe("Won't Fix", adapters),
     "trackers.<jira>.due_field": Probe("Target date", adapters),
     "trackers.<jira>.key_field": Probe("Syncer key", adapters),
     "trackers.<jira>.custom_fields": Probe({"Incident": "{incident_slug}"}, adapters),
