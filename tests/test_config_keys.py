@@ -143,6 +143,10 @@ status: Published
 - [ ] Add an alert on pool saturation above 80% @bob
 - [x] Roll back the ORM upgrade @carol
 - [ ] Write a runbook for connection exhaustion
+
+## Improvements
+
+- Better dashboards for the pool
 """,
     "postmortems/inc-3102.md": """\
 ---
@@ -538,10 +542,15 @@ def deliveries(case: Case) -> object:
 
 
 def documents(case: Case) -> object:
-    """The documents read, by name, and what validation says of the sources."""
+    """The documents read, by name, with the titles that would be ticketed and the possible
+    follow-ups that would not, and what validation says of the sources."""
     with memory_state(case) as store:
         found, _ = collect_documents(case.config, store)
-    return [(d.source, d.incident.id) for d in found], source_problems(case.config)
+    read = [
+        (d.source, d.incident.id, [i.title for i in d.items], [p.item.title for p in d.possible])
+        for d in found
+    ]
+    return read, source_problems(case.config)
 
 
 def state(case: Case) -> object:
@@ -979,6 +988,7 @@ PROBES: dict[str, Probe] = {
     "sources.base_url": Probe("https://git.example.test/ops/blob/main", desired),
     "sources.template": Probe("templates/postmortem.md", new_postmortem),
     "sources.allow_empty": Probe(True, documents, base={"sources": {"paths": ["empty"]}}),
+    "sources.confidence": Probe(0.05, documents),
     # write-back: the first probe of each observable has the feature on in its base
     "sources.write_back_status": Probe(False, written_back, base=WRITE_BACK),
     "sources.write_back": Probe(True, written_back),
