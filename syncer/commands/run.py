@@ -31,6 +31,7 @@ from typing import Any
 from syncer.commands.base import Context, Subcommands, configured_command, exit_for
 from syncer.commands.progress import TerminalProgress, callback, progress_for
 from syncer.commands.report import exit_for_report
+from syncer.commands.sync import FULL_HELP
 from syncer.config import Config
 from syncer.core.render import outcome_json, outcome_text, summary_text
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
@@ -95,6 +96,7 @@ def register(commands: Subcommands) -> None:
         default="text",
         help="how --once prints what the cycle did on stdout",
     )
+    command.add_argument("--full", action="store_true", help=FULL_HELP + " (the first cycle)")
     command.add_argument(
         "--report-output",
         metavar="FILE",
@@ -166,7 +168,10 @@ class Cycle:
         drawer: TerminalProgress | None,
         fail_on: tuple[GateKind, ...] = (),
         report_output: Path | None = None,
+        full: bool = False,
     ) -> None:
+        self.full = full
+        """The next sync lists every managed ticket (``--full``); later ones ask what changed."""
         self.config = config
         self.target = target
         self.drawer = drawer
@@ -188,8 +193,10 @@ class Cycle:
                 clock=time.monotonic,
                 stop=lambda: stop.requested,
                 progress=callback(self.drawer),
+                full=self.full,
             )
         finally:
+            self.full = False
             if self.drawer is not None:
                 self.drawer.close()
 
@@ -377,6 +384,7 @@ def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
         drawer=drawer,
         fail_on=fail_on,
         report_output=Path(args.report_output) if args.report_output else None,
+        full=args.full,
     )
     heartbeat = functools.partial(write_heartbeat, target)
     with handle_signals(StopSignal()) as stop:

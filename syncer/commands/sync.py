@@ -16,6 +16,10 @@ from syncer.core.render import outcome_json, outcome_markdown, outcome_text
 from syncer.errors import ExitCode
 from syncer.shell.sync import run_configured
 
+FULL_HELP = (
+    "list every managed ticket instead of asking the trackers what changed since the last "
+    "cycle (done daily anyway, [sync] full_every_hours): sees tickets deleted or moved since"
+)
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "
     "markdown: for a chat message or a CI summary"
@@ -83,6 +87,7 @@ def register(commands: Subcommands) -> None:
         command.add_argument(
             "--format", choices=("text", "json", "markdown"), default="text", help=FORMAT_HELP
         )
+        command.add_argument("--full", action="store_true", help=FULL_HELP)
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
@@ -94,7 +99,12 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         handler=context.log_handler,
     )
     try:
-        outcome = run_configured(config, dry_run=args.command == "plan", progress=callback(drawer))
+        outcome = run_configured(
+            config,
+            dry_run=args.command == "plan",
+            progress=callback(drawer),
+            full=args.full,
+        )
     finally:
         if drawer is not None:
             drawer.close()

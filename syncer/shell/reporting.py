@@ -43,6 +43,7 @@ from syncer.outcome import Delivery
 from syncer.shell.delivery import deliver_report
 from syncer.shell.state import StateStore
 from syncer.shell.sync import collect_documents
+from syncer.shell.tickets import TicketReader, list_in_full, reader
 from syncer.shell.trackers.base import Tracker
 
 __all__ = ["FORMATS", "Delivery", "ReportFormat", "ReportRun", "produce_report", "read_trackers"]
@@ -119,6 +120,8 @@ def read_trackers(
     documents: Sequence[Document],
     trackers: Mapping[str, Tracker],
     links: Mapping[ItemKey, Link],
+    *,
+    read: TicketReader = list_in_full,
 ) -> TrackerReads:
     """The same reads as a no-op sync's ``read_and_plan``, kept as values for the report.
 
@@ -128,13 +131,15 @@ def read_trackers(
     """
     policy = config.policy
     tickets: dict[str, list[Ticket]] = {}
+    last_full: dict[str, datetime] = {}
     unavailable: dict[str, str] = {}
     for name in config.settings.trackers:
         if name not in trackers:
             unavailable[name] = f"no credentials in the environment (set {env_prefix(name)}TOKEN)"
     for name, tracker in trackers.items():
         try:
-            tickets[name] = tracker.list_managed()
+            tickets[name] = list((done := read(name, tracker)).tickets)
+            last_full[name] = done.last_full
         except TrackerError as exc:
             log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = str(exc).removeprefix(f"{name}: ")
@@ -173,6 +178,7 @@ def read_trackers(
             tracker=name,
             tickets=tuple(tickets.get(name, ())),
             unavailable=unavailable.get(name),
+            last_full=last_full.get(name),
         )
         for name in config.settings.trackers
     }
@@ -221,7 +227,9 @@ def produce_report(
     texts: dict[str, str] = {}
     documents, _ = collect_documents(config, store, texts=texts)
     links = store.links()
-    read = read_trackers(config, documents, trackers, links)
+    read = read_trackers(
+        config, documents, trackers, links, read=reader(config, store, now=now, full=False)
+    )
     years = {d.incident.date.year for d in documents if d.incident.date is not None}
     years |= {now.year - 1, now.year, now.year + 1}
     policy = policy_from_config(config.settings.report, years=years)

@@ -25,6 +25,7 @@ from syncer.policy import SyncPolicy
 from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.sources import cache_tag, discover, read_documents, source_name
 from syncer.shell.state import StateStore, open_store
+from syncer.shell.tickets import TicketReader, list_in_full, reader
 from syncer.shell.trackers import open_trackers
 from syncer.shell.trackers.base import Tracker
 
@@ -73,9 +74,9 @@ def collect_documents(
     return documents, len(fresh)
 
 
-def _list_managed(tracker: Tracker) -> list[Ticket]:
+def _list_managed(tracker: Tracker, name: str, read: TicketReader) -> list[Ticket]:
     try:
-        return tracker.list_managed()
+        return list(read(name, tracker).tickets)
     except TrackerError:
         # check() says precisely what is wrong (credentials, project, repository) if it can.
         tracker.check()
@@ -89,13 +90,16 @@ def read_and_plan(
     links: Mapping[ItemKey, Link],
     *,
     progress: Progress = _no_progress,
+    read: TicketReader = list_in_full,
 ) -> tuple[Plan, dict[str, str]]:
-    """Read the trackers and plan; returns the plan and the trackers that could not be read."""
+    """Read the trackers and plan; returns the plan and the trackers that could not be read.
+
+    ``read`` lists a tracker's managed tickets (``shell/tickets.py``: incrementally)."""
     tickets: dict[str, list[Ticket]] = {}
     unavailable: dict[str, str] = {}
     for name, tracker in trackers.items():
         try:
-            tickets[name] = _list_managed(tracker)
+            tickets[name] = _list_managed(tracker, name, read)
             progress("tickets read", sum(len(t) for t in tickets.values()), None)
         except TrackerError as exc:
             log.info("%s: cannot read tickets: %s", name, exc)
@@ -174,15 +178,20 @@ def run_sync(
     clock: Callable[[], float],
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
+    full: bool = False,
 ) -> SyncOutcome:
     """Plan, and unless ``dry_run`` apply; record the run in state.
 
     ``stop`` is asked between two changes (a signal arrived: the rest waits for the next run).
+    ``full`` lists every managed ticket instead of asking what changed (``--full``).
     """
     started = now()
     documents, parsed = collect_documents(config, store, progress=progress)
     links = store.links()
-    plan, unavailable = read_and_plan(config.policy, documents, trackers, links, progress=progress)
+    read = reader(config, store, now=started, full=full)
+    plan, unavailable = read_and_plan(
+        config.policy, documents, trackers, links, progress=progress, read=read
+    )
     result = None
     if not dry_run:
         applied = 0
@@ -248,6 +257,7 @@ def run_configured(
     clock: Callable[[], float] = time.monotonic,
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
+    full: bool = False,
 ) -> SyncOutcome:
     """Open the trackers and the state of ``config`` and run one plan (``dry_run``) or sync."""
     trackers = open_trackers(config)
@@ -262,4 +272,5 @@ def run_configured(
             clock=clock,
             stop=stop,
             progress=progress,
+            full=full,
         )

@@ -18,9 +18,11 @@ from pydantic import ValidationError
 from syncer.errors import StateError
 from syncer.model import Frozen
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: links, documents, runs. 2: the heartbeat of the scheduled worker. 3: the report's
-delivery memory: when each ticket was last nudged, and each team's published report issue."""
+delivery memory: when each ticket was last nudged, and each team's published report issue.
+4: each tracker's snapshot of its managed tickets and the watermark of the last read, so a
+cycle asks a tracker only what changed since (``shell/tickets.py``)."""
 
 Row = tuple[Any, ...]
 
@@ -61,6 +63,18 @@ class RunRecord(Frozen):
     summary: Mapping[str, int]
 
 
+class Watermark(Frozen):
+    """How far a tracker's snapshot of managed tickets reaches (``shell/tickets.py``)."""
+
+    last_seen: datetime
+    """Changes from here on (the tracker's own clock where it tells it) are not in the snapshot
+    yet: the next incremental read asks for them, less a margin for clock skew and index lag."""
+    last_full: datetime
+    """When the last full listing (a reconcile) ran."""
+    etag: str | None = None
+    """GitHub: the ETag of the last incremental listing's answer, for a conditional request."""
+
+
 class Heartbeat(Frozen):
     """What the scheduled worker last did, for health checks.
 
@@ -93,6 +107,8 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "heartbeat": ("id", "last_cycle", "last_success", "next_due", "last_error", "last_error_at"),
     "nudges": ("tracker", "ticket", "last_nudged"),
     "published": ("team", "tracker", "ticket", "updated"),
+    "snapshots": ("tracker", "ticket_key", "ticket"),
+    "watermarks": ("tracker", "last_seen", "last_full", "etag"),
 }
 """Every data table and its columns, identical in both backends (copies rely on it)."""
 
@@ -103,6 +119,8 @@ TABLE_SINCE: Mapping[str, int] = {
     "heartbeat": 2,
     "nudges": 3,
     "published": 3,
+    "snapshots": 4,
+    "watermarks": 4,
 }
 """The schema version that introduced each table."""
 
@@ -167,6 +185,23 @@ def migrations(*, identity: str) -> Migrations:
                     tracker TEXT NOT NULL,
                     ticket  TEXT NOT NULL,
                     updated TEXT NOT NULL
+                )""",
+            ),
+        ),
+        (
+            4,
+            (
+                """CREATE TABLE IF NOT EXISTS snapshots (
+                    tracker    TEXT NOT NULL,
+                    ticket_key TEXT NOT NULL,
+                    ticket     TEXT NOT NULL,
+                    PRIMARY KEY (tracker, ticket_key)
+                )""",
+                """CREATE TABLE IF NOT EXISTS watermarks (
+                    tracker   TEXT PRIMARY KEY,
+                    last_seen TEXT NOT NULL,
+                    last_full TEXT NOT NULL,
+                    etag      TEXT
                 )""",
             ),
         ),
