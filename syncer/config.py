@@ -332,6 +332,11 @@ class JiraConfig(TrackerBase):
         default_factory=dict,
         description="custom field name -> value template, e.g. 'Incident' = '{incident_slug}'",
     )
+    bulk_create: bool = Field(
+        default=True,
+        description="create up to 50 issues per request (POST issue/bulk); false: one request "
+        "per issue",
+    )
 
     @field_validator("custom_fields")
     @classmethod

@@ -71,7 +71,7 @@ def read_managed(
         snapshot = None
     if snapshot is None:
         listed = tracker.list_managed()
-        mark = Watermark(last_seen=_latest(listed, default=now), last_full=now)
+        mark = Watermark(last_seen=now, last_full=now)
         store.save_snapshot(name, tickets=listed, watermark=mark, replace=True)
         return TicketRead(tickets=tuple(listed), full=True, last_full=now)
     mark, known = snapshot
@@ -81,8 +81,11 @@ def read_managed(
     merged = {ticket.ref.key: ticket for ticket in known}
     fresh = [t for t in changes.tickets if merged.get(t.ref.key) != t]
     merged.update((ticket.ref.key, ticket) for ticket in changes.tickets)
+    # The watermark moves to this read's start only when the answer held tickets: an empty
+    # answer proves nothing changed since the old mark, and keeping it keeps the question the
+    # same, so GitHub can answer the next one with a free 304.
     moved = Watermark(
-        last_seen=max(mark.last_seen, _latest(changes.tickets, default=mark.last_seen)),
+        last_seen=now if changes.tickets else mark.last_seen,
         last_full=mark.last_full,
         etag=changes.etag,
     )
@@ -94,11 +97,6 @@ def read_managed(
         last_full=mark.last_full,
         changed=len(fresh),
     )
-
-
-def _latest(tickets: tuple[Ticket, ...] | list[Ticket], *, default: datetime) -> datetime:
-    """The latest updated time among ``tickets`` (the tracker's clock), else ``default``."""
-    return max((t.updated for t in tickets if t.updated is not None), default=default)
 
 
 TicketReader = Callable[[str, Tracker], TicketRead]

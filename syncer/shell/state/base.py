@@ -67,8 +67,9 @@ class Watermark(Frozen):
     """How far a tracker's snapshot of managed tickets reaches (``shell/tickets.py``)."""
 
     last_seen: datetime
-    """Changes from here on (the tracker's own clock where it tells it) are not in the snapshot
-    yet: the next incremental read asks for them, less a margin for clock skew and index lag."""
+    """When the last read that found anything started (syncer's clock): changes from here on
+    may be missing from the snapshot, so the next read asks for them, from a margin earlier
+    (the two clocks' difference, a search index's lag)."""
     last_full: datetime
     """When the last full listing (a reconcile) ran."""
     etag: str | None = None

@@ -532,7 +532,7 @@ class JiraTracker:
 
     @property
     def bulk_size(self) -> int:
-        return BULK_CREATE_SIZE
+        return BULK_CREATE_SIZE if self._config.bulk_create else 1
 
     def create_many(self, batch: Sequence[BulkCreate]) -> list[BulkResult]:
         """One ``POST issue/bulk`` for up to 50 issues; each refused entry reported on its own.
