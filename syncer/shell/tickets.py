@@ -46,7 +46,7 @@ class TicketRead(Frozen):
     last_full: datetime
     """When the last full listing ran (this one, when ``full``)."""
     changed: int = 0
-    """How many tickets the changes question returned (0 for a full read)."""
+    """How many tickets the changes question found new or different (0 for a full read)."""
 
 
 def read_managed(
