@@ -70,12 +70,12 @@ def read_managed(
         log.info("%s: the daily full listing is due", name)
         snapshot = None
     if snapshot is None:
-        listed = tracker.list_managed()
-        mark = Watermark(last_seen=now, last_full=now)
-        store.save_snapshot(name, tickets=listed, watermark=mark, replace=True)
-        return TicketRead(tickets=tuple(listed), full=True, last_full=now)
+        return _list_in_full(tracker, store, name=name, now=now)
     mark, known = snapshot
     changes = tracker.list_changed(since=mark.last_seen - skew, now=now, etag=mark.etag)
+    if not changes.complete:
+        log.info("%s: the changes read took too long to vouch for; listing in full", name)
+        return _list_in_full(tracker, store, name=name, now=now)
     if changes.unchanged:
         return TicketRead(tickets=tuple(known), full=False, last_full=mark.last_full)
     merged = {ticket.ref.key: ticket for ticket in known}
@@ -97,6 +97,13 @@ def read_managed(
         last_full=mark.last_full,
         changed=len(fresh),
     )
+
+
+def _list_in_full(tracker: Tracker, store: StateStore, *, name: str, now: datetime) -> TicketRead:
+    listed = tracker.list_managed()
+    mark = Watermark(last_seen=now, last_full=now)
+    store.save_snapshot(name, tickets=listed, watermark=mark, replace=True)
+    return TicketRead(tickets=tuple(listed), full=True, last_full=now)
 
 
 TicketReader = Callable[[str, Tracker], TicketRead]

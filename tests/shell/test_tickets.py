@@ -25,7 +25,8 @@ from syncer.shell.state import StateStore
 from syncer.shell.state.sqlite import SqliteBackend
 from syncer.shell.tickets import TicketRead, read_managed
 from syncer.shell.trackers import open_trackers
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import ChangedTickets, Tracker
+from tests.fakes import FakeTracker
 
 KINDS = ("jira-cloud", "jira-server", "github")
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -48,8 +49,9 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock(request: pytest.FixtureRequest) -> Clock:
+    drifting = "drifts" in request.node.name
+    return DriftingClock() if drifting else Clock()
 
 
 @pytest.fixture
@@ -236,3 +238,60 @@ def test_a_failed_changes_question_moves_nothing_and_the_next_cycle_sees_the_cha
     assert not later.full
     assert seen["inc-1.a"][0] == "Item a, retitled"
     assert len(seen) == 4
+
+
+class DriftingClock(Clock):
+    """A clock that moves ``step`` on every reading while ``drifting``: a long paged read on a
+    busy server, where each page is asked at a later moment than the one before."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drifting = False
+        self.step = timedelta(minutes=3)
+
+    def __call__(self) -> datetime:
+        if self.drifting:
+            self.moment += self.step
+        return self.moment
+
+
+@pytest.mark.parametrize("kind", ["jira-cloud", "jira-server"])
+def test_a_long_changes_read_loses_no_ticket_while_its_window_drifts(
+    tracker: Tracker, store: StateStore, sandbox: Sandbox, kind: str, clock: Clock
+) -> None:
+    assert isinstance(clock, DriftingClock)
+    assert read(tracker, store, clock)[0].full  # nothing yet
+    clock.advance(minutes=1)
+    fields = tracker.render(TicketFields(title="Made in one burst", body="Why."))
+    made = {tracker.create(f"inc-2.{n:03d}", fields).ref.key for n in range(250)}
+    clock.advance(minutes=10)
+    clock.drifting = True
+    changed, _ = read(tracker, store, clock)
+    clock.drifting = False
+    assert not changed.full
+    assert {t.ref.key for t in changed.tickets} == made
+
+
+class SlowChangesTracker(FakeTracker):
+    """A tracker whose changes read could not vouch for itself (it took too long)."""
+
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
+        return (
+            super()
+            .list_changed(since=since, now=now, etag=etag)
+            .model_copy(update={"complete": False})
+        )
+
+
+def test_a_changes_read_that_cannot_vouch_for_itself_is_replaced_by_a_full_listing(
+    store: StateStore,
+) -> None:
+    tracker = SlowChangesTracker(name="slow")
+    first = read_managed(tracker, store, name="slow", now=START, full=False)
+    assert first.full
+    later = START + timedelta(minutes=15)
+    again = read_managed(tracker, store, name="slow", now=later, full=False)
+    assert again.full
+    assert again.last_full == later

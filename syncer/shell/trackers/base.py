@@ -135,6 +135,9 @@ class ChangedTickets(Frozen):
     costs no rate limit); ``tickets`` is then empty."""
     etag: str | None = None
     """The answer's ETag, to send back next time; ``None`` where the tracker has none."""
+    complete: bool = True
+    """False when the tracker cannot vouch that no changed ticket slipped between two pages
+    (Jira: the read took longer than its window's allowance); the caller lists in full."""
 
 
 class BulkCreate(Frozen):

@@ -32,8 +32,9 @@ import json
 import logging
 import math
 import re
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -78,6 +79,9 @@ KEYS_PER_SEARCH = 50
 """``key in (...)`` and ``labels in (...)`` lists are cut into chunks of this many."""
 BULK_CREATE_SIZE = 50
 """Issues per ``POST issue/bulk``: Jira's most."""
+READ_ALLOWANCE = timedelta(minutes=10)
+"""How much earlier than asked a changes search starts: a relative date moves with the server's
+clock from page to page, and this much drift loses nothing (see ``list_changed``)."""
 """``key in (...)`` lists are cut into chunks of this many keys, so the JQL stays short."""
 
 _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
@@ -392,15 +396,25 @@ class JiraTracker:
         A relative date: JQL reads absolute dates in the user's profile time zone, which this
         side does not know; minutes back from the server's own now need no time zone (the
         caller's margin covers the two clocks' difference). Jira has no conditional search.
+
+        Each page evaluates the date again, so the window's start moves on while a long read
+        pages. It starts ``READ_ALLOWANCE`` earlier than asked, and newest first: what drifts
+        out of it is at the end, older than asked, and moves no page boundary before it (a
+        ticket updated during the read moves to the front, and the next read asks from before
+        this one started). A read that takes longer than the allowance says it is not
+        ``complete``.
         """
-        minutes = max(1, math.ceil((now - since).total_seconds() / 60))
+        minutes = max(1, math.ceil((now - since + READ_ALLOWANCE).total_seconds() / 60))
         jql = (
             f"project = {_jql_string(self._config.project)} "
             f"AND labels = {_jql_string(self._marks.managed_label)} "
-            f'AND updated >= "-{minutes}m" ORDER BY key ASC'
+            f'AND updated >= "-{minutes}m" ORDER BY updated DESC, key ASC'
         )
         doing = f"listing the tickets of {self._config.project} changed in the last {minutes} min"
-        return ChangedTickets(tickets=tuple(self._search(jql, doing=doing)))
+        started = time.monotonic()
+        found = {t.ref.key: t for t in self._search(jql, doing=doing)}  # pages may overlap
+        drifted = time.monotonic() - started > READ_ALLOWANCE.total_seconds()
+        return ChangedTickets(tickets=tuple(found.values()), complete=not drifted)
 
     def find_many(self, keys: Collection[ItemKey]) -> dict[ItemKey, list[Ticket]]:
         """One search per ``KEYS_PER_SEARCH`` keys, on their marker labels."""
