@@ -200,7 +200,9 @@ def run_report_stage(config: Config, schedule: Schedule) -> int:
     return 0
 
 
-def measure(kind: str, items: int, latency_ms: int, before_max: int, out_path: str) -> None:
+def measure(
+    kind: str, items: int, latency_ms: int, before_max: int, out_path: str, before_stages: str
+) -> None:
     lines: list[str] = []
 
     def out(line: str) -> None:
@@ -227,11 +229,15 @@ def measure(kind: str, items: int, latency_ms: int, before_max: int, out_path: s
         cycle("read-back     after", run_sync_stage)
         for mode in ("after", "before"):
             config = workspace(work, kind, urls, items, before=mode == "before")
-            cycle(f"no-op cycle   {mode}", run_sync_stage)
-            cycle(f"no-op cycle   {mode}", run_sync_stage)
-            tick_one(work / "postmortems")
-            cycle(f"one change    {mode}", run_sync_stage)
-            cycle(f"report        {mode}", run_report_stage)
+            wanted = before_stages.split(",") if mode == "before" else ["noop", "change", "report"]
+            if "noop" in wanted:
+                cycle(f"no-op cycle   {mode}", run_sync_stage)
+                cycle(f"no-op cycle   {mode}", run_sync_stage)
+            if "change" in wanted:
+                tick_one(work / "postmortems")
+                cycle(f"one change    {mode}", run_sync_stage)
+            if "report" in wanted:
+                cycle(f"report        {mode}", run_report_stage)
     if kind != "github" and items <= before_max:
         with (
             tempfile.TemporaryDirectory(prefix="syncer-scale-") as tmp,
@@ -262,13 +268,25 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--before-first-sync-max", type=int, default=10000)
     parser.add_argument("--output", default="/dev/null", help="also append the figures here")
+    parser.add_argument(
+        "--before-stages",
+        default="noop,change,report",
+        help="which cycles to measure before (each lists every ticket: long at 50,000)",
+    )
     args = parser.parse_args()
     for items in args.items:
         for kind in args.trackers:
             # A process per run: its peak RSS is its own.
             child = multiprocessing.Process(
                 target=measure,
-                args=(kind, items, args.latency_ms, args.before_first_sync_max, args.output),
+                args=(
+                    kind,
+                    items,
+                    args.latency_ms,
+                    args.before_first_sync_max,
+                    args.output,
+                    args.before_stages,
+                ),
             )
             child.start()
             child.join()
