@@ -201,7 +201,7 @@ def run_report_stage(config: Config, schedule: Schedule) -> int:
 
 
 def measure(
-    kind: str, items: int, latency_ms: int, before_max: int, out_path: str, before_stages: str
+    kind: str, items: int, *, latency_ms: int, before_max: int, out_path: str, before_stages: str
 ) -> None:
     lines: list[str] = []
 
@@ -279,14 +279,13 @@ def main() -> None:
             # A process per run: its peak RSS is its own.
             child = multiprocessing.Process(
                 target=measure,
-                args=(
-                    kind,
-                    items,
-                    args.latency_ms,
-                    args.before_first_sync_max,
-                    args.output,
-                    args.before_stages,
-                ),
+                args=(kind, items),
+                kwargs={
+                    "latency_ms": args.latency_ms,
+                    "before_max": args.before_first_sync_max,
+                    "out_path": args.output,
+                    "before_stages": args.before_stages,
+                },
             )
             child.start()
             child.join()
