@@ -398,21 +398,34 @@ class JiraTracker:
         caller's margin covers the two clocks' difference). Jira has no conditional search.
 
         Each page evaluates the date again, so the window's start moves on while a long read
-        pages. It starts ``READ_ALLOWANCE`` earlier than asked, and newest first: what drifts
-        out of it is at the end, older than asked, and moves no page boundary before it (a
-        ticket updated during the read moves to the front, and the next read asks from before
-        this one started). A read that takes longer than the allowance says it is not
-        ``complete``.
+        pages. An answer of one page is read as asked; a longer one is read again from
+        ``READ_ALLOWANCE`` earlier than asked, newest first: what drifts out of the window is
+        then at the end, older than asked, and moves no page boundary before it (a ticket
+        updated during the read moves to the front, and the next read asks from before this
+        one started). A read that takes longer than the allowance is not ``complete``.
         """
-        minutes = max(1, math.ceil((now - since + READ_ALLOWANCE).total_seconds() / 60))
-        jql = (
-            f"project = {_jql_string(self._config.project)} "
-            f"AND labels = {_jql_string(self._marks.managed_label)} "
-            f'AND updated >= "-{minutes}m" ORDER BY updated DESC, key ASC'
-        )
-        doing = f"listing the tickets of {self._config.project} changed in the last {minutes} min"
+
+        def jql(allowance: timedelta) -> tuple[str, str]:
+            minutes = max(1, math.ceil((now - since + allowance).total_seconds() / 60))
+            query = (
+                f"project = {_jql_string(self._config.project)} "
+                f"AND labels = {_jql_string(self._marks.managed_label)} "
+                f'AND updated >= "-{minutes}m" ORDER BY updated DESC, key ASC'
+            )
+            return (
+                query,
+                f"listing the tickets of {self._config.project} changed in the last {minutes} min",
+            )
+
+        # One page is one evaluation of the date: no drift. Only a longer answer is read again
+        # with the allowance, page by page.
+        narrow, doing = jql(timedelta())
+        first = self._search(narrow, doing=doing, pages=1)
+        if len(first) < PAGE_SIZE:
+            return ChangedTickets(tickets=tuple(first))
+        wide, doing = jql(READ_ALLOWANCE)
         started = time.monotonic()
-        found = {t.ref.key: t for t in self._search(jql, doing=doing)}  # pages may overlap
+        found = {t.ref.key: t for t in self._search(wide, doing=doing)}  # pages may overlap
         drifted = time.monotonic() - started > READ_ALLOWANCE.total_seconds()
         return ChangedTickets(tickets=tuple(found.values()), complete=not drifted)
 
@@ -775,7 +788,8 @@ class JiraTracker:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def _search(self, jql: str, *, doing: str) -> list[Ticket]:
+    def _search(self, jql: str, *, doing: str, pages: int | None = None) -> list[Ticket]:
+        """Every issue ``jql`` finds, page by page; at most ``pages`` pages when given."""
         wanted = self._wanted_fields()
 
         def search() -> list[dict[str, Any]]:
@@ -804,6 +818,8 @@ class JiraTracker:
                     )
                 issues = page.get("issues") or []
                 found += issues
+                if pages is not None and len(found) >= pages * PAGE_SIZE:
+                    return found
                 if self._cloud:
                     token = page.get("nextPageToken")
                     if not token or page.get("isLast") is True:
