@@ -792,10 +792,11 @@ class JiraTracker:
         """Every issue ``jql`` finds, page by page; at most ``pages`` pages when given."""
         wanted = self._wanted_fields()
 
-        def search() -> list[dict[str, Any]]:
+        def search() -> list[Ticket]:
             # Pages are read as JSON: the library's Issue objects cost more to build than the
-            # requests themselves take when thousands of issues are listed.
-            found: list[dict[str, Any]] = []
+            # requests themselves take when thousands of issues are listed. Each page becomes
+            # tickets at once: 50,000 issues' JSON held together would double the memory.
+            found: list[Ticket] = []
             token: str | None = None
             while True:
                 if self._cloud:
@@ -817,7 +818,7 @@ class JiraTracker:
                         json_result=True,
                     )
                 issues = page.get("issues") or []
-                found += issues
+                found += [self._ticket(raw) for raw in issues]
                 if pages is not None and len(found) >= pages * PAGE_SIZE:
                     return found
                 if self._cloud:
@@ -827,7 +828,7 @@ class JiraTracker:
                 elif not issues or len(found) >= int(page.get("total", 0)):
                     return found
 
-        return [self._ticket(raw) for raw in self._http.read(search, doing)]
+        return self._http.read(search, doing)
 
     def _get_issue(self, key: str, doing: str) -> Issue:
         wanted = ",".join(self._wanted_fields())
