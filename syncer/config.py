@@ -269,6 +269,25 @@ class WorkerConfig(Section):
     )
 
 
+class SyncConfig(Section):
+    """How a sync reads the trackers: what changed since the last cycle, and now and then all."""
+
+    full_every_hours: float = Field(
+        default=24.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="hours between full listings of the managed tickets (which see deleted and "
+        "moved tickets); cycles in between ask only what changed; 0: every cycle lists in full",
+    )
+    changes_margin_minutes: float = Field(
+        default=5.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="how far before the last change seen a cycle's changes question starts "
+        "(clock skew between syncer and the tracker, search index lag)",
+    )
+
+
 class PacingConfig(Section):
     """How politely syncer writes to one tracker; unset values take the tracker type's."""
 
@@ -392,6 +411,11 @@ class JiraConfig(TrackerBase):
     custom_fields: Mapping[str, str] = Field(
         default_factory=dict,
         description="custom field name -> value template, e.g. 'Incident' = '{incident_slug}'",
+    )
+    bulk_create: bool = Field(
+        default=True,
+        description="create up to 50 issues per request (POST issue/bulk); false: one request "
+        "per issue",
     )
 
     @field_validator("custom_fields")
@@ -700,6 +724,7 @@ class Settings(BaseSettings):
     policies: PoliciesConfig = PoliciesConfig()
     report: ReportConfig = ReportConfig()
     worker: WorkerConfig = WorkerConfig()
+    sync: SyncConfig = SyncConfig()
 
     @model_validator(mode="after")
     def _instance_is_not_a_label(self) -> Settings:

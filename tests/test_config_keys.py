@@ -28,6 +28,7 @@ Adding a probe is one line in ``PROBES``::
   report         the report's JSON (without ``policy``) over aged tickets of a first sync
   delivery       the report's delivery: issues published, digests posted, nudges commented
   deliveries     when the webhook digest goes out over eight days of runs (the cadence)
+  reads          how a tracker is read over two days of cycles: in full, or what changed since
   documents      the documents read (by name) and what is said of the sources
   state          where state is kept (``state_target``)
   schedule       the worker's jobs over a day (time-machine moves the clock)
@@ -86,7 +87,15 @@ from syncer.config import Config, GitHubConfig, JiraConfig, Settings, env_prefix
 from syncer.core.desired import desire_items, desired_fields
 from syncer.core.report import Report, render_json
 from syncer.errors import TrackerError
-from syncer.model import ActionItem, Incident, Plan, TicketFields, TicketRef, make_item_key
+from syncer.model import (
+    ActionItem,
+    Incident,
+    Plan,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    make_item_key,
+)
 from syncer.outcome import SyncOutcome
 from syncer.sandbox import Sandbox
 from syncer.shell.delivery import deliver_report
@@ -94,8 +103,9 @@ from syncer.shell.reporting import produce_report
 from syncer.shell.sources import source_problems
 from syncer.shell.state import SqliteTarget, StateStore, open_store, state_target
 from syncer.shell.sync import sync_world
+from syncer.shell.tickets import reader
 from syncer.shell.trackers import open_trackers
-from syncer.shell.trackers.base import TicketTracker, Tracker
+from syncer.shell.trackers.base import BulkCreate, ChangedTickets, TicketTracker, Tracker
 from syncer.shell.worker import StopSignal, run_forever, utc_now
 from syncer.shell.world import World, collect_documents, read_world
 from tests.support.fakes import FakeTracker
@@ -359,7 +369,10 @@ class Cycle:
     """Trackers used instead of the fakes of the same name (a GitHub tracker on a sandbox)."""
 
     def world(self) -> World:
-        return read_world(self.config, self.store, {**self.trackers, **self.real})
+        # A full listing: the tickets were aged behind syncer's back, which only a full read sees.
+        return read_world(
+            self.config, self.store, {**self.trackers, **self.real}, now=NOW, full=True
+        )
 
     def sync(self) -> SyncOutcome:
         return sync_world(
@@ -383,6 +396,30 @@ class Cycle:
             teams=teams,
             deliver=False,
         ).report
+
+
+def reads(case: Case) -> object:
+    """How a tracker is read over two days of cycles: a full listing or only what changed,
+    and from when the changes are asked for (``syncer.shell.tickets``)."""
+    asked: list[tuple[str, object]] = []
+
+    class Watched(FakeTracker):
+        def list_managed(self) -> list[Ticket]:
+            asked.append(("full", None))
+            return super().list_managed()
+
+        def list_changed(
+            self, *, since: datetime, now: datetime, etag: str | None = None
+        ) -> ChangedTickets:
+            asked.append(("changes since", since))
+            return super().list_changed(since=since, now=now, etag=etag)
+
+    tracker = Watched(name="ops-jira")
+    with memory_state(case) as store:
+        for hours in (0, 1, 2, 26, 27, 51):
+            read = reader(case.config, store, now=NOW + timedelta(hours=hours), full=False)
+            read("ops-jira", tracker)
+    return asked
 
 
 def memory_state(case: Case) -> StateStore:
@@ -904,7 +941,18 @@ def _life_of_a_ticket(tracker: Tracker, fields: TicketFields) -> list[str]:
         _attempt(lambda: tracker.update(ref, edited, changed={"done"})),
         _attempt(lambda: tracker.update(ref, wont_do, changed={"done"})),
         _attempt(tracker.list_managed),
+        _attempt(lambda: _two_more(tracker, fields)),
     ]
+
+
+def _two_more(tracker: Tracker, fields: TicketFields) -> list[str]:
+    """Two more tickets, as apply sends them: in one request where the adapter creates in bulk
+    (Jira's ``bulk_create``), else one by one."""
+    keys = [f"{ITEM.key}-b{n}" for n in (1, 2)]
+    if tracker.bulk_size > 1:
+        made = tracker.create_many([BulkCreate(key=key, fields=fields) for key in keys])
+        return [r.ref.key if isinstance(r, Ticket) else f"error: {r}" for r in made]
+    return [tracker.create(key, fields).ref.key for key in keys]
 
 
 def adapters(case: Case) -> object:
@@ -1042,6 +1090,9 @@ PROBES: dict[str, Probe] = {
     "report.deliver_at": Probe("17:00", deliveries, base=WEBHOOK),
     "worker.report_day": Probe("tuesday", schedule, base={"worker": {"report_at": "13:00"}}),
     "worker.sync_every_minutes": Probe(60, schedule),
+    "sync.full_every_hours": Probe(1, reads),
+    "sync.changes_margin_minutes": Probe(30, reads),
+    "trackers.<jira>.bulk_create": Probe(False, adapters),
     "worker.report_at": Probe("09:00", schedule),
     "worker.timezone": Probe("Asia/Tokyo", schedule, base={"worker": {"report_at": "09:00"}}),
     # Jira

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from syncer.commands.base import Context, Subcommands, configured_command
+from syncer.commands.sync import FULL_HELP
 from syncer.core.report.gate import GATE_KINDS, parse_gate_kinds
 from syncer.errors import ConfigError, ExitCode
 from syncer.logs import run_id, set_level
@@ -85,6 +86,7 @@ def register(commands: Subcommands) -> None:
         default="text",
         help="how --once prints what the cycle did on stdout",
     )
+    command.add_argument("--full", action="store_true", help=FULL_HELP + " (the first cycle)")
     command.add_argument(
         "--report-output",
         metavar="FILE",
@@ -118,9 +120,12 @@ class Jobs:
         fail_on: tuple[GateKind, ...] = (),
         report_output: Path | None = None,
         deliver: bool = True,
+        full: bool = False,
     ) -> None:
         from syncer.shell.cycle import ReportStage
 
+        self.full = full
+        """The next sync lists every managed ticket (``--full``); later ones ask what changed."""
         self.config = config
         self.environ = environ
         self.drawer = drawer
@@ -138,7 +143,7 @@ class Jobs:
                 outcome = run_cycle(
                     self.config,
                     environ=self.environ,
-                    sync=SyncStage() if sync else None,
+                    sync=SyncStage(full=self.full) if sync else None,
                     report=self.report if report else None,
                     stop=lambda: stop.requested,
                     stop_signal=lambda: stop.signum,
@@ -147,6 +152,8 @@ class Jobs:
                     on_locked=lambda: log.info("%s started (run %s)", name, current),
                 )
             finally:
+                if sync:
+                    self.full = False  # --full: the first cycle only
                 if self.drawer is not None:
                     self.drawer.close()
             code = exit_code(outcome)
@@ -292,6 +299,7 @@ def run_worker(args: argparse.Namespace, context: Context) -> ExitCode:
         fail_on=fail_on,
         report_output=output,
         deliver=not args.no_deliver,
+        full=args.full,
     )
     heartbeat = functools.partial(write_heartbeat, target)
     with handle_signals(StopSignal()) as stop:

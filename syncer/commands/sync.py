@@ -7,6 +7,10 @@ import argparse
 from syncer.commands.base import Context, Subcommands, configured_command
 from syncer.errors import ExitCode
 
+FULL_HELP = (
+    "list every managed ticket instead of asking the trackers what changed since the last "
+    "cycle (done daily anyway, [sync] full_every_hours): sees tickets deleted or moved since"
+)
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "
     "markdown: for a chat message or a CI summary"
@@ -90,6 +94,8 @@ def register(commands: Subcommands) -> None:
         help="with [sources] write_back: commit the edited post-mortems in their git working "
         "tree, with a message naming the tickets written back",
     )
+    for command in (plan, sync):
+        command.add_argument("--full", action="store_true", help=FULL_HELP)
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
@@ -111,6 +117,7 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
                 dry_run=args.command == "plan",
                 changes_exit=getattr(args, "detailed_exitcode", False),
                 commit=getattr(args, "commit", False),
+                full=args.full,
             ),
             progress=callback(drawer),
         )

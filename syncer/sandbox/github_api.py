@@ -9,6 +9,7 @@ an issue transferred to another repository).
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -180,7 +181,9 @@ class GithubApi:
             response = error_response(
                 HTTPStatus.BAD_REQUEST, "Problems parsing JSON", doc=f"{DOCS}/issues"
             )
-        response.headers.update(self.rate_headers(token, counted=request.path != "/rate_limit"))
+        response = conditional(request, response)
+        counted = request.path != "/rate_limit" and response.status != HTTPStatus.NOT_MODIFIED
+        response.headers.update(self.rate_headers(token, counted=counted))
         return response
 
     def token(self, request: Request) -> str | None:
@@ -1030,3 +1033,27 @@ class GithubApi:
                 HTTPStatus.NOT_FOUND, "Not Found", doc=f"{DOCS}/issues/milestones#get-a-milestone"
             )
         return Response.json(HTTPStatus.OK, self.milestone_json(request, repo, found))
+
+
+def etag_of(body: bytes) -> str:
+    """A weak validator of an answer's bytes, shaped as GitHub's (``W/"<sha256 hex>"``)."""
+    return 'W/"' + hashlib.sha256(body).hexdigest() + '"'
+
+
+def conditional(request: Request, response: Response) -> Response:
+    """GitHub's conditional requests: a successful GET answer carries an ``ETag``; a GET whose
+    ``If-None-Match`` names it (weak comparison, as RFC 9110 has it for this header) is answered
+    ``304 Not Modified`` without a body, which does not count against the rate limit (GitHub's
+    "best practices for using the REST API: use conditional requests if appropriate")."""
+    if request.method != "GET" or response.status != HTTPStatus.OK:
+        return response
+    etag = etag_of(response.body)
+    response.headers["ETag"] = etag
+    sent = request.headers.get("if-none-match")
+    if sent is None:
+        return response
+    wanted = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+    if "*" in wanted or etag.removeprefix("W/") in wanted:
+        kept = {k: v for k, v in response.headers.items() if k in ("ETag", "Link")}
+        return Response(HTTPStatus.NOT_MODIFIED, b"", kept)
+    return response

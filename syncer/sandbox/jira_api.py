@@ -82,6 +82,10 @@ class JiraError(Exception):
         return error_response(self.status, self.messages, self.errors)
 
 
+BULK_CREATE_LIMIT = 50
+"""Issues one ``POST issue/bulk`` may create (createIssues: "Creates upto **50** issues")."""
+
+
 def error_response(
     status: int, messages: list[str], errors: dict[str, str] | None = None
 ) -> Response:
@@ -115,6 +119,7 @@ class JiraApi:
             ("GET", "/user/bulk", self.user_bulk),
             ("GET", "/user/assignable/search", self.assignable_search),
             ("POST", "/issue", self.create_issue),
+            ("POST", "/issue/bulk", self.create_issues),
             ("GET", r"/issue/(?P<ident>[^/]+)", self.get_issue),
             ("PUT", r"/issue/(?P<ident>[^/]+)", self.edit_issue),
             ("DELETE", r"/issue/(?P<ident>[^/]+)", self.delete_issue),
@@ -913,10 +918,58 @@ class JiraApi:
     # ------------------------------------------------------------------ issue handlers
 
     def create_issue(self, request: Request, version: str) -> Response:
+        issue = self.new_issue(request.json(), version=version)
+        return Response.json(HTTPStatus.CREATED, self.created_json(request, version, issue))
+
+    def created_json(self, request: Request, version: str, issue: JiraIssue) -> dict[str, str]:
+        return {
+            "id": str(issue.id),
+            "key": issue.key,
+            "self": f"{self.api_base(request, version)}/issue/{issue.id}",
+        }
+
+    def create_issues(self, request: Request, version: str) -> Response:
+        """``POST issue/bulk`` (createIssues): up to 50 ``issueUpdates``, each made or refused
+        on its own. 201 with ``issues`` (the made ones, in request order) and ``errors``
+        (``failedElementNumber`` and the element's error collection) when any was made; 400
+        with the same body when none was."""
         payload = request.json()
+        updates = payload.get("issueUpdates") if isinstance(payload, dict) else None
+        if not isinstance(updates, list):
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["Can not deserialize the issueUpdates."])
+        if len(updates) > BULK_CREATE_LIMIT:
+            raise JiraError(
+                HTTPStatus.BAD_REQUEST,
+                [f"The number of issues to create must not exceed {BULK_CREATE_LIMIT}."],
+            )
+        made: list[dict[str, str]] = []
+        errors: list[dict[str, Any]] = []
+        for number, update in enumerate(updates):
+            try:
+                issue = self.new_issue(update, version=version)
+            except JiraError as error:
+                errors.append(
+                    {
+                        "elementErrors": {
+                            "errorMessages": error.messages,
+                            "errors": error.errors,
+                        },
+                        "failedElementNumber": number,
+                        "status": error.status,
+                    }
+                )
+                continue
+            made.append(self.created_json(request, version, issue))
+        status = HTTPStatus.CREATED if made or not updates else HTTPStatus.BAD_REQUEST
+        return Response.json(status, {"issues": made, "errors": errors})
+
+    def new_issue(self, payload: Any, *, version: str) -> JiraIssue:
+        """Make one issue from an ``IssueUpdateDetails``; ``JiraError`` when refused (then
+        nothing is stored and no number is used)."""
         fields = payload.get("fields") if isinstance(payload, dict) else None
         if not isinstance(fields, dict):
             raise JiraError(HTTPStatus.BAD_REQUEST, ["Issue must have 'fields' or 'update'."])
+        assert isinstance(payload, dict)
         state = self.ctx.state
         errors: dict[str, str] = {}
         project_ref = fields.get("project")
@@ -962,14 +1015,7 @@ class JiraApi:
         project.next_number += 1
         issue.created = issue.updated = issue.status_changed = now
         state.jira_issues.append(issue)
-        return Response.json(
-            HTTPStatus.CREATED,
-            {
-                "id": str(issue.id),
-                "key": issue.key,
-                "self": f"{self.api_base(request, version)}/issue/{issue.id}",
-            },
-        )
+        return issue
 
     def get_issue(self, request: Request, version: str, ident: str) -> Response:
         issue = self.find_issue(ident)

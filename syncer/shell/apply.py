@@ -10,10 +10,18 @@ The create protocol, which is what keeps a crash or a lost response from making 
    only a ticket actually found is recorded, otherwise the item stays pending for the next run.
 
 A change is done only when all its writes are: a close or reopen is the field writes and the
-transition, the comment saying why, and then the baseline on the ticket (``Tracker.remember``).
+transition, the comment saying why, and then the baseline on the ticket
+(``TicketTracker.remember``).
 Until the comment is written the ticket's baseline keeps the old done state, so should the
 transition's answer or the comment be lost, the next run sees the ticket in its new state but
 the baseline not, and completes the comment without repeating the transition.
+
+Where a tracker creates in bulk (Jira: 50 issues a request), consecutive creates of the plan go
+out together under the same protocol: every item of the batch is recorded pending before the
+request leaves; each entry the answer refuses is failed (or, for a refused assignee, created
+again unassigned) on its own; after an ambiguous failure one marker search for the whole batch
+(``TicketTracker.find_many``) adopts what was made, and what it does not find stays pending,
+looked up again by the next run before anything is sent. A pending item never goes into a batch.
 
 A change that fails leaves state as it was (plus the error), so state never claims what did not
 happen. A tracker that becomes unavailable fails its remaining changes without more requests.
@@ -24,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import cast
 
 from syncer.errors import (
     TrackerAssigneeError,
@@ -51,7 +60,7 @@ from syncer.model import (
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import TicketTracker
+from syncer.shell.trackers.base import BulkCreate, BulkResult, TicketTracker
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,10 @@ class Pacer:
             if remaining > 0:
                 self._sleep(remaining)
         self._last[tracker] = self._clock()
+
+
+def _ambiguous(result: BulkResult) -> bool:
+    return isinstance(result, TrackerError) and result.ambiguous
 
 
 def _adopt(tracker: TicketTracker, change: CreateChange) -> Ticket | None:
@@ -296,10 +309,117 @@ class _Applier:
         )
         return Outcome(change=change, status="done", ref=ticket.ref)
 
+    def bulk_size(self, change: Change, links: Mapping[str, Link]) -> int:
+        """How many creates may go with ``change`` in one request (1: it goes alone)."""
+        if not isinstance(change, CreateChange) or change.tracker in self.down:
+            return 1
+        earlier = links.get(change.item_key)
+        if earlier is not None and earlier.status == "pending":
+            return 1  # looked up on its own first (and after the search lag)
+        return max(1, self.trackers[change.tracker].bulk_size)
+
+    def create_batch(self, batch: list[CreateChange], unavailable: dict[str, str]) -> list[Outcome]:
+        """Create ``batch`` (one tracker's) in one request; an outcome per change, in order."""
+        name = batch[0].tracker
+        tracker = self.trackers[name]
+        now = self.now()
+        for change in batch:
+            self.store.mark_pending(change.item_key, tracker=name, source=change.source, now=now)
+        self.pacer.wait(name)
+        entries = [BulkCreate(key=c.item_key, fields=c.fields) for c in batch]
+        try:
+            results: list[BulkResult] = tracker.create_many(entries)
+        except TrackerError as exc:
+            if not exc.ambiguous:
+                for change in batch:
+                    self.store.forget_pending(change.item_key)
+                raise
+            log.warning("%s: bulk create outcome unknown (%s); looking it up", name, exc)
+            results = [exc] * len(batch)
+        outcomes: list[Outcome] = []
+        lost = [c.item_key for c, r in zip(batch, results, strict=True) if _ambiguous(r)]
+        found: Mapping[str, list[Ticket]] = {}
+        if lost:
+            try:
+                found = tracker.find_many(lost)
+            except TrackerError as exc:
+                # Nothing adopted: those items stay pending, looked up again by the next run.
+                log.warning("%s: cannot look up %d unconfirmed creates: %s", name, len(lost), exc)
+        for change, result in zip(batch, results, strict=True):
+            try:
+                outcomes.append(self.settle_batched(tracker, change, result, found))
+            except TrackerError as exc:
+                outcomes.append(self.failed(change, exc, unavailable))
+        return outcomes
+
+    def settle_batched(
+        self,
+        tracker: TicketTracker,
+        change: CreateChange,
+        result: BulkResult,
+        found: Mapping[str, list[Ticket]],
+    ) -> Outcome:
+        """One bulk entry's outcome: made, adopted after a lost answer, or failed."""
+        if isinstance(result, Ticket):
+            log.info("%s: created %s", change.item_key, result.ref)
+            return self.settle(tracker, change, result, "done")
+        if result.ambiguous:
+            if tickets := found.get(change.item_key):
+                ticket = min(tickets, key=oldest_first)
+                log.info("%s: created %s (confirmed by lookup)", change.item_key, ticket.ref)
+                return self.settle(tracker, change, ticket, "recovered")
+            raise result  # stays pending: the next run looks it up before sending another
+        if isinstance(result, TrackerAssigneeError):
+            self.unassignable(change, result)
+            self.pacer.wait(change.tracker)
+            unassigned = change.fields.model_copy(update={"assignee": None})
+            try:
+                ticket = tracker.create(
+                    change.item_key,
+                    unassigned,
+                    written=Written.of(change.fields).model_copy(update={"done": False}),
+                )
+            except TrackerError as exc:
+                if not exc.ambiguous:
+                    self.store.forget_pending(change.item_key)
+                    raise
+                if (adopted := _adopt(tracker, change)) is None:
+                    raise
+                return self.settle(tracker, change, adopted, "recovered")
+            log.info("%s: created %s", change.item_key, ticket.ref)
+            return self.settle(tracker, change, ticket, "done")
+        self.store.forget_pending(change.item_key)
+        raise result
+
+    def failed(self, change: Change, exc: TrackerError, unavailable: dict[str, str]) -> Outcome:
+        """Record why ``change`` failed; stop writing to a tracker that is down or limiting."""
+        if isinstance(exc, TrackerUnavailableError):
+            unavailable[change.tracker] = str(exc).removeprefix(f"{change.tracker}: ")
+            self.down[change.tracker] = f"not tried: {change.tracker} stopped answering"
+        elif isinstance(exc, TrackerRateLimitedError):
+            # Writing on through a rate limit only earns a longer ban.
+            self.down[change.tracker] = (
+                f"not tried: {change.tracker} is rate limiting; left for the next run"
+            )
+        # Printed in the run's output; the log keeps it for -v readers in order.
+        log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
+        self.store.record_error(
+            change.item_key,
+            tracker=change.tracker,
+            source=change.source,
+            error=str(exc),
+            now=self.now(),
+        )
+        return Outcome(change=change, status="failed", error=str(exc))
+
     def run(self, plan: Plan, links: Mapping[str, Link], stop: Callable[[], bool]) -> ApplyResult:
-        outcomes = []
+        outcomes: list[Outcome] = []
         unavailable: dict[str, str] = {}
-        for change in plan.changes:
+        changes = plan.changes
+        index = 0
+        while index < len(changes):
+            change = changes[index]
+            index += 1
             if stop():
                 # Checked only between changes: a write in flight always finishes and is recorded.
                 outcomes.append(Outcome(change=change, status="deferred", error=NOT_ATTEMPTED))
@@ -307,31 +427,45 @@ class _Applier:
             if (reason := self.down.get(change.tracker)) is not None:
                 outcomes.append(Outcome(change=change, status="failed", error=reason))
                 continue
+            size = self.bulk_size(change, links)
+            if size > 1 and isinstance(change, CreateChange):
+                batch = [change]
+                stopped = False
+                # Consecutive creates for the same tracker, each asked about like any change.
+                while (
+                    len(batch) < size
+                    and index < len(changes)
+                    and changes[index].tracker == change.tracker
+                    and self.bulk_size(changes[index], links) > 1
+                ):
+                    if stopped := stop():
+                        break
+                    batch.append(cast(CreateChange, changes[index]))
+                    index += 1
+                outcomes += self.run_batch(batch, unavailable)
+                if stopped:
+                    # stop() said yes for the next change: it is deferred like the rest.
+                    outcomes.append(
+                        Outcome(change=changes[index], status="deferred", error=NOT_ATTEMPTED)
+                    )
+                    index += 1
+                continue
             try:
                 outcomes.append(self.apply_one(change, links))
             except TrackerError as exc:
-                if isinstance(exc, TrackerUnavailableError):
-                    unavailable[change.tracker] = str(exc).removeprefix(f"{change.tracker}: ")
-                    self.down[change.tracker] = f"not tried: {change.tracker} stopped answering"
-                elif isinstance(exc, TrackerRateLimitedError):
-                    # Writing on through a rate limit only earns a longer ban.
-                    self.down[change.tracker] = (
-                        f"not tried: {change.tracker} is rate limiting; left for the next run"
-                    )
-                # Printed in the run's output; the log keeps it for -v readers in order.
-                log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
-                self.store.record_error(
-                    change.item_key,
-                    tracker=change.tracker,
-                    source=change.source,
-                    error=str(exc),
-                    now=self.now(),
-                )
-                outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
+                outcomes.append(self.failed(change, exc, unavailable))
         self.store.record_matches(plan.matches, links=links, now=self.now())
         return ApplyResult(
             outcomes=tuple(outcomes), unavailable=unavailable, findings=tuple(self.findings)
         )
+
+    def run_batch(self, batch: list[CreateChange], unavailable: dict[str, str]) -> list[Outcome]:
+        """A batch's outcomes; a failure of the whole request fails each of its changes."""
+        try:
+            results = self.create_batch(batch, unavailable)
+        except TrackerError as exc:
+            return [self.failed(change, exc, unavailable) for change in batch]
+        return results
 
 
 def apply_plan(

@@ -56,6 +56,8 @@ class SyncStage:
     """The sync stage: a plan (``dry_run``) or a sync."""
 
     dry_run: bool = False
+    full: bool = False
+    """List every managed ticket instead of asking each tracker what changed (``--full``)."""
     changes_exit: bool = False
     """A plan with changes pending exits ``ExitCode.CHANGES`` (``plan --detailed-exitcode``)."""
     commit: bool = False
@@ -180,7 +182,16 @@ def run_cycle(
         with _closing(trackers), open_store(target, scratch_copy=dry) as store:
             opened = True
             on_locked()
-            world = read_world(config, store, trackers, progress=progress)
+            world = read_world(
+                config,
+                store,
+                trackers,
+                progress=progress,
+                # A report previewed as of another day reads as that day would (a full listing
+                # due by then is made; the throwaway state keeps nothing of it).
+                now=report.as_of if report is not None and report.as_of else now(),
+                full=sync is not None and sync.full,
+            )
             outcome = None
             if sync is not None:
                 outcome = sync_world(

@@ -45,6 +45,7 @@ def sync_world(
     """``world``'s plan, and unless ``dry_run`` the plan applied; the run recorded in state.
 
     ``stop`` is asked between two changes (a signal arrived: the rest waits for the next run).
+    ``full`` lists every managed ticket instead of asking what changed (``--full``).
     """
     started = now()
     documents, plan, links = world.documents, world.plan, world.links

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from syncer.config import Config, env_prefix
 from syncer.core.desired import desire_items
@@ -32,6 +33,7 @@ from syncer.errors import TrackerError
 from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.shell.sources import cache_tag, discover, read_documents, source_name
 from syncer.shell.state import StateStore
+from syncer.shell.tickets import TicketRead, TicketReader, reader
 from syncer.shell.trackers.base import TicketTracker
 
 log = logging.getLogger(__name__)
@@ -95,9 +97,9 @@ def collect_documents(
     return documents, len(fresh)
 
 
-def _list_managed(tracker: TicketTracker) -> list[Ticket]:
+def _list_managed(tracker: TicketTracker, name: str, read: TicketReader) -> TicketRead:
     try:
-        return tracker.list_managed()
+        return read(name, tracker)
     except TrackerError:
         # check() says precisely what is wrong (credentials, project, repository) if it can.
         tracker.check()
@@ -114,12 +116,17 @@ def read_world(
     trackers: Mapping[str, TicketTracker],
     *,
     progress: Progress = no_progress,
+    now: datetime | None = None,
+    full: bool = False,
 ) -> World:
     """Read documents, state and trackers once, and plan.
 
     ``trackers``: the opened trackers; a configured tracker missing from it (no credentials)
-    is unavailable.
+    is unavailable. Each tracker's managed tickets come from state's snapshot and what changed
+    since (``syncer.shell.tickets``), or from a full listing when one is due, on ``full``
+    (``--full``), or when the snapshot is gone.
     """
+    read = reader(config, store, now=now or datetime.now(UTC), full=full)
     texts: dict[str, str] = {}
     documents, parsed = collect_documents(config, store, texts=texts, progress=progress)
     links = store.links()
@@ -130,13 +137,15 @@ def read_world(
         if name not in trackers
     }
     state = config.settings.state
+    last_full: dict[str, datetime] = {}
     for name, tracker in trackers.items():
         try:
-            listed = _list_managed(tracker)
+            done = _list_managed(tracker, name, read)
         except TrackerError as exc:
             log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = _reason(name, exc)
             continue
+        listed, last_full[name] = list(done.tickets), done.last_full
         # With shards, each ticket's written copy says which document it was written for: a
         # worker sees only its own shard's tickets, so another shard's are neither orphans
         # here nor free to be taken by an item that reads the same. (A ticket whose document
@@ -149,6 +158,7 @@ def read_world(
             tracker=name,
             tickets=tuple(tickets.get(name, ())) if name not in unavailable else (),
             unavailable=unavailable.get(name),
+            last_full=last_full.get(name),
         )
         for name in config.settings.trackers
     }

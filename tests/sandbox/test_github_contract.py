@@ -247,3 +247,38 @@ def test_milestones_are_created_with_a_due_date_and_listed(github: Github) -> No
     validate(GITHUB, "#/components/schemas/issue", issue.raw_data)
     assert issue.milestone.title == "Due 2026-12-01"
     assert issue.milestone.due_on == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_a_conditional_listing_is_304_and_free_until_the_listing_changes(
+    github: Github, gh_sandbox: Sandbox
+) -> None:
+    repo = github.get_repo("acme/platform")
+    issue = repo.create_issue(title="first", labels=["syncer"])
+    requester = github.requester
+    query = {"state": "all", "labels": "syncer", "since": "2026-01-01T00:00:00Z"}
+    headers, page = requester.requestJsonAndCheck(
+        "GET", "/repos/acme/platform/issues", parameters=dict(query)
+    )
+    etag = headers["etag"]
+    assert etag.startswith('W/"')
+    assert [i["title"] for i in page] == ["first"]
+    used = int(headers["x-ratelimit-used"])
+    again, nothing = requester.requestJsonAndCheck(
+        "GET",
+        "/repos/acme/platform/issues",
+        parameters=dict(query),
+        headers={"If-None-Match": etag},
+    )
+    assert nothing is None  # 304 Not Modified: no body
+    assert again["etag"] == etag
+    assert int(again["x-ratelimit-used"]) == used  # not counted against the rate limit
+    issue.edit(title="first, retitled")
+    changed, page = requester.requestJsonAndCheck(
+        "GET",
+        "/repos/acme/platform/issues",
+        parameters=dict(query),
+        headers={"If-None-Match": etag},
+    )
+    assert [i["title"] for i in page] == ["first, retitled"]
+    assert changed["etag"] != etag
+    assert int(changed["x-ratelimit-used"]) == used + 2  # the edit and this listing

@@ -504,3 +504,73 @@ def test_user_bulk_on_cloud_and_assignable_search_on_both(jira: JIRA, sandbox: S
     with pytest.raises(JIRAError) as missing:
         jira._get_json("user/assignable/search", params={"username": "alice"})
     assert missing.value.status_code == 400
+
+
+def test_bulk_create_makes_each_valid_issue_and_names_each_refused_one(
+    jira: JIRA, sandbox: Sandbox
+) -> None:
+    def fields(summary: str) -> dict[str, Any]:
+        return {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": summary}
+
+    refused = fields("")  # a summary is required
+    body = {
+        "issueUpdates": [
+            {
+                "fields": fields("first") | {"labels": ["syncer", "syncer:a.1"]},
+                "properties": [{"key": "syncer", "value": {"title": "first"}}],
+            },
+            {"fields": refused},
+            {"fields": fields("third")},
+        ]
+    }
+    answer = jira._session.post(jira._get_url("issue/bulk"), data=json.dumps(body))
+    assert answer.status_code == 201
+    created = answer.json()
+    validate(JIRA_SPEC, "#/components/schemas/CreatedIssues", created)
+    assert [issue["key"] for issue in created["issues"]] == ["OPS-1", "OPS-2"]
+    assert [e["failedElementNumber"] for e in created["errors"]] == [1]
+    assert created["errors"][0]["status"] == 400
+    assert "summary" in created["errors"][0]["elementErrors"]["errors"]
+    first = jira.issue("OPS-1", properties="syncer")
+    assert first.fields.labels == ["syncer", "syncer:a.1"]
+    assert first.raw["properties"]["syncer"] == {"title": "first"}
+    assert jira.issue("OPS-2").fields.summary == "third"
+    # The library's own bulk call reads the same answer: one result per input, in order.
+    results = jira.create_issues([fields("fourth"), refused], prefetch=False)
+    assert [r["status"] for r in results] == ["Success", "Error"]
+    assert results[0]["issue"].key == "OPS-3"
+
+
+def test_bulk_create_where_every_issue_is_refused_is_400_with_each_reason(jira: JIRA) -> None:
+    body = {"issueUpdates": [{"fields": {"project": {"key": "NOPE"}}}, {"fields": {}}]}
+    with pytest.raises(JIRAError) as caught:
+        jira._session.post(jira._get_url("issue/bulk"), data=json.dumps(body))
+    assert caught.value.status_code == 400
+    answer = error_json(caught.value)
+    validate(JIRA_SPEC, "#/components/schemas/CreatedIssues", answer)
+    assert answer["issues"] == []
+    assert [e["failedElementNumber"] for e in answer["errors"]] == [0, 1]
+
+
+def test_bulk_create_takes_at_most_fifty_issues(jira: JIRA, sandbox: Sandbox) -> None:
+    one = {"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "x"}}
+    with pytest.raises(JIRAError) as caught:
+        jira._session.post(
+            jira._get_url("issue/bulk"), data=json.dumps({"issueUpdates": [one] * 51})
+        )
+    assert caught.value.status_code == 400
+    assert sandbox.state.jira_issues == []
+
+
+def test_updated_relative_to_now_finds_what_changed_lately(jira: JIRA, clock: FakeClock) -> None:
+    create(jira, "old")
+    clock.advance(hours=1)
+    create(jira, "new")
+    found = jira.search_issues('project = OPS AND updated >= "-30m"', json_result=True)
+    assert [i["fields"]["summary"] for i in found["issues"]] == ["new"]
+    clock.advance(minutes=10)
+    jira.issue("OPS-1").update(summary="old, retitled")
+    found = jira.search_issues(
+        'project = OPS AND updated >= "-5m" ORDER BY key ASC', json_result=True
+    )
+    assert [i["key"] for i in found["issues"]] == ["OPS-1"]

@@ -118,6 +118,13 @@ def _stop_mid_writes(
     prefix: tuple[str, ...] = (),
 ) -> tuple[int, str, str]:
     sandbox.inject_latency(200, method="POST", times=None)  # each create takes a while
+    # One create per request, so that a signal can fall between two of them (a bulk create of
+    # all the items is one write in flight: nothing would be left to report).
+    config = workspace / "syncer.toml"
+    text = config.read_text()
+    config.write_text(
+        text.replace("search_lag_seconds = 0", "search_lag_seconds = 0\nbulk_create = false", 1)
+    )
     child = start(workspace, "--once", prefix=prefix)
     seen = wait_for(child, ": created OPS-")  # one write done, more to come
     target = child.pid if not prefix else _only_child(child.pid)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from syncer.errors import TrackerAssigneeError, TrackerError
 from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
+from syncer.shell.trackers.base import BulkCreate, BulkResult, ChangedTickets
 
 
 @dataclass
@@ -32,6 +33,8 @@ class FakeTracker:
     fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
     """The same, for the next comments only."""
     closed: bool = False
+    bulk: int = 1
+    """``bulk_size``: more than 1 makes ``create_many`` one write for the whole batch."""
 
     def owns(self, ref: TicketRef) -> bool:
         return ref.system == self.system and ref.key.startswith(f"{self.project}-")
@@ -52,13 +55,56 @@ class FakeTracker:
 
     def list_managed(self) -> list[Ticket]:
         self.reads += 1
+        return self._managed()
+
+    def _managed(self) -> list[Ticket]:
         return [
             t for t in self.tickets.values() if t.item_key is not None or t.ref.key in self.labelled
         ]
 
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
+        self.reads += 1
+        return ChangedTickets(
+            tickets=tuple(t for t in self._managed() if t.updated is None or t.updated >= since)
+        )
+
     def find(self, key: ItemKey) -> list[Ticket]:
         self.reads += 1
         return [t for t in self.tickets.values() if t.item_key == key]
+
+    def find_many(self, keys: Collection[ItemKey]) -> dict[ItemKey, list[Ticket]]:
+        self.reads += 1
+        found: dict[ItemKey, list[Ticket]] = {}
+        for ticket in self.tickets.values():
+            if ticket.item_key is not None and ticket.item_key in keys:
+                found.setdefault(ticket.item_key, []).append(ticket)
+        return found
+
+    @property
+    def bulk_size(self) -> int:
+        return self.bulk
+
+    def create_many(self, batch: Sequence[BulkCreate]) -> list[BulkResult]:
+        """All of ``batch`` in one write: ``fail_next`` fails (or loses the answer of) the
+        whole request; a refused assignee refuses that entry alone."""
+        self.writes.append(f"create_many {len(batch)}")
+        failure = self.fail_next.pop(0) if self.fail_next else None
+        if failure is not None and not failure[0]:
+            raise TrackerError(self.name, "injected bulk failure", ambiguous=failure[1])
+        later, self.fail_next = self.fail_next, []
+        results: list[BulkResult] = []
+        for entry in batch:
+            try:
+                results.append(self.create(entry.key, entry.fields, written=entry.written))
+            except TrackerAssigneeError as exc:
+                results.append(exc)
+            self.writes.pop()  # one request, not one per entry
+        self.fail_next = later
+        if failure is not None:
+            raise TrackerError(self.name, "injected bulk failure", ambiguous=failure[1])
+        return results
 
     def fetch(self, refs: Sequence[TicketRef]) -> list[Ticket]:
         self.reads += 1
@@ -124,6 +170,7 @@ class FakeTracker:
             values["item_key"] = key  # the marker follows a reworded item, or is put back
         if written is not None:
             values["written"] = written
+        values["updated"] = datetime.now(UTC)
         updated = current.model_copy(update=values)
 
         def write() -> None:

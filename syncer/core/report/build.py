@@ -33,6 +33,7 @@ from syncer.core.report.model import (
     DriftEntry,
     DriftKind,
     DueSoonEntry,
+    FullListing,
     HistoryPoint,
     ItemRow,
     LoopEntry,
@@ -347,6 +348,11 @@ def build_report(
         unavailable=tuple(
             Unavailable(tracker=name, reason=reason, items=unknown_by_tracker.get(name, 0))
             for name, reason in sorted(index.unavailable.items())
+        ),
+        full_listings=tuple(
+            FullListing(tracker=name, at=read.last_full)
+            for name, read in sorted(tickets.items())
+            if read.last_full is not None
         ),
         untracked=tuple(untracked),
         unowned=tuple(unowned),

@@ -135,6 +135,12 @@ def render_markdown(report: Report) -> str:
         "",
     ]
     out += [f"Policy: {policy_text(report)}.", ""]  # our own words and a validated zone name
+    if report.full_listings:
+        listed = ", ".join(
+            f"{escape(f.tracker)} {f.at.isoformat(timespec='minutes')}"
+            for f in report.full_listings
+        )
+        out += [f"Tickets last listed in full (deletions show from then): {listed}.", ""]
     for unavailable in report.unavailable:
         out.append(
             f"> **{escape(unavailable.tracker)} could not be read**: "

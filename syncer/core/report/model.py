@@ -39,6 +39,11 @@ class TrackerRead(Frozen):
     unreadable: tuple[tuple[str, str], ...] = Field(
         default=(), description="(ticket key, reason) of single tickets that could not be read"
     )
+    last_full: dt.datetime | None = Field(
+        default=None,
+        description="when syncer last listed every managed ticket of this tracker (cycles in "
+        "between ask only what changed; a deleted ticket shows after the next full listing)",
+    )
 
 
 class HistoryPoint(Frozen):
@@ -332,6 +337,14 @@ class Unavailable(Frozen):
     items: int
 
 
+class FullListing(Frozen):
+    """When syncer last listed every managed ticket of a tracker: cycles in between ask only
+    what changed, so a ticket deleted since shows only after the next full listing."""
+
+    tracker: str
+    at: dt.datetime
+
+
 class Report(Frozen):
     """The whole follow-up report, as of one moment."""
 
@@ -342,6 +355,7 @@ class Report(Frozen):
     team_filter: tuple[str, ...] = ()
     policy: PolicySummary
     unavailable: tuple[Unavailable, ...] = ()
+    full_listings: tuple[FullListing, ...] = ()
     untracked: tuple[UntrackedEntry, ...] = ()
     unowned: tuple[UnownedEntry, ...] = ()
     unmapped_owners: tuple[UnmappedOwner, ...] = ()

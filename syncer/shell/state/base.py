@@ -18,9 +18,11 @@ from pydantic import ValidationError
 from syncer.errors import StateError
 from syncer.model import Frozen
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: links, documents, runs. 2: the heartbeat of the scheduled worker. 3: the report's
-delivery memory: when each ticket was last nudged, and each team's published report issue."""
+delivery memory: when each ticket was last nudged, and each team's published report issue.
+4: each tracker's snapshot of its managed tickets and the watermark of the last read, so a
+cycle asks a tracker only what changed since (``shell/tickets.py``)."""
 
 Row = tuple[Any, ...]
 
@@ -68,6 +70,19 @@ class DeliveryMemory(Frozen):
     digest: str | None = None
 
 
+class Watermark(Frozen):
+    """How far a tracker's snapshot of managed tickets reaches (``shell/tickets.py``)."""
+
+    last_seen: datetime
+    """When the last read that found anything started (syncer's clock): changes from here on
+    may be missing from the snapshot, so the next read asks for them, from a margin earlier
+    (the two clocks' difference, a search index's lag)."""
+    last_full: datetime
+    """When the last full listing (a reconcile) ran."""
+    etag: str | None = None
+    """GitHub: the ETag of the last incremental listing's answer, for a conditional request."""
+
+
 class Heartbeat(Frozen):
     """What the scheduled worker last did, for health checks.
 
@@ -101,6 +116,8 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "nudges": ("tracker", "ticket", "last_nudged"),
     "published": ("team", "tracker", "ticket", "updated"),
     "deliveries": ("team", "channel", "delivered", "digest"),
+    "snapshots": ("tracker", "ticket_key", "ticket"),
+    "watermarks": ("tracker", "last_seen", "last_full", "etag"),
 }
 """Every data table and its columns, identical in both backends (copies rely on it)."""
 
@@ -112,6 +129,8 @@ TABLE_SINCE: Mapping[str, int] = {
     "nudges": 3,
     "published": 3,
     "deliveries": 4,
+    "snapshots": 5,
+    "watermarks": 5,
 }
 """The schema version that introduced each table."""
 
@@ -190,6 +209,23 @@ def migrations(*, identity: str) -> Migrations:
                     delivered TEXT NOT NULL,
                     digest    TEXT,
                     PRIMARY KEY (team, channel)
+                )""",
+            ),
+        ),
+        (
+            5,
+            (
+                """CREATE TABLE IF NOT EXISTS snapshots (
+                    tracker    TEXT NOT NULL,
+                    ticket_key TEXT NOT NULL,
+                    ticket     TEXT NOT NULL,
+                    PRIMARY KEY (tracker, ticket_key)
+                )""",
+                """CREATE TABLE IF NOT EXISTS watermarks (
+                    tracker   TEXT PRIMARY KEY,
+                    last_seen TEXT NOT NULL,
+                    last_full TEXT NOT NULL,
+                    etag      TEXT
                 )""",
             ),
         ),

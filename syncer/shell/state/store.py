@@ -9,6 +9,9 @@ deleted state file costs one slower run and creates nothing. What state adds:
 * ``documents``: each document's content hash and parsed form, so unchanged files are not parsed
   again;
 * ``runs``: one row per run with its summary, for trend reports;
+* ``snapshots`` and ``watermarks``: each tracker's managed tickets as last read, and how far
+  that reaches, so a cycle asks the tracker only what changed since (``shell/tickets.py``); a
+  lost snapshot costs one full listing;
 * ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error;
 * ``nudges``, ``published`` and ``deliveries``: the report's delivery memory (when each overdue
   ticket was last nudged, which issue holds each team's published report, when each team's
@@ -23,14 +26,23 @@ migrated on open.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from syncer.errors import StateError
-from syncer.model import Document, ItemKey, Link, LinkStatus, Match, TicketFields, TicketRef
+from syncer.model import (
+    Document,
+    ItemKey,
+    Link,
+    LinkStatus,
+    Match,
+    Ticket,
+    TicketFields,
+    TicketRef,
+)
 from syncer.shell.state.base import (
     HEARTBEAT_SELECT,
     DeliveryMemory,
@@ -38,6 +50,7 @@ from syncer.shell.state.base import (
     Row,
     RunRecord,
     StateBackend,
+    Watermark,
     heartbeat_from_row,
     migrate,
 )
@@ -291,6 +304,71 @@ class StateStore:
                 " digest = excluded.digest",
                 (team.casefold(), channel, now.isoformat(), digest),
             )
+
+    # ticket snapshots ------------------------------------------------------------------------
+
+    def ticket_snapshot(self, tracker: str) -> tuple[Watermark, list[Ticket]] | None:
+        """``tracker``'s managed tickets as last read, and how far that reaches; ``None`` when
+        there is none or it cannot be read (the caller lists the tracker in full)."""
+        rows = self._backend.query(
+            "SELECT last_seen, last_full, etag FROM watermarks WHERE tracker = ?", (tracker,)
+        )
+        if not rows:
+            return None
+        try:
+            mark = Watermark(
+                last_seen=datetime.fromisoformat(rows[0][0]),
+                last_full=datetime.fromisoformat(rows[0][1]),
+                etag=rows[0][2],
+            )
+            tickets = [
+                Ticket.model_validate_json(row[0])
+                for row in self._backend.query(
+                    "SELECT ticket FROM snapshots WHERE tracker = ? ORDER BY ticket_key",
+                    (tracker,),
+                )
+            ]
+        except (ValidationError, ValueError):
+            return None  # unreadable: listed again in full
+        return mark, tickets
+
+    def save_snapshot(
+        self,
+        tracker: str,
+        *,
+        tickets: Sequence[Ticket],
+        watermark: Watermark,
+        replace: bool,
+    ) -> None:
+        """Store ``tickets`` (all of them with ``replace``, else the changed ones) and the
+        watermark, in one transaction: a snapshot never reaches further than its tickets."""
+        rows = [(tracker, t.ref.key, t.model_dump_json()) for t in tickets]
+        with self._backend.transaction():
+            if replace:
+                self._backend.execute("DELETE FROM snapshots WHERE tracker = ?", (tracker,))
+            if rows:
+                self._backend.executemany(
+                    "INSERT INTO snapshots (tracker, ticket_key, ticket) VALUES (?, ?, ?)"
+                    " ON CONFLICT (tracker, ticket_key) DO UPDATE SET ticket = excluded.ticket",
+                    rows,
+                )
+            self._backend.execute(
+                "INSERT INTO watermarks (tracker, last_seen, last_full, etag) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (tracker) DO UPDATE SET last_seen = excluded.last_seen,"
+                " last_full = excluded.last_full, etag = excluded.etag",
+                (
+                    tracker,
+                    watermark.last_seen.isoformat(),
+                    watermark.last_full.isoformat(),
+                    watermark.etag,
+                ),
+            )
+
+    def forget_snapshot(self, tracker: str) -> None:
+        """Drop ``tracker``'s snapshot: its next read is a full listing."""
+        with self._backend.transaction():
+            self._backend.execute("DELETE FROM snapshots WHERE tracker = ?", (tracker,))
+            self._backend.execute("DELETE FROM watermarks WHERE tracker = ?", (tracker,))
 
     # heartbeat -------------------------------------------------------------------------------
 

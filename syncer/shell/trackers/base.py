@@ -23,9 +23,19 @@ import base64
 import binascii
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem, Written
+from syncer.errors import TrackerError
+from syncer.model import (
+    Frozen,
+    ItemKey,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    TicketSystem,
+    Written,
+)
 
 MANAGED_LABEL = "syncer"
 """The default installation's name: the label every ticket it creates carries (so managed
@@ -116,6 +126,32 @@ def fit_text(text: str, limit: int) -> str:
     return head[: head.rfind("\n") + 1 or len(head)] + note
 
 
+class ChangedTickets(Frozen):
+    """What ``Tracker.list_changed`` found: the managed tickets updated since a moment."""
+
+    tickets: tuple[Ticket, ...] = ()
+    unchanged: bool = False
+    """The tracker said nothing changed since the answer ``etag`` names (GitHub's 304, which
+    costs no rate limit); ``tickets`` is then empty."""
+    etag: str | None = None
+    """The answer's ETag, to send back next time; ``None`` where the tracker has none."""
+    complete: bool = True
+    """False when the tracker cannot vouch that no changed ticket slipped between two pages
+    (Jira: the read took longer than its window's allowance); the caller lists in full."""
+
+
+class BulkCreate(Frozen):
+    """One ticket of a ``Tracker.create_many`` request: as ``create`` takes it."""
+
+    key: ItemKey
+    fields: TicketFields
+    written: Written | None = None
+
+
+BulkResult = Ticket | TrackerError
+"""One answer of a bulk create, in request order: the ticket made, or why it was not."""
+
+
 class TicketTracker(Protocol):
     """What syncing needs of one configured Jira project or GitHub repository."""
 
@@ -164,8 +200,25 @@ class TicketTracker(Protocol):
         """Every ticket carrying the managed label, open or closed, fetched in bulk pages."""
         ...
 
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
+        """The managed tickets updated at or after ``since`` (open or closed), in one request
+        when few changed; ``now`` is this side's clock (Jira asks relative to the server's).
+
+        ``etag`` (from the previous answer) makes the request conditional where the tracker
+        supports it (GitHub): an unchanged answer comes back as ``unchanged``. What cannot be
+        seen this way (a deleted or moved ticket, a marker removed) waits for a full listing.
+        """
+        ...
+
     def find(self, key: ItemKey) -> list[Ticket]:
         """The tickets carrying exactly this item key (normally none or one)."""
+        ...
+
+    def find_many(self, keys: Collection[ItemKey]) -> dict[ItemKey, list[Ticket]]:
+        """``find`` for several keys in as few requests as the API allows (a lost bulk create's
+        answer is looked up in one search); keys with no ticket are absent."""
         ...
 
     def fetch(self, refs: Sequence[TicketRef]) -> list[Ticket]:
@@ -184,6 +237,20 @@ class TicketTracker(Protocol):
         ``fields`` have already been through ``render``: they are written as they are. The new
         ticket carries ``written`` as its baseline (``Ticket.written``), by default the fields
         themselves, as an open ticket. A refused assignee raises ``TrackerAssigneeError``.
+        """
+        ...
+
+    @property
+    def bulk_size(self) -> int:
+        """How many tickets one ``create_many`` request makes (1: no bulk create)."""
+        ...
+
+    def create_many(self, batch: Sequence[BulkCreate]) -> list[BulkResult]:
+        """Create up to ``bulk_size`` tickets in one write request, never retried here.
+
+        Returns one result per entry, in order: a refused entry is a non-ambiguous
+        ``TrackerError`` (``TrackerAssigneeError`` for a refused assignee) and nothing was made
+        for it. A request that fails as a whole raises, ``ambiguous`` when some may exist.
         """
         ...
 

@@ -36,6 +36,9 @@ from syncer.model import ItemKey, Ticket, TicketFields, TicketRef, TicketSystem,
 from syncer.shell.trackers.base import (
     DEFAULT_MARKS,
     REPORT_LABEL,
+    BulkCreate,
+    BulkResult,
+    ChangedTickets,
     Marks,
     body_marker,
     decode_written,
@@ -371,6 +374,70 @@ class GitHubTracker:
         return self._list(
             f"listing the managed issues of {self._repo_name}", sort=None, direction=None
         )
+
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
+        """The managed issues listing with ``since``; its first page asked conditionally.
+
+        With ``etag`` the first page carries ``If-None-Match``: GitHub answers 304 (which does
+        not count against the rate limit) when the page is what it was, so a quiet repository
+        costs one free request. The caller keeps ``since`` where it was until something
+        changes, so the question, and so the answer, stay the same.
+        """
+        options: dict[str, Any] = {
+            "state": "all",
+            "labels": self._marks.managed_label,
+            "per_page": 100,
+            "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        doing = f"listing the issues of {self._repo_name} changed since {options['since']}"
+
+        def first() -> tuple[Mapping[str, Any], Any]:
+            headers = {"If-None-Match": etag} if etag else None
+            return self._client.requester.requestJsonAndCheck(
+                "GET", self._issues, parameters=dict(options), headers=headers
+            )
+
+        headers, page = self._http.read(first, doing)
+        answered = headers.get("etag")
+        if page is None:  # 304 Not Modified: PyGithub hands back no body
+            return ChangedTickets(unchanged=True, etag=etag)
+        found: list[Raw] = [raw for raw in page if "pull_request" not in raw]
+        if (after := _next_page(headers)) is not None:
+            found += self._raw_pages(doing, {}, url=after)
+        return ChangedTickets(
+            tickets=tuple(self._ticket(raw) for raw in found),
+            etag=str(answered) if answered else None,
+        )
+
+    def find_many(self, keys: Collection[ItemKey]) -> dict[ItemKey, list[Ticket]]:
+        """One listing of the managed issues (GitHub's search index lags behind writes)."""
+        wanted = set(keys)
+        found: dict[ItemKey, list[Ticket]] = {}
+        listed = self._list("looking up unconfirmed creates", sort="created", direction="desc")
+        for ticket in listed:
+            if ticket.item_key in wanted:
+                found.setdefault(ticket.item_key, []).append(ticket)
+        return found
+
+    @property
+    def bulk_size(self) -> int:
+        """GitHub has no bulk create: one issue per request, paced by the caller."""
+        return 1
+
+    def create_many(self, batch: Sequence[BulkCreate]) -> list[BulkResult]:
+        if len(batch) > 1:
+            raise ValueError("GitHub creates one issue per request")
+        results: list[BulkResult] = []
+        for entry in batch:
+            try:
+                results.append(self.create(entry.key, entry.fields, written=entry.written))
+            except TrackerError as exc:
+                if exc.ambiguous:
+                    raise
+                results.append(exc)
+        return results
 
     def find(self, key: ItemKey) -> list[Ticket]:
         # Newest first: an issue created by an answer that was lost is found on the first page.

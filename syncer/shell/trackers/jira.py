@@ -30,9 +30,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import re
+import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -60,6 +62,9 @@ from syncer.model import (
 from syncer.shell.trackers.base import (
     DEFAULT_MARKS,
     REPORT_LABEL,
+    BulkCreate,
+    BulkResult,
+    ChangedTickets,
     Marks,
     fit_text,
     written_from_json,
@@ -72,6 +77,12 @@ __all__ = ["JiraTracker", "is_done", "ticket_from_jira", "tidy_labels"]
 log = logging.getLogger(__name__)
 
 KEYS_PER_SEARCH = 50
+"""``key in (...)`` and ``labels in (...)`` lists are cut into chunks of this many."""
+BULK_CREATE_SIZE = 50
+"""Issues per ``POST issue/bulk``: Jira's most."""
+READ_ALLOWANCE = timedelta(minutes=10)
+"""How much earlier than asked a changes search starts: a relative date moves with the server's
+clock from page to page, and this much drift loses nothing (see ``list_changed``)."""
 """``key in (...)`` lists are cut into chunks of this many keys, so the JQL stays short."""
 
 _ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]+)-(\d+)$")
@@ -417,6 +428,64 @@ class JiraTracker:
         )
         return self._search(jql, doing=f"listing the managed tickets of {self._config.project}")
 
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
+        """The same search as ``list_managed``, narrowed to ``updated >= "-<n>m"``.
+
+        A relative date: JQL reads absolute dates in the user's profile time zone, which this
+        side does not know; minutes back from the server's own now need no time zone (the
+        caller's margin covers the two clocks' difference). Jira has no conditional search.
+
+        Each page evaluates the date again, so the window's start moves on while a long read
+        pages. An answer of one page is read as asked; a longer one is read again from
+        ``READ_ALLOWANCE`` earlier than asked, newest first: what drifts out of the window is
+        then at the end, older than asked, and moves no page boundary before it (a ticket
+        updated during the read moves to the front, and the next read asks from before this
+        one started). A read that takes longer than the allowance is not ``complete``.
+        """
+
+        def jql(allowance: timedelta) -> tuple[str, str]:
+            minutes = max(1, math.ceil((now - since + allowance).total_seconds() / 60))
+            query = (
+                f"project = {_jql_string(self._config.project)} "
+                f"AND labels = {_jql_string(self._marks.managed_label)} "
+                f'AND updated >= "-{minutes}m" ORDER BY updated DESC, key ASC'
+            )
+            return (
+                query,
+                f"listing the tickets of {self._config.project} changed in the last {minutes} min",
+            )
+
+        # One page is one evaluation of the date: no drift. Only a longer answer is read again
+        # with the allowance, page by page.
+        narrow, doing = jql(timedelta())
+        first = self._search(narrow, doing=doing, pages=1)
+        if len(first) < PAGE_SIZE:
+            return ChangedTickets(tickets=tuple(first))
+        wide, doing = jql(READ_ALLOWANCE)
+        started = time.monotonic()
+        found = {t.ref.key: t for t in self._search(wide, doing=doing)}  # pages may overlap
+        drifted = time.monotonic() - started > READ_ALLOWANCE.total_seconds()
+        return ChangedTickets(tickets=tuple(found.values()), complete=not drifted)
+
+    def find_many(self, keys: Collection[ItemKey]) -> dict[ItemKey, list[Ticket]]:
+        """One search per ``KEYS_PER_SEARCH`` keys, on their marker labels."""
+        wanted = sorted(set(keys))
+        found: dict[ItemKey, list[Ticket]] = {}
+        for start in range(0, len(wanted), KEYS_PER_SEARCH):
+            chunk = wanted[start : start + KEYS_PER_SEARCH]
+            labels = ", ".join(_jql_string(self._marks.key_prefix + key) for key in chunk)
+            jql = (
+                f"project = {_jql_string(self._config.project)} "
+                f"AND labels in ({labels}) ORDER BY key ASC"
+            )
+            doing = f"looking up items {chunk[0]}..{chunk[-1]}"
+            for ticket in self._search(jql, doing=doing):
+                if ticket.item_key in chunk:
+                    found.setdefault(ticket.item_key, []).append(ticket)
+        return found
+
     def find(self, key: ItemKey) -> list[Ticket]:
         jql = (
             f"project = {_jql_string(self._config.project)} "
@@ -450,11 +519,11 @@ class JiraTracker:
 
     # -- Protocol: writes ---------------------------------------------------------------------
 
-    def create(
-        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
-    ) -> Ticket:
-        """One POST; ``fields`` as ``render`` returned them."""
-        doing = f"creating the ticket of item {key}"
+    def _create_request(
+        self, key: ItemKey, fields: TicketFields, written: Written | None
+    ) -> tuple[dict[str, Any], Hints, Written]:
+        """The ``IssueUpdateDetails`` creating ``key``'s issue, the hints for error messages,
+        and the baseline it carries."""
         rendered = fields
         payload: dict[str, Any] = {
             "project": {"key": self._config.project},
@@ -491,6 +560,30 @@ class JiraTracker:
                 {"key": self._marks.property_key, "value": written.model_dump(mode="json")}
             ],
         }
+        return request, sent, written
+
+    def _created(
+        self, issue_key: str, key: ItemKey, fields: TicketFields, written: Written
+    ) -> Ticket:
+        # Built from what was sent: a read-back GET could fail after the create took effect.
+        return Ticket(
+            ref=issue_ref(issue_key, base=self._base),
+            title=fields.title,
+            body=fields.body,
+            labels=fields.labels,
+            assignee=fields.assignee,
+            due=fields.due,
+            priority=fields.priority,
+            item_key=key,
+            written=written,
+        )
+
+    def create(
+        self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
+    ) -> Ticket:
+        """One POST; ``fields`` as ``render`` returned them."""
+        doing = f"creating the ticket of item {key}"
+        request, sent, written = self._create_request(key, fields, written)
 
         def post() -> dict[str, Any]:
             # Sent as JSON by hand: the library's create_issue takes fields only.
@@ -499,18 +592,94 @@ class JiraTracker:
 
         issue = self._http.write(post, doing, hints=sent)
         log.info("%s: created %s for item %s", self.name, issue["key"], key)
-        # Built from what was sent: a read-back GET could fail after the create took effect.
-        return Ticket(
-            ref=issue_ref(str(issue["key"]), base=self._base),
-            title=rendered.title,
-            body=rendered.body,
-            labels=rendered.labels,
-            assignee=rendered.assignee,
-            due=rendered.due,
-            priority=rendered.priority,
-            item_key=key,
-            written=written,
-        )
+        return self._created(str(issue["key"]), key, fields, written)
+
+    @property
+    def bulk_size(self) -> int:
+        return BULK_CREATE_SIZE if self._config.bulk_create else 1
+
+    def create_many(self, batch: Sequence[BulkCreate]) -> list[BulkResult]:
+        """One ``POST issue/bulk`` for up to 50 issues; each refused entry reported on its own.
+
+        Jira answers 201 when some were made and 400 when none were, both with ``issues`` (the
+        made ones, in request order) and ``errors`` (``failedElementNumber`` and why).
+        """
+        if not batch:
+            return []
+        if len(batch) > BULK_CREATE_SIZE:
+            raise ValueError(f"at most {BULK_CREATE_SIZE} issues per bulk create")
+        built = [self._create_request(entry.key, entry.fields, entry.written) for entry in batch]
+        body = {"issueUpdates": [request for request, _, _ in built]}
+        keys = [entry.key for entry in batch]
+        doing = f"creating the tickets of items {keys[0]}..{keys[-1]} ({len(keys)}, in bulk)"
+
+        def post() -> dict[str, Any]:
+            answer = self._client._session.post(
+                self._client._get_url("issue/bulk"), data=json.dumps(body)
+            )
+            created: dict[str, Any] = answer.json()
+            return created
+
+        try:
+            answer = self._http.write(post, doing)
+        except TrackerError as exc:
+            refused = self._all_refused(exc)
+            if refused is None:
+                raise
+            answer = refused
+        failed: dict[int, str] = {}
+        refused_fields: dict[int, set[str]] = {}
+        for error in answer.get("errors") or []:
+            number = int(error.get("failedElementNumber", -1))
+            element = error.get("elementErrors") or {}
+            fields = {str(k): str(v) for k, v in (element.get("errors") or {}).items()}
+            messages = [str(m) for m in element.get("errorMessages") or []]
+            failed[number] = "; ".join([*(f"{k}: {v}" for k, v in fields.items()), *messages])
+            refused_fields[number] = set(fields)
+        made = iter(answer.get("issues") or [])
+        results: list[BulkResult] = []
+        for number, (entry, (_, sent, written)) in enumerate(zip(batch, built, strict=True)):
+            if number in failed:
+                message = f"creating the ticket of item {entry.key}: Jira refused it: "
+                message += failed[number] or "no reason given"
+                if refused_fields[number] == {"assignee"}:
+                    results.append(
+                        TrackerAssigneeError(
+                            self.name,
+                            scrub(message, self._http.secrets),
+                            account=sent.get("assignee"),
+                        )
+                    )
+                else:
+                    results.append(self._http.error(message))
+                continue
+            issue = next(made, None)
+            if issue is None:
+                # Jira said neither made nor refused: only a lookup can tell.
+                results.append(
+                    self._http.error(
+                        f"creating the ticket of item {entry.key}: no answer for it in the "
+                        "bulk create's result",
+                        ambiguous=True,
+                    )
+                )
+                continue
+            log.info("%s: created %s for item %s", self.name, issue["key"], entry.key)
+            results.append(self._created(str(issue["key"]), entry.key, entry.fields, written))
+        return results
+
+    def _all_refused(self, exc: TrackerError) -> dict[str, Any] | None:
+        """A bulk create's 400 answer naming each refused entry, or ``None`` if it is not one."""
+        cause = exc.__cause__
+        if not isinstance(cause, JIRAError) or cause.status_code != 400 or cause.response is None:
+            return None
+        try:
+            body = cause.response.json()
+        except ValueError:
+            return None
+        if isinstance(body, dict) and isinstance(body.get("errors"), list):
+            return body
+        return None
 
     def update(
         self,
@@ -655,13 +824,15 @@ class JiraTracker:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def _search(self, jql: str, *, doing: str) -> list[Ticket]:
+    def _search(self, jql: str, *, doing: str, pages: int | None = None) -> list[Ticket]:
+        """Every issue ``jql`` finds, page by page; at most ``pages`` pages when given."""
         wanted = self._wanted_fields()
 
-        def search() -> list[dict[str, Any]]:
+        def search() -> list[Ticket]:
             # Pages are read as JSON: the library's Issue objects cost more to build than the
-            # requests themselves take when thousands of issues are listed.
-            found: list[dict[str, Any]] = []
+            # requests themselves take when thousands of issues are listed. Each page becomes
+            # tickets at once: 50,000 issues' JSON held together would double the memory.
+            found: list[Ticket] = []
             token: str | None = None
             while True:
                 if self._cloud:
@@ -683,7 +854,9 @@ class JiraTracker:
                         json_result=True,
                     )
                 issues = page.get("issues") or []
-                found += issues
+                found += [self._ticket(raw) for raw in issues]
+                if pages is not None and len(found) >= pages * PAGE_SIZE:
+                    return found
                 if self._cloud:
                     token = page.get("nextPageToken")
                     if not token or page.get("isLast") is True:
@@ -691,7 +864,7 @@ class JiraTracker:
                 elif not issues or len(found) >= int(page.get("total", 0)):
                     return found
 
-        return [self._ticket(raw) for raw in self._http.read(search, doing)]
+        return self._http.read(search, doing)
 
     def _get_issue(self, key: str, doing: str) -> Issue:
         wanted = ",".join(self._wanted_fields())

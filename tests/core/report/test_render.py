@@ -454,3 +454,26 @@ def test_unreadable_dates_are_listed_with_their_line_in_every_format() -> None:
     _check(html)
     assert "<bdi>pm/inc-2050.md</bdi>:9" in html
     assert json.loads(render_json(report))["document_findings"][0]["line"] == 9
+
+
+def test_every_form_says_when_each_tracker_was_last_listed_in_full() -> None:
+    listed = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+    reads = {
+        "ops": TrackerRead(tracker="ops", last_full=listed),
+        "gh": TrackerRead(tracker="gh", unavailable="down"),
+    }
+    report = build_report(
+        documents=(), tickets=reads, links={}, history=[], policy=ReportPolicy(), now=w.NOW
+    )
+    assert [(f.tracker, f.at) for f in report.full_listings] == [("ops", listed)]
+    line = "Tickets last listed in full (deletions show from then): ops 2026-11-27T03:00+00:00."
+    assert line in render_markdown(report)
+    # In HTML the tracker's name is isolated like every value from a tracker.
+    assert line.replace(": ops ", ": <bdi>ops</bdi> ") in render_html(report)
+    assert json.loads(render_json(report))["full_listings"] == [
+        {"tracker": "ops", "at": "2026-11-27T03:00:00Z"}
+    ]
+    none = build_report(
+        documents=(), tickets={}, links={}, history=[], policy=ReportPolicy(), now=w.NOW
+    )
+    assert "listed in full" not in render_markdown(none)
