@@ -11,17 +11,16 @@ and key (``same_ticket``), never by the spelling of its URL.
 3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
    finding, not re-created.
 4. **Changed item, on evidence only.** An unclaimed managed ticket of the same incident whose
-   title (as it is now, or as syncer last wrote it) is close to the item's (similarity >=
-   ``REWORD_SIMILARITY`` on normalised titles, best pairs first); of an incident no document
-   mentions any more (a renamed post-mortem without an explicit id) it needs the very same
-   title, as does a ticket listed by the managed label whose marker a person deleted. Failing
-   that, an item rewritten beyond recognition keeps the ticket of the item it replaced only when
-   it stands in the same place of the same list with nothing else changed there: the items
-   before and after it are the ones recorded around the old item, and they still record it as
-   their neighbour (``recorded_place``). Such a pairing is named ``reworded: 'old' -> 'new'``
-   in the plan and a ``CommentChange`` tells the ticket's watchers; the write moves the marker
-   to the new key. Anything else (one item deleted and an unrelated one added) leaves the old
-   ticket an orphan and gives the new item its own ticket.
+   title (as it is now, or as syncer last wrote it) is close to the item's (``title_likeness``
+   >= ``REWORD_SIMILARITY``, best pairs first); a ticket written for another incident's item
+   (cut from one post-mortem and pasted into another, or a renamed post-mortem without an
+   explicit id) needs a nearly equal title (``MOVE_SIMILARITY``), as does a ticket listed by
+   the managed label whose marker a person deleted. Titles sharing no word beyond filler are
+   never alike, and the place of an item in its list is never evidence: one item removed and
+   an unrelated one added (even where it stood) leaves the old ticket an orphan and gives the
+   new item its own ticket. A reworded pairing is named ``reworded: 'old' -> 'new'`` in the
+   plan and a ``CommentChange`` tells the ticket's watchers; a moved one is named ``moved from
+   <document>`` and commented likewise. The write moves the marker to the new key.
 5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
    deferred to the next run.
 
@@ -42,7 +41,8 @@ reopen again: the tracker leaves the state alone and the comment is written. A m
 priority never clears the tracker's (it means "the default"). Labels are only ever added, and
 one a person took off stays off. Done state closes or reopens. All of a ticket's changes are one
 ``Change``, so state records them only once all were written. The item's place in its list
-(``TicketFields.neighbours``) is remembered with the baseline, never written as a field.
+(``TicketFields.neighbours``) is remembered with the baseline, never written as a field, and
+no longer decides identity (issue 17).
 
 Managed tickets no item claims are reported as orphaned, never closed or deleted.
 """
@@ -80,11 +80,31 @@ from syncer.model import (
 from syncer.policy import SyncPolicy
 
 REWORD_SIMILARITY = 0.6
+MOVE_SIMILARITY = 0.8
+"""How alike an item's title must be to a ticket written for another incident's item."""
+_FILLER = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"}
+    | {"of", "on", "or", "the", "this", "that", "to", "was", "were", "when", "with"}
+)
 _OWNED = ("title", "body", "assignee", "due", "priority")
 
 
 def _incident_part(key: ItemKey) -> str:
     return key.partition(".")[0]
+
+
+def title_likeness(one: str, other: str) -> float:
+    """How alike two titles are (0 to 1), on their normalised forms.
+
+    Titles sharing no word beyond filler ("the", "for") are unrelated, whatever their letters
+    have in common: position or spelling alone never pairs two unrelated texts.
+    """
+    a, b = normalise_title(one), normalise_title(other)
+    if a == b:
+        return 1.0
+    if not (set(a.split()) & set(b.split())) - _FILLER:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def same_ticket(ref: TicketRef | None, other: TicketRef) -> bool:
@@ -349,7 +369,13 @@ class _Planner:
         return None
 
     def keep_in_step(
-        self, desired: Desired, ticket: Ticket, *, owned: bool, reworded: bool = False
+        self,
+        desired: Desired,
+        ticket: Ticket,
+        *,
+        owned: bool,
+        reworded: bool = False,
+        moved_from: str | None = None,
     ) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
         if not owned:
@@ -398,7 +424,20 @@ class _Planner:
             write = CloseChange if desired.fields.done else ReopenChange
         reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
         old = baseline.title if baseline is not None else ticket.title
-        if reworded and "title" in changed:
+        if moved_from is not None and moved_from != source:
+            reason = f"moved from {moved_from}; {reason}"
+            self.changes.append(
+                CommentChange(
+                    tracker=tracker,
+                    item_key=key,
+                    source=source,
+                    ref=ticket.ref,
+                    text=f"syncer: this action item moved from the post-mortem `{moved_from}` "
+                    f"to `{source}`; this ticket follows it.",
+                    reason=f"moved from {moved_from} to {source}",
+                )
+            )
+        elif reworded and "title" in changed:
             reason = f"reworded: {old!r} -> {desired.fields.title!r}; {reason}"
             self.changes.append(
                 CommentChange(
@@ -425,49 +464,33 @@ class _Planner:
             )
         )
 
-    def recorded_place(self, tracker: str, key: ItemKey) -> tuple[ItemKey, ItemKey] | None:
-        """Where item ``key`` stood when last seen: state's record (kept every run), else the one
-        its ticket carries (kept when syncer last wrote it)."""
-        link = self.links.get(key)
-        if link and link.fields and link.fields.neighbours is not None:
-            return link.fields.neighbours
-        for ticket in self.index.by_marker.get((tracker, key), [])[:1]:
-            if ticket.written is not None:
-                return ticket.written.neighbours
-        return None
-
     def _title_likeness(self, title: str, ticket: Ticket) -> float:
         """How close an item's title is to a ticket's, now or as syncer last wrote it."""
-        titles = {normalise_title(ticket.title)}
+        titles = {ticket.title}
         assert ticket.item_key is not None
         if (written := self.baseline(ticket.item_key, ticket)) is not None:
-            titles.add(normalise_title(written.title))
-        return max(difflib.SequenceMatcher(None, title, other).ratio() for other in titles)
+            titles.add(written.title)
+        return max(title_likeness(title, other) for other in titles)
 
     def match_reworded(self, unmatched: list[Desired]) -> list[Desired]:
-        """Pair reworded items with unclaimed tickets; return the items left unpaired.
+        """Pair reworded or moved items with unclaimed tickets; return the items left unpaired.
 
-        Within the item's incident a close title is enough; a ticket of an incident no document
-        mentions any more (a renamed or moved post-mortem without an explicit id) needs the
-        same title.
+        Within the item's incident a close title is enough (``REWORD_SIMILARITY``); a ticket
+        written for another incident (the item was cut from one post-mortem and pasted into
+        another, or its post-mortem was renamed) needs a nearly equal one (``MOVE_SIMILARITY``).
+        A ticket whose item is still in its document is claimed by then and never moves.
         """
         present = {_incident_part(d.item.key) for d in self.desired}
         pairs = []
         for desired in unmatched:
             incident = _incident_part(desired.item.key)
-            title = normalise_title(desired.item.title)
             for ticket in self.index.managed.get(desired.tracker, []):
                 assert ticket.item_key is not None
                 if (desired.tracker, ticket.ref.key) in self.claimed:
                     continue
                 ticket_incident = _incident_part(ticket.item_key)
-                if ticket_incident == incident:
-                    needed = REWORD_SIMILARITY
-                elif ticket_incident not in present:
-                    needed = 1.0
-                else:
-                    continue
-                ratio = self._title_likeness(title, ticket)
+                needed = REWORD_SIMILARITY if ticket_incident == incident else MOVE_SIMILARITY
+                ratio = self._title_likeness(desired.item.title, ticket)
                 if ratio >= needed:
                     pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
         pairs += self._unmarked_pairs(unmatched)
@@ -476,9 +499,22 @@ class _Planner:
             if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
                 continue
             paired.add(key)
-            self.keep_in_step(desired, ticket, owned=True, reworded=True)
-        left = [d for d in unmatched if d.item.key not in paired]
-        return self.match_rewritten(left)
+            moved_from = None
+            old = _incident_part(ticket.item_key or key)
+            if old in present and old != _incident_part(key):
+                # Its old post-mortem is still there: cut from it and pasted into this one.
+                moved_from = self._source_of(ticket.item_key or key)
+            self.keep_in_step(desired, ticket, owned=True, reworded=True, moved_from=moved_from)
+        return [d for d in unmatched if d.item.key not in paired]
+
+    def _source_of(self, key: ItemKey) -> str:
+        """The document item ``key`` was last seen in: as state has it, else by its incident."""
+        link = self.links.get(key)
+        if link is not None:
+            return link.source
+        incident = _incident_part(key)
+        found = {d.item.source for d in self.desired if _incident_part(d.item.key) == incident}
+        return min(found) if len(found) == 1 else f"incident {incident}"
 
     def _unmarked_pairs(
         self, unmatched: list[Desired]
@@ -496,50 +532,6 @@ class _Planner:
                 if normalise_title(ticket.title) == title:
                     pairs.append((-1.0, desired.item.key, ticket.ref.key, desired, ticket))
         return pairs
-
-    def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
-        """Pair an item rewritten beyond recognition with the ticket of the item it replaced.
-
-        Only on evidence of place: the unclaimed ticket was written for an item of the same
-        incident standing between the very items the new one stands between now (the same place
-        in the same list, nothing else changed there), and no other new item or lost ticket fits
-        that place. Anything else is a removed item (its ticket an orphan) plus a new one.
-        """
-        lost: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Ticket]] = defaultdict(list)
-        for tracker, managed in self.index.managed.items():
-            for ticket in managed:
-                assert ticket.item_key is not None
-                if (tracker, ticket.ref.key) in self.claimed:
-                    continue
-                place = self.recorded_place(tracker, ticket.item_key)
-                if place is None:
-                    continue
-                # The items on either side still remember this one next to them: nothing else
-                # changed there since (an item removed long ago no longer has such neighbours).
-                before, after = place
-                if (
-                    before
-                    and (self.recorded_place(tracker, before) or ("", ""))[1] != ticket.item_key
-                ):
-                    continue
-                if (
-                    after
-                    and (self.recorded_place(tracker, after) or ("", ""))[0] != ticket.item_key
-                ):
-                    continue
-                lost[(tracker, _incident_part(ticket.item_key), place)].append(ticket)
-        new: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Desired]] = defaultdict(list)
-        for desired in unmatched:
-            if desired.fields.neighbours is not None:
-                incident = _incident_part(desired.item.key)
-                new[(desired.tracker, incident, desired.fields.neighbours)].append(desired)
-        paired: set[ItemKey] = set()
-        for slot, items in sorted(new.items()):
-            tickets = lost.get(slot, [])
-            if len(items) == 1 and len(tickets) == 1:
-                paired.add(items[0].item.key)
-                self.keep_in_step(items[0], tickets[0], owned=True, reworded=True)
-        return [d for d in unmatched if d.item.key not in paired]
 
     def create(self, unmatched: list[Desired]) -> None:
         made: dict[str, int] = defaultdict(int)
