@@ -31,6 +31,8 @@ class FakeTracker:
     """The accounts that may be assigned (None: any); others are refused, as trackers do."""
     fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
     """The same, for the next comments only."""
+    fail_remember: list[tuple[bool, bool]] = field(default_factory=list)
+    """The same, for the next baselines left on a ticket only (``remember``)."""
 
     def owns(self, ref: TicketRef) -> bool:
         return ref.system == self.system and ref.key.startswith(f"{self.project}-")
@@ -137,6 +139,11 @@ class FakeTracker:
             self.tickets[ref.key] = current.model_copy(update={"written": written})
 
         self.writes.append(f"remember {ref.key}")
+        if self.fail_remember:
+            happens, ambiguous = self.fail_remember.pop(0)
+            if happens:
+                write()
+            raise TrackerError(self.name, "injected remember failure", ambiguous=ambiguous)
         self._maybe_fail(write)
         write()
 
@@ -148,10 +155,16 @@ class FakeTracker:
     def comment(self, ref: TicketRef, text: str) -> None:
         self.writes.append(f"comment {ref.key}")
         if self.fail_comment:
-            _, ambiguous = self.fail_comment.pop(0)
+            happens, ambiguous = self.fail_comment.pop(0)
+            if happens:  # written, but the answer was lost
+                self.comments.setdefault(ref.key, []).append(text)
             raise TrackerError(self.name, "injected comment failure", ambiguous=ambiguous)
         self._maybe_fail(None)
         self.comments.setdefault(ref.key, []).append(text)
+
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        self.reads += 1
+        return list(self.comments.get(ref.key, []))
 
     # The follow-up report's delivery: report issues by team key, nudges as comments.
 

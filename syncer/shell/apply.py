@@ -51,7 +51,7 @@ from syncer.model import (
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import TRANSITION_NOTES, Tracker, last_transition_note
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +197,14 @@ class _Applier:
         closing = isinstance(change, CloseChange)
         verb = "closed" if closing else "reopened"
         state = "marks" if closing else "no longer marks"
-        text = f"syncer {verb} this issue: the post-mortem `{change.source}` {state} it done."
-        self.pacer.wait(change.tracker)
+        text = f"{TRANSITION_NOTES[closing]}: the post-mortem `{change.source}` {state} it done."
         try:
+            # Syncer's latest such comment already says so: this transition was commented by a
+            # run whose answer, or whose write after it, was lost. Never said twice.
+            if last_transition_note(tracker.comment_texts(ref)) is closing:
+                log.info("%s: %s %s; its comment was already written", change.item_key, verb, ref)
+                return
+            self.pacer.wait(change.tracker)
             tracker.comment(ref, text)
         except TrackerError as exc:
             log.warning(

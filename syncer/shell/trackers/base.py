@@ -94,6 +94,21 @@ def written_from_json(value: object) -> Written | None:
         return None
 
 
+TRANSITION_NOTES = {True: "syncer closed this issue", False: "syncer reopened this issue"}
+"""How the comment explaining a close (``True``) or reopen (``False``) begins: the marker that
+finds it again, so a transition is commented at most once however its writes fail."""
+
+
+def last_transition_note(texts: Sequence[str]) -> bool | None:
+    """Whether syncer's latest close-or-reopen comment among ``texts`` was a close (``True``),
+    a reopen (``False``), or there is none (``None``)."""
+    for text in reversed(texts):
+        for done, note in TRANSITION_NOTES.items():
+            if text.lstrip().startswith(note):
+                return done
+    return None
+
+
 REPORT_LABEL = "syncer-report"
 """The label on every issue holding a published follow-up report (never ``syncer``, so
 report issues stay out of the managed listing)."""
@@ -217,6 +232,11 @@ class Tracker(Protocol):
 
     def comment(self, ref: TicketRef, text: str) -> None:
         """Add a comment (Markdown; converted where the tracker needs it); one write request."""
+        ...
+
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        """The texts of a ticket's comments, oldest first, as the tracker reads them back
+        (wiki markup on Jira); every page of them."""
         ...
 
     # -- the follow-up report's delivery -----------------------------------------------------

@@ -557,6 +557,14 @@ class JiraTracker:
 
         self._http.write(post, f"commenting on {key}")
 
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        key = self.resolve(ref).key
+
+        def comments() -> list[str]:
+            return [str(getattr(c, "body", "") or "") for c in self._client.comments(key)]
+
+        return self._http.read(comments, f"reading the comments of {key}")
+
     # -- the follow-up report's delivery -------------------------------------------------------
 
     def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
