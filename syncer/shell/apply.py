@@ -13,7 +13,10 @@ A change is done only when all its writes are: a close or reopen is the field wr
 transition, the comment saying why, and then the baseline on the ticket (``Tracker.remember``).
 Until the comment is written the ticket's baseline keeps the old done state, so should the
 transition's answer or the comment be lost, the next run sees the ticket in its new state but
-the baseline not, and completes the comment without repeating the transition.
+the baseline not, and completes the comment without repeating the transition. The comment is
+written at most once per transition: it begins with a marker (``TRANSITION_NOTES``), and when
+syncer's latest such comment on the ticket already says this transition (its answer was lost,
+or the baseline after it failed), it is not posted again.
 
 A change that fails leaves state as it was (plus the error), so state never claims what did not
 happen. A tracker that becomes unavailable fails its remaining changes without more requests.
