@@ -31,6 +31,8 @@ class FakeTracker:
     """The accounts that may be assigned (None: any); others are refused, as trackers do."""
     fail_comment: list[tuple[bool, bool]] = field(default_factory=list)
     """The same, for the next comments only."""
+    numbered: int = 0
+    """The number the last ticket created was given."""
     fail_remember: list[tuple[bool, bool]] = field(default_factory=list)
     """The same, for the next baselines left on a ticket only (``remember``)."""
 
@@ -84,9 +86,9 @@ class FakeTracker:
     def create(
         self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
     ) -> Ticket:
-        ref = self.resolve(
-            TicketRef(system=self.system, key=f"{self.project}-{len(self.tickets) + 1}")
-        )
+        # Numbers are never reused, as in Jira and GitHub, even after a ticket is deleted.
+        self.numbered = max(self.numbered, len(self.tickets)) + 1
+        ref = self.resolve(TicketRef(system=self.system, key=f"{self.project}-{self.numbered}"))
         ticket = Ticket(
             ref=ref,
             item_key=key,

@@ -617,3 +617,38 @@ def test_a_new_spelling_of_the_tracker_url_changes_nothing(
     assert sync(workspace) == 0
     assert (reworded, False) in issues(sandbox, kind)
     assert len(issues(sandbox, kind)) == ITEMS
+
+
+def test_a_ticket_deleted_in_the_tracker_is_reported_and_made_again_only_when_asked(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17, defect 4: with state the deletion is known, also after the document is renamed.
+    assert sync(workspace) == 0
+    title = "Add an alert on pool saturation above 80%"
+    if kind == "github":
+        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        key = f"acme/platform#{gone.number}"
+        sandbox.delete_github_issue("acme/platform", gone.number)
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        key = jira.key
+        sandbox.delete_jira_issue(key)
+    docs = workspace / "postmortems"
+    # Renamed, and its incident id with it: every item's key changes.
+    (docs / "2026-10-02-orders-db.md").write_text(INCIDENT_DB.replace("INC-3101", "INC-3201"))
+    (docs / "inc-3101.md").unlink()
+    capsys.readouterr()
+    assert sync(workspace, "-v") == 0
+    out = capsys.readouterr().out
+    if (workspace / FORGET).exists():
+        # Without state and with nothing in the document naming it, nothing tells a deleted
+        # ticket from none: it is made again, and the plan says it could not tell.
+        assert len(issues(sandbox, kind)) == ITEMS
+        return
+    assert len(issues(sandbox, kind)) == ITEMS - 1
+    assert f"`syncer sync --recreate {key}` makes it again" in out
+    assert sync(workspace, "--recreate", key) == 0
+    assert sorted(issues(sandbox, kind)).count((title, True)) == 1
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []

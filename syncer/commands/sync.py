@@ -83,6 +83,15 @@ def register(commands: Subcommands) -> None:
         command.add_argument(
             "--format", choices=("text", "json", "markdown"), default="text", help=FORMAT_HELP
         )
+        command.add_argument(
+            "--recreate",
+            action="append",
+            default=[],
+            metavar="KEY",
+            help="make again the ticket a person deleted in the tracker, named by its key "
+            "(OPS-12, acme/web#7) or by the item's key; repeatable. Without it a deleted "
+            "ticket is reported, never made again",
+        )
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
@@ -94,7 +103,12 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         handler=context.log_handler,
     )
     try:
-        outcome = run_configured(config, dry_run=args.command == "plan", progress=callback(drawer))
+        outcome = run_configured(
+            config,
+            dry_run=args.command == "plan",
+            progress=callback(drawer),
+            recreate=frozenset(args.recreate),
+        )
     finally:
         if drawer is not None:
             drawer.close()

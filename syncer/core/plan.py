@@ -235,6 +235,7 @@ class _Planner:
         tickets: Mapping[str, Sequence[Ticket]],
         links: Mapping[ItemKey, Link],
         policy: SyncPolicy,
+        recreate: Collection[str] = (),
     ) -> None:
         self.index = _Index(tickets)
         self.links = links
@@ -243,6 +244,10 @@ class _Planner:
         """Managed tickets taken by an item (tracker, ticket) -> item key."""
         self.named: dict[tuple[str, str], ItemKey] = {}
         """Tickets linked by the items naming them; they never block the ticket's owner."""
+        self.recreate = frozenset(recreate)
+        """Item keys or ticket keys whose deleted ticket the operator asked to make again."""
+        self.remade: set[ItemKey] = set()
+        """The items whose deleted ticket is made again (``recreate``)."""
         self.desired: list[Desired] = []
         self.changes: list[Change] = []
         self.matches: list[Match] = []
@@ -313,10 +318,18 @@ class _Planner:
                 )
                 return None, True
             if ticket is None:
+                # A ticket re-created for the item (``--recreate``) carries its marker, while
+                # the document may still name the deleted one.
+                if marked := self.index.by_marker.get((tracker, key), []):
+                    return marked[0], True
+                if self.recreating(key, ref):
+                    return None, False
                 self.finding(
                     desired,
                     "missing_ticket",
-                    f"{ref.key} is named in the document but {tracker} has no such ticket",
+                    f"{ref.key} is named in the document but gone from {tracker} (deleted?); "
+                    f"`syncer sync --recreate {ref.key}` makes it again, else remove the "
+                    "reference",
                     None,
                 )
             return ticket, True
@@ -348,15 +361,75 @@ class _Planner:
             )
             return None, True
         if link.status == "managed":
+            if self.recreating(key, link.ref):
+                return None, False
             self.finding(
                 desired,
                 "missing_ticket",
-                f"{link.ref.key}, this item's ticket, is gone from {tracker} "
-                "(deleted or moved); not creating another",
+                f"{link.ref.key}, this item's ticket, is gone from {tracker} (deleted?); "
+                f"`syncer sync --recreate {link.ref.key}` makes it again, else remove the item "
+                "(state records the ticket)",
                 None,
             )
             return None, True
         return None, False
+
+    def recreating(self, key: ItemKey, ref: TicketRef) -> bool:
+        """Whether the operator asked for this item's deleted ticket to be made again."""
+        if key in self.recreate or ref.key in self.recreate:
+            self.remade.add(key)
+            return True
+        return False
+
+    def deleted(self, unmatched: list[Desired]) -> list[Desired]:
+        """Items whose ticket was deleted in the tracker although their key changed since
+        (their document renamed, the item moved or reworded): state records a ticket syncer made
+        for a vanished item of a like title, and the tracker no longer has it. Reported, never
+        made again silently; returns the items left to create."""
+        present = {d.item.key for d in self.desired}
+        gone = []
+        for link in self.links.values():
+            if link.status != "managed" or link.ref is None or link.fields is None:
+                continue
+            if link.item_key in present or link.tracker not in self.index.managed:
+                continue
+            if (link.tracker, link.ref.key) in self.index.by_ref:
+                continue  # it exists: another item holds it, or it is an orphan
+            gone.append(link)
+        left = []
+        taken: set[ItemKey] = set()
+        for desired in unmatched:
+            incident = _incident_part(desired.item.key)
+            best: tuple[float, str, Link] | None = None
+            for link in gone:
+                assert link.fields is not None
+                if link.item_key in taken:
+                    continue
+                same = _incident_part(link.item_key) == incident
+                ratio = title_likeness(desired.item.title, link.fields.title)
+                if ratio < (REWORD_SIMILARITY if same else MOVE_SIMILARITY):
+                    continue
+                if best is None or (-ratio, link.item_key) < (-best[0], best[1]):
+                    best = (ratio, link.item_key, link)
+            if best is None:
+                left.append(desired)
+                continue
+            link = best[2]
+            assert link.ref is not None
+            assert link.fields is not None
+            taken.add(link.item_key)
+            if self.recreating(desired.item.key, link.ref):
+                left.append(desired)
+                continue
+            self.finding(
+                desired,
+                "missing_ticket",
+                f"{link.ref.key}, this item's ticket, is gone from {link.tracker} (deleted?); "
+                f"`syncer sync --recreate {link.ref.key}` makes it again, else remove the item "
+                f"(state records the ticket of {link.fields.title!r} in {link.source})",
+                None,
+            )
+        return left
 
     def own_ticket(self, tracker: str, key: ItemKey) -> Ticket | None:
         """The ticket syncer made for item ``key``: by its marker, else as state remembers it."""
@@ -548,11 +621,21 @@ class _Planner:
                 continue
             made[tracker] += 1
             link = self.links.get(desired.item.key)
-            reason = (
-                "a create sent by an earlier run was never confirmed: look it up, then create"
-                if link and link.status == "pending"
-                else "new action item"
-            )
+            reason = "new action item"
+            if link and link.status == "pending":
+                reason = (
+                    "a create sent by an earlier run was never confirmed: look it up, then create"
+                )
+            elif desired.item.key in self.remade:
+                reason = "its ticket was deleted in the tracker; made again (--recreate)"
+            elif not self.links and self.index.managed.get(tracker):
+                # State is empty yet the tracker holds syncer's tickets: state was lost, and
+                # with it the record of any ticket of this item a person since deleted.
+                reason = (
+                    "new action item, as far as can be told: state holds no record and the "
+                    "document names no ticket (a ticket of it deleted in the tracker would not "
+                    "be known)"
+                )
             self.changes.append(
                 CreateChange(
                     tracker=tracker,
@@ -643,15 +726,18 @@ def plan_changes(
     policy: SyncPolicy,
     failed_sources: Collection[str] = (),
     findings: Sequence[Finding] = (),
+    recreate: Collection[str] = (),
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
     ``desired`` fields must already be rendered by their tracker; ``tickets`` holds, per tracker,
     every managed ticket plus the tickets documents name (``tickets_to_fetch``). Items of
     trackers missing from ``tickets`` are not planned (their tracker could not be read).
-    ``findings`` (from ``desire_items``) come first in the plan's findings.
+    ``findings`` (from ``desire_items``) come first in the plan's findings. ``recreate`` names
+    items (item key, or the key of their deleted ticket) whose ticket, deleted in the tracker,
+    is made again; any other deleted ticket is a finding, never re-created.
     """
-    planner = _Planner(tickets=tickets, links=links, policy=policy)
+    planner = _Planner(tickets=tickets, links=links, policy=policy, recreate=recreate)
     seen: dict[ItemKey, Desired] = {}
     for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
         if item.tracker not in tickets:
@@ -682,7 +768,7 @@ def plan_changes(
             planner.keep_in_step(item, ticket, owned=planner.ours(item.item.key, ticket))
         elif not settled:
             unmatched.append(item)
-    planner.create(planner.match_reworded(unmatched))
+    planner.create(planner.deleted(planner.match_reworded(unmatched)))
     planner.orphans(failed_sources)
     order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3, "comment": 4}
     return Plan(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
 
 from syncer.config import Config
@@ -89,6 +89,7 @@ def read_and_plan(
     links: Mapping[ItemKey, Link],
     *,
     progress: Progress = _no_progress,
+    recreate: Collection[str] = (),
 ) -> tuple[Plan, dict[str, str]]:
     """Read the trackers and plan; returns the plan and the trackers that could not be read."""
     tickets: dict[str, list[Ticket]] = {}
@@ -124,6 +125,7 @@ def read_and_plan(
             policy=policy,
             failed_sources={d.source for d in documents if d.errors},
             findings=findings,
+            recreate=recreate,
         )
 
     placed = where_tickets_live(tickets, links, trackers=trackers)
@@ -174,6 +176,7 @@ def run_sync(
     clock: Callable[[], float],
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
+    recreate: Collection[str] = (),
 ) -> SyncOutcome:
     """Plan, and unless ``dry_run`` apply; record the run in state.
 
@@ -182,7 +185,9 @@ def run_sync(
     started = now()
     documents, parsed = collect_documents(config, store, progress=progress)
     links = store.links()
-    plan, unavailable = read_and_plan(config.policy, documents, trackers, links, progress=progress)
+    plan, unavailable = read_and_plan(
+        config.policy, documents, trackers, links, progress=progress, recreate=recreate
+    )
     result = None
     if not dry_run:
         applied = 0
@@ -248,6 +253,7 @@ def run_configured(
     clock: Callable[[], float] = time.monotonic,
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
+    recreate: Collection[str] = (),
 ) -> SyncOutcome:
     """Open the trackers and the state of ``config`` and run one plan (``dry_run``) or sync."""
     trackers = open_trackers(config)
@@ -262,4 +268,5 @@ def run_configured(
             clock=clock,
             stop=stop,
             progress=progress,
+            recreate=recreate,
         )

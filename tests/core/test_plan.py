@@ -684,3 +684,115 @@ def test_an_unrelated_item_in_another_post_mortem_never_takes_a_removed_items_ti
     made = plan([*ITEMS, other, added], tracker, store)
     assert [c.kind for c in made.changes] == ["create"]
     assert [f.kind for f in made.findings] == ["orphaned"]
+
+
+def test_a_ticket_deleted_in_the_tracker_is_reported_and_made_again_only_when_asked(
+    store: StateStore,
+) -> None:
+    # Issue 17, defect 4: a ticket syncer once made and that is now gone is a fact to report.
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    del tracker.tickets["OPS-2"]
+    made = plan(ITEMS, tracker, store)
+    assert made.changes == ()
+    [finding] = [f for f in made.findings if f.kind == "missing_ticket"]
+    assert finding.message.startswith(
+        "OPS-2, this item's ticket, is gone from fake (deleted?); "
+        "`syncer sync --recreate OPS-2` makes it again, else remove the item"
+    )
+    for asked in ("OPS-2", ITEMS[1].item.key):
+        again = plan_changes(
+            ITEMS,
+            tickets={"fake": tracker.list_managed()},
+            links=store.links(),
+            policy=make_policy(),
+            recreate={asked},
+        )
+        assert [(c.kind, c.item_key, c.reason) for c in again.changes] == [
+            (
+                "create",
+                ITEMS[1].item.key,
+                "its ticket was deleted in the tracker; made again (--recreate)",
+            )
+        ]
+
+
+RENAMED = Incident(id="INC-7-checkout", title="Checkout outage")
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        # the post-mortem renamed (a new incident id: every key changes)
+        [desired(d.item.title, incident=RENAMED, source="2026/inc-7-checkout.md") for d in ITEMS],
+        # the item reworded
+        [ITEMS[0], desired("Make the payment client retry idempotently, with a key"), ITEMS[2]],
+    ],
+)
+def test_a_deleted_ticket_never_comes_back_when_its_items_key_changed(
+    store: StateStore, edited: list[Desired]
+) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    del tracker.tickets["OPS-2"]
+    made = plan(edited, tracker, store)
+    assert [c.kind for c in made.changes if c.kind == "create"] == []
+    [finding] = [f for f in made.findings if f.kind == "missing_ticket"]
+    assert finding.message == (
+        "OPS-2, this item's ticket, is gone from fake (deleted?); `syncer sync --recreate OPS-2` "
+        "makes it again, else remove the item (state records the ticket of 'Make the payment "
+        "client retry idempotently' in inc-7.md)"
+    )
+
+
+def test_after_state_loss_a_deleted_ticket_the_document_names_is_reported(
+    store: StateStore,
+) -> None:
+    tracker = FakeTracker()
+    sync(ITEMS, tracker, store)
+    # Write-back recorded each item's ticket in the document; then state was lost and a person
+    # deleted OPS-2.
+    named = [
+        d.model_copy(update={"refs": (tracker.tickets[f"OPS-{i}"].ref,)})
+        for i, d in enumerate(ITEMS, start=1)
+    ]
+    del tracker.tickets["OPS-2"]
+    made = plan(named, tracker, None)
+    assert made.changes == ()
+    [finding] = [f for f in made.findings if f.kind == "missing_ticket"]
+    assert finding.message.startswith(
+        "OPS-2 is named in the document but gone from fake (deleted?); "
+        "`syncer sync --recreate OPS-2` makes it again"
+    )
+    policy = make_policy()
+    recreated = plan_changes(
+        named, tickets={"fake": tracker.list_managed()}, links={}, policy=policy, recreate={"OPS-2"}
+    )
+    assert [c.kind for c in recreated.changes] == ["create"]
+    result = apply_plan(
+        recreated,
+        {"fake": tracker},
+        store,
+        pacer=Pacer({}, sleep=lambda _: None, clock=lambda: 0.0),
+        now=fixed_now,
+    )
+    assert result.failed == 0
+    # The document still names OPS-2; the new ticket carries the item's marker: nothing more.
+    for links in (store.links(), {}):
+        assert plan_changes(
+            named, tickets={"fake": tracker.list_managed()}, links=links, policy=policy
+        ).is_empty
+
+
+def test_after_state_loss_without_evidence_a_create_says_so() -> None:
+    tracker = FakeTracker()
+    first = plan_changes(ITEMS[:2], tickets={"fake": []}, links={}, policy=make_policy())
+    assert {c.reason for c in first.changes} == {"new action item"}
+    tracker.add(
+        Ticket(ref=TicketRef(system="jira", key="OPS-1"), title="x", item_key=ITEMS[0].item.key)
+    )
+    made = plan_changes(
+        ITEMS[:2], tickets={"fake": tracker.list_managed()}, links={}, policy=make_policy()
+    )
+    [create] = [c for c in made.changes if c.kind == "create"]
+    assert create.reason.startswith("new action item, as far as can be told: state holds no")
