@@ -652,3 +652,32 @@ def test_a_ticket_deleted_in_the_tracker_is_reported_and_made_again_only_when_as
     sandbox.clear_requests()
     assert sync(workspace) == 0
     assert writes(sandbox) == []
+
+
+def test_adding_an_instance_adopts_the_tickets_made_before(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17, defect 5: the tickets carry the default installation's marker.
+    assert sync(workspace) == 0
+    config = workspace / "syncer.toml"
+    config.write_text('instance = "ops"\n' + config.read_text())
+    capsys.readouterr()
+    assert sync(workspace, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    if (workspace / FORGET).exists():
+        # No state: nothing tells a renamed installation from a second one on the same
+        # documents; each of its new tickets says which ticket the default one holds.
+        assert (
+            sorted(f["kind"] for f in findings if f["kind"] == "duplicate") == ["duplicate"] * ITEMS
+        )
+        return
+    assert len(issues(sandbox, kind)) == ITEMS
+    assert [f for f in findings if f["kind"] in ("orphaned", "missing_ticket")] == []
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    for leftover in workspace.glob("state.db*"):  # the tickets now carry the new marker
+        leftover.unlink()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    assert len(issues(sandbox, kind)) == ITEMS

@@ -236,8 +236,11 @@ class _Planner:
         links: Mapping[ItemKey, Link],
         policy: SyncPolicy,
         recreate: Collection[str] = (),
+        adoptable: Mapping[str, Sequence[Ticket]] | None = None,
     ) -> None:
         self.index = _Index(tickets)
+        self.adoptable = _Index(adoptable or {})
+        """The default installation's tickets, when this one has another ``instance``."""
         self.links = links
         self.policy = policy
         self.claimed: dict[tuple[str, str], ItemKey] = {}
@@ -361,8 +364,8 @@ class _Planner:
             )
             return None, True
         if link.status == "managed":
-            if self.recreating(key, link.ref):
-                return None, False
+            if (tracker, link.ref.key) in self.adoptable.by_ref or self.recreating(key, link.ref):
+                return None, False  # adopted from the default installation, or made again
             self.finding(
                 desired,
                 "missing_ticket",
@@ -373,6 +376,33 @@ class _Planner:
             )
             return None, True
         return None, False
+
+    def adopt(self, unmatched: list[Desired]) -> list[Desired]:
+        """Items whose ticket carries the default installation's marker (the ``instance``
+        setting was added since) take that ticket; returns the items left unmatched."""
+        left = []
+        for desired in unmatched:
+            key = desired.item.key
+            found = self.adoptable.by_marker.get((desired.tracker, key), [])
+            if not found or (desired.tracker, found[0].ref.key) in self.index.by_ref:
+                left.append(desired)
+                continue
+            link = self.links.get(key)
+            if link and link.status == "managed" and same_ticket(link.ref, found[0].ref):
+                # State says this installation made it: the instance changed, not a second
+                # installation syncing the same document.
+                self.keep_in_step(desired, found[0], owned=True, adopted=True)
+                continue
+            self.finding(
+                desired,
+                "duplicate",
+                f"{found[0].ref.key} carries this item under the default installation's marker; "
+                "this installation (its own `instance`) makes its own ticket. If `instance` was "
+                "just added, restore the state file before syncing: its tickets are then adopted",
+                found[0],
+            )
+            left.append(desired)
+        return left
 
     def recreating(self, key: ItemKey, ref: TicketRef) -> bool:
         """Whether the operator asked for this item's deleted ticket to be made again."""
@@ -449,6 +479,7 @@ class _Planner:
         owned: bool,
         reworded: bool = False,
         moved_from: str | None = None,
+        adopted: bool = False,
     ) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
         if not owned:
@@ -480,6 +511,9 @@ class _Planner:
         changed, fields = compare_fields(
             desired.fields, ticket, baseline=baseline, overwrite=overwrite
         )
+        if adopted:
+            # The labels and body carry the marker: written, they carry this installation's.
+            changed = [n for n in (*_OWNED, "labels", "done") if n in {*changed, "labels", "body"}]
         if not changed:
             self.matches.append(
                 Match(
@@ -496,6 +530,11 @@ class _Planner:
         if "done" in changed:
             write = CloseChange if desired.fields.done else ReopenChange
         reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
+        if adopted:
+            reason = (
+                "adopted: the ticket carries the default installation's marker (`instance` "
+                "was set since); its marker becomes this installation's"
+            )
         old = baseline.title if baseline is not None else ticket.title
         if moved_from is not None and moved_from != source:
             reason = f"moved from {moved_from}; {reason}"
@@ -727,6 +766,7 @@ def plan_changes(
     failed_sources: Collection[str] = (),
     findings: Sequence[Finding] = (),
     recreate: Collection[str] = (),
+    adoptable: Mapping[str, Sequence[Ticket]] | None = None,
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
@@ -735,9 +775,14 @@ def plan_changes(
     trackers missing from ``tickets`` are not planned (their tracker could not be read).
     ``findings`` (from ``desire_items``) come first in the plan's findings. ``recreate`` names
     items (item key, or the key of their deleted ticket) whose ticket, deleted in the tracker,
-    is made again; any other deleted ticket is a finding, never re-created.
+    is made again; any other deleted ticket is a finding, never re-created. ``adoptable`` holds,
+    per tracker, the tickets carrying the default installation's marker when this installation
+    has another ``instance``: an item with no ticket of its own adopts the one carrying its key
+    (the write replaces the old marker with this installation's), rather than getting another.
     """
-    planner = _Planner(tickets=tickets, links=links, policy=policy, recreate=recreate)
+    planner = _Planner(
+        tickets=tickets, links=links, policy=policy, recreate=recreate, adoptable=adoptable
+    )
     seen: dict[ItemKey, Desired] = {}
     for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
         if item.tracker not in tickets:
@@ -768,7 +813,7 @@ def plan_changes(
             planner.keep_in_step(item, ticket, owned=planner.ours(item.item.key, ticket))
         elif not settled:
             unmatched.append(item)
-    planner.create(planner.deleted(planner.match_reworded(unmatched)))
+    planner.create(planner.deleted(planner.match_reworded(planner.adopt(unmatched))))
     planner.orphans(failed_sources)
     order = {"link": 0, "create": 1, "update": 2, "close": 3, "reopen": 3, "comment": 4}
     return Plan(

@@ -26,7 +26,7 @@ from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.sources import cache_tag, discover, read_documents, source_name
 from syncer.shell.state import StateStore, open_store
 from syncer.shell.trackers import open_trackers
-from syncer.shell.trackers.base import Tracker
+from syncer.shell.trackers.base import MANAGED_LABEL, Tracker
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,14 @@ def read_and_plan(
     *,
     progress: Progress = _no_progress,
     recreate: Collection[str] = (),
+    adoptable: Mapping[str, Tracker] | None = None,
 ) -> tuple[Plan, dict[str, str]]:
-    """Read the trackers and plan; returns the plan and the trackers that could not be read."""
+    """Read the trackers and plan; returns the plan and the trackers that could not be read.
+
+    ``adoptable`` are the trackers as the default installation (``instance = "syncer"``) sees
+    them, given when this installation has another ``instance``: the tickets made before the
+    setting was added are adopted by their items rather than made again.
+    """
     tickets: dict[str, list[Ticket]] = {}
     unavailable: dict[str, str] = {}
     for name, tracker in trackers.items():
@@ -101,6 +107,15 @@ def read_and_plan(
         except TrackerError as exc:
             log.info("%s: cannot read tickets: %s", name, exc)
             unavailable[name] = str(exc)
+    earlier: dict[str, list[Ticket]] = {}
+    for name, twin in (adoptable or {}).items():
+        if name in tickets:
+            try:
+                earlier[name] = twin.list_managed()
+            except TrackerError as exc:
+                log.info("%s: cannot read the default instance's tickets: %s", name, exc)
+                unavailable[name] = str(exc)
+                del tickets[name]
 
     def claim(name: str, ref: TicketRef) -> TicketRef | None:
         tracker = trackers[name]
@@ -126,9 +141,11 @@ def read_and_plan(
             failed_sources={d.source for d in documents if d.errors},
             findings=findings,
             recreate=recreate,
+            adoptable=earlier,
         )
 
-    placed = where_tickets_live(tickets, links, trackers=trackers)
+    held = {name: [*found, *earlier.get(name, [])] for name, found in tickets.items()}
+    placed = where_tickets_live(held, links, trackers=trackers)
     plan = plan_placed(placed)
     # An item reworded (or its document renamed) while its route changed too would get a new
     # ticket in its new tracker and leave its old one orphaned in the old: plan such items once
@@ -177,16 +194,27 @@ def run_sync(
     stop: Callable[[], bool] = _never,
     progress: Progress = _no_progress,
     recreate: Collection[str] = (),
+    adoptable: Mapping[str, Tracker] | None = None,
 ) -> SyncOutcome:
     """Plan, and unless ``dry_run`` apply; record the run in state.
 
     ``stop`` is asked between two changes (a signal arrived: the rest waits for the next run).
+    ``adoptable``: see ``read_and_plan``; opened from ``config`` when not given and the
+    configured ``instance`` is not the default one.
     """
+    if adoptable is None and config.settings.instance != MANAGED_LABEL:
+        adoptable = open_trackers(config, instance=MANAGED_LABEL)
     started = now()
     documents, parsed = collect_documents(config, store, progress=progress)
     links = store.links()
     plan, unavailable = read_and_plan(
-        config.policy, documents, trackers, links, progress=progress, recreate=recreate
+        config.policy,
+        documents,
+        trackers,
+        links,
+        progress=progress,
+        recreate=recreate,
+        adoptable=adoptable,
     )
     result = None
     if not dry_run:

@@ -33,14 +33,17 @@ def open_tracker(
     return GitHubTracker(name, config, secrets, instance=instance)
 
 
-def open_trackers(config: Config) -> dict[str, Tracker]:
-    """Every configured tracker by name; ``ConfigError`` if one lacks its secrets."""
+def open_trackers(config: Config, *, instance: str | None = None) -> dict[str, Tracker]:
+    """Every configured tracker by name; ``ConfigError`` if one lacks its secrets.
+
+    ``instance`` opens them as another installation sees them (default: the configured one).
+    """
     trackers: dict[str, Tracker] = {}
     secrets: Mapping[str, Secrets] = config.secrets
     for name, tracker_config in config.settings.trackers.items():
         if name not in secrets:
             raise ConfigError(f"trackers.{name}: no credentials in the environment")
         trackers[name] = open_tracker(
-            name, tracker_config, secrets[name], instance=config.settings.instance
+            name, tracker_config, secrets[name], instance=instance or config.settings.instance
         )
     return trackers
