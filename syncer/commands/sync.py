@@ -13,7 +13,8 @@ from syncer.commands.base import (
 )
 from syncer.commands.progress import callback, progress_for
 from syncer.core.render import outcome_json, outcome_markdown, outcome_text
-from syncer.errors import ExitCode
+from syncer.errors import ExitCode, StateLostError
+from syncer.outcome import SyncOutcome
 from syncer.shell.sync import run_configured
 
 FORMAT_HELP = (
@@ -109,9 +110,19 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
             progress=callback(drawer),
             recreate=frozenset(args.recreate),
         )
+    except StateLostError as exc:
+        # State failed mid-run: what was done is still shown, then the one line (exit 1).
+        if isinstance(exc.done, SyncOutcome):
+            _show(args, context, exc.done)
+        raise
     finally:
         if drawer is not None:
             drawer.close()
+    _show(args, context, outcome)
+    return exit_for(outcome)
+
+
+def _show(args: argparse.Namespace, context: Context, outcome: SyncOutcome) -> None:
     if args.format == "json":
         context.out(outcome_json(outcome))
     elif args.format == "markdown":
@@ -119,4 +130,3 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     else:
         show_plan = args.command == "plan"
         context.out(outcome_text(outcome, show_plan=show_plan, verbose=args.verbose > 0))
-    return exit_for(outcome)

@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from syncer.errors import (
+    StateError,
+    StateLockedError,
     TrackerAssigneeError,
     TrackerError,
     TrackerRateLimitedError,
@@ -300,7 +302,13 @@ class _Applier:
     def run(self, plan: Plan, links: Mapping[str, Link], stop: Callable[[], bool]) -> ApplyResult:
         outcomes = []
         unavailable: dict[str, str] = {}
+        state_lost = None
         for change in plan.changes:
+            if state_lost is not None:
+                outcomes.append(
+                    Outcome(change=change, status="deferred", error=f"not attempted: {state_lost}")
+                )
+                continue
             if stop():
                 # Checked only between changes: a write in flight always finishes and is recorded.
                 outcomes.append(Outcome(change=change, status="deferred", error=NOT_ATTEMPTED))
@@ -310,6 +318,13 @@ class _Applier:
                 continue
             try:
                 outcomes.append(self.apply_one(change, links))
+            except StateError as exc:
+                if isinstance(exc, StateLockedError):
+                    raise
+                # A create needs state before it is sent: nothing more is attempted. What was
+                # written is found again by the next run (markers, baselines on the tickets).
+                state_lost = str(exc)
+                outcomes.append(Outcome(change=change, status="failed", error=state_lost))
             except TrackerError as exc:
                 if isinstance(exc, TrackerUnavailableError):
                     unavailable[change.tracker] = str(exc)
@@ -321,17 +336,29 @@ class _Applier:
                     )
                 # Printed in the run's output; the log keeps it for -v readers in order.
                 log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
-                self.store.record_error(
-                    change.item_key,
-                    tracker=change.tracker,
-                    source=change.source,
-                    error=str(exc),
-                    now=self.now(),
-                )
+                try:
+                    self.store.record_error(
+                        change.item_key,
+                        tracker=change.tracker,
+                        source=change.source,
+                        error=str(exc),
+                        now=self.now(),
+                    )
+                except StateError as lost:
+                    state_lost = str(lost)
                 outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
-        self.store.record_matches(plan.matches, links=links, now=self.now())
+        if state_lost is None:
+            try:
+                self.store.record_matches(plan.matches, links=links, now=self.now())
+            except StateError as exc:
+                if isinstance(exc, StateLockedError):
+                    raise
+                state_lost = str(exc)
         return ApplyResult(
-            outcomes=tuple(outcomes), unavailable=unavailable, findings=tuple(self.findings)
+            outcomes=tuple(outcomes),
+            unavailable=unavailable,
+            findings=tuple(self.findings),
+            state_lost=state_lost,
         )
 
 

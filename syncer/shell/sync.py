@@ -17,7 +17,7 @@ from syncer.config import Config
 from syncer.core.desired import desire_items
 from syncer.core.plan import plan_changes, tickets_to_fetch, where_tickets_live
 from syncer.core.render import document_heading
-from syncer.errors import TrackerError
+from syncer.errors import StateError, StateLockedError, StateLostError, TrackerError
 from syncer.logs import bind, log_fields
 from syncer.model import CreateChange, Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.outcome import SyncOutcome
@@ -259,12 +259,24 @@ def run_sync(
         lines={item.key: item.line for d in documents for item in d.items},
         owners={item.key: item.owner for d in documents for item in d.items if item.owner},
     )
-    store.record_run(
-        started=started,
-        finished=now(),
-        command="plan" if dry_run else "sync",
-        summary=outcome.summary(),
-    )
+    lost = result.state_lost if result is not None else None
+    if lost is None:
+        try:
+            store.record_run(
+                started=started,
+                finished=now(),
+                command="plan" if dry_run else "sync",
+                summary=outcome.summary(),
+            )
+        except StateError as exc:
+            if dry_run or isinstance(exc, StateLockedError):
+                raise
+            lost = str(exc)
+    if lost is not None:
+        # Lost after changes may have been made: not "nothing was done" (exit 2).
+        raise StateLostError(
+            f"{lost}; the changes made before are found again by the next run", done=outcome
+        )
     return outcome
 
 
