@@ -238,9 +238,31 @@ class _Planner:
         recreate: Collection[str] = (),
         adoptable: Mapping[str, Sequence[Ticket]] | None = None,
     ) -> None:
-        self.index = _Index(tickets)
-        self.adoptable = _Index(adoptable or {})
-        """The default installation's tickets, when this one has another ``instance``."""
+        # The default installation's tickets (this one has another ``instance``) that state
+        # links: this installation made them before the setting was added. They are its own,
+        # found like any other, and their next write carries this installation's marker.
+        ours = {
+            (link.tracker, link.ref.key)
+            for link in links.values()
+            if link.status == "managed" and link.ref is not None
+        }
+        earlier = {name: list(found) for name, found in (adoptable or {}).items()}
+        self.adopting = {(name, t.ref.key) for name, found in earlier.items() for t in found} & ours
+        merged = {
+            name: [
+                *found,
+                *(t for t in earlier.get(name, []) if (name, t.ref.key) in self.adopting),
+            ]
+            for name, found in tickets.items()
+        }
+        self.index = _Index(merged)
+        self.adoptable = _Index(
+            {
+                name: [t for t in found if (name, t.ref.key) not in self.adopting]
+                for name, found in earlier.items()
+            }
+        )
+        """The default installation's tickets state does not link: a second installation's."""
         self.links = links
         self.policy = policy
         self.claimed: dict[tuple[str, str], ItemKey] = {}
@@ -364,8 +386,8 @@ class _Planner:
             )
             return None, True
         if link.status == "managed":
-            if (tracker, link.ref.key) in self.adoptable.by_ref or self.recreating(key, link.ref):
-                return None, False  # adopted from the default installation, or made again
+            if self.recreating(key, link.ref):
+                return None, False
             self.finding(
                 desired,
                 "missing_ticket",
@@ -378,20 +400,13 @@ class _Planner:
         return None, False
 
     def adopt(self, unmatched: list[Desired]) -> list[Desired]:
-        """Items whose ticket carries the default installation's marker (the ``instance``
-        setting was added since) take that ticket; returns the items left unmatched."""
-        left = []
+        """Items without a ticket for which the default installation holds one, that state
+        does not link to this installation: a second installation syncing the same document,
+        or ``instance`` added with state lost. Each gets its own ticket, saying so."""
         for desired in unmatched:
             key = desired.item.key
             found = self.adoptable.by_marker.get((desired.tracker, key), [])
-            if not found or (desired.tracker, found[0].ref.key) in self.index.by_ref:
-                left.append(desired)
-                continue
-            link = self.links.get(key)
-            if link and link.status == "managed" and same_ticket(link.ref, found[0].ref):
-                # State says this installation made it: the instance changed, not a second
-                # installation syncing the same document.
-                self.keep_in_step(desired, found[0], owned=True, adopted=True)
+            if not found:
                 continue
             self.finding(
                 desired,
@@ -401,8 +416,7 @@ class _Planner:
                 "just added, restore the state file before syncing: its tickets are then adopted",
                 found[0],
             )
-            left.append(desired)
-        return left
+        return unmatched
 
     def recreating(self, key: ItemKey, ref: TicketRef) -> bool:
         """Whether the operator asked for this item's deleted ticket to be made again."""
@@ -482,6 +496,7 @@ class _Planner:
         adopted: bool = False,
     ) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
+        adopted = adopted or (tracker, ticket.ref.key) in self.adopting
         if not owned:
             # A person's ticket, or another item's: linked and remembered, never edited. A
             # person's ticket may track several items (a group's tracking issue); another
