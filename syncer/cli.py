@@ -26,7 +26,7 @@ from typing import NoReturn, TextIO
 
 import stamina
 
-from syncer import __version__
+from syncer import __version__, startup
 from syncer.commands import (
     completion,
     health,
@@ -172,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+HANDLES_SIGNALS = frozenset({"run", "sync", "plan"})
+"""Commands that turn SIGTERM and SIGINT into a stop between two writes, with their summary;
+the others get the default behaviour back once started (``syncer.startup``)."""
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -195,6 +200,8 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else int(ExitCode.USAGE)
+    if args.command not in HANDLES_SIGNALS:
+        startup.release()
     context.log_handler = configure_logging(
         args.verbose,
         stream=context.stderr,

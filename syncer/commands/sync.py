@@ -16,6 +16,7 @@ from syncer.core.render import outcome_json, outcome_markdown, outcome_text
 from syncer.errors import ExitCode, StateLostError
 from syncer.outcome import SyncOutcome
 from syncer.shell.sync import run_configured
+from syncer.shell.worker import StopSignal, handle_signals
 
 FORMAT_HELP = (
     "text: for people (default); json: every change, outcome and finding, for scripts; "
@@ -48,6 +49,7 @@ def register(commands: Subcommands) -> None:
             ExitCode.TRACKER,
             ExitCode.LOCKED,
             ExitCode.INTERRUPTED,
+            ExitCode.TERMINATED,
         ),
     )
     sync = configured_command(
@@ -78,6 +80,7 @@ def register(commands: Subcommands) -> None:
             ExitCode.TRACKER,
             ExitCode.LOCKED,
             ExitCode.INTERRUPTED,
+            ExitCode.TERMINATED,
         ),
     )
     for command in (plan, sync):
@@ -104,12 +107,16 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         handler=context.log_handler,
     )
     try:
-        outcome = run_configured(
-            config,
-            dry_run=args.command == "plan",
-            progress=callback(drawer),
-            recreate=frozenset(args.recreate),
-        )
+        # SIGTERM or SIGINT (also one that came while syncer was starting): the write in flight
+        # finishes, the rest waits for the next run, and the summary is still printed.
+        with handle_signals(StopSignal()) as stop:
+            outcome = run_configured(
+                config,
+                dry_run=args.command == "plan",
+                progress=callback(drawer),
+                recreate=frozenset(args.recreate),
+                stop=lambda: stop.requested,
+            )
     except StateLostError as exc:
         # State failed mid-run: what was done is still shown, then the one line (exit 1).
         if isinstance(exc.done, SyncOutcome):
@@ -119,7 +126,7 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         if drawer is not None:
             drawer.close()
     _show(args, context, outcome)
-    return exit_for(outcome)
+    return ExitCode(stop.exit_code) if stop.requested else exit_for(outcome)
 
 
 def _show(args: argparse.Namespace, context: Context, outcome: SyncOutcome) -> None:

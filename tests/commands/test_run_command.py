@@ -284,3 +284,30 @@ def test_a_state_database_lost_mid_run_is_a_partial_failure_not_nothing_done(
     made = issues(sandbox, kind)
     assert len(made) == ITEMS
     assert len({title for title, _ in made}) == ITEMS
+
+
+def test_a_sigterm_while_sync_starts_defers_every_change_and_still_prints_the_summary(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    # Issue 17, defect 8: the signal arrives before syncer has imported its commands.
+    code = (
+        "import os, signal, sys\n"
+        "from syncer import startup\n"
+        "startup.install()\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "from syncer.cli import main\n"
+        f"sys.exit(main(['sync', '--config', {str(workspace / 'syncer.toml')!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 143, done.stdout + done.stderr
+    assert "SIGTERM received" in done.stderr
+    assert "items 7" in done.stdout  # the summary
+    assert issues(sandbox, kind) == []
