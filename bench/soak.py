@@ -714,6 +714,7 @@ def run_soak(
                 soak.cycle()
                 if every and soak.result.cycles % every == 0:
                     soak.result.faults = Counter(proxy.counts)
+                    soak.result.seconds = time.monotonic() - started
                     print(*soak.result.lines()[:6], sep="\n", file=sys.stderr, flush=True)
             soak.result.faults = Counter(proxy.counts)
         finally:
