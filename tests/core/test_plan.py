@@ -796,3 +796,42 @@ def test_after_state_loss_without_evidence_a_create_says_so() -> None:
     )
     [create] = [c for c in made.changes if c.kind == "create"]
     assert create.reason.startswith("new action item, as far as can be told: state holds no")
+
+
+def test_adding_an_instance_adopts_the_tickets_state_links_and_only_those(
+    store: StateStore,
+) -> None:
+    # Issue 17, defect 5: the new instance lists none of the tickets made under the default's
+    # marker; they come as ``adoptable`` (the default installation's listing).
+    earlier = FakeTracker()
+    sync(ITEMS, earlier, store)
+    renamed = [
+        desired(d.item.title, incident=RENAMED, source="2026/x.md", done=d.item.done) for d in ITEMS
+    ]
+    for items in (ITEMS, renamed):
+        made = plan_changes(
+            items,
+            tickets={"fake": []},
+            links=store.links(),
+            policy=make_policy(),
+            adoptable={"fake": earlier.list_managed()},
+        )
+        assert [(c.kind, ref_key(c)) for c in made.changes] == [
+            ("update", "OPS-1"),
+            ("update", "OPS-2"),
+            ("update", "OPS-3"),
+        ]
+        for change in writes(made):
+            assert change.reason.startswith("adopted: ")
+            assert {"labels", "body"} <= set(change.changed)  # they carry the new marker
+    # Without state, a second installation on the same documents is as likely: its own
+    # tickets, each saying which ticket the default installation holds.
+    made = plan_changes(
+        ITEMS,
+        tickets={"fake": []},
+        links={},
+        policy=make_policy(),
+        adoptable={"fake": earlier.list_managed()},
+    )
+    assert [c.kind for c in made.changes] == ["create"] * 3
+    assert [f.kind for f in made.findings] == ["duplicate"] * 3
