@@ -202,20 +202,26 @@ def run_sync(
     ``adoptable``: see ``read_and_plan``; opened from ``config`` when not given and the
     configured ``instance`` is not the default one.
     """
+    opened: Mapping[str, Tracker] = {}
     if adoptable is None and config.settings.instance != MANAGED_LABEL:
-        adoptable = open_trackers(config, instance=MANAGED_LABEL)
+        adoptable = opened = open_trackers(config, instance=MANAGED_LABEL)
     started = now()
     documents, parsed = collect_documents(config, store, progress=progress)
     links = store.links()
-    plan, unavailable = read_and_plan(
-        config.policy,
-        documents,
-        trackers,
-        links,
-        progress=progress,
-        recreate=recreate,
-        adoptable=adoptable,
-    )
+    try:
+        plan, unavailable = read_and_plan(
+            config.policy,
+            documents,
+            trackers,
+            links,
+            progress=progress,
+            recreate=recreate,
+            adoptable=adoptable,
+        )
+    finally:
+        for twin in opened.values():  # only read from: closed at once
+            if callable(close := getattr(twin, "close", None)):
+                close()
     result = None
     if not dry_run:
         applied = 0
