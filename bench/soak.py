@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -199,7 +200,11 @@ class Worker:
             self.process = multiprocessing.get_context("fork").Process(
                 target=_forked, args=(argv, env, cwd, self.out)
             )
-            self.process.start()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about fork in a threaded process (the sandbox and proxy
+                # threads); the child only runs syncer, touching none of their locks.
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded")
+                self.process.start()
 
     def wait(self, seconds: float | None) -> bool:
         """Whether it ended within ``seconds`` (``None``: however long it takes)."""
