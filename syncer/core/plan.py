@@ -662,8 +662,29 @@ class _Planner:
 
     def create(self, unmatched: list[Desired]) -> None:
         made: dict[str, int] = defaultdict(int)
+        # A configured tracker that could not be read this run, holding tickets syncer made:
+        # an item cut from a post-mortem routed there and pasted into one routed elsewhere
+        # would get a second ticket, its first one unseen. Creates wait for a run that reads it.
+        unread = sorted(
+            {
+                link.tracker
+                for link in self.links.values()
+                if link.status == "managed"
+                and link.tracker in self.policy.trackers
+                and link.tracker not in self.index.managed
+            }
+        )
         for desired in unmatched:
             tracker = desired.tracker
+            if unread:
+                self.finding(
+                    desired,
+                    "deferred",
+                    f"create deferred to a later run: {', '.join(unread)} could not be read, "
+                    "and this item's ticket may be there (an item moved or rerouted)",
+                    None,
+                )
+                continue
             cap = self.policy.trackers[tracker].create_cap
             if made[tracker] >= cap:
                 self.finding(

@@ -115,6 +115,22 @@ def test_a_tracker_that_cannot_be_read_is_left_out_and_the_other_synced(root: Pa
         assert {link.tracker for link in store.links().values()} == {"spare"}
 
 
+def test_no_create_while_a_tracker_holding_tickets_cannot_be_read(root: Path) -> None:
+    # Found by the soak (issue 17): an item cut from a post-mortem routed to one tracker and
+    # pasted into one routed to another got a second ticket while the first tracker was down.
+    (root / "docs" / "spare" / "inc-43.md").write_text(DOC.replace("INC-42", "INC-43"))
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    run(root, trackers)
+    moved = DOC.replace("INC-42", "INC-43") + "* [ ] Load-test checkout\n"
+    (root / "docs" / "spare" / "inc-43.md").write_text(moved)
+    down = {"main": DownTracker(name="main"), "spare": trackers["spare"]}
+    outcome = run(root, down)
+    assert outcome.summary()["created"] == 0
+    assert [f.kind for f in outcome.plan.findings] == ["deferred"]
+    assert "main could not be read" in outcome.plan.findings[0].message
+    assert run(root, trackers).summary()["created"] == 1
+
+
 def test_a_post_mortem_without_action_items_is_a_finding(root: Path) -> None:
     (root / "docs" / "quiet.md").write_text("# Incident INC-50\n\n## Summary\nAll fine.\n")
     trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
