@@ -366,6 +366,8 @@ class Soak:
         self.instance = INSTANCES[0]
         self.adopting = 2
         """Fault-free cycles since ``instance`` changed."""
+        self.state_calm = 2
+        """Fault-free cycles since state was last deleted."""
         self.seen: set[str] = set()
         self.env = dict(os.environ)
         self.env.update(
@@ -482,7 +484,9 @@ class Soak:
                 doc = self.rng.choice(self.docs)
                 doc.team = TEAMS[1 - TEAMS.index(doc.team)]
             self.result.edits[kind] += 1
-        if self.instance == INSTANCES[0] and self.rng.random() < 0.05:
+        # Only with state that has seen two fault-free runs since it was last deleted: without
+        # it nothing tells a renamed installation from a second one (README, instance).
+        if self.instance == INSTANCES[0] and self.state_calm >= 2 and self.rng.random() < 0.05:
             # ``instance`` added to a running installation (once: the tickets are adopted by
             # the new name; going back is not a supported change).
             self.instance = INSTANCES[1]
@@ -594,6 +598,7 @@ class Soak:
         if self.adopting >= 2 and self.rng.random() < 0.1:
             for leftover in self.work.glob("state.db*"):
                 leftover.unlink()
+            self.state_calm = 0
             self.result.edits["state deleted"] += 1
         faulty = self.rng.random() < 0.5
         self.proxy.set_faults(self.rng, on=faulty)
@@ -631,6 +636,7 @@ class Soak:
             self.violation(f"sync exited {code}: {output[-300:]}")
         if calm:
             self.adopting += 1
+            self.state_calm += 1
             for uid in self.calm:
                 self.calm[uid] += 1
         if self.verbose:
