@@ -665,15 +665,11 @@ class _Planner:
         # A configured tracker that could not be read this run, holding tickets syncer made:
         # an item cut from a post-mortem routed there and pasted into one routed elsewhere
         # would get a second ticket, its first one unseen. Creates wait for a run that reads it.
-        unread = sorted(
-            {
-                link.tracker
-                for link in self.links.values()
-                if link.status == "managed"
-                and link.tracker in self.policy.trackers
-                and link.tracker not in self.index.managed
-            }
-        )
+        # Known by state, or (state lost) by syncer's tickets in the trackers that were read.
+        unread = sorted(set(self.policy.trackers) - set(self.index.managed))
+        linked = {link.tracker for link in self.links.values() if link.status == "managed"}
+        if not (linked & set(unread) or any(self.index.managed.values())):
+            unread = []  # a first run: nothing can have moved yet
         for desired in unmatched:
             tracker = desired.tracker
             if unread:
