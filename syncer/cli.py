@@ -26,7 +26,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from syncer import __version__
+from syncer import __version__, startup
 from syncer.commands import (
     completion,
     health,
@@ -216,6 +216,11 @@ def _alias(value: str, *, alias: str, canonical: str) -> str:
     return canonical if value == alias else value
 
 
+HANDLES_SIGNALS = frozenset({"run", "sync", "plan"})
+"""Commands that turn SIGTERM and SIGINT into a stop between two writes, with their summary;
+the others get the default behaviour back once started (``syncer.startup``)."""
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -239,6 +244,8 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else int(ExitCode.USAGE)
+    if args.command not in HANDLES_SIGNALS:
+        startup.release()
     context.log_handler = configure_logging(
         args.verbose,
         stream=context.stderr,

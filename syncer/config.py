@@ -545,13 +545,40 @@ _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("syncer_environ", de
 override applies: the process environment is never read here."""
 
 
+_TRACKER_NAMES: ContextVar[tuple[str, ...]] = ContextVar("syncer_trackers", default=())
+"""The tracker names the configuration file gives, while ``parse_config`` reads overrides."""
+
+
 @contextmanager
-def _reading(environ: Mapping[str, str]) -> Iterator[None]:
+def _reading(environ: Mapping[str, str], trackers: tuple[str, ...] = ()) -> Iterator[None]:
     token = _ENVIRON.set(environ)
+    names = _TRACKER_NAMES.set(trackers)
     try:
         yield
     finally:
         _ENVIRON.reset(token)
+        _TRACKER_NAMES.reset(names)
+
+
+def variable_part(tracker_name: str) -> str:
+    """How a tracker's name is written in a variable name: ``ops-jira`` -> ``OPS_JIRA``."""
+    return tracker_name.upper().replace("-", "_")
+
+
+def _tracker_overrides(found: Mapping[str, str | None]) -> dict[str, str | None]:
+    """``SYNCER_TRACKERS__OPS_JIRA__URL`` addresses tracker ``ops-jira``: a variable name cannot
+    hold a ``-``, so the name is written with ``_`` (``SYNCER_TRACKERS__OPS-JIRA__URL`` works
+    too, where the shell allows it)."""
+    spelled = {variable_part(name).lower(): name.lower() for name in _TRACKER_NAMES.get()}
+    renamed: dict[str, str | None] = {}
+    prefix = "syncer_trackers__"
+    for key, value in found.items():
+        name, sep, rest = key[len(prefix) :].partition("__")
+        if key.lower().startswith(prefix) and name.lower() in spelled:
+            renamed[prefix + spelled[name.lower()] + sep + rest] = value
+        else:
+            renamed[key] = value
+    return renamed
 
 
 class _GivenEnvironment(EnvSettingsSource):
@@ -560,8 +587,10 @@ class _GivenEnvironment(EnvSettingsSource):
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         environ = _ENVIRON.get() or {}
-        return parse_env_vars(
-            environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        return _tracker_overrides(
+            parse_env_vars(
+                environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+            )
         )
 
 
@@ -901,7 +930,7 @@ def _deadline_conflicts(settings: Settings) -> list[str]:
 
 def env_prefix(tracker_name: str) -> str:
     """``ops-jira`` -> ``SYNCER_OPS_JIRA_``: where a tracker's secrets live."""
-    return "SYNCER_" + tracker_name.upper().replace("-", "_") + "_"
+    return "SYNCER_" + variable_part(tracker_name) + "_"
 
 
 def _cross_check(settings: Settings) -> list[str]:
@@ -1010,7 +1039,9 @@ def parse_config(
     the CLI reads the process environment).
     """
     try:
-        with _reading(environ):
+        trackers = data.get("trackers")
+        names = tuple(str(n) for n in trackers) if isinstance(trackers, Mapping) else ()
+        with _reading(environ, names):
             settings = Settings(**dict(data))  # type: ignore[arg-type]  # validated right here
     except ValidationError as exc:
         found = [": ".join(describe(e, root=Settings)) for e in exc.errors()]
@@ -1060,9 +1091,13 @@ def override_of(path: str, environ: Mapping[str, str]) -> str | None:
     names = {name.upper(): name for name in environ}
     parts = path.split(".")
     while parts:
-        name = names.get("SYNCER_" + "__".join(parts).upper())
-        if name is not None:
-            return name
+        spellings = ["__".join(parts).upper()]
+        if parts[0] == "trackers" and len(parts) > 1:
+            spellings.append("__".join([parts[0], variable_part(parts[1]), *parts[2:]]).upper())
+        for spelling in spellings:
+            name = names.get("SYNCER_" + spelling)
+            if name is not None:
+                return name
         parts.pop()
     return None
 

@@ -73,6 +73,11 @@ class StateLostError(StateError):
 
     exit_code = ExitCode.PARTIAL
 
+    def __init__(self, message: str, *, done: object = None) -> None:
+        super().__init__(message)
+        self.done = done
+        """What the run did before the state failed (a ``SyncOutcome``), for its summary."""
+
 
 class TrackerError(SyncerError):
     """A tracker refused or failed one request.

@@ -32,6 +32,8 @@ class ApplyResult(Frozen):
     (the reason without the tracker's name: renderers put it first)."""
     findings: tuple[Finding, ...] = ()
     """What a person should look at that only writing revealed (an owner the tracker refused)."""
+    state_lost: str | None = None
+    """Why state stopped answering mid-run (the changes after it were left for the next run)."""
 
     def count(self, kind: str, *, failed: bool = False) -> int:
         """Changes of ``kind`` carried out (or, with ``failed``, that failed); deferred ones

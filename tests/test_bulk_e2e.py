@@ -61,8 +61,8 @@ def test_a_deleted_ticket_is_seen_by_plan_full_and_the_report_says_when_that_ran
 
     assert missing() == []  # a changes question cannot see a delete
     assert missing("--full") == [
-        f"{first.key}, this item's ticket, is gone from ops-jira (deleted or moved); "
-        "not creating another"
+        f"{first.key}, this item's ticket, is gone from ops-jira (deleted?); `syncer sync "
+        f"--recreate {first.key}` makes it again, else remove the item (state records the ticket)"
     ]
     assert main(["report", "--config", config, "--format", "md", "--no-deliver"]) in (0, 4)
     assert "Tickets last listed in full" in capsys.readouterr().out

@@ -82,6 +82,28 @@ def test_environment_overrides_the_file() -> None:
     assert config.state_path == Path("/var/lib/syncer/state.db")
 
 
+@pytest.mark.parametrize("spelling", ["OPS_JIRA", "OPS-JIRA", "ops_jira"])
+def test_an_override_addresses_a_tracker_whose_name_has_a_dash(spelling: str) -> None:
+    # Issue 17, defect 8: SYNCER_TRACKERS__OPS_JIRA__URL did not reach tracker ops-jira.
+    variable = f"SYNCER_TRACKERS__{spelling}__URL"
+    environ = {**SECRETS, variable: "https://jira.internal.example.com"}
+    config = load_config(EXAMPLE, environ=environ)
+    assert str(config.settings.trackers["ops-jira"].url).startswith(
+        "https://jira.internal.example.com"
+    )
+    assert set(config.settings.trackers) == {"ops-jira", "web-github"}
+
+
+def test_a_bad_override_of_a_dashed_tracker_names_the_variable(tmp_path: Path) -> None:
+    environ = {**SECRETS, "SYNCER_TRACKERS__OPS_JIRA__URL": "not a url"}
+    with pytest.raises(ConfigError) as caught:
+        load_config(EXAMPLE, environ=environ)
+    assert any(
+        p.startswith("SYNCER_TRACKERS__OPS_JIRA__URL (environment): trackers.ops-jira.url")
+        for p in caught.value.problems
+    ), caught.value.problems
+
+
 def test_secrets_never_show_in_the_configuration_repr() -> None:
     config = load_config(EXAMPLE, environ=SECRETS)
     assert "t-jira" not in repr(config)

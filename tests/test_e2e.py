@@ -27,6 +27,7 @@ from syncer.sandbox.store import jira_account_id
 from tests.support.e2e import (
     FORGET,
     INCIDENT_CDN,
+    INCIDENT_DB,
     ITEMS,
     comments,
     forget_state,
@@ -541,3 +542,67 @@ def test_run_once_reads_each_tracker_once_for_sync_and_report(
     assert writes(sandbox) == []
     # The report stage reads nothing the sync stage did not: one read of the world per cycle.
     assert len(sandbox.requests) == synced
+
+
+def test_a_ticket_deleted_in_the_tracker_is_reported_and_made_again_only_when_asked(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17, defect 4: with state the deletion is known, also after the document is renamed.
+    assert sync(workspace) == 0
+    title = "Add an alert on pool saturation above 80%"
+    if kind == "github":
+        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        key = f"acme/platform#{gone.number}"
+        sandbox.delete_github_issue("acme/platform", gone.number)
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        key = jira.key
+        sandbox.delete_jira_issue(key)
+    docs = workspace / "postmortems"
+    # Renamed, and its incident id with it: every item's key changes.
+    (docs / "2026-10-02-orders-db.md").write_text(INCIDENT_DB.replace("INC-3101", "INC-3201"))
+    (docs / "inc-3101.md").unlink()
+    capsys.readouterr()
+    assert sync(workspace, "-v") == 0
+    out = capsys.readouterr().out
+    if (workspace / FORGET).exists():
+        # Without state and with nothing in the document naming it, nothing tells a deleted
+        # ticket from none: it is made again, and the plan says it could not tell.
+        assert len(issues(sandbox, kind)) == ITEMS
+        return
+    assert len(issues(sandbox, kind)) == ITEMS - 1
+    assert f"`syncer sync --recreate {key}` makes it again" in out
+    assert sync(workspace, "--recreate", key) == 0
+    assert sorted(issues(sandbox, kind)).count((title, True)) == 1
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+
+
+def test_adding_an_instance_adopts_the_tickets_made_before(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17, defect 5: the tickets carry the default installation's marker.
+    assert sync(workspace) == 0
+    config = workspace / "syncer.toml"
+    config.write_text('instance = "ops"\n' + config.read_text())
+    capsys.readouterr()
+    assert sync(workspace, "--format", "json") == 0
+    findings = json.loads(capsys.readouterr().out)["plan"]["findings"]
+    if (workspace / FORGET).exists():
+        # No state: nothing tells a renamed installation from a second one on the same
+        # documents; each of its new tickets says which ticket the default one holds.
+        assert (
+            sorted(f["kind"] for f in findings if f["kind"] == "duplicate") == ["duplicate"] * ITEMS
+        )
+        return
+    assert len(issues(sandbox, kind)) == ITEMS
+    assert [f for f in findings if f["kind"] in ("orphaned", "missing_ticket")] == []
+    sandbox.clear_requests()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    for leftover in workspace.glob("state.db*"):  # the tickets now carry the new marker
+        leftover.unlink()
+    assert sync(workspace) == 0
+    assert writes(sandbox) == []
+    assert len(issues(sandbox, kind)) == ITEMS

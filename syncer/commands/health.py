@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syncer.commands.base import Context, Subcommands, add_command, add_config_options
-from syncer.errors import ConfigError, ExitCode
+from syncer.errors import ConfigError, ExitCode, StateError
 
 
 def register(commands: Subcommands) -> None:
@@ -66,6 +66,13 @@ def run_health(args: argparse.Namespace, context: Context) -> ExitCode:
     except ValueError as exc:
         raise ConfigError(f"--max-age: {exc}") from None
     target = state_target(config, environ=context.env)
-    verdict = assess(read_heartbeat(target), now=datetime.now(UTC), max_age=max_age)
+    try:
+        beat = read_heartbeat(target)
+    except StateError as exc:
+        # The state database is down or unreadable: the worker cannot be healthy either. Not
+        # exit 2, which tells an operator to look for a configuration mistake.
+        context.out(f"{target.label}: unhealthy: cannot read the heartbeat: {exc}")
+        return ExitCode.PARTIAL
+    verdict = assess(beat, now=datetime.now(UTC), max_age=max_age)
     context.out(f"{target.label}: {verdict.reason}")
     return ExitCode.OK if verdict.healthy else ExitCode.PARTIAL

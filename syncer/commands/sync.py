@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, cast
 
 from syncer.commands.base import Context, Subcommands, configured_command
-from syncer.errors import ExitCode
+from syncer.errors import ExitCode, StateLostError
+
+if TYPE_CHECKING:
+    from syncer.outcome import SyncOutcome
 
 FULL_HELP = (
     "list every managed ticket instead of asking the trackers what changed since the last "
@@ -46,6 +50,7 @@ def register(commands: Subcommands) -> None:
             ExitCode.CHANGES,
             ExitCode.LOCKED,
             ExitCode.INTERRUPTED,
+            ExitCode.TERMINATED,
         ),
     )
     plan.add_argument(
@@ -82,6 +87,7 @@ def register(commands: Subcommands) -> None:
             ExitCode.TRACKER,
             ExitCode.LOCKED,
             ExitCode.INTERRUPTED,
+            ExitCode.TERMINATED,
         ),
     )
     for command in (plan, sync):
@@ -96,12 +102,21 @@ def register(commands: Subcommands) -> None:
     )
     for command in (plan, sync):
         command.add_argument("--full", action="store_true", help=FULL_HELP)
+        command.add_argument(
+            "--recreate",
+            action="append",
+            default=[],
+            metavar="KEY",
+            help="make again the ticket a person deleted in the tracker, named by its key "
+            "(OPS-12, acme/web#7) or by the item's key; repeatable. Without it a deleted "
+            "ticket is reported, never made again",
+        )
 
 
 def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     from syncer.commands.progress import callback, progress_for
-    from syncer.core.render import outcome_json, outcome_markdown, outcome_text
     from syncer.shell.cycle import SyncStage, exit_code, run_cycle
+    from syncer.shell.worker import StopSignal, handle_signals
 
     config = context.load(args)
     drawer = progress_for(
@@ -110,22 +125,40 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
         handler=context.log_handler,
     )
     try:
-        cycle = run_cycle(
-            config,
-            environ=context.env,
-            sync=SyncStage(
-                dry_run=args.command == "plan",
-                changes_exit=getattr(args, "detailed_exitcode", False),
-                commit=getattr(args, "commit", False),
-                full=args.full,
-            ),
-            progress=callback(drawer),
-        )
+        # SIGTERM or SIGINT (also one that came while syncer was starting): the write in flight
+        # finishes, the rest waits for the next run, and the summary is still printed.
+        with handle_signals(StopSignal()) as stop:
+            cycle = run_cycle(
+                config,
+                environ=context.env,
+                sync=SyncStage(
+                    dry_run=args.command == "plan",
+                    changes_exit=getattr(args, "detailed_exitcode", False),
+                    commit=getattr(args, "commit", False),
+                    full=args.full,
+                    recreate=tuple(args.recreate),
+                ),
+                progress=callback(drawer),
+                stop=lambda: stop.requested,
+                stop_signal=lambda: stop.signum,
+            )
+    except StateLostError as exc:
+        # State failed mid-run: what was done is still shown, then the one line (exit 1).
+        if exc.done is not None:
+            _show(args, context, cast("SyncOutcome", exc.done))
+        raise
     finally:
         if drawer is not None:
             drawer.close()
     outcome = cycle.sync
     assert outcome is not None
+    _show(args, context, outcome)
+    return exit_code(cycle)
+
+
+def _show(args: argparse.Namespace, context: Context, outcome: SyncOutcome) -> None:
+    from syncer.core.render import outcome_json, outcome_markdown, outcome_text
+
     if args.format == "json":
         context.out(outcome_json(outcome))
     elif args.format == "markdown":
@@ -133,4 +166,3 @@ def run_plan_or_sync(args: argparse.Namespace, context: Context) -> ExitCode:
     else:
         show_plan = args.command == "plan"
         context.out(outcome_text(outcome, show_plan=show_plan, verbose=args.verbose > 0))
-    return exit_code(cycle)

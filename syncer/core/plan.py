@@ -12,17 +12,16 @@ and key (``same_ticket``), never by the spelling of its URL.
 3. **State.** The ticket state last linked to this key. A recorded ticket that has vanished is a
    finding, not re-created.
 4. **Changed item, on evidence only.** An unclaimed managed ticket of the same incident whose
-   title (as it is now, or as syncer last wrote it) is close to the item's (similarity >=
-   ``REWORD_SIMILARITY`` on normalised titles, best pairs first); of an incident no document
-   mentions any more (a renamed post-mortem without an explicit id) it needs the very same
-   title, as does a ticket listed by the managed label whose marker a person deleted. Failing
-   that, an item rewritten beyond recognition keeps the ticket of the item it replaced only when
-   it stands in the same place of the same list with nothing else changed there: the items
-   before and after it are the ones recorded around the old item, and they still record it as
-   their neighbour (``recorded_place``). Such a pairing is named ``reworded: 'old' -> 'new'``
-   in the plan and a ``CommentChange`` tells the ticket's watchers; the write moves the marker
-   to the new key. Anything else (one item deleted and an unrelated one added) leaves the old
-   ticket an orphan and gives the new item its own ticket.
+   title (as it is now, or as syncer last wrote it) is close to the item's (``title_likeness``
+   >= ``REWORD_SIMILARITY``, best pairs first); a ticket written for another incident's item
+   (cut from one post-mortem and pasted into another, or a renamed post-mortem without an
+   explicit id) needs a nearly equal title (``MOVE_SIMILARITY``), as does a ticket listed by
+   the managed label whose marker a person deleted. Titles sharing no word beyond filler are
+   never alike, and the place of an item in its list is never evidence: one item removed and
+   an unrelated one added (even where it stood) leaves the old ticket an orphan and gives the
+   new item its own ticket. A reworded pairing is named ``reworded: 'old' -> 'new'`` in the
+   plan and a ``CommentChange`` tells the ticket's watchers; a moved one is named ``moved from
+   <document>`` and commented likewise. The write moves the marker to the new key.
 5. Otherwise the item gets a new ticket, up to the tracker's per-run create cap; the rest are
    deferred to the next run.
 
@@ -43,7 +42,8 @@ reopen again: the tracker leaves the state alone and the comment is written. A m
 priority never clears the tracker's (it means "the default"). Labels are only ever added, and
 one a person took off stays off. Done state closes or reopens. All of a ticket's changes are one
 ``Change``, so state records them only once all were written. The item's place in its list
-(``TicketFields.neighbours``) is remembered with the baseline, never written as a field.
+(``TicketFields.neighbours``) is remembered with the baseline, never written as a field, and
+no longer decides identity (issue 17).
 
 Managed tickets no item claims are reported as orphaned, never closed or deleted.
 """
@@ -93,10 +93,30 @@ _COMPARED = (
     OwnedField.PRIORITY,
 )
 """Compared one by one; labels (a set to add to) and done (a transition) have rules of their own."""
+MOVE_SIMILARITY = 0.8
+"""How alike an item's title must be to a ticket written for another incident's item."""
+_FILLER = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it"}
+    | {"of", "on", "or", "the", "this", "that", "to", "was", "were", "when", "with"}
+)
 
 
 def _incident_part(key: ItemKey) -> str:
     return key.partition(".")[0]
+
+
+def title_likeness(one: str, other: str) -> float:
+    """How alike two titles are (0 to 1), on their normalised forms.
+
+    Titles sharing no word beyond filler ("the", "for") are unrelated, whatever their letters
+    have in common: position or spelling alone never pairs two unrelated texts.
+    """
+    a, b = normalise_title(one), normalise_title(other)
+    if a == b:
+        return 1.0
+    if not (set(a.split()) & set(b.split())) - _FILLER:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def same_ticket(ref: TicketRef | None, other: TicketRef) -> bool:
@@ -238,14 +258,44 @@ class _Planner:
         tickets: Mapping[str, Sequence[Ticket]],
         links: Mapping[ItemKey, Link],
         policy: SyncPolicy,
+        recreate: Collection[str] = (),
+        adoptable: Mapping[str, Sequence[Ticket]] | None = None,
     ) -> None:
-        self.index = _Index(tickets)
+        # The default installation's tickets (this one has another ``instance``) that state
+        # links: this installation made them before the setting was added. They are its own,
+        # found like any other, and their next write carries this installation's marker.
+        ours = {
+            (link.tracker, link.ref.key)
+            for link in links.values()
+            if link.status == "managed" and link.ref is not None
+        }
+        earlier = {name: list(found) for name, found in (adoptable or {}).items()}
+        self.adopting = {(name, t.ref.key) for name, found in earlier.items() for t in found} & ours
+        merged = {
+            name: [
+                *found,
+                *(t for t in earlier.get(name, []) if (name, t.ref.key) in self.adopting),
+            ]
+            for name, found in tickets.items()
+        }
+        self.index = _Index(merged)
+        self.adoptable = _Index(
+            {
+                name: [t for t in found if (name, t.ref.key) not in self.adopting]
+                for name, found in earlier.items()
+            }
+        )
+        """The default installation's tickets state does not link: a second installation's."""
         self.links = links
         self.policy = policy
         self.claimed: dict[tuple[str, str], ItemKey] = {}
         """Managed tickets taken by an item (tracker, ticket) -> item key."""
         self.named: dict[tuple[str, str], ItemKey] = {}
         """Tickets linked by the items naming them; they never block the ticket's owner."""
+        self.recreate = frozenset(recreate)
+        """Item keys or ticket keys whose deleted ticket the operator asked to make again."""
+        self.remade: set[ItemKey] = set()
+        """The items whose deleted ticket is made again (``recreate``)."""
         self.desired: list[Desired] = []
         self.present: set[ItemKey] = set()
         """The keys of every item planned: a ticket whose item is among them is that item's."""
@@ -405,10 +455,18 @@ class _Planner:
                 )
                 return None, True
             if ticket is None:
+                # A ticket re-created for the item (``--recreate``) carries its marker, while
+                # the document may still name the deleted one.
+                if marked := self.index.by_marker.get((tracker, key), []):
+                    return marked[0], True
+                if self.recreating(key, ref):
+                    return None, False
                 self.finding(
                     desired,
                     "missing_ticket",
-                    f"{ref.key} is named in the document but {tracker} has no such ticket",
+                    f"{ref.key} is named in the document but gone from {tracker} (deleted?); "
+                    f"`syncer sync --recreate {ref.key}` makes it again, else remove the "
+                    "reference",
                     None,
                 )
             return ticket, True
@@ -440,15 +498,94 @@ class _Planner:
             )
             return None, True
         if link.status == "managed":
+            if self.recreating(key, link.ref):
+                return None, False
             self.finding(
                 desired,
                 "missing_ticket",
-                f"{link.ref.key}, this item's ticket, is gone from {tracker} "
-                "(deleted or moved); not creating another",
+                f"{link.ref.key}, this item's ticket, is gone from {tracker} (deleted?); "
+                f"`syncer sync --recreate {link.ref.key}` makes it again, else remove the item "
+                "(state records the ticket)",
                 None,
             )
             return None, True
         return None, False
+
+    def adopt(self, unmatched: list[Desired]) -> list[Desired]:
+        """Items without a ticket for which the default installation holds one, that state
+        does not link to this installation: a second installation syncing the same document,
+        or ``instance`` added with state lost. Each gets its own ticket, saying so."""
+        for desired in unmatched:
+            key = desired.item.key
+            found = self.adoptable.by_marker.get((desired.tracker, key), [])
+            if not found:
+                continue
+            self.finding(
+                desired,
+                "duplicate",
+                f"{found[0].ref.key} carries this item under the default installation's marker; "
+                "this installation (its own `instance`) makes its own ticket. If `instance` was "
+                "just added, restore the state file before syncing: its tickets are then adopted",
+                found[0],
+            )
+        return unmatched
+
+    def recreating(self, key: ItemKey, ref: TicketRef) -> bool:
+        """Whether the operator asked for this item's deleted ticket to be made again."""
+        if key in self.recreate or ref.key in self.recreate:
+            self.remade.add(key)
+            return True
+        return False
+
+    def deleted(self, unmatched: list[Desired]) -> list[Desired]:
+        """Items whose ticket was deleted in the tracker although their key changed since
+        (their document renamed, the item moved or reworded): state records a ticket syncer made
+        for a vanished item of a like title, and the tracker no longer has it. Reported, never
+        made again silently; returns the items left to create."""
+        present = {d.item.key for d in self.desired}
+        gone = []
+        for link in self.links.values():
+            if link.status != "managed" or link.ref is None or link.fields is None:
+                continue
+            if link.item_key in present or link.tracker not in self.index.managed:
+                continue
+            if (link.tracker, link.ref.key) in self.index.by_ref:
+                continue  # it exists: another item holds it, or it is an orphan
+            gone.append(link)
+        left = []
+        taken: set[ItemKey] = set()
+        for desired in unmatched:
+            incident = _incident_part(desired.item.key)
+            best: tuple[float, str, Link] | None = None
+            for link in gone:
+                assert link.fields is not None
+                if link.item_key in taken:
+                    continue
+                same = _incident_part(link.item_key) == incident
+                ratio = title_likeness(desired.item.title, link.fields.title)
+                if ratio < (REWORD_SIMILARITY if same else MOVE_SIMILARITY):
+                    continue
+                if best is None or (-ratio, link.item_key) < (-best[0], best[1]):
+                    best = (ratio, link.item_key, link)
+            if best is None:
+                left.append(desired)
+                continue
+            link = best[2]
+            assert link.ref is not None
+            assert link.fields is not None
+            taken.add(link.item_key)
+            if self.recreating(desired.item.key, link.ref):
+                left.append(desired)
+                continue
+            self.finding(
+                desired,
+                "missing_ticket",
+                f"{link.ref.key}, this item's ticket, is gone from {link.tracker} (deleted?); "
+                f"`syncer sync --recreate {link.ref.key}` makes it again, else remove the item "
+                f"(state records the ticket of {link.fields.title!r} in {link.source})",
+                None,
+            )
+        return left
 
     def own_ticket(self, tracker: str, key: ItemKey) -> Ticket | None:
         """The ticket syncer made for item ``key``: by its marker, else as state remembers it."""
@@ -461,9 +598,17 @@ class _Planner:
         return None
 
     def keep_in_step(
-        self, desired: Desired, ticket: Ticket, *, owned: bool, reworded: bool = False
+        self,
+        desired: Desired,
+        ticket: Ticket,
+        *,
+        owned: bool,
+        reworded: bool = False,
+        moved_from: str | None = None,
+        adopted: bool = False,
     ) -> None:
         key, tracker, source = desired.item.key, desired.tracker, desired.item.source
+        adopted = adopted or (tracker, ticket.ref.key) in self.adopting
         if not owned:
             # A person's ticket, or another item's: linked and remembered, never edited. A
             # person's ticket may track several items (a group's tracking issue); another
@@ -500,6 +645,11 @@ class _Planner:
                 update={"done": ticket.done, "wont_do": ticket.resolution == "wont_do"}
             )
         changed, fields = compare_fields(wanted, ticket, baseline=baseline, overwrite=overwrite)
+        if adopted:
+            # The labels and body carry the marker: written, they carry this installation's.
+            written = {*changed, OwnedField.LABELS, OwnedField.BODY}
+            every = (*_COMPARED, OwnedField.LABELS, OwnedField.DONE)
+            changed = [name for name in every if name in written]
         status = "" if "done" in changed else self.tracker_status(desired, ticket, baseline)
         self.write_back(desired, ticket, status=status or None)
         if not changed:
@@ -518,8 +668,26 @@ class _Planner:
         if "done" in changed:
             write = CloseChange if desired.fields.done else ReopenChange
         reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
+        if adopted:
+            reason = (
+                "adopted: the ticket carries the default installation's marker (`instance` "
+                "was set since); its marker becomes this installation's"
+            )
         old = baseline.title if baseline is not None else ticket.title
-        if reworded and "title" in changed:
+        if moved_from is not None and moved_from != source:
+            reason = f"moved from {moved_from}; {reason}"
+            self.changes.append(
+                CommentChange(
+                    tracker=tracker,
+                    item_key=key,
+                    source=source,
+                    ref=ticket.ref,
+                    text=f"syncer: this action item moved from the post-mortem `{moved_from}` "
+                    f"to `{source}`; this ticket follows it.",
+                    reason=f"moved from {moved_from} to {source}",
+                )
+            )
+        elif reworded and "title" in changed:
             reason = f"reworded: {old!r} -> {desired.fields.title!r}; {reason}"
             self.changes.append(
                 CommentChange(
@@ -546,49 +714,33 @@ class _Planner:
             )
         )
 
-    def recorded_place(self, tracker: str, key: ItemKey) -> tuple[ItemKey, ItemKey] | None:
-        """Where item ``key`` stood when last seen: state's record (kept every run), else the one
-        its ticket carries (kept when syncer last wrote it)."""
-        link = self.links.get(key)
-        if link and link.fields and link.fields.neighbours is not None:
-            return link.fields.neighbours
-        for ticket in self.index.by_marker.get((tracker, key), [])[:1]:
-            if ticket.written is not None:
-                return ticket.written.neighbours
-        return None
-
     def _title_likeness(self, title: str, ticket: Ticket) -> float:
         """How close an item's title is to a ticket's, now or as syncer last wrote it."""
-        titles = {normalise_title(ticket.title)}
+        titles = {ticket.title}
         assert ticket.item_key is not None
         if (written := self.baseline(ticket.item_key, ticket)) is not None:
-            titles.add(normalise_title(written.title))
-        return max(difflib.SequenceMatcher(None, title, other).ratio() for other in titles)
+            titles.add(written.title)
+        return max(title_likeness(title, other) for other in titles)
 
     def match_reworded(self, unmatched: list[Desired]) -> list[Desired]:
-        """Pair reworded items with unclaimed tickets; return the items left unpaired.
+        """Pair reworded or moved items with unclaimed tickets; return the items left unpaired.
 
-        Within the item's incident a close title is enough; a ticket of an incident no document
-        mentions any more (a renamed or moved post-mortem without an explicit id) needs the
-        same title.
+        Within the item's incident a close title is enough (``REWORD_SIMILARITY``); a ticket
+        written for another incident (the item was cut from one post-mortem and pasted into
+        another, or its post-mortem was renamed) needs a nearly equal one (``MOVE_SIMILARITY``).
+        A ticket whose item is still in its document is claimed by then and never moves.
         """
         present = {_incident_part(d.item.key) for d in self.desired}
         pairs = []
         for desired in unmatched:
             incident = _incident_part(desired.item.key)
-            title = normalise_title(desired.item.title)
             for ticket in self.index.managed.get(desired.tracker, []):
                 assert ticket.item_key is not None
                 if (desired.tracker, ticket.ref.key) in self.claimed:
                     continue
                 ticket_incident = _incident_part(ticket.item_key)
-                if ticket_incident == incident:
-                    needed = REWORD_SIMILARITY
-                elif ticket_incident not in present:
-                    needed = 1.0
-                else:
-                    continue
-                ratio = self._title_likeness(title, ticket)
+                needed = REWORD_SIMILARITY if ticket_incident == incident else MOVE_SIMILARITY
+                ratio = self._title_likeness(desired.item.title, ticket)
                 if ratio >= needed:
                     pairs.append((-ratio, desired.item.key, ticket.ref.key, desired, ticket))
         pairs += self._unmarked_pairs(unmatched)
@@ -597,9 +749,22 @@ class _Planner:
             if key in paired or (desired.tracker, ticket.ref.key) in self.claimed:
                 continue
             paired.add(key)
-            self.keep_in_step(desired, ticket, owned=True, reworded=True)
-        left = [d for d in unmatched if d.item.key not in paired]
-        return self.match_rewritten(left)
+            moved_from = None
+            old = _incident_part(ticket.item_key or key)
+            if old in present and old != _incident_part(key):
+                # Its old post-mortem is still there: cut from it and pasted into this one.
+                moved_from = self._source_of(ticket.item_key or key)
+            self.keep_in_step(desired, ticket, owned=True, reworded=True, moved_from=moved_from)
+        return [d for d in unmatched if d.item.key not in paired]
+
+    def _source_of(self, key: ItemKey) -> str:
+        """The document item ``key`` was last seen in: as state has it, else by its incident."""
+        link = self.links.get(key)
+        if link is not None:
+            return link.source
+        incident = _incident_part(key)
+        found = {d.item.source for d in self.desired if _incident_part(d.item.key) == incident}
+        return min(found) if len(found) == 1 else f"incident {incident}"
 
     def _unmarked_pairs(
         self, unmatched: list[Desired]
@@ -618,54 +783,27 @@ class _Planner:
                     pairs.append((-1.0, desired.item.key, ticket.ref.key, desired, ticket))
         return pairs
 
-    def match_rewritten(self, unmatched: list[Desired]) -> list[Desired]:
-        """Pair an item rewritten beyond recognition with the ticket of the item it replaced.
-
-        Only on evidence of place: the unclaimed ticket was written for an item of the same
-        incident standing between the very items the new one stands between now (the same place
-        in the same list, nothing else changed there), and no other new item or lost ticket fits
-        that place. Anything else is a removed item (its ticket an orphan) plus a new one.
-        """
-        lost: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Ticket]] = defaultdict(list)
-        for tracker, managed in self.index.managed.items():
-            for ticket in managed:
-                assert ticket.item_key is not None
-                if (tracker, ticket.ref.key) in self.claimed:
-                    continue
-                place = self.recorded_place(tracker, ticket.item_key)
-                if place is None:
-                    continue
-                # The items on either side still remember this one next to them: nothing else
-                # changed there since (an item removed long ago no longer has such neighbours).
-                before, after = place
-                if (
-                    before
-                    and (self.recorded_place(tracker, before) or ("", ""))[1] != ticket.item_key
-                ):
-                    continue
-                if (
-                    after
-                    and (self.recorded_place(tracker, after) or ("", ""))[0] != ticket.item_key
-                ):
-                    continue
-                lost[(tracker, _incident_part(ticket.item_key), place)].append(ticket)
-        new: dict[tuple[str, str, tuple[ItemKey, ItemKey]], list[Desired]] = defaultdict(list)
-        for desired in unmatched:
-            if desired.fields.neighbours is not None:
-                incident = _incident_part(desired.item.key)
-                new[(desired.tracker, incident, desired.fields.neighbours)].append(desired)
-        paired: set[ItemKey] = set()
-        for slot, items in sorted(new.items()):
-            tickets = lost.get(slot, [])
-            if len(items) == 1 and len(tickets) == 1:
-                paired.add(items[0].item.key)
-                self.keep_in_step(items[0], tickets[0], owned=True, reworded=True)
-        return [d for d in unmatched if d.item.key not in paired]
-
     def create(self, unmatched: list[Desired]) -> None:
         made: dict[str, int] = defaultdict(int)
+        # A configured tracker that could not be read this run, holding tickets syncer made:
+        # an item cut from a post-mortem routed there and pasted into one routed elsewhere
+        # would get a second ticket, its first one unseen. Creates wait for a run that reads it.
+        # Known by state, or (state lost) by syncer's tickets in the trackers that were read.
+        unread = sorted(set(self.policy.trackers) - set(self.index.managed))
+        linked = {link.tracker for link in self.links.values() if link.status == "managed"}
+        if not (linked & set(unread) or any(self.index.managed.values())):
+            unread = []  # a first run: nothing can have moved yet
         for desired in unmatched:
             tracker = desired.tracker
+            if unread:
+                self.finding(
+                    desired,
+                    "deferred",
+                    f"create deferred to a later run: {', '.join(unread)} could not be read, "
+                    "and this item's ticket may be there (an item moved or rerouted)",
+                    None,
+                )
+                continue
             cap = self.policy.trackers[tracker].create_cap
             if made[tracker] >= cap:
                 self.finding(
@@ -678,11 +816,21 @@ class _Planner:
             made[tracker] += 1
             self.write_back(desired, None)
             link = self.links.get(desired.item.key)
-            reason = (
-                "a create sent by an earlier run was never confirmed: look it up, then create"
-                if link and link.status == "pending"
-                else "new action item"
-            )
+            reason = "new action item"
+            if link and link.status == "pending":
+                reason = (
+                    "a create sent by an earlier run was never confirmed: look it up, then create"
+                )
+            elif desired.item.key in self.remade:
+                reason = "its ticket was deleted in the tracker; made again (--recreate)"
+            elif not self.links and self.index.managed.get(tracker):
+                # State is empty yet the tracker holds syncer's tickets: state was lost, and
+                # with it the record of any ticket of this item a person since deleted.
+                reason = (
+                    "new action item, as far as can be told: state holds no record and the "
+                    "document names no ticket (a ticket of it deleted in the tracker would not "
+                    "be known)"
+                )
             self.changes.append(
                 CreateChange(
                     tracker=tracker,
@@ -774,6 +922,8 @@ def plan_changes(
     failed_sources: Collection[str] = (),
     findings: Sequence[Finding] = (),
     content_hashes: Mapping[str, str] | None = None,
+    recreate: Collection[str] = (),
+    adoptable: Mapping[str, Sequence[Ticket]] | None = None,
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
@@ -782,9 +932,16 @@ def plan_changes(
     trackers missing from ``tickets`` are not planned (their tracker could not be read).
     ``findings`` (from ``desire_items``) come first in the plan's findings.
     ``content_hashes`` (source -> hash of the bytes parsed) goes with each document edit, so
-    that a file changed since is not written (``policy.write_back``).
+    that a file changed since is not written (``policy.write_back``). ``recreate`` names items
+    (item key, or the key of their deleted ticket) whose ticket, deleted in the tracker, is made
+    again; any other deleted ticket is a finding, never re-created. ``adoptable`` holds, per
+    tracker, the tickets carrying the default installation's marker when this installation has
+    another ``instance``: an item with no ticket of its own adopts the one carrying its key (the
+    write replaces the old marker with this installation's), rather than getting another.
     """
-    planner = _Planner(tickets=tickets, links=links, policy=policy)
+    planner = _Planner(
+        tickets=tickets, links=links, policy=policy, recreate=recreate, adoptable=adoptable
+    )
     seen: dict[ItemKey, Desired] = {}
     for item in sorted(desired, key=lambda d: (d.item.key, d.item.source, d.item.line)):
         if item.tracker not in tickets:
@@ -821,7 +978,7 @@ def plan_changes(
             )
         elif not settled:
             unmatched.append(item)
-    planner.create(planner.match_reworded(unmatched))
+    planner.create(planner.deleted(planner.match_reworded(planner.adopt(unmatched))))
     planner.orphans(failed_sources)
     order = {
         ChangeKind.LINK: 0,

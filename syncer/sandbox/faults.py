@@ -23,6 +23,8 @@ class FaultKind(Enum):
     """Jira: 429 with ``Retry-After``; GitHub: 403 secondary rate limit with ``retry-after``."""
     LOST_RESPONSE = "lost_response"
     """Do the work, then close the connection without sending the response."""
+    DROPPED = "dropped"
+    """Close the connection at once: nothing is done, nothing is answered."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
@@ -33,10 +33,12 @@ from syncer.sandbox.server import DROP, HttpServer, Request, RequestRecord, Resp
 from syncer.sandbox.store import (
     RESOLUTIONS,
     Flavor,
+    GithubComment,
     GithubCommit,
     GithubIssue,
     GithubPull,
     GithubRepo,
+    JiraComment,
     JiraIssue,
     State,
     load_state,
@@ -396,6 +398,65 @@ class Sandbox:
             issue.updated_at = now
             self._persist()
 
+    def edit_jira_issue_as(
+        self,
+        person: str,
+        key: str,
+        *,
+        assignee: str | None = None,
+        duedate: date | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """A person's edit in Jira's UI: assign the issue to ``assignee`` (a user name), set its
+        due date, or add a comment (wiki markup); whatever is given."""
+        with self._lock:
+            issue = self._live_jira_issue(key)
+            now = self.now()
+            if assignee is not None:
+                issue.assignee = assignee
+            if duedate is not None:
+                issue.duedate = duedate
+            if comment is not None:
+                issue.comments.append(
+                    JiraComment(
+                        id=self._state.next_id("jira_comment"),
+                        author=person,
+                        body=comment,
+                        created=now,
+                        updated=now,
+                    )
+                )
+            issue.updated = now
+            self._persist()
+
+    def edit_github_issue_as(
+        self,
+        person: str,
+        repo: str,
+        number: int,
+        *,
+        assignee: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """A person's edit on GitHub: assign the issue to ``assignee`` alone, or comment."""
+        with self._lock:
+            issue = self._live_github_issue(repo, number)
+            now = self.now()
+            if assignee is not None:
+                issue.assignees = [assignee]
+            if comment is not None:
+                issue.comments.append(
+                    GithubComment(
+                        id=self._state.next_id("github_comment"),
+                        author=person,
+                        body=comment,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            issue.updated_at = now
+            self._persist()
+
     def age_jira_issue(
         self, key: str, *, created: datetime | None = None, updated: datetime | None = None
     ) -> None:
@@ -555,6 +616,9 @@ class Sandbox:
             (f for f in faults if f.kind in (FaultKind.STATUS, FaultKind.RATE_LIMIT)), None
         )
         lost = any(f.kind is FaultKind.LOST_RESPONSE for f in faults)
+        if any(f.kind is FaultKind.DROPPED for f in faults):
+            self._record(request, api, None, FaultKind.DROPPED.value)
+            return DROP
         if terminal is not None:
             response = self._fault_response(api, terminal)
             self._record(request, api, response.status, terminal.kind.value)

@@ -14,7 +14,10 @@ transition, the comment saying why, and then the baseline on the ticket
 (``TicketTracker.remember``).
 Until the comment is written the ticket's baseline keeps the old done state, so should the
 transition's answer or the comment be lost, the next run sees the ticket in its new state but
-the baseline not, and completes the comment without repeating the transition.
+the baseline not, and completes the comment without repeating the transition. The comment is
+written at most once per transition: it begins with a marker (``TRANSITION_NOTES``), and when
+syncer's latest such comment on the ticket already says this transition (its answer was lost,
+or the baseline after it failed), it is not posted again.
 
 Where a tracker creates in bulk (Jira: 50 issues a request), consecutive creates of the plan go
 out together under the same protocol: every item of the batch is recorded pending before the
@@ -35,6 +38,8 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from syncer.errors import (
+    StateError,
+    StateLockedError,
     TrackerAssigneeError,
     TrackerError,
     TrackerRateLimitedError,
@@ -60,7 +65,14 @@ from syncer.model import (
 )
 from syncer.outcome import ApplyResult, Outcome, OutcomeStatus
 from syncer.shell.state import StateStore
-from syncer.shell.trackers.base import BulkCreate, BulkResult, TicketTracker
+from syncer.shell.trackers.base import (
+    ALREADY_NOTES,
+    TRANSITION_NOTES,
+    BulkCreate,
+    BulkResult,
+    TicketTracker,
+    last_transition_note,
+)
 
 log = logging.getLogger(__name__)
 
@@ -212,14 +224,19 @@ class _Applier:
         closing = isinstance(change, CloseChange)
         verb = "closed" if closing else "reopened"
         state = "marks" if closing else "no longer marks"
-        text = f"syncer {verb} this issue: the post-mortem `{change.source}` {state} it done."
+        text = f"{TRANSITION_NOTES[closing]}: the post-mortem `{change.source}` {state} it done."
         if dict(change.before).get("done") == ("done" if closing else "open"):
             # Already so when planned (closed by a person, and the post-mortem followed, perhaps
             # by write-back; or syncer's own earlier close whose comment was lost).
-            said = "marks it done too" if closing else "no longer marks it done either"
-            text = f"syncer: the post-mortem `{change.source}` {said}."
-        self.pacer.wait(change.tracker)
+            said = ALREADY_NOTES[closing]
+            text = f"syncer: the post-mortem `{change.source}` {said}"
         try:
+            # Syncer's latest such comment already says so: this transition was commented by a
+            # run whose answer, or whose write after it, was lost. Never said twice.
+            if last_transition_note(tracker.comment_texts(ref)) is closing:
+                log.info("%s: %s %s; its comment was already written", change.item_key, verb, ref)
+                return
+            self.pacer.wait(change.tracker)
             tracker.comment(ref, text)
         except TrackerError as exc:
             log.warning(
@@ -415,11 +432,17 @@ class _Applier:
     def run(self, plan: Plan, links: Mapping[str, Link], stop: Callable[[], bool]) -> ApplyResult:
         outcomes: list[Outcome] = []
         unavailable: dict[str, str] = {}
+        state_lost = None
         changes = plan.changes
         index = 0
         while index < len(changes):
             change = changes[index]
             index += 1
+            if state_lost is not None:
+                outcomes.append(
+                    Outcome(change=change, status="deferred", error=f"not attempted: {state_lost}")
+                )
+                continue
             if stop():
                 # Checked only between changes: a write in flight always finishes and is recorded.
                 outcomes.append(Outcome(change=change, status="deferred", error=NOT_ATTEMPTED))
@@ -442,7 +465,17 @@ class _Applier:
                         break
                     batch.append(cast(CreateChange, changes[index]))
                     index += 1
-                outcomes += self.run_batch(batch, unavailable)
+                try:
+                    outcomes += self.run_batch(batch, unavailable)
+                except StateError as exc:
+                    if isinstance(exc, StateLockedError):
+                        raise
+                    # As for one create: nothing more is attempted; what the batch made is
+                    # found again by the next run's marker search.
+                    state_lost = str(exc)
+                    outcomes += [
+                        Outcome(change=one, status="failed", error=state_lost) for one in batch
+                    ]
                 if stopped:
                     # stop() said yes for the next change: it is deferred like the rest.
                     outcomes.append(
@@ -452,11 +485,31 @@ class _Applier:
                 continue
             try:
                 outcomes.append(self.apply_one(change, links))
+            except StateError as exc:
+                if isinstance(exc, StateLockedError):
+                    raise
+                # A create needs state before it is sent: nothing more is attempted. What was
+                # written is found again by the next run (markers, baselines on the tickets).
+                state_lost = str(exc)
+                outcomes.append(Outcome(change=change, status="failed", error=state_lost))
             except TrackerError as exc:
-                outcomes.append(self.failed(change, exc, unavailable))
-        self.store.record_matches(plan.matches, links=links, now=self.now())
+                try:
+                    outcomes.append(self.failed(change, exc, unavailable))
+                except StateError as lost:
+                    state_lost = str(lost)
+                    outcomes.append(Outcome(change=change, status="failed", error=str(exc)))
+        if state_lost is None:
+            try:
+                self.store.record_matches(plan.matches, links=links, now=self.now())
+            except StateError as exc:
+                if isinstance(exc, StateLockedError):
+                    raise
+                state_lost = str(exc)
         return ApplyResult(
-            outcomes=tuple(outcomes), unavailable=unavailable, findings=tuple(self.findings)
+            outcomes=tuple(outcomes),
+            unavailable=unavailable,
+            findings=tuple(self.findings),
+            state_lost=state_lost,
         )
 
     def run_batch(self, batch: list[CreateChange], unavailable: dict[str, str]) -> list[Outcome]:

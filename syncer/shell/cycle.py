@@ -58,6 +58,8 @@ class SyncStage:
     dry_run: bool = False
     full: bool = False
     """List every managed ticket instead of asking each tracker what changed (``--full``)."""
+    recreate: tuple[str, ...] = ()
+    """Items (or their deleted tickets' keys) whose deleted ticket is made again."""
     changes_exit: bool = False
     """A plan with changes pending exits ``ExitCode.CHANGES`` (``plan --detailed-exitcode``)."""
     commit: bool = False
@@ -191,6 +193,7 @@ def run_cycle(
                 # due by then is made; the throwaway state keeps nothing of it).
                 now=report.as_of if report is not None and report.as_of else now(),
                 full=sync is not None and sync.full,
+                recreate=sync.recreate if sync is not None else (),
             )
             outcome = None
             if sync is not None:
@@ -228,9 +231,12 @@ def run_cycle(
     except StateError as exc:
         if not opened or isinstance(exc, StateLockedError | StateLostError):
             raise
-        # Lost after changes may have been made: not "nothing was done" (exit 2).
+        # Lost after changes may have been made: not "nothing was done" (exit 2). Closing the
+        # lost state can fail too: what the sync did still travels with the error.
+        earlier = exc.__context__
+        done = earlier.done if isinstance(earlier, StateLostError) else None
         raise StateLostError(
-            f"{exc}; the changes made before are found again by the next run"
+            f"{exc}; the changes made before are found again by the next run", done=done
         ) from exc
     return CycleOutcome(
         sync=outcome,

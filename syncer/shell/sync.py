@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from syncer.config import Config
 from syncer.core.render import document_heading
+from syncer.errors import StateError, StateLockedError, StateLostError
 from syncer.logs import bind, log_fields
 from syncer.outcome import SyncOutcome
 from syncer.shell.apply import Pacer, apply_plan
@@ -45,7 +46,8 @@ def sync_world(
     """``world``'s plan, and unless ``dry_run`` the plan applied; the run recorded in state.
 
     ``stop`` is asked between two changes (a signal arrived: the rest waits for the next run).
-    ``full`` lists every managed ticket instead of asking what changed (``--full``).
+    State that fails after changes may have been made raises ``StateLostError`` carrying what
+    was done (``done``), for the summary.
     """
     started = now()
     documents, plan, links = world.documents, world.plan, world.links
@@ -95,10 +97,22 @@ def sync_world(
         lines={item.key: item.line for d in documents for item in d.items},
         owners={item.key: item.owner for d in documents for item in d.items if item.owner},
     )
-    store.record_run(
-        started=started,
-        finished=now(),
-        command="plan" if dry_run else "sync",
-        summary=outcome.summary(),
-    )
+    lost = result.state_lost if result is not None else None
+    if lost is None:
+        try:
+            store.record_run(
+                started=started,
+                finished=now(),
+                command="plan" if dry_run else "sync",
+                summary=outcome.summary(),
+            )
+        except StateError as exc:
+            if dry_run or isinstance(exc, StateLockedError):
+                raise
+            lost = str(exc)
+    if lost is not None:
+        # Lost after changes may have been made: not "nothing was done" (exit 2).
+        raise StateLostError(
+            f"{lost}; the changes made before are found again by the next run", done=outcome
+        )
     return outcome

@@ -33,6 +33,7 @@ from typing import Protocol
 
 import schedule
 
+from syncer import startup
 from syncer.config import WorkerConfig
 from syncer.errors import ConfigError, ExitCode, StateError, StateLockedError, SyncerError
 from syncer.shell.health import REFUSED
@@ -112,6 +113,8 @@ def handle_signals(
         )
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if (early := startup.take()) is not None:
+        on_signal(early, None)  # it arrived while syncer was still starting
     try:
         yield stop
     finally:

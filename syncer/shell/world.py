@@ -14,7 +14,7 @@ whole cycle: the report does not try it again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,7 +34,8 @@ from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
 from syncer.shell.sources import cache_tag, discover, read_documents, source_name
 from syncer.shell.state import StateStore
 from syncer.shell.tickets import TicketRead, TicketReader, reader
-from syncer.shell.trackers.base import TicketTracker
+from syncer.shell.trackers import open_trackers
+from syncer.shell.trackers.base import MANAGED_LABEL, TicketTracker
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +119,18 @@ def read_world(
     progress: Progress = no_progress,
     now: datetime | None = None,
     full: bool = False,
+    recreate: Collection[str] = (),
 ) -> World:
     """Read documents, state and trackers once, and plan.
 
     ``trackers``: the opened trackers; a configured tracker missing from it (no credentials)
     is unavailable. Each tracker's managed tickets come from state's snapshot and what changed
     since (``syncer.shell.tickets``), or from a full listing when one is due, on ``full``
-    (``--full``), or when the snapshot is gone.
+    (``--full``), or when the snapshot is gone. ``recreate``: items (or their deleted tickets'
+    keys) whose ticket, deleted in the tracker, is to be made again (``--recreate``).
+
+    With an ``instance`` other than the default, the tickets carrying the default marker are
+    read too: the items of tickets made before the setting was added adopt them.
     """
     read = reader(config, store, now=now or datetime.now(UTC), full=full)
     texts: dict[str, str] = {}
@@ -152,7 +158,17 @@ def read_world(
         # moved to this shard is still found by its item key's marker before any create.)
         tickets[name] = [t for t in listed if _in_shard(t, state.owns)] if state.shards else listed
         progress("tickets read", sum(len(t) for t in tickets.values()), None)
-    plan = _plan(config, documents, trackers, tickets=tickets, links=links, unavailable=unavailable)
+    earlier = _default_instance_tickets(config, tickets, unavailable)
+    plan = _plan(
+        config,
+        documents,
+        trackers,
+        tickets=tickets,
+        links=links,
+        unavailable=unavailable,
+        recreate=recreate,
+        adoptable=earlier,
+    )
     reads = {
         name: TrackerRead(
             tracker=name,
@@ -177,6 +193,32 @@ def _in_shard(ticket: Ticket, owns: Callable[[str], bool]) -> bool:
     return source is None or owns(source)
 
 
+def _default_instance_tickets(
+    config: Config, tickets: dict[str, list[Ticket]], unavailable: dict[str, str]
+) -> dict[str, list[Ticket]]:
+    """With another ``instance`` than the default, the tickets the default installation's
+    marker names, per readable tracker (a tracker that cannot give them is unavailable: its
+    items could be created twice)."""
+    if config.settings.instance == MANAGED_LABEL:
+        return {}
+    earlier: dict[str, list[Ticket]] = {}
+    twins = open_trackers(config, require_secrets=False, instance=MANAGED_LABEL)
+    try:
+        for name, twin in twins.items():
+            if name not in tickets:
+                continue
+            try:
+                earlier[name] = twin.list_managed()
+            except TrackerError as exc:
+                log.info("%s: cannot read the default instance's tickets: %s", name, exc)
+                unavailable[name] = _reason(name, exc)
+                del tickets[name]
+    finally:
+        for twin in twins.values():  # only read from: closed at once
+            twin.close()
+    return earlier
+
+
 def _plan(
     config: Config,
     documents: list[Document],
@@ -185,6 +227,8 @@ def _plan(
     tickets: dict[str, list[Ticket]],
     links: Mapping[ItemKey, Link],
     unavailable: dict[str, str],
+    recreate: Collection[str] = (),
+    adoptable: Mapping[str, list[Ticket]] | None = None,
 ) -> Plan:
     """The one planner over what was read. ``trackers``: every opened tracker (they say which
     tickets documents name are theirs); ``tickets``: what the readable ones listed, gaining the
@@ -219,9 +263,12 @@ def _plan(
             failed_sources={d.source for d in documents if d.errors},
             findings=findings,
             content_hashes={d.source: d.content_hash for d in documents},
+            recreate=recreate,
+            adoptable=adoptable,
         )
 
-    placed = where_tickets_live(tickets, links, trackers=trackers)
+    held = {name: [*found, *(adoptable or {}).get(name, [])] for name, found in tickets.items()}
+    placed = where_tickets_live(held, links, trackers=trackers)
     plan = plan_placed(placed)
     # An item reworded (or its document renamed) while its route changed too would get a new
     # ticket in its new tracker and leave its old one orphaned in the old: plan such items once

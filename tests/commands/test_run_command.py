@@ -102,6 +102,23 @@ def test_health_reads_the_heartbeat(
     assert "--max-age: 'soon' is not a duration" in capsys.readouterr().err
 
 
+def test_health_says_unhealthy_when_the_state_database_is_down(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 17, defect 6: it exited 2, "configuration error".
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {
+        "SYNCER_STATE__URL": f"postgresql://syncer@127.0.0.1:{port}/syncer",
+        "SYNCER_STATE_PASSWORD": "not-a-real-password",
+    }
+    assert main(["health", "--config", str(workspace / "syncer.toml")], env=env) == 1
+    out = capsys.readouterr().out
+    assert "unhealthy: cannot read the heartbeat" in out
+    assert "not-a-real-password" not in out
+
+
 def test_health_needs_no_tracker_credentials(
     workspace: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -244,8 +261,13 @@ def test_two_runs_at_the_same_moment_one_runs_the_other_exits_75(
     assert "unchanged 7" in out
 
 
+@pytest.mark.parametrize("command", [("run", "--once"), ("sync",)])
 def test_a_state_database_lost_mid_run_is_a_partial_failure_not_nothing_done(
-    workspace: Path, sandbox: Sandbox, kind: str, request: pytest.FixtureRequest
+    workspace: Path,
+    sandbox: Sandbox,
+    kind: str,
+    request: pytest.FixtureRequest,
+    command: tuple[str, ...],
 ) -> None:
     # A PostgreSQL restart or failover in the middle of a sync: tickets were already created,
     # so "2: usage or configuration error, nothing was done" was untrue and sent the CronJob's
@@ -253,10 +275,16 @@ def test_a_state_database_lost_mid_run_is_a_partial_failure_not_nothing_done(
     server: PostgresServer = request.getfixturevalue("postgres_server")
     env = dict(os.environ) | {
         "SYNCER_STATE__URL": server.url,
-        "SYNCER_STATE__SHARD": f"lost{os.getpid()}",
+        "SYNCER_STATE__SHARD": f"lost{os.getpid()}{command[0]}",
         "SYNCER_STATE_PASSWORD": PASSWORD,
     }
     sandbox.inject_latency(300, method="POST", times=None)  # creates one after another
+    # One create a request, so that the state can go away between two of them (a bulk create
+    # records its whole batch at once; see tests/shell/test_apply_bulk.py for that path).
+    config = workspace / "syncer.toml"
+    config.write_text(
+        config.read_text().replace('type = "jira"', 'type = "jira"\nbulk_create = false', 1)
+    )
 
     def cut_the_connection() -> None:
         deadline = time.monotonic() + 60
@@ -270,10 +298,12 @@ def test_a_state_database_lost_mid_run_is_a_partial_failure_not_nothing_done(
 
     cutter = threading.Thread(target=cut_the_connection)
     cutter.start()
-    child = _cli(workspace, "run", "--once", env=env)
-    _, err = child.communicate(timeout=120)
+    child = _cli(workspace, *command, env=env)
+    out, err = child.communicate(timeout=120)
     cutter.join()
-    assert child.returncode == 1, err
+    assert child.returncode == 1, out + err
+    if command == ("sync",):  # issue 17, defect 6: it said 2, and showed nothing of what it did
+        assert "created" in out, err
     [line] = [x for x in err.splitlines() if x.startswith("syncer: ")]
     assert "cannot write state" in line
     assert "changes made before are found again by the next run" in line
@@ -345,3 +375,30 @@ def test_a_run_turned_away_by_the_lock_records_no_heartbeat(
     with open_store(target):  # another run holds the state
         assert run_once(workspace) == 75
     assert read_heartbeat(target) == before  # the run that holds it records its own cycle
+
+
+def test_a_sigterm_while_sync_starts_defers_every_change_and_still_prints_the_summary(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    # Issue 17, defect 8: the signal arrives before syncer has imported its commands.
+    code = (
+        "import os, signal, sys\n"
+        "from syncer import startup\n"
+        "startup.install()\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "from syncer.cli import main\n"
+        f"sys.exit(main(['sync', '--config', {str(workspace / 'syncer.toml')!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 143, done.stdout + done.stderr
+    assert "SIGTERM received" in done.stderr
+    assert "items 7" in done.stdout  # the summary
+    assert issues(sandbox, kind) == []

@@ -345,3 +345,56 @@ def test_a_reworded_comment_waits_for_its_write(store: StateStore) -> None:
     assert [c.kind for c in again.changes] == ["update", "comment"]
     assert apply_plan(again, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now).failed == 0
     assert len(tracker.comments["OPS-1"]) == 1
+
+
+@pytest.mark.parametrize("tick", [True, False])
+@pytest.mark.parametrize(
+    "fails",
+    [
+        {"fail_comment": [(True, True)]},  # the comment was posted, its answer lost
+        {"fail_remember": [(False, False)]},  # the written copy got a 429
+        {"fail_remember": [(False, True)]},  # ... or a 502
+        {"fail_remember": [(False, True), (False, False), (False, True)]},  # again and again
+    ],
+)
+def test_a_transition_is_commented_at_most_once_whatever_fails_after_the_comment(
+    store: StateStore, tick: bool, fails: dict[str, list[tuple[bool, bool]]]
+) -> None:
+    # Issue 17, defect 2: one ticket got "syncer closed this issue" five times.
+    tracker = FakeTracker()
+    start = [
+        ITEMS[0].model_copy(
+            update={"fields": ITEMS[0].fields.model_copy(update={"done": not tick})}
+        )
+    ]
+    apply_plan(
+        make_plan_of(start, tracker, store),
+        {"fake": tracker},
+        store,
+        pacer=NO_PACING,
+        now=fixed_now,
+    )
+    before = list(tracker.comments.get("OPS-1", []))
+    moved = [
+        ITEMS[0].model_copy(update={"fields": ITEMS[0].fields.model_copy(update={"done": tick})})
+    ]
+    for name, value in fails.items():
+        setattr(tracker, name, list(value))
+    for _ in range(5):
+        apply_plan(
+            make_plan_of(moved, tracker, store),
+            {"fake": tracker},
+            store,
+            pacer=NO_PACING,
+            now=fixed_now,
+        )
+    assert tracker.tickets["OPS-1"].done is tick
+    verb = "closed" if tick else "reopened"
+    assert tracker.comments["OPS-1"][len(before) :] == [
+        f"syncer {verb} this issue: the post-mortem `inc-7.md` "
+        f"{'marks' if tick else 'no longer marks'} it done."
+    ]
+    for links in (store.links(), {}):
+        assert plan_changes(
+            moved, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()
+        ).is_empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from syncer.model import Ticket, TicketRef
 from syncer.outcome import SyncOutcome
 from syncer.shell.state import StateStore
 from syncer.shell.sync import sync_world
-from syncer.shell.trackers.base import TicketTracker
+from syncer.shell.trackers.base import ChangedTickets, TicketTracker
 from syncer.shell.world import collect_documents, read_world
 from tests.support.builders import fixed_now
 from tests.support.fakes import FakeTracker
@@ -57,6 +58,11 @@ def make_config(root: Path) -> Config:
 
 class DownTracker(FakeTracker):
     def list_managed(self) -> list[Ticket]:
+        raise TrackerUnavailableError(self.name, "unreachable")
+
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
         raise TrackerUnavailableError(self.name, "unreachable")
 
 
@@ -128,6 +134,22 @@ def test_a_tracker_that_cannot_be_read_is_left_out_and_the_other_synced(root: Pa
     assert len(trackers["spare"].tickets) == 2
     with StateStore(root / "state.db") as store:
         assert {link.tracker for link in store.links().values()} == {"spare"}
+
+
+def test_no_create_while_a_tracker_holding_tickets_cannot_be_read(root: Path) -> None:
+    # Found by the soak (issue 17): an item cut from a post-mortem routed to one tracker and
+    # pasted into one routed to another got a second ticket while the first tracker was down.
+    (root / "docs" / "spare" / "inc-43.md").write_text(DOC.replace("INC-42", "INC-43"))
+    trackers = {"main": FakeTracker(name="main"), "spare": FakeTracker(name="spare")}
+    run(root, trackers)
+    moved = DOC.replace("INC-42", "INC-43") + "* [ ] Load-test checkout\n"
+    (root / "docs" / "spare" / "inc-43.md").write_text(moved)
+    down = {"main": DownTracker(name="main"), "spare": trackers["spare"]}
+    outcome = run(root, down)
+    assert outcome.summary()["created"] == 0
+    assert [f.kind for f in outcome.plan.findings] == ["deferred"]
+    assert "main could not be read" in outcome.plan.findings[0].message
+    assert run(root, trackers).summary()["created"] == 1
 
 
 def test_a_post_mortem_without_action_items_is_a_finding(root: Path) -> None:

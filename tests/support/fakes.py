@@ -35,6 +35,10 @@ class FakeTracker:
     closed: bool = False
     bulk: int = 1
     """``bulk_size``: more than 1 makes ``create_many`` one write for the whole batch."""
+    numbered: int = 0
+    """The number the last ticket created was given."""
+    fail_remember: list[tuple[bool, bool]] = field(default_factory=list)
+    """The same, for the next baselines left on a ticket only (``remember``)."""
 
     def owns(self, ref: TicketRef) -> bool:
         return ref.system == self.system and ref.key.startswith(f"{self.project}-")
@@ -129,9 +133,9 @@ class FakeTracker:
     def create(
         self, key: ItemKey, fields: TicketFields, *, written: Written | None = None
     ) -> Ticket:
-        ref = self.resolve(
-            TicketRef(system=self.system, key=f"{self.project}-{len(self.tickets) + 1}")
-        )
+        # Numbers are never reused, as in Jira and GitHub, even after a ticket is deleted.
+        self.numbered = max(self.numbered, len(self.tickets)) + 1
+        ref = self.resolve(TicketRef(system=self.system, key=f"{self.project}-{self.numbered}"))
         ticket = Ticket(
             ref=ref,
             item_key=key,
@@ -190,6 +194,11 @@ class FakeTracker:
             self.tickets[ref.key] = current.model_copy(update={"written": written})
 
         self.writes.append(f"remember {ref.key}")
+        if self.fail_remember:
+            happens, ambiguous = self.fail_remember.pop(0)
+            if happens:
+                write()
+            raise TrackerError(self.name, "injected remember failure", ambiguous=ambiguous)
         self._maybe_fail(write)
         write()
 
@@ -201,13 +210,19 @@ class FakeTracker:
     def comment(self, ref: TicketRef, text: str) -> None:
         self.writes.append(f"comment {ref.key}")
         if self.fail_comment:
-            _, ambiguous = self.fail_comment.pop(0)
+            happens, ambiguous = self.fail_comment.pop(0)
+            if happens:  # written, but the answer was lost
+                self.comments.setdefault(ref.key, []).append(text)
             raise TrackerError(self.name, "injected comment failure", ambiguous=ambiguous)
         self._maybe_fail(None)
         self.comments.setdefault(ref.key, []).append(text)
 
     def close(self) -> None:
         self.closed = True
+
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        self.reads += 1
+        return list(self.comments.get(ref.key, []))
 
     # The follow-up report's delivery: report issues by team key, nudges as comments.
 

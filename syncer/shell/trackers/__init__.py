@@ -33,9 +33,14 @@ def open_tracker(
     return GitHubTracker(name, config, secrets, instance=instance)
 
 
-def open_trackers(config: Config, *, require_secrets: bool = True) -> dict[str, Tracker]:
+def open_trackers(
+    config: Config, *, require_secrets: bool = True, instance: str | None = None
+) -> dict[str, Tracker]:
     """Every configured tracker by name. One without credentials in the environment is a
-    ``ConfigError``, or, with ``require_secrets=False``, left out (the cycle reports it)."""
+    ``ConfigError``, or, with ``require_secrets=False``, left out (the cycle reports it).
+
+    ``instance`` opens them as another installation sees them (default: the configured one).
+    """
     trackers: dict[str, Tracker] = {}
     secrets: Mapping[str, Secrets] = config.secrets
     for name, tracker_config in config.settings.trackers.items():
@@ -44,6 +49,6 @@ def open_trackers(config: Config, *, require_secrets: bool = True) -> dict[str, 
                 continue
             raise ConfigError(f"trackers.{name}: no credentials in the environment")
         trackers[name] = open_tracker(
-            name, tracker_config, secrets[name], instance=config.settings.instance
+            name, tracker_config, secrets[name], instance=instance or config.settings.instance
         )
     return trackers

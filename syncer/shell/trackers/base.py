@@ -104,6 +104,31 @@ def written_from_json(value: object) -> Written | None:
         return None
 
 
+TRANSITION_NOTES = {True: "syncer closed this issue", False: "syncer reopened this issue"}
+"""How the comment explaining a close (``True``) or reopen (``False``) begins: the marker that
+finds it again, so a transition is commented at most once however its writes fail."""
+
+
+ALREADY_NOTES = {True: "marks it done too.", False: "no longer marks it done either."}
+"""How the comment ends when the ticket was already so when planned (a person closed it and
+the post-mortem followed): ``syncer: the post-mortem `X` marks it done too.``"""
+
+
+def last_transition_note(texts: Sequence[str]) -> bool | None:
+    """Whether syncer's latest close-or-reopen comment among ``texts`` was a close (``True``),
+    a reopen (``False``), or there is none (``None``)."""
+    for text in reversed(texts):
+        said = text.strip()
+        for done, note in TRANSITION_NOTES.items():
+            if said.startswith(note):
+                return done
+        if said.startswith("syncer: the post-mortem"):
+            for done, note in ALREADY_NOTES.items():
+                if said.endswith(note):
+                    return done
+    return None
+
+
 REPORT_LABEL = "syncer-report"
 """The label on every issue holding a published follow-up report (never ``syncer``, so
 report issues stay out of the managed listing)."""
@@ -284,6 +309,11 @@ class TicketTracker(Protocol):
 
     def comment(self, ref: TicketRef, text: str) -> None:
         """Add a comment (Markdown; converted where the tracker needs it); one write request."""
+        ...
+
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        """The texts of a ticket's comments, oldest first, as the tracker reads them back
+        (wiki markup on Jira); every page of them."""
         ...
 
     def close(self) -> None:

@@ -614,6 +614,15 @@ class GitHubTracker:
             body={"body": text},
         )
 
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        number = self._must_number(ref)
+        pages = self._raw_pages(
+            f"reading the comments of {self._repo_name}#{number}",
+            {"per_page": 100},
+            url=f"{self._issues}/{number}/comments",
+        )
+        return [str(raw.get("body") or "") for raw in pages]
+
     # -- the follow-up report's delivery -------------------------------------------------------
 
     def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:

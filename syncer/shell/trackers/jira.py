@@ -224,7 +224,12 @@ def ticket_from_jira(
         status=str(status.get("name") or ""),
         updated=_jira_time(fields.get("updated")),
         item_key=item_key,
-        written=written_from_json((raw.get("properties") or {}).get(marks.property_key)),
+        # A ticket adopted from the default installation (``instance`` added since) carries
+        # its baseline under the default's key until this installation writes its own.
+        written=written_from_json(
+            (raw.get("properties") or {}).get(marks.property_key)
+            or (raw.get("properties") or {}).get(DEFAULT_MARKS.property_key)
+        ),
         status_category=_CATEGORIES.get(category or ""),
         # A reopened issue may keep a stale resolution on some workflows: only a closed one has
         # a meaningful one.
@@ -250,6 +255,11 @@ class JiraTracker:
         """Build the client; sends no request (``check()`` is the first one)."""
         self.name = name
         self._marks = Marks(instance)
+        self._property_keys = ",".join(
+            dict.fromkeys((self._marks.property_key, DEFAULT_MARKS.property_key))
+        )
+        """The issue properties read with every issue: this installation's baseline, and the
+        default installation's (an adopted ticket's, until this one writes its own)."""
         self._config = config
         self._cloud = config.flavor == "cloud"
         self._base = config.url.rstrip("/")
@@ -763,6 +773,14 @@ class JiraTracker:
 
         self._http.write(post, f"commenting on {key}")
 
+    def comment_texts(self, ref: TicketRef) -> list[str]:
+        key = self.resolve(ref).key
+
+        def comments() -> list[str]:
+            return [str(getattr(c, "body", "") or "") for c in self._client.comments(key)]
+
+        return self._http.read(comments, f"reading the comments of {key}")
+
     # -- the follow-up report's delivery -------------------------------------------------------
 
     def nudge(self, ref: TicketRef, text: str, *, account: str) -> None:
@@ -841,7 +859,7 @@ class JiraTracker:
                         nextPageToken=token,
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
-                        properties=self._marks.property_key,
+                        properties=self._property_keys,
                         json_result=True,
                     )
                 else:
@@ -850,7 +868,7 @@ class JiraTracker:
                         startAt=len(found),
                         maxResults=PAGE_SIZE,
                         fields=list(wanted),
-                        properties=self._marks.property_key,
+                        properties=self._property_keys,
                         json_result=True,
                     )
                 issues = page.get("issues") or []
@@ -870,7 +888,7 @@ class JiraTracker:
         wanted = ",".join(self._wanted_fields())
 
         def get() -> Issue:
-            return self._client.issue(key, fields=wanted, properties=self._marks.property_key)
+            return self._client.issue(key, fields=wanted, properties=self._property_keys)
 
         return self._http.read(get, doing)
 

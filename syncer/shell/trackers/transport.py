@@ -49,6 +49,11 @@ READ_ATTEMPTS = 4
 READ_TOTAL_SECONDS = 90.0
 """...and retried for at most this long, waits included."""
 
+SILENCE_BUDGET = 2
+"""Requests a tracker may leave unanswered (each for ``timeout_seconds``) in one run before the
+rest of its requests fail without being sent: a tracker that accepts connections but never
+answers costs about twice its timeout per run, not four tries of every read."""
+
 MAX_RETRY_AFTER_SECONDS = 30.0
 """A 429 asking for a longer pause is not waited out: the run reports it instead."""
 
@@ -214,8 +219,22 @@ class Requests(Generic[E]):
         self._library_error = library_error
         self._answer = answer
         self._classify = classify
+        self._unanswered = 0
+        """Requests of this run that got no answer within ``timeout``."""
+
+    @property
+    def silent(self) -> bool:
+        """Whether the tracker has used up this run's patience: ``SILENCE_BUDGET`` requests
+        went unanswered (it accepts connections, then says nothing). Its further requests fail
+        at once: one deadline per tracker per run, not ``timeout`` times every try of every
+        read."""
+        return self._unanswered >= SILENCE_BUDGET
 
     def _transient(self, exc: Exception) -> Backoff:
+        if isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout):
+            self._unanswered += 1
+            if self.silent:
+                return False
         if not isinstance(exc, self._library_error):
             return transport_is_transient(exc)
         answer = self._answer(exc)
@@ -241,9 +260,22 @@ class Requests(Generic[E]):
 
     def write(self, call: Callable[[], T], doing: str, *, hints: Hints | None = None) -> T:
         """``call()`` once, never retried; any failure as a ``TrackerError``."""
-        return self._classified(call, doing, hints or {})
+        try:
+            return self._classified(call, doing, hints or {})
+        except TrackerError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, requests.Timeout) and not isinstance(
+                cause, requests.ConnectTimeout
+            ):
+                self._unanswered += 1
+            raise
 
     def _classified(self, call: Callable[[], T], doing: str, hints: Hints) -> T:
+        if self.silent:
+            raise self.unavailable(
+                f"{doing}: not tried: {urlsplit(self.url).hostname or self.url} left "
+                f"{self._unanswered} requests of this run unanswered for {self.timeout:g}s each"
+            )
         try:
             return call()
         except TrackerError:

@@ -646,6 +646,18 @@ def test_comment_posts_one_comment(rsps: responses.RequestsMock) -> None:
     assert sent(rsps) == ["POST /repos/acme/web/issues/7/comments"]
 
 
+def test_comment_texts_reads_every_comment_oldest_first(rsps: responses.RequestsMock) -> None:
+    rsps.get(
+        f"{ISSUES}/7/comments",
+        json=[{"id": 1, "body": "first"}, {"id": 2, "body": "syncer closed this issue: x"}],
+    )
+
+    texts = tracker().comment_texts(TicketRef(system="github", key="#7"))
+
+    assert texts == ["first", "syncer closed this issue: x"]
+    assert sent(rsps) == ["GET /repos/acme/web/issues/7/comments"]
+
+
 def test_an_update_puts_back_a_marker_and_label_a_person_removed(
     rsps: responses.RequestsMock,
 ) -> None:

@@ -896,6 +896,26 @@ def test_comment_posts_wiki_markup(rsps: responses.RequestsMock) -> None:
     assert sent(rsps) == ["POST /rest/api/2/issue/OPS-1/comment"]
 
 
+def test_comment_texts_reads_the_wiki_markup_back(rsps: responses.RequestsMock) -> None:
+    rsps.get(
+        f"{API}/issue/OPS-1/comment",
+        json={
+            "startAt": 0,
+            "maxResults": 2,
+            "total": 2,
+            "comments": [
+                {"id": "1", "body": "a person's note"},
+                {"id": "2", "body": "syncer closed this issue: {{inc-7.md}} marks it done."},
+            ],
+        },
+    )
+
+    texts = tracker().comment_texts(TicketRef(system="jira", key="OPS-1"))
+
+    assert texts == ["a person's note", "syncer closed this issue: {{inc-7.md}} marks it done."]
+    assert sent(rsps) == ["GET /rest/api/2/issue/OPS-1/comment"]
+
+
 def test_an_update_puts_back_the_marker_labels_a_person_removed(
     rsps: responses.RequestsMock,
 ) -> None:
