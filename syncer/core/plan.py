@@ -645,6 +645,10 @@ class _Planner:
                 update={"done": ticket.done, "wont_do": ticket.resolution == "wont_do"}
             )
         changed, fields = compare_fields(wanted, ticket, baseline=baseline, overwrite=overwrite)
+        if not self.policy.write_back.status_to_tracker:
+            # Status travels from the tracker only: whatever the baseline says, never a close
+            # or reopen (a ticket a person closed is not "no longer marked done").
+            changed = [name for name in changed if name != OwnedField.DONE]
         if adopted:
             # The labels and body carry the marker: written, they carry this installation's.
             written = {*changed, OwnedField.LABELS, OwnedField.BODY}

@@ -182,3 +182,16 @@ def test_an_item_naming_another_present_items_ticket_only_links_it(store: StateS
     other = desired("Page on-call when the checkout queue backs up", refs=(ref,), line=12)
     made = plan([ALERTING, RETRY, other], tracker, store, policy())
     assert [(c.kind, c.item_key) for c in made.changes] == [("link", other.item.key)]
+
+
+def test_a_ticket_closed_by_a_person_is_not_reopened_when_the_document_does_not_close(
+    store: StateStore,
+) -> None:
+    # With close_from_document off, status travels only from tracker to document: a ticket a
+    # person closed was planned as a reopen "no longer marked done in the document" (found by
+    # the configuration-key probes).
+    tracker = FakeTracker()
+    sync([ALERTING], tracker, store)
+    close_by_hand(tracker, "OPS-1")
+    made = plan([ALERTING], tracker, store, policy(enabled=False, status_to_tracker=False))
+    assert made.changes == ()
