@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import requests
@@ -47,6 +47,7 @@ from syncer.shell.trackers.base import (
 )
 from syncer.shell.trackers.github_pulls import Proposal, propose_files
 from syncer.shell.trackers.markup import normalise_text
+from syncer.shell.trackers.payloads import GithubIssueJson
 from syncer.shell.trackers.transport import Answer, Hints, Requests, scrub
 
 __all__ = ["GitHubTracker", "issue_number", "split_body_marker", "ticket_from_github"]
@@ -175,7 +176,7 @@ def due_from_milestone(milestone: Any, template: str) -> date | None:
         return None
 
 
-def is_issue_of(raw: Raw, repository: str) -> bool:
+def is_issue_of(raw: GithubIssueJson, repository: str) -> bool:
     """Whether the JSON is an issue (not a pull request) of ``repository`` (not transferred)."""
     if raw.get("pull_request") or "/pull/" in str(raw.get("html_url") or ""):
         return False
@@ -191,7 +192,7 @@ def _github_time(value: Any) -> datetime | None:
 
 
 def ticket_from_github(
-    raw: Raw,
+    raw: GithubIssueJson,
     *,
     repository: str,
     web: str,
@@ -456,7 +457,7 @@ class GitHubTracker:
                     continue
                 raise
             # PyGithub follows the 301 of a transferred issue; that issue is not ours any more.
-            if is_issue_of(raw, self._repo_name):
+            if is_issue_of(cast(GithubIssueJson, raw), self._repo_name):
                 tickets.append(self._ticket(raw))
         return tickets
 
@@ -640,7 +641,7 @@ class GitHubTracker:
         }
         for raw in self._raw_pages(doing, options):
             if str(raw.get("body") or "").rstrip().endswith(marker) and is_issue_of(
-                raw, self._repo_name
+                cast(GithubIssueJson, raw), self._repo_name
             ):
                 return issue_ref(int(raw["number"]), repository=self._repo_name, web=self._web)
         return None
@@ -673,7 +674,7 @@ class GitHubTracker:
             if self._http.status(exc) in _GONE:
                 return None
             raise
-        if not is_issue_of(raw, self._repo_name):
+        if not is_issue_of(cast(GithubIssueJson, raw), self._repo_name):
             return None  # transferred: that issue is another repository's now
         return issue_ref(int(raw["number"]), repository=self._repo_name, web=self._web)
 
@@ -754,7 +755,7 @@ class GitHubTracker:
 
     def _ticket(self, raw: Raw) -> Ticket:
         return ticket_from_github(
-            raw,
+            cast(GithubIssueJson, raw),  # the issue listing's and search's entries
             repository=self._repo_name,
             web=self._web,
             marks=self._marks,

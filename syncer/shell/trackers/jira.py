@@ -35,7 +35,7 @@ import re
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import requests
@@ -70,6 +70,7 @@ from syncer.shell.trackers.base import (
     written_from_json,
 )
 from syncer.shell.trackers.markup import markdown_to_wiki, normalise_text
+from syncer.shell.trackers.payloads import JiraIssueJson
 from syncer.shell.trackers.transport import Answer, Hints, Requests, scrub
 
 __all__ = ["JiraTracker", "is_done", "ticket_from_jira", "tidy_labels"]
@@ -191,7 +192,7 @@ def issue_ref(key: str, *, base: str) -> TicketRef:
 
 
 def ticket_from_jira(
-    raw: Mapping[str, Any],
+    raw: JiraIssueJson,
     *,
     base: str,
     cloud: bool,
@@ -747,7 +748,7 @@ class JiraTracker:
         if "done" in changed and is_done(raw) != rendered.done:
             self._transition(issue_key, done=rendered.done, doing=doing, wont_do=rendered.wont_do)
             raw = self._get_issue(issue_key, doing).raw
-        ticket = self._ticket(raw)
+        ticket = self._ticket(cast(JiraIssueJson, raw))
         if written is not None:
             # Last: the baseline says what was written only once all of it was.
             self.remember(ticket.ref, written)
@@ -894,7 +895,7 @@ class JiraTracker:
 
     def _fetch_one(self, key: str) -> Ticket | None:
         try:
-            return self._ticket(self._get_issue(key, f"fetching {key}").raw)
+            return self._ticket(cast(JiraIssueJson, self._get_issue(key, f"fetching {key}").raw))
         except TrackerError as exc:
             if self._http.status(exc) == 404:
                 return None
@@ -985,7 +986,7 @@ class JiraTracker:
         match = _BROWSE_PATH.search(urlparse(url).path)
         return match.group(1).upper() if match else None
 
-    def _ticket(self, raw: Mapping[str, Any]) -> Ticket:
+    def _ticket(self, raw: JiraIssueJson) -> Ticket:
         key_field = self._config.key_field
         return ticket_from_jira(
             raw,

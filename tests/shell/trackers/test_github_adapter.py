@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from http.client import RemoteDisconnected
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
@@ -18,6 +18,7 @@ from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailable
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.shell.trackers.base import body_marker
 from syncer.shell.trackers.github import GitHubTracker, split_body_marker, ticket_from_github
+from syncer.shell.trackers.payloads import GithubIssueJson
 from tests.support.tracker_payloads import (
     GITHUB_API,
     REPO,
@@ -341,7 +342,7 @@ def test_the_baseline_travels_in_the_body_marker(rsps: responses.RequestsMock) -
     tracker().remember(TicketRef(system="github", key="#7"), written)
 
     ticket = ticket_from_github(
-        github_issue(7, body=body), repository=REPO, web="https://github.com"
+        cast(GithubIssueJson, github_issue(7, body=body)), repository=REPO, web="https://github.com"
     )
     assert ticket.written == written
     assert ticket.body == "Roll out to 1% first."
@@ -804,13 +805,19 @@ def test_the_due_date_milestone_is_listed_once_and_created_when_missing(
 def test_a_milestone_not_titled_after_the_template_gives_no_due_date() -> None:
     raw = github_issue(1) | {"milestone": {"number": 1, "title": "v1.0"}}
     ticket = ticket_from_github(
-        raw, repository=REPO, web="https://github.com", due_milestone="Due {due}"
+        cast(GithubIssueJson, raw),
+        repository=REPO,
+        web="https://github.com",
+        due_milestone="Due {due}",
     )
     assert ticket.due is None
     raw = github_issue(1) | {"milestone": {"number": 2, "title": "Due 2026-13-01"}}
     assert (
         ticket_from_github(
-            raw, repository=REPO, web="https://github.com", due_milestone="Due {due}"
+            cast(GithubIssueJson, raw),
+            repository=REPO,
+            web="https://github.com",
+            due_milestone="Due {due}",
         ).due
         is None
     )

@@ -6,7 +6,7 @@ import base64
 import json
 from datetime import UTC, date, datetime
 from http.client import RemoteDisconnected
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
@@ -19,6 +19,7 @@ from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailable
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.shell.trackers.base import Marks
 from syncer.shell.trackers.jira import JiraTracker, ticket_from_jira
+from syncer.shell.trackers.payloads import JiraIssueJson
 from tests.support.tracker_payloads import (
     EMAIL,
     FIELDS,
@@ -986,15 +987,19 @@ def test_another_installations_marks_are_not_this_ones() -> None:
     mine = jira_issue(labels=("postmortem", "team-b", "team-b:inc-7.ai-1"))
     marks = Marks("team-b")
     common: dict[str, Any] = {"base": JIRA_URL, "cloud": True, "due_field": "duedate"}
-    assert ticket_from_jira(theirs, **common, marks=marks).item_key is None
-    assert ticket_from_jira(theirs, **common, marks=marks).labels == (
+    assert ticket_from_jira(cast(JiraIssueJson, theirs), **common, marks=marks).item_key is None
+    assert ticket_from_jira(cast(JiraIssueJson, theirs), **common, marks=marks).labels == (
         "postmortem",
         "syncer",
         "syncer:inc-7.ai-1",
     )
-    assert ticket_from_jira(mine, **common, marks=marks).item_key == KEY
-    assert ticket_from_jira(mine, **common, marks=marks).labels == ("postmortem",)
-    assert ticket_from_jira(mine, **common).item_key is None  # the default installation's view
+    assert ticket_from_jira(cast(JiraIssueJson, mine), **common, marks=marks).item_key == KEY
+    assert ticket_from_jira(cast(JiraIssueJson, mine), **common, marks=marks).labels == (
+        "postmortem",
+    )
+    assert (
+        ticket_from_jira(cast(JiraIssueJson, mine), **common).item_key is None
+    )  # the default installation's view
 
 
 # -- configured transitions, resolution, issue type ----------------------------------------------
