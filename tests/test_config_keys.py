@@ -96,7 +96,7 @@ from syncer.model import (
     TicketRef,
     make_item_key,
 )
-from syncer.outcome import SyncOutcome
+from syncer.outcome import Delivery, SyncOutcome
 from syncer.sandbox import Sandbox
 from syncer.shell.delivery import deliver_report
 from syncer.shell.reporting import produce_report
@@ -519,28 +519,9 @@ def report(case: Case) -> object:
 def delivery(case: Case) -> object:
     """The report delivered after a first sync: published issues, posted digests, nudges."""
     posted: list[tuple[str, object]] = []
-
-    def post(url: str, *, json: object, timeout: float) -> requests.Response:
-        posted.append((url, json))
-        answer = requests.Response()
-        answer.status_code = 200
-        return answer
-
     with cycle(case) as c:
         c.sync()
-        world = c.world()
-        done = deliver_report(
-            case.config,
-            report=c.report(world),
-            report_for=lambda team: c.report(world, teams=(team,)),
-            reads=world.reads,
-            now=NOW,
-            teams=(),
-            trackers=c.trackers,
-            store=c.store,
-            post=post,
-            sleep=lambda seconds: None,
-        )
+        done = _deliver(c, c.world(), NOW, posted)
         return (
             [d.model_dump(mode="json") for d in done],
             {name: (t.reports, t.comments) for name, t in c.trackers.items()},
@@ -551,31 +532,39 @@ def delivery(case: Case) -> object:
 def deliveries(case: Case) -> object:
     """When the webhook digest goes out over eight days of runs every six hours."""
     sent: list[datetime] = []
-
-    def post(url: str, *, json: object, timeout: float) -> requests.Response:
-        answer = requests.Response()
-        answer.status_code = 200
-        return answer
-
     with cycle(case) as c:
         c.sync()
         world = c.world()
         for step in range(8 * 4):
             now = NOW + timedelta(hours=6 * step)
-            done = deliver_report(
-                case.config,
-                report=c.report(world),
-                report_for=lambda team: c.report(world, teams=(team,)),
-                reads=world.reads,
-                now=now,
-                teams=(),
-                trackers=c.trackers,
-                store=c.store,
-                post=post,
-                sleep=lambda seconds: None,
-            )
+            done = _deliver(c, world, now, [])
             sent += [now for d in done if d.channel == "webhook" and d.status == "done"]
     return sent
+
+
+def _deliver(
+    c: Cycle, world: World, now: datetime, posted: list[tuple[str, object]]
+) -> tuple[Delivery, ...]:
+    """``deliver_report`` as of ``now``, every webhook POST answered 200 and kept in ``posted``."""
+
+    def post(url: str, *, json: object, timeout: float) -> requests.Response:
+        posted.append((url, json))
+        answer = requests.Response()
+        answer.status_code = 200
+        return answer
+
+    return deliver_report(
+        c.config,
+        report=c.report(world),
+        report_for=lambda team: c.report(world, teams=(team,)),
+        reads=world.reads,
+        now=now,
+        teams=(),
+        trackers=c.trackers,
+        store=c.store,
+        post=post,
+        sleep=lambda seconds: None,
+    )
 
 
 def documents(case: Case) -> object:

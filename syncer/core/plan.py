@@ -678,31 +678,31 @@ class _Planner:
                 "was set since); its marker becomes this installation's"
             )
         old = baseline.title if baseline is not None else ticket.title
+        said: tuple[str, str] | None = None  # (why, the comment saying it on the ticket)
         if moved_from is not None and moved_from != source:
-            reason = f"moved from {moved_from}; {reason}"
-            self.changes.append(
-                CommentChange(
-                    tracker=tracker,
-                    item_key=key,
-                    source=source,
-                    ref=ticket.ref,
-                    text=f"syncer: this action item moved from the post-mortem `{moved_from}` "
-                    f"to `{source}`; this ticket follows it.",
-                    reason=f"moved from {moved_from} to {source}",
-                )
+            said = (
+                f"moved from {moved_from} to {source}",
+                f"syncer: this action item moved from the post-mortem `{moved_from}` "
+                f"to `{source}`; this ticket follows it.",
             )
+            reason = f"moved from {moved_from}; {reason}"
         elif reworded and "title" in changed:
-            reason = f"reworded: {old!r} -> {desired.fields.title!r}; {reason}"
+            said = (
+                f"reworded: {old!r} -> {desired.fields.title!r}",
+                f"syncer: this action item was reworded in the post-mortem "
+                f'`{source}`, from "{old}" to "{desired.fields.title}"; this ticket follows it.',
+            )
+            reason = f"{said[0]}; {reason}"
+        if said is not None:
+            why, text = said
             self.changes.append(
                 CommentChange(
                     tracker=tracker,
                     item_key=key,
                     source=source,
                     ref=ticket.ref,
-                    text=f"syncer: this action item was reworded in the post-mortem "
-                    f'`{source}`, from "{old}" to "{desired.fields.title}"; '
-                    "this ticket follows it.",
-                    reason=f"reworded: {old!r} -> {desired.fields.title!r}",
+                    text=text,
+                    reason=why,
                 )
             )
         self.changes.append(
