@@ -29,9 +29,8 @@ from pydantic import SecretStr
 
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
-from syncer.sandbox.store import jira_account_id
 from syncer.shell.state import PostgresTarget, SqliteTarget, StateStore, StateTarget, open_store
-from tests.support.e2e import FORGET, INCIDENT_CDN, INCIDENT_DB, KINDS
+from tests.support.e2e import FORGET, KINDS, sandbox_environment, scenario
 from tests.support.postgres_server import PASSWORD, PostgresServer, start_server, stop_server
 
 
@@ -137,31 +136,11 @@ def workspace(
     """A folder with two post-mortems and a configuration sending both to one tracker."""
     if memory == "state-lost":
         (tmp_path / FORGET).touch()
-    docs = tmp_path / "postmortems"
-    docs.mkdir()
-    (docs / "inc-3101.md").write_text(INCIDENT_DB)
-    (docs / "inc-3102.md").write_text(INCIDENT_CDN)
-    accounts = {p: jira_account_id(p) if sandbox.flavor == "cloud" else p for p in demo.PEOPLE}
-    config = demo.sandbox_config(
-        sandbox.url,
-        flavor=sandbox.flavor,
-        project="OPS",
-        repository="acme/platform",
-        jira_accounts=accounts,
-        jira_email=sandbox.jira_email,
-    )
     tracker = demo.GITHUB_TRACKER if kind == "github" else demo.JIRA_TRACKER
-    config = config.replace(
-        f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{tracker}"'
-    )
+    config = scenario(tmp_path, sandbox, tracker=tracker)
     config = config.replace('team = "web"', 'team = "no-such-team"')
     (tmp_path / "syncer.toml").write_text(config)
-    env = demo.sandbox_env(
-        jira_token=sandbox.jira_token,
-        jira_email=sandbox.jira_email,
-        github_token=sandbox.github_token,
-        flavor=sandbox.flavor,
-    )
+    env = sandbox_environment(sandbox)
     (tmp_path / "syncer.env").write_text(demo.env_file_text(env))
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -14,8 +14,7 @@ import requests
 
 from syncer.commands import demo
 from syncer.sandbox import Sandbox
-from syncer.sandbox.store import jira_account_id
-from tests.support.e2e import INCIDENT_CDN, INCIDENT_DB, sync, writes
+from tests.support.e2e import sandbox_environment, scenario, sync, writes
 
 JIRA_OPTIONS = """\
 components = ["Backend"]
@@ -39,22 +38,7 @@ def jira_sandbox(flavor: Literal["cloud", "server"]) -> Iterator[Sandbox]:
 def workspace(
     tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, *, tracker: str, edit: str
 ) -> Path:
-    docs = tmp_path / "postmortems"
-    docs.mkdir()
-    (docs / "inc-3101.md").write_text(INCIDENT_DB)
-    (docs / "inc-3102.md").write_text(INCIDENT_CDN)
-    accounts = {p: jira_account_id(p) if sandbox.flavor == "cloud" else p for p in demo.PEOPLE}
-    config = demo.sandbox_config(
-        sandbox.url,
-        flavor=sandbox.flavor,
-        project="OPS",
-        repository="acme/platform",
-        jira_accounts=accounts,
-        jira_email=sandbox.jira_email,
-    )
-    config = config.replace(
-        f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{tracker}"'
-    )
+    config = scenario(tmp_path, sandbox, tracker=tracker)
     if tracker == demo.JIRA_TRACKER:
         config = config.replace(
             f'tracker = "{demo.GITHUB_TRACKER}"',
@@ -66,12 +50,7 @@ def workspace(
         config = config.replace('team = "web"', 'team = "no-such-team"')
         config += edit
     (tmp_path / "syncer.toml").write_text(config)
-    env = demo.sandbox_env(
-        jira_token=sandbox.jira_token,
-        jira_email=sandbox.jira_email,
-        github_token=sandbox.github_token,
-        flavor=sandbox.flavor,
-    )
+    env = sandbox_environment(sandbox)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return tmp_path

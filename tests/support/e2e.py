@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from syncer.cli import main
+from syncer.commands import demo
 from syncer.sandbox import Sandbox
+from syncer.sandbox.store import jira_account_id
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -91,3 +93,34 @@ def comments(sandbox: Sandbox, kind: str, title: str) -> list[str]:
         [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
         bodies = [c.body for c in jira.comments]
     return [b.replace("`", "").replace("{{", "").replace("}}", "") for b in bodies]
+
+
+def scenario(folder: Path, sandbox: Sandbox, *, tracker: str) -> str:
+    """Write the two post-mortems into ``folder/postmortems`` and return the sandbox's
+    configuration sending them to ``tracker``."""
+    docs = folder / "postmortems"
+    docs.mkdir()
+    (docs / "inc-3101.md").write_text(INCIDENT_DB)
+    (docs / "inc-3102.md").write_text(INCIDENT_CDN)
+    accounts = {p: jira_account_id(p) if sandbox.flavor == "cloud" else p for p in demo.PEOPLE}
+    config = demo.sandbox_config(
+        sandbox.url,
+        flavor=sandbox.flavor,
+        project="OPS",
+        repository="acme/platform",
+        jira_accounts=accounts,
+        jira_email=sandbox.jira_email,
+    )
+    return config.replace(
+        f'default_tracker = "{demo.JIRA_TRACKER}"', f'default_tracker = "{tracker}"'
+    )
+
+
+def sandbox_environment(sandbox: Sandbox) -> dict[str, str]:
+    """The ``SYNCER_*`` variables holding the sandbox's credentials."""
+    return demo.sandbox_env(
+        jira_token=sandbox.jira_token,
+        jira_email=sandbox.jira_email,
+        github_token=sandbox.github_token,
+        flavor=sandbox.flavor,
+    )
