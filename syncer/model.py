@@ -207,6 +207,9 @@ class Written(Frozen):
     wont_do: bool = False
     neighbours: tuple[ItemKey, ItemKey] | None = None
     source: str | None = None
+    unsaid: bool = False
+    """A close or reopen was written (``done`` is its new state), the comment saying why not
+    yet: carried in the same request as the transition, so a lost answer loses neither."""
 
     @classmethod
     def of(cls, fields: TicketFields | Written) -> Written:
@@ -327,13 +330,20 @@ class UpdateChange(_WriteChange):
     kind: Literal[ChangeKind.UPDATE] = ChangeKind.UPDATE
 
 
-class CloseChange(_WriteChange):
+class _MoveChange(_WriteChange):
+    comment_owed: bool = Field(
+        default=False,
+        description="an earlier run wrote this close or reopen; only its comment is owed",
+    )
+
+
+class CloseChange(_MoveChange):
     """An update that closes the ticket (``done`` is among ``changed``), with a comment."""
 
     kind: Literal[ChangeKind.CLOSE] = ChangeKind.CLOSE
 
 
-class ReopenChange(_WriteChange):
+class ReopenChange(_MoveChange):
     """An update that reopens the ticket (``done`` is among ``changed``), with a comment."""
 
     kind: Literal[ChangeKind.REOPEN] = ChangeKind.REOPEN

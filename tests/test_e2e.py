@@ -99,6 +99,35 @@ def test_an_edited_item_updates_its_issue(workspace: Path, sandbox: Sandbox, kin
     )
 
 
+def test_a_person_closing_as_wont_do_after_a_reopen_whose_answer_was_lost_is_kept(
+    workspace: Path, sandbox: Sandbox, kind: str
+) -> None:
+    # Found by the soak: the reopen went through but its answer was lost, so the baseline
+    # (written by a later request) still said "closed"; a person then closed the ticket as
+    # won't do, which looked like no change at all, and syncer reopened it over them.
+    title = "Raise the connection pool limit on orders-db"
+    doc = workspace / "postmortems" / "inc-3101.md"
+    assert sync(workspace) == 0
+    doc.write_text(doc.read_text().replace(f"[ ] {title}", f"[x] {title}"))
+    assert sync(workspace) == 0
+    doc.write_text(doc.read_text().replace(f"[x] {title}", f"[ ] {title}"))
+    if kind == "github":
+        sandbox.inject_lost_response(method="PATCH", path=r"/issues/\d+$")
+    else:
+        sandbox.inject_lost_response(method="POST", path=r"/transitions$")
+    assert sync(workspace) == 1  # the reopen happened; its answer never came
+    assert (title, True) in issues(sandbox, kind)
+    if kind == "github":
+        [issue] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        sandbox.close_github_issue("acme/platform", issue.number)
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        sandbox.close_jira_issue(jira.key, resolution="Won't Do")
+    assert sync(workspace) == 0
+    assert sync(workspace) == 0
+    assert (title, False) in issues(sandbox, kind)  # the person's won't do stands
+
+
 def _remove_key_marker(sandbox: Sandbox, kind: str, title: str) -> None:
     """What a person does by hand: take the item-key marker off an issue, keep the rest."""
     if kind == "github":

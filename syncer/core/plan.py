@@ -201,7 +201,7 @@ def compare_fields(
         document_says = desired.done or baseline is not None
         if "done" in overwrite or (document_says and not person_did_it):
             changed.append(OwnedField.DONE)
-    elif baseline is not None and baseline.done != desired.done:
+    elif baseline is not None and (baseline.done != desired.done or baseline.unsaid):
         changed.append(OwnedField.DONE)  # the transition happened; its comment is still owed
     return changed, desired.model_copy(update={"labels": labels})
 
@@ -357,7 +357,7 @@ class _Planner:
 
     def conflict(self, desired: Desired, ticket: Ticket, baseline: Written | None) -> bool:
         """Both sides changed the item's status since the last sync, differently: reported,
-        and neither side is written."""
+        and neither status is written (the other fields still follow the document)."""
         if baseline is None:
             return False
         before = _status(baseline.done, baseline.wont_do)
@@ -637,17 +637,22 @@ class _Planner:
             return
         baseline = self.baseline(key, ticket)
         overwrite = self.policy.trackers[tracker].overwrite
-        if self.conflict(desired, ticket, baseline):
-            return
         wanted = desired.fields
-        if not self.policy.write_back.status_to_tracker:
+        held = self.conflict(desired, ticket, baseline)
+        if held:
+            # Only the status is held: the baseline keeps its status (so the conflict stands
+            # until the two sides agree) and every other field keeps following the document.
+            assert baseline is not None
+            wanted = wanted.model_copy(update={"done": baseline.done, "wont_do": baseline.wont_do})
+        elif not self.policy.write_back.status_to_tracker:
             wanted = wanted.model_copy(
                 update={"done": ticket.done, "wont_do": ticket.resolution == "wont_do"}
             )
         changed, fields = compare_fields(wanted, ticket, baseline=baseline, overwrite=overwrite)
-        if not self.policy.write_back.status_to_tracker:
-            # Status travels from the tracker only: whatever the baseline says, never a close
-            # or reopen (a ticket a person closed is not "no longer marked done").
+        if held or not self.policy.write_back.status_to_tracker:
+            # Status travels from the tracker only (or not at all while in conflict): whatever
+            # the baseline says, never a close or reopen (a ticket a person closed is not "no
+            # longer marked done").
             changed = [name for name in changed if name != OwnedField.DONE]
         if adopted:
             # The labels and body carry the marker: written, they carry this installation's.
@@ -663,7 +668,7 @@ class _Planner:
                     tracker=tracker,
                     source=source,
                     ref=ticket.ref,
-                    fields=desired.fields,
+                    fields=wanted if held else desired.fields,
                 )
             )
             return
@@ -672,6 +677,15 @@ class _Planner:
         if "done" in changed:
             write = CloseChange if desired.fields.done else ReopenChange
         reason = _describe(changed, done=desired.fields.done, known=baseline is not None)
+        owed = (
+            "done" in changed
+            and baseline is not None
+            and baseline.unsaid
+            and baseline.done == desired.fields.done == ticket.done
+        )
+        if owed:
+            verb = "closed" if desired.fields.done else "reopened"
+            reason = f"{verb} by an earlier run whose comment saying why was not written"
         if adopted:
             reason = (
                 "adopted: the ticket carries the default installation's marker (`instance` "
@@ -705,18 +719,19 @@ class _Planner:
                     reason=why,
                 )
             )
-        self.changes.append(
-            write(
-                tracker=tracker,
-                item_key=key,
-                source=source,
-                ref=ticket.ref,
-                fields=fields,
-                before=tuple((name, _shown(getattr(ticket, name, None))) for name in changed),
-                changed=tuple(changed),
-                reason=reason,
-            )
+        change = write(
+            tracker=tracker,
+            item_key=key,
+            source=source,
+            ref=ticket.ref,
+            fields=fields,
+            before=tuple((name, _shown(getattr(ticket, name, None))) for name in changed),
+            changed=tuple(changed),
+            reason=reason,
         )
+        if owed:
+            change = change.model_copy(update={"comment_owed": True})
+        self.changes.append(change)
 
     def _title_likeness(self, title: str, ticket: Ticket) -> float:
         """How close an item's title is to a ticket's, now or as syncer last wrote it."""

@@ -1002,10 +1002,7 @@ class JiraApi:
             status_changed=now,
         )
         self.apply_fields(issue, fields, version=version, creating=True)
-        for entry in payload.get("properties") or []:
-            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-                raise JiraError(HTTPStatus.BAD_REQUEST, ["Can not deserialize the properties."])
-            issue.properties[entry["key"]] = entry.get("value")
+        self.apply_properties(issue, payload.get("properties"))
         update = payload.get("update")
         if isinstance(update, dict):
             self.apply_update(issue, update, version=version)
@@ -1037,10 +1034,26 @@ class JiraApi:
             raise JiraError(HTTPStatus.BAD_REQUEST, ["Can not deserialize the request body."])
         self.apply_fields(work, fields, version=version, creating=False)
         self.apply_update(work, update, version=version)
+        changed = work != issue
+        # IssueUpdateDetails.properties: set in the same request, atomically with the fields.
+        self.apply_properties(work, payload.get("properties"))
         if work != issue:
-            work.updated = self.ctx.now()
+            if changed:
+                work.updated = self.ctx.now()
             self.replace_issue(issue, work)
         return Response.empty()
+
+    @staticmethod
+    def apply_properties(issue: JiraIssue, entries: object) -> None:
+        """``properties`` of a create, edit or transition (``EntityProperty``: key, value)."""
+        if entries is None:
+            return
+        if not isinstance(entries, list):
+            raise JiraError(HTTPStatus.BAD_REQUEST, ["Can not deserialize the properties."])
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise JiraError(HTTPStatus.BAD_REQUEST, ["Can not deserialize the properties."])
+            issue.properties[entry["key"]] = entry.get("value")
 
     def replace_issue(self, old: JiraIssue, new: JiraIssue) -> None:
         issues = self.ctx.state.jira_issues
@@ -1110,6 +1123,7 @@ class JiraApi:
         resolution = self.resolution_name(fields.pop("resolution", None))
         self.apply_fields(work, fields, version=version, creating=False)
         self.apply_update(work, payload.get("update") or {}, version=version)
+        self.apply_properties(work, payload.get("properties"))
         self.set_status(work, target)
         if work.status_category == "done" and resolution is not None:
             work.resolution = resolution

@@ -12,12 +12,14 @@ The create protocol, which is what keeps a crash or a lost response from making 
 A change is done only when all its writes are: a close or reopen is the field writes and the
 transition, the comment saying why, and then the baseline on the ticket
 (``TicketTracker.remember``).
-Until the comment is written the ticket's baseline keeps the old done state, so should the
-transition's answer or the comment be lost, the next run sees the ticket in its new state but
-the baseline not, and completes the comment without repeating the transition. The comment is
-written at most once per transition: it begins with a marker (``TRANSITION_NOTES``), and when
-syncer's latest such comment on the ticket already says this transition (its answer was lost,
-or the baseline after it failed), it is not posted again.
+The transition carries its baseline in the same request (the Jira transition's properties, the
+GitHub body marker), marked ``unsaid`` until the comment is written: should the transition's
+answer or the comment be lost, the next run sees ticket and baseline in the new state, and
+completes the comment without repeating the transition; and a person who closes or reopens
+the ticket meanwhile is seen to have done so. The comment is written at most once per
+transition: it begins with a marker (``TRANSITION_NOTES``), and when syncer's latest such
+comment on the ticket already says this transition (its answer was lost, or the baseline after
+it failed), it is not posted again.
 
 Where a tracker creates in bulk (Jira: 50 issues a request), consecutive creates of the plan go
 out together under the same protocol: every item of the batch is recorded pending before the
@@ -225,7 +227,9 @@ class _Applier:
         verb = "closed" if closing else "reopened"
         state = "marks" if closing else "no longer marks"
         text = f"{TRANSITION_NOTES[closing]}: the post-mortem `{change.source}` {state} it done."
-        if dict(change.before).get("done") == ("done" if closing else "open"):
+        if not change.comment_owed and dict(change.before).get("done") == (
+            "done" if closing else "open"
+        ):
             # Already so when planned (closed by a person, and the post-mortem followed, perhaps
             # by write-back; or syncer's own earlier close whose comment was lost).
             said = ALREADY_NOTES[closing]
@@ -293,12 +297,18 @@ class _Applier:
     def write(self, tracker: TicketTracker, change: WriteChange) -> Outcome:
         final = Written.of(change.fields)
         moves = isinstance(change, CloseChange | ReopenChange)
-        # A close or reopen leaves the old done state in the ticket's baseline until its
-        # comment is written; a change of done alone leaves the baseline as it is until then.
+        # A close or reopen carries its baseline in the same request as the transition, marked
+        # ``unsaid`` until its comment is written: a lost answer leaves the ticket and its
+        # baseline in step (a person's later close or reopen is seen as theirs), and the next
+        # run writes the comment only. Nothing to write but the comment: nothing recorded yet.
         interim: Written | None = final
         if moves:
-            only_done = set(change.changed) == {"done"}
-            interim = None if only_done else final.model_copy(update={"done": not final.done})
+            target = "done" if final.done else "open"
+            nothing_else = set(change.changed) == {"done"}
+            already = dict(change.before).get("done") == target
+            interim = (
+                None if nothing_else and already else final.model_copy(update={"unsaid": True})
+            )
         self.pacer.wait(change.tracker)
         try:
             ticket = tracker.update(

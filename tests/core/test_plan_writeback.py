@@ -106,16 +106,46 @@ def test_closing_from_the_document_can_be_switched_off(store: StateStore) -> Non
     assert made.changes == ()
 
 
-def test_both_sides_changed_is_a_conflict_and_nothing_is_written(store: StateStore) -> None:
+def test_both_sides_changed_is_a_conflict_and_neither_status_is_written(
+    store: StateStore,
+) -> None:
     tracker = FakeTracker()
     sync([ALERTING, RETRY], tracker, store)
     close_by_hand(tracker, "OPS-1", "wont_do")
     made = plan([ticked(ALERTING), RETRY], tracker, store, policy())
     assert [c for c in made.changes if c.item_key == ALERTING.item.key] == []
-    assert [e.item_key for e in edits(made)] == [RETRY.item.key]  # its link only
+    # Links only: no status goes into the document either.
+    assert [(e.item_key, e.status) for e in edits(made)] == [
+        (ALERTING.item.key, None),
+        (RETRY.item.key, None),
+    ]
     (conflict,) = [f for f in made.findings if f.kind == "conflict"]
     assert conflict.item_key == ALERTING.item.key
     assert "done in the document, won't do in OPS-1 (was open)" in conflict.message
+    # The item keeps its ticket (the report shows it there, with the conflict).
+    assert made.placements()[ALERTING.item.key].ref.key == "OPS-1"
+
+
+def test_a_status_conflict_holds_the_status_only(store: StateStore) -> None:
+    # Found by the soak: ticked in the document while a person closed the ticket as won't
+    # do, then reworded. The rewording never reached the ticket while the conflict lasted.
+    tracker = FakeTracker()
+    sync([ALERTING], tracker, store)
+    close_by_hand(tracker, "OPS-1", "wont_do")
+    reworded = desired(ALERTING.item.title + " and paging", done=True)
+    sync([reworded], tracker, store, policy())
+    ticket = tracker.tickets["OPS-1"]
+    assert ticket.title == reworded.item.title
+    assert (ticket.done, ticket.resolution) == (True, "wont_do")
+    again = plan([reworded], tracker, store, policy())
+    assert again.changes == ()
+    (conflict,) = [f for f in again.findings if f.kind == "conflict"]
+    assert conflict.ref is not None
+    assert conflict.ref.key == "OPS-1"
+    # Until the two sides agree: unticked in the document, the person's won't do stands.
+    agreed = plan([desired(reworded.item.title)], tracker, store, policy())
+    assert agreed.changes == ()
+    assert not [f for f in agreed.findings if f.kind == "conflict"]
 
 
 def test_both_sides_agreeing_is_no_conflict(store: StateStore) -> None:

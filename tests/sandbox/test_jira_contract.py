@@ -479,6 +479,45 @@ def test_a_create_can_set_properties_and_a_missing_property_is_404(jira: JIRA) -
     assert caught.value.status_code == 404
 
 
+def test_an_edit_and_a_transition_set_properties_in_the_same_request(
+    jira: JIRA, clock: FakeClock
+) -> None:
+    # IssueUpdateDetails.properties: what syncer wrote travels with the write it records.
+    issue = create(jira)
+    edit = {
+        "fields": {"summary": "Reworded"},
+        "properties": [{"key": "syncer", "value": {"title": "Reworded", "done": False}}],
+    }
+    validate(JIRA_SPEC, "#/components/schemas/IssueUpdateDetails", edit)
+    answer = jira._session.put(jira._get_url(f"issue/{issue.key}"), data=json.dumps(edit))
+    assert answer.status_code == 204
+    got = jira.issue(issue.key, fields="summary", properties="syncer").raw
+    assert got["fields"]["summary"] == "Reworded"
+    assert got["properties"] == {"syncer": {"title": "Reworded", "done": False}}
+    clock.advance(minutes=1)
+    done = next(t["id"] for t in jira.transitions(issue) if t["to"]["name"] == "Done")
+    transition = {
+        "transition": {"id": done},
+        "properties": [{"key": "syncer", "value": {"title": "Reworded", "done": True}}],
+    }
+    validate(JIRA_SPEC, "#/components/schemas/IssueUpdateDetails", transition)
+    answer = jira._session.post(
+        jira._get_url(f"issue/{issue.key}/transitions"), data=json.dumps(transition)
+    )
+    assert answer.status_code == 204
+    got = jira.issue(issue.key, fields="status", properties="syncer").raw
+    assert got["fields"]["status"]["name"] == "Done"
+    assert got["properties"] == {"syncer": {"title": "Reworded", "done": True}}
+    # A property that is not an EntityProperty is refused, and nothing of the edit is kept.
+    with pytest.raises(JIRAError) as caught:
+        jira._session.put(
+            jira._get_url(f"issue/{issue.key}"),
+            data=json.dumps({"fields": {"summary": "Not kept"}, "properties": [{"value": 1}]}),
+        )
+    assert caught.value.status_code == 400
+    assert jira.issue(issue.key, fields="summary").fields.summary == "Reworded"
+
+
 def test_user_bulk_on_cloud_and_assignable_search_on_both(jira: JIRA, sandbox: Sandbox) -> None:
     alice = sandbox.state.jira_user("alice")
     assert alice is not None

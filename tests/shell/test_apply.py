@@ -10,9 +10,19 @@ import pytest
 from syncer.core.desired import Desired
 from syncer.core.plan import plan_changes
 from syncer.errors import TrackerError, TrackerUnavailableError
-from syncer.model import CommentChange, Plan, Ticket, TicketFields, TicketRef, Written
+from syncer.model import (
+    CloseChange,
+    CommentChange,
+    Plan,
+    ReopenChange,
+    Ticket,
+    TicketFields,
+    TicketRef,
+    Written,
+)
 from syncer.shell.apply import Pacer, apply_plan
 from syncer.shell.state import StateStore
+from syncer.shell.trackers.base import TRANSITION_NOTES
 from tests.support.builders import desired, fixed_now, make_policy
 from tests.support.fakes import FakeTracker
 from tests.support.plans import ITEMS, NO_PACING, make_plan
@@ -229,6 +239,11 @@ def test_a_close_or_reopen_whose_comment_failed_is_completed_next_run(
     assert [(c.kind, getattr(c, "changed", ())) for c in again.changes] == [
         ("close" if tick else "reopen", ("done",))
     ]
+    # The baseline went with the transition (``unsaid``): only the comment is owed, and it says
+    # that syncer made the transition (not that the ticket "was already so").
+    (owed,) = again.changes
+    assert isinstance(owed, CloseChange | ReopenChange)
+    assert owed.comment_owed
     writes_before = len(tracker.writes)
     result = apply_plan(again, {"fake": tracker}, store, pacer=NO_PACING, now=fixed_now)
     assert result.failed == 0
@@ -237,7 +252,8 @@ def test_a_close_or_reopen_whose_comment_failed_is_completed_next_run(
         "comment OPS-1",
         "remember OPS-1",
     ]
-    assert len(tracker.comments["OPS-1"]) == 1
+    (comment,) = tracker.comments["OPS-1"]
+    assert comment.startswith(TRANSITION_NOTES[tick])
     for links in (store.links(), {}):
         assert plan_changes(
             moved, tickets={"fake": tracker.list_managed()}, links=links, policy=make_policy()

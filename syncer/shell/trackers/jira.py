@@ -738,22 +738,47 @@ class JiraTracker:
             # Put back the marker a person took off, leaving the other labels as they are.
             payload["labels"] = [*tidy_labels(current, self._marks), *markers]
         sent = {"assignee": rendered.assignee, "priority": rendered.priority}
+        raw: dict[str, Any] = issue.raw
+        transition = "done" in changed and is_done(raw) != rendered.done
+        # The baseline travels in the same request as what it records (IssueUpdateDetails'
+        # ``properties``), so no answer lost between two requests leaves it one write behind.
+        # Before a transition, the field write records the status the ticket still has; the
+        # transition records the rest.
+        before = written
+        if written is not None and transition:
+            resolution = resolution_of(raw.get("fields") or {})
+            before = written.model_copy(
+                update={"done": is_done(raw), "wont_do": resolution == "wont_do", "unsaid": False}
+            )
         if payload:
+            body: dict[str, Any] = {"fields": payload}
+            if before is not None:
+                body["properties"] = [self._baseline_property(before)]
 
             def put() -> None:
-                issue.update(fields=payload)
+                self._rest("PUT", f"issue/{issue_key}", body=body)
 
             self._http.write(put, doing, hints=sent)
-        raw: dict[str, Any] = issue.raw
-        if "done" in changed and is_done(raw) != rendered.done:
-            self._transition(issue_key, done=rendered.done, doing=doing, wont_do=rendered.wont_do)
-            raw = self._get_issue(issue_key, doing).raw
+        if transition:
+            self._transition(
+                issue_key,
+                done=rendered.done,
+                doing=doing,
+                wont_do=rendered.wont_do,
+                written=written,
+            )
+        elif written is not None and not payload:
+            self.remember(issue_ref(issue_key, base=self._base), written)
+        if payload or transition:
+            raw = self._get_issue(issue_key, doing).raw  # the issue as the writes left it
         ticket = self._ticket(cast(JiraIssueJson, raw))
         if written is not None:
-            # Last: the baseline says what was written only once all of it was.
-            self.remember(ticket.ref, written)
             ticket = ticket.model_copy(update={"written": written})
         return ticket
+
+    def _baseline_property(self, written: Written) -> dict[str, Any]:
+        """The issue property holding what syncer last wrote, as ``EntityProperty``."""
+        return {"key": self._marks.property_key, "value": written.model_dump(mode="json")}
 
     def remember(self, ref: TicketRef, written: Written) -> None:
         """PUT the issue property holding what syncer last wrote; one request."""
@@ -901,7 +926,18 @@ class JiraTracker:
                 return None
             raise
 
-    def _transition(self, key: str, *, done: bool, doing: str, wont_do: bool = False) -> None:
+    def _transition(
+        self,
+        key: str,
+        *,
+        done: bool,
+        doing: str,
+        wont_do: bool = False,
+        written: Written | None = None,
+    ) -> None:
+        """POST the transition to the done or open status; ``written`` (the baseline) goes
+        in the same request, as the transition's ``properties``."""
+
         def transitions() -> list[dict[str, Any]]:
             found: list[dict[str, Any]] = self._client.transitions(key)
             return found
@@ -931,8 +967,14 @@ class JiraTracker:
         elif done and self._config.close_resolution is not None:
             fields["resolution"] = {"name": self._config.close_resolution}
 
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            body["fields"] = fields
+        if written is not None:
+            body["properties"] = [self._baseline_property(written)]
+
         def post() -> None:
-            self._client.transition_issue(key, transition_id, fields=fields or None)
+            self._rest("POST", f"issue/{key}/transitions", body=body)
 
         self._http.write(post, doing)
 
