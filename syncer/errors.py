@@ -99,6 +99,11 @@ class TrackerUnavailableError(TrackerError):
     exit_code = ExitCode.TRACKER
 
 
+class TicketGoneError(TrackerError):
+    """The ticket a request was about is not there (HTTP 404 or 410): deleted, moved, or no
+    longer visible to syncer's credentials. Nothing was written."""
+
+
 class TrackerAssigneeError(TrackerError):
     """The tracker refused a write because it will not accept the assignee; nothing was written.
 

@@ -608,6 +608,39 @@ def test_a_ticket_deleted_in_the_tracker_is_reported_and_made_again_only_when_as
     assert writes(sandbox) == []
 
 
+def test_a_ticket_deleted_before_its_item_changes_fails_one_run_not_every_run(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by the soak: an incremental read cannot see a deletion, so the snapshot still held
+    # the ticket, and every run until the daily full listing failed writing to it (exit 1).
+    assert sync(workspace) == 0
+    assert sync(workspace) == 0  # reads back what the first wrote
+    title = "Raise the connection pool limit on orders-db"
+    if kind == "github":
+        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        key = f"acme/platform#{gone.number}"
+        sandbox.delete_github_issue("acme/platform", gone.number)
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        key = jira.key
+        sandbox.delete_jira_issue(key)
+    doc = workspace / "postmortems" / "inc-3101.md"
+    doc.write_text(doc.read_text().replace(f"[ ] {title}", f"[x] {title}"))
+    capsys.readouterr()
+    first = sync(workspace)
+    out = capsys.readouterr().out
+    if (workspace / FORGET).exists():
+        # No state, no snapshot: a full listing, and nothing tells a deleted ticket from none.
+        assert first == 0
+        assert len(issues(sandbox, kind)) == ITEMS
+        return
+    assert first == 1
+    assert "not found" in out
+    assert sync(workspace, "-v") == 0
+    assert f"`syncer sync --recreate {key}` makes it again" in capsys.readouterr().out
+    assert len(issues(sandbox, kind)) == ITEMS - 1  # reported, never made again by itself
+
+
 def test_adding_an_instance_adopts_the_tickets_made_before(
     workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

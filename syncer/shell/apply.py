@@ -42,6 +42,7 @@ from typing import cast
 from syncer.errors import (
     StateError,
     StateLockedError,
+    TicketGoneError,
     TrackerAssigneeError,
     TrackerError,
     TrackerRateLimitedError,
@@ -428,6 +429,12 @@ class _Applier:
             self.down[change.tracker] = (
                 f"not tried: {change.tracker} is rate limiting; left for the next run"
             )
+        elif isinstance(exc, TicketGoneError) and not isinstance(change, CreateChange | LinkChange):
+            # Deleted (or moved, or hidden) since it was read: the snapshot of an incremental
+            # read still held it, and would until the next full listing. Forgotten now, the
+            # next run sees it gone and reports it, as a full listing would, instead of failing
+            # on it every run.
+            self.store.forget_snapshot_ticket(change.tracker, change.ref.key)
         # Printed in the run's output; the log keeps it for -v readers in order.
         log.info("%s: %s failed: %s", change.item_key, change.kind, exc)
         self.store.record_error(

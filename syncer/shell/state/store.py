@@ -332,6 +332,13 @@ class StateStore:
             return None  # unreadable: listed again in full
         return mark, tickets
 
+    def forget_snapshot_ticket(self, tracker: str, key: str) -> None:
+        """Drop one ticket from ``tracker``'s snapshot: it was found gone."""
+        with self._backend.transaction():
+            self._backend.execute(
+                "DELETE FROM snapshots WHERE tracker = ? AND ticket_key = ?", (tracker, key)
+            )
+
     def save_snapshot(
         self,
         tracker: str,

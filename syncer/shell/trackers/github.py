@@ -800,7 +800,7 @@ class GitHubTracker:
         if status == 403:
             return self._http.error(f"{doing}: GitHub denied permission: {message or 'HTTP 403'}")
         if status in _GONE:
-            return self._http.error(f"{doing}: not found on GitHub (deleted, moved or not visible)")
+            return self._http.gone(f"{doing}: not found on GitHub (deleted, moved or not visible)")
         return self._http.error(f"{doing}: GitHub refused the request (HTTP {status}): {message}")
 
     def _validation_hints(self, data: Mapping[str, Any], assignee: str | None) -> Iterator[str]:

@@ -1077,7 +1077,7 @@ class JiraTracker:
         if status == 403:
             return self._http.error(f"{doing}: Jira denied permission: {text or 'HTTP 403'}")
         if status == 404:
-            return self._http.error(f"{doing}: not found in Jira" + (f" ({text})" if text else ""))
+            return self._http.gone(f"{doing}: not found in Jira" + (f" ({text})" if text else ""))
         detail = text or (f"HTTP {status}" if status else "request failed")
         return self._http.error(f"{doing}: Jira refused the request: {detail}")
 

@@ -35,7 +35,7 @@ import requests
 import stamina
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from syncer.errors import TrackerError, TrackerUnavailableError
+from syncer.errors import TicketGoneError, TrackerError, TrackerUnavailableError
 from syncer.logs import redact
 
 log = logging.getLogger(__name__)
@@ -287,6 +287,9 @@ class Requests(Generic[E]):
 
     def error(self, message: str, *, ambiguous: bool = False) -> TrackerError:
         return TrackerError(self.tracker, scrub(message, self.secrets), ambiguous=ambiguous)
+
+    def gone(self, message: str) -> TicketGoneError:
+        return TicketGoneError(self.tracker, scrub(message, self.secrets))
 
     def unavailable(self, message: str) -> TrackerUnavailableError:
         message = message.removeprefix(f"{self.tracker}: ")
