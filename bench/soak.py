@@ -461,9 +461,14 @@ class Soak:
                 self.person = [p for p in self.person if p.uid != item.uid or p.kind != "close"]
             elif kind == "reword":
                 item = self.rng.choice(items)
-                # Always a wording it never had: going back to an earlier one is not tried
-                # (see the README: a write whose baseline failed is then taken for a person's).
-                item.suffix = f" {self.word()}"
+                # A new last word, or (a third of the time) back to a wording it had before:
+                # a person undoing an edit.
+                earlier = sorted(t for t in self.history[item.uid] if t != item.title)
+                if earlier and self.rng.random() < 1 / 3:
+                    item.suffix = self.rng.choice(earlier).removeprefix(item.base)
+                    self.result.edits["reword back"] += 1
+                else:
+                    item.suffix = f" {self.word()}"
                 self.changed(item)
             elif kind == "remove":
                 doc = self.rng.choice([d for d in self.docs if d.items])

@@ -43,14 +43,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, the slow kill loops start first, beside the rest, not at the end.
+    """Under pytest-xdist, the slow kill loops and the soak start first, beside the rest, not
+    at the end.
 
     Each worker collects the same order, and the load scheduler hands tests out in that order:
     the long tests begin at once on one worker while the others take the short ones, instead of
     forming the tail of the run. A serial run keeps the files' order.
     """
     if hasattr(config, "workerinput"):  # set on xdist's workers only
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+        items.sort(
+            key=lambda item: (
+                item.get_closest_marker("soak") is None and item.get_closest_marker("slow") is None
+            )
+        )
 
 
 def _clear_syncer_variables(monkeypatch: pytest.MonkeyPatch) -> None:
