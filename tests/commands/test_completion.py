@@ -78,7 +78,8 @@ def bash(tmp_path: Path) -> Iterator[Terminal]:
         f"bash --noprofile --rcfile {shlex.quote(str(rc))} -i",
     )  # fmt: skip
     try:
-        terminal.wait_for("READY")
+        # The prompt after READY: keys typed before bash prints it are echoed ahead of it.
+        terminal.wait_for("READY\n$")
         yield terminal
     finally:
         terminal.tmux("kill-server")
