@@ -12,6 +12,8 @@ deleted state file costs one slower run and creates nothing. What state adds:
 * ``snapshots`` and ``watermarks``: each tracker's managed tickets as last read, and how far
   that reaches, so a cycle asks the tracker only what changed since (``shell/tickets.py``); a
   lost snapshot costs one full listing;
+* ``settled``: the documents the last sync found quiet (``syncer.core.settled``), so a cycle
+  lets their conclusion stand instead of planning them again; lost, everything is planned;
 * ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error;
 * ``nudges``, ``published`` and ``deliveries``: the report's delivery memory (when each overdue
   ticket was last nudged, which issue holds each team's published report, when each team's
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from syncer.core.settled import SettledItem, SettledRecord
 from syncer.errors import StateError
 from syncer.model import (
     Document,
@@ -363,6 +366,58 @@ class StateStore:
                     watermark.etag,
                 ),
             )
+
+    # settled documents -----------------------------------------------------------------------
+
+    def settled_documents(self) -> dict[str, SettledRecord]:
+        """Source -> record of each document a sync found quiet; unreadable rows are left out
+        (their documents are planned)."""
+        found = {}
+        for source, content_hash, fingerprint, items in self._backend.query(
+            "SELECT source, content_hash, fingerprint, items FROM settled"
+        ):
+            try:
+                found[source] = SettledRecord(
+                    source=source,
+                    content_hash=content_hash,
+                    fingerprint=fingerprint,
+                    items=tuple(
+                        SettledItem(item_key=key, tracker=tracker, ticket=ticket, linked=linked)
+                        for key, tracker, ticket, linked in json.loads(items)
+                    ),
+                )
+            except (ValidationError, ValueError, TypeError):
+                continue
+        return found
+
+    def record_settled(
+        self, records: Iterable[SettledRecord], *, forget: Iterable[str] = ()
+    ) -> None:
+        """Store ``records`` and drop the records of the ``forget`` sources, in one
+        transaction (a cycle passes only what differs from what it read)."""
+        rows = [
+            (
+                r.source,
+                r.content_hash,
+                r.fingerprint,
+                json.dumps([[i.item_key, i.tracker, i.ticket, i.linked] for i in r.items]),
+            )
+            for r in records
+        ]
+        gone = [(source,) for source in forget]
+        if not rows and not gone:
+            return
+        with self._backend.transaction():
+            if gone:
+                self._backend.executemany("DELETE FROM settled WHERE source = ?", gone)
+            if rows:
+                self._backend.executemany(
+                    "INSERT INTO settled (source, content_hash, fingerprint, items)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET"
+                    " content_hash = excluded.content_hash, fingerprint = excluded.fingerprint,"
+                    " items = excluded.items",
+                    rows,
+                )
 
     def forget_snapshot(self, tracker: str) -> None:
         """Drop ``tracker``'s snapshot: its next read is a full listing."""
