@@ -104,7 +104,9 @@ def quiet_documents(
 
 
 def touched(records: Mapping[str, SettledRecord], changed: Collection[str]) -> list[str]:
-    """The recorded sources one of whose items' tickets (or item keys) changed."""
+    """The recorded sources one of whose items' tickets changed, or whose item keys a
+    changed ticket carries (or carried) in any tracker: ``changed`` holds both kinds of key
+    (``TicketRead.moved``). A ticket elsewhere carrying an item's key decides where it lives."""
     return [
         source
         for source, record in records.items()
@@ -119,16 +121,14 @@ def settle(
     fingerprint: str,
     links: Mapping[ItemKey, Link],
     listed: Mapping[str, Collection[str]],
-    changed: Collection[str],
     named: Named,
 ) -> dict[str, tuple[Settled, ...]]:
     """Source -> its settled items, for each document whose recorded conclusion stands.
 
-    ``listed``: per tracker read incrementally this cycle, the keys of the tickets it holds;
-    a tracker missing from it was not (fully planned). ``changed``: the keys of
-    the tickets that changed since the last read and the item keys those carry, in any tracker
-    (a ticket elsewhere carrying an item's key decides where the item lives).
-    ``named`` gives the tickets an item names, for the planner's pairing rules.
+    ``records`` must no longer hold a document whose tickets changed since it was recorded
+    (``touched``). ``listed``: per tracker read this cycle, the keys of the tickets it holds;
+    a tracker missing from it was not (its documents are planned). ``named`` gives the tickets
+    an item names, for the planner's pairing rules.
     """
     documents = list(documents)
     counts = Counter(item.key for d in documents for item in d.items)
@@ -145,7 +145,7 @@ def settle(
             continue
         settled = []
         for recorded, item in zip(record.items, document.items, strict=True):
-            match = _stands(recorded, record.source, links=links, listed=listed, changed=changed)
+            match = _stands(recorded, record.source, links=links, listed=listed)
             if match is None or counts[recorded.item_key] != 1:
                 break
             refs = named(document, item, match.tracker)
@@ -161,9 +161,8 @@ def _stands(
     *,
     links: Mapping[ItemKey, Link],
     listed: Mapping[str, Collection[str]],
-    changed: Collection[str],
 ) -> Match | None:
-    """The item's ``Match`` as the last plan made it, if nothing it came from has moved."""
+    """The item's ``Match`` as the last plan made it, if state still says what it said."""
     link = links.get(recorded.item_key)
     tracker = recorded.tracker
     if (
@@ -174,9 +173,6 @@ def _stands(
         or link.ref.key != recorded.ticket
         or tracker not in listed
     ):
-        return None
-    # An item's ticket, or a ticket now carrying its key, changed: plan it.
-    if recorded.ticket in changed or recorded.item_key in changed:
         return None
     held = recorded.ticket in listed[tracker]
     if recorded.linked:

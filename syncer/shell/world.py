@@ -300,7 +300,6 @@ def _settled(
         fingerprint=fingerprint,
         links=links,
         listed={name: {t.ref.key for t in held} for name, held in tickets.items()},
-        changed=moved,
         named=named,
     )
     return records, found
