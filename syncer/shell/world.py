@@ -40,7 +40,7 @@ from syncer.core.report.model import TrackerRead
 from syncer.core.settled import Settled, SettledRecord, quiet_documents, settle, touched
 from syncer.errors import TrackerError
 from syncer.model import ActionItem, Document, ItemKey, Link, Plan, Ticket, TicketRef
-from syncer.shell.sources import cache_tag, discover, read_documents, source_name
+from syncer.shell.sources import cache_tag, discover, read_documents, source_names
 from syncer.shell.state import StateStore
 from syncer.shell.tickets import TicketRead, TicketReader, reader
 from syncer.shell.trackers import open_trackers
@@ -106,7 +106,11 @@ def collect_documents(
     )
     # A sharded worker reads only its own documents, so two workers never touch the same one.
     state = config.settings.state
-    files = [f for f in found if state.owns(source_name(f, config.source_root))]
+    if state.shards:
+        names = source_names(found, config.source_root)
+        files = [f for f, name in zip(found, names, strict=True) if state.owns(name)]
+    else:
+        files = found
     documents, fresh = [], []
     for document, parsed_now in read_documents(
         files, root=config.source_root, cache=store.cached_documents(), texts=texts
