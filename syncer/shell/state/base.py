@@ -8,7 +8,7 @@ placeholders in the dialect SQLite and PostgreSQL share (``ON CONFLICT ... DO UP
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -40,9 +40,16 @@ class StateBackend(Protocol):
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[Row]: ...
 
+    def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[Row]:
+        """``query``'s rows one at a time, where the backend can (50,000 snapshot rows are
+        not held as text beside the tickets made of them)."""
+        ...
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> None: ...
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        """``rows`` may be a generator: each row is made as it is sent."""
+        ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """A write transaction: committed on exit, rolled back if the block raises."""

@@ -91,6 +91,9 @@ class StateStore:
             backend = path
         self._backend = backend
         self.label = backend.label
+        self.link_writes = 0
+        """How many writes to links this store made: a caller holding ``links()`` knows
+        whether it is still what state holds without reading 50,000 links again."""
         try:
             migrate(backend)
         except BaseException:
@@ -109,7 +112,7 @@ class StateStore:
     # links -----------------------------------------------------------------------------------
 
     def links(self) -> dict[ItemKey, Link]:
-        rows = self._backend.query(
+        rows = self._backend.stream(
             "SELECT item_key, tracker, source, status, ticket, fields, first_seen, last_synced,"
             " last_error FROM links"
         )
@@ -128,6 +131,7 @@ class StateStore:
 
         ``last_synced`` of a pending link is when that create was sent.
         """
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 "INSERT INTO links (item_key, tracker, source, status, first_seen, last_synced)"
@@ -150,6 +154,7 @@ class StateStore:
         now: datetime,
     ) -> None:
         """Record a confirmed link (created, updated, matched, or linked to a person's ticket)."""
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 _UPSERT_LINK,
@@ -169,6 +174,7 @@ class StateStore:
         self, key: ItemKey, *, tracker: str, source: str, error: str, now: datetime
     ) -> None:
         """Remember why the last attempt for ``key`` failed; a pending create stays pending."""
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 "INSERT INTO links (item_key, tracker, source, status, first_seen, last_error)"
@@ -179,6 +185,7 @@ class StateStore:
 
     def forget_pending(self, key: ItemKey) -> None:
         """A create was refused outright: nothing exists on the server, so nothing is pending."""
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 "UPDATE links SET status = 'failed' WHERE item_key = ? AND status = 'pending'",
@@ -214,6 +221,7 @@ class StateStore:
                 )
             )
         if rows:
+            self.link_writes += 1
             with self._backend.transaction():
                 self._backend.executemany(_UPSERT_LINK, rows)
 
@@ -326,7 +334,7 @@ class StateStore:
             )
             tickets = [
                 Ticket.model_validate_json(row[0])
-                for row in self._backend.query(
+                for row in self._backend.stream(
                     "SELECT ticket FROM snapshots WHERE tracker = ? ORDER BY ticket_key",
                     (tracker,),
                 )
@@ -345,11 +353,12 @@ class StateStore:
     ) -> None:
         """Store ``tickets`` (all of them with ``replace``, else the changed ones) and the
         watermark, in one transaction: a snapshot never reaches further than its tickets."""
-        rows = [(tracker, t.ref.key, t.model_dump_json()) for t in tickets]
+        # A generator: 50,000 tickets' JSON is never held at once.
+        rows = ((tracker, t.ref.key, t.model_dump_json()) for t in tickets)
         with self._backend.transaction():
             if replace:
                 self._backend.execute("DELETE FROM snapshots WHERE tracker = ?", (tracker,))
-            if rows:
+            if tickets:
                 self._backend.executemany(
                     "INSERT INTO snapshots (tracker, ticket_key, ticket) VALUES (?, ?, ?)"
                     " ON CONFLICT (tracker, ticket_key) DO UPDATE SET ticket = excluded.ticket",
