@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -133,10 +133,8 @@ def peak_rss_mb() -> float:
 
 def reset_stage_peak() -> None:
     """Start the stage's own peak RSS (Linux: writing 5 to clear_refs resets VmHWM)."""
-    try:
+    with suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def stage_peak_mb() -> float | None:
