@@ -375,6 +375,7 @@ def _plan(
             for d in wanted
             if d.tracker in tickets
         ]
+        del wanted  # 50,000 items' unrendered fields are not held through planning
         for name, missing in tickets_to_fetch(rendered, tickets, links).items():
             try:
                 tickets[name].extend(trackers[name].fetch(missing))
