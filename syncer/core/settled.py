@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from syncer.model import ActionItem, Document, Frozen, ItemKey, Link, Match, Plan, TicketRef
 
@@ -35,8 +37,9 @@ Named = Callable[[Document, ActionItem, str], tuple[TicketRef, ...]]
 (``syncer.core.desired.named_refs``)."""
 
 
-class SettledItem(Frozen):
-    """One item of a quiet document, as the plan found it."""
+class SettledItem(NamedTuple):
+    """One item of a quiet document, as the plan found it. (Plain tuples, not models: a
+    cycle holds 50,000 of them; state's rows are the only way in, checked there.)"""
 
     item_key: ItemKey
     tracker: str
@@ -46,7 +49,8 @@ class SettledItem(Frozen):
     """A person's ticket the document names (syncer does not own it)."""
 
 
-class SettledRecord(Frozen):
+@dataclass(frozen=True, slots=True)
+class SettledRecord:
     """A quiet document, as a sync recorded it."""
 
     source: str

@@ -72,9 +72,10 @@ class World:
     plan: Plan
     settled: frozenset[str] = frozenset()
     """The documents not planned again: their recorded conclusion (all in step) stood."""
-    quiet: Mapping[str, SettledRecord] | None = None
-    """The documents this plan found quiet; None when it cannot vouch (a tracker unread,
-    ``--recreate``, another ``instance``): then no record is kept."""
+    fingerprint: str | None = None
+    """What the plan was drawn from besides documents, tickets and state (``plan_fingerprint``);
+    None when the plan cannot vouch for quiet documents (a tracker unread, ``--recreate``,
+    another ``instance``): then no record is kept."""
     recorded: Mapping[str, SettledRecord] = field(default_factory=dict)
     """The quiet records state held when this world was read (less those it forgot)."""
 
@@ -86,7 +87,11 @@ class World:
     def settled_changes(self) -> tuple[list[SettledRecord], list[str]]:
         """(records to store, sources to forget) so that state holds this plan's quiet
         documents; what it holds already is not written again."""
-        quiet = self.quiet or {}
+        quiet = {}
+        if self.fingerprint is not None:
+            # Made when asked (after a sync), not with the plan: 10,000 documents' records are
+            # not held through planning and applying.
+            quiet = quiet_documents(self.plan, self.documents, fingerprint=self.fingerprint)
         fresh = [r for source, r in quiet.items() if self.recorded.get(source) != r]
         return fresh, [source for source in self.recorded if source not in quiet]
 
@@ -246,7 +251,7 @@ def read_world(
         reads=reads,
         plan=plan,
         settled=frozenset(settled),
-        quiet=quiet_documents(plan, documents, fingerprint=fingerprint) if vouch else None,
+        fingerprint=fingerprint if vouch else None,
         recorded=recorded,
     )
 

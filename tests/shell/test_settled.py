@@ -9,6 +9,7 @@ tracker's count of fields rendered (rendering is the first step of planning an i
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -241,3 +242,14 @@ def test_a_ticket_appearing_with_a_quiet_items_key_plans_its_document(space: Wor
     world = space.cycle()
     assert "inc-42.md" not in world.settled
     assert any(f.kind == "duplicate" for f in world.plan.findings)
+
+
+def test_an_unreadable_quiet_record_plans_its_document(space: Workspace) -> None:
+    db = sqlite3.connect(space.root / "state.db")
+    with db:
+        db.execute("UPDATE settled SET items = '[[1, 2]]' WHERE source = 'inc-42.md'")
+        db.execute("UPDATE settled SET items = 'not json' WHERE source = 'inc-43.md'")
+    db.close()
+    world = space.cycle()
+    assert world.settled == {"inc-44.md"}
+    assert space.cycle().settled == frozenset(DOCS)  # recorded again

@@ -390,12 +390,9 @@ class StateStore:
                     source=source,
                     content_hash=content_hash,
                     fingerprint=fingerprint,
-                    items=tuple(
-                        SettledItem(item_key=key, tracker=tracker, ticket=ticket, linked=linked)
-                        for key, tracker, ticket, linked in json.loads(items)
-                    ),
+                    items=tuple(_settled_item(*entry) for entry in json.loads(items)),
                 )
-            except (ValidationError, ValueError, TypeError):
+            except (ValueError, TypeError):
                 continue
         return found
 
@@ -494,6 +491,15 @@ _UPSERT_HEARTBEAT = (
     " last_error = COALESCE(excluded.last_error, heartbeat.last_error),"
     " last_error_at = COALESCE(excluded.last_error_at, heartbeat.last_error_at)"
 )
+
+
+def _settled_item(key: object, tracker: object, ticket: object, linked: object) -> SettledItem:
+    """One item of a stored quiet record; anything but the types written is refused."""
+    if not (isinstance(key, str) and isinstance(tracker, str) and isinstance(ticket, str)):
+        raise TypeError("a settled item holds three strings and a flag")
+    if not isinstance(linked, bool):
+        raise TypeError("a settled item holds three strings and a flag")
+    return SettledItem(key, tracker, ticket, linked)
 
 
 def _link_from_row(row: Row) -> Link:
