@@ -127,8 +127,13 @@ def workspace(
     return load_config(work / "syncer.toml", environ=environ)
 
 
+_PEAKS: list[float] = []
+"""Each stage's own peak so far: the kernel's maximum (ru_maxrss) is reset with VmHWM."""
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The process's peak RSS so far (the largest stage peak, where stages are measured)."""
+    return max([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, *_PEAKS])
 
 
 def reset_stage_peak() -> None:
@@ -188,6 +193,8 @@ def stage(
     free = sum(1 for _, status in mine if status == 304)
     per = f"{len(mine) / changed:7.3f}" if changed else "      -"
     own = stage_peak_mb()
+    if own is not None:
+        _PEAKS.append(own)
     shown = f"{own:7.1f} MB" if own is not None else "      ?"
     out(
         f"  {label:<22} reads {reads:6d} ({free:3d} free 304)  writes {writes:6d}  "
