@@ -251,7 +251,8 @@ def read_world(
         reads=reads,
         plan=plan,
         settled=frozenset(settled),
-        fingerprint=fingerprint if vouch else None,
+        # A tracker that failed to give the tickets documents name is unavailable now too.
+        fingerprint=fingerprint if vouch and not unavailable else None,
         recorded=recorded,
     )
 
