@@ -33,9 +33,32 @@ def source_name(path: Path, root: Path) -> str:
 
 
 def source_names(paths: Iterable[Path], root: Path) -> list[str]:
-    """``source_name`` of each path (the root resolved once: 50,000 files resolve it once)."""
+    """``source_name`` of each path (the root and each folder resolved once)."""
     base = root.resolve()
-    return [_name(path.resolve(), base) for path in paths]
+    real = _Resolver()
+    return [_name(real(path), base) for path in paths]
+
+
+class _Resolver:
+    """``Path.resolve`` for many paths, each folder resolved once: a file that is not a symbolic
+    link is its folder's real path plus its name (10,000 documents: one ``lstat`` each instead
+    of one per component of the path, twice a cycle)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        try:
+            linked = path.name in ("", ".", "..") or path.is_symlink()
+        except OSError:
+            linked = True  # let resolve say what it makes of it
+        if linked:
+            return path.resolve()
+        folder = path.parent
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = folder.resolve()
+        return real / path.name
 
 
 def _name(resolved: Path, root: Path) -> str:
@@ -85,7 +108,8 @@ def discover(
     skip = exclusion(exclude)
     names_from = (base if root is None else root).resolve()
     # A symbolic link and its target are one document, read once.
-    unique = {p.resolve(): p for p in sorted(found, reverse=True)}
+    real = _Resolver()
+    unique = {real(p): p for p in sorted(found, reverse=True)}
     return sorted(p for real, p in unique.items() if not skip.match(_name(real, names_from)))
 
 
@@ -118,8 +142,9 @@ def read_documents(
     """
     cache = cache or {}
     root = root.resolve()
+    real = _Resolver()
     for path in files:
-        source = _name(path.resolve(), root)
+        source = _name(real(path), root)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
