@@ -19,7 +19,8 @@ Items are 5 per document (50,000 items: 10,000 documents). Stages, in this order
 sync and report lists every managed ticket; the snapshot is still written, which costs local
 time but no request) and Jira's ``bulk_create = false`` (one create per request). Printed per
 stage: reads (GitHub: how many of them were free 304s), writes, wall time, peak RSS of the
-syncer process so far, and requests per changed item. The goal (issue 21): a no-op cycle at
+syncer process so far and of the stage alone (Linux: VmHWM, reset before each stage), and
+requests per changed item. The goal (issue 21): a no-op cycle at
 most 2 requests per tracker at any size; a cycle with k changed tickets O(k).
 """
 
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -126,8 +127,30 @@ def workspace(
     return load_config(work / "syncer.toml", environ=environ)
 
 
+_PEAKS: list[float] = []
+"""Each stage's own peak so far: the kernel's maximum (ru_maxrss) is reset with VmHWM."""
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The process's peak RSS so far (the largest stage peak, where stages are measured)."""
+    return max([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, *_PEAKS])
+
+
+def reset_stage_peak() -> None:
+    """Start the stage's own peak RSS (Linux: writing 5 to clear_refs resets VmHWM)."""
+    with suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def stage_peak_mb() -> float | None:
+    """Peak RSS since ``reset_stage_peak`` (VmHWM), where the system keeps it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 class Schedule:
@@ -158,6 +181,7 @@ def stage(
     """Run ``action`` (it returns how many items it changed) and print what it cost."""
     sandbox.send("requests")
     sandbox.recv()
+    reset_stage_peak()
     started = time.perf_counter()
     changed = action()
     elapsed = time.perf_counter() - started
@@ -168,9 +192,14 @@ def stage(
     reads = len(mine) - writes
     free = sum(1 for _, status in mine if status == 304)
     per = f"{len(mine) / changed:7.3f}" if changed else "      -"
+    own = stage_peak_mb()
+    if own is not None:
+        _PEAKS.append(own)
+    shown = f"{own:7.1f} MB" if own is not None else "      ?"
     out(
         f"  {label:<22} reads {reads:6d} ({free:3d} free 304)  writes {writes:6d}  "
-        f"{elapsed:8.2f} s  peak RSS {peak_rss_mb():7.1f} MB  requests/changed item {per}"
+        f"{elapsed:8.2f} s  peak RSS {peak_rss_mb():7.1f} MB (this stage {shown})  "
+        f"requests/changed item {per}"
     )
 
 

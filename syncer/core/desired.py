@@ -183,6 +183,18 @@ def _claimed(
     return claimed
 
 
+def named_refs(
+    policy: SyncPolicy, document: Document, item: ActionItem, *, tracker: str, claim: Claim
+) -> tuple[TicketRef, ...]:
+    """The tickets of ``tracker`` that ``item`` names, as ``desire_items`` finds them
+    (``Desired.refs`` of the item, were it routed to ``tracker``)."""
+    if not item.tickets:
+        return ()
+    routed = policy.routing.route(document)
+    named = _claimed(item.tickets, policy.trackers, routed=routed, claim=claim)
+    return tuple(ref for name, ref in named if name == tracker)
+
+
 @dataclass(frozen=True)
 class _Placement:
     """Where one item could go: what it names, what routing says, what holds its ticket."""

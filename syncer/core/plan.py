@@ -56,6 +56,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 
 from syncer.core.desired import Desired
+from syncer.core.settled import Settled
 from syncer.model import (
     Change,
     ChangeKind,
@@ -299,6 +300,9 @@ class _Planner:
         self.desired: list[Desired] = []
         self.present: set[ItemKey] = set()
         """The keys of every item planned: a ticket whose item is among them is that item's."""
+        self.settled: list[Settled] = []
+        """Items of quiet documents whose conclusion stands (``syncer.core.settled``)."""
+        self.settled_tickets: set[tuple[str, str]] = set()
         self.changes: list[Change] = []
         self.matches: list[Match] = []
         self.findings: list[Finding] = []
@@ -481,6 +485,7 @@ class _Planner:
                 marked[1],
             )
             for extra_ticket in marked[1:]:  # reported once, as duplicates, not as orphans
+                self.reach(tracker, extra_ticket)
                 self.claimed.setdefault((tracker, extra_ticket.ref.key), key)
         if marked:
             return marked[0], True
@@ -510,6 +515,24 @@ class _Planner:
             )
             return None, True
         return None, False
+
+    def settle(self, settled: Iterable[Settled]) -> None:
+        """Take quiet documents' items as they stood: present, their tickets claimed, their
+        ``Match`` kept (``syncer.core.settled``)."""
+        for item in settled:
+            match = item.match
+            self.settled.append(item)
+            self.present.add(match.item_key)
+            self.matches.append(match)
+            self.settled_tickets.add((match.tracker, match.ref.key))
+            if match.fields is not None:
+                self.claimed[(match.tracker, match.ref.key)] = match.item_key
+
+    def reach(self, tracker: str, ticket: Ticket | None) -> None:
+        """A planned item reaches ``ticket``: if a settled item holds it, who keeps it could
+        depend on both, so the plan is made again with every item (``SettledConflictError``)."""
+        if ticket is not None and (tracker, ticket.ref.key) in self.settled_tickets:
+            raise SettledConflictError(f"{ticket.ref.key} is reached by a changed item")
 
     def adopt(self, unmatched: list[Desired]) -> list[Desired]:
         """Items without a ticket for which the default installation holds one, that state
@@ -542,7 +565,7 @@ class _Planner:
         (their document renamed, the item moved or reworded): state records a ticket syncer made
         for a vanished item of a like title, and the tracker no longer has it. Reported, never
         made again silently; returns the items left to create."""
-        present = {d.item.key for d in self.desired}
+        present = self.present
         gone = []
         for link in self.links.values():
             if link.status != "managed" or link.ref is None or link.fields is None:
@@ -749,7 +772,7 @@ class _Planner:
         another, or its post-mortem was renamed) needs a nearly equal one (``MOVE_SIMILARITY``).
         A ticket whose item is still in its document is claimed by then and never moves.
         """
-        present = {_incident_part(d.item.key) for d in self.desired}
+        present = {_incident_part(key) for key in self.present}
         pairs = []
         for desired in unmatched:
             incident = _incident_part(desired.item.key)
@@ -783,6 +806,9 @@ class _Planner:
             return link.source
         incident = _incident_part(key)
         found = {d.item.source for d in self.desired if _incident_part(d.item.key) == incident}
+        found |= {
+            s.match.source for s in self.settled if _incident_part(s.match.item_key) == incident
+        }
         return min(found) if len(found) == 1 else f"incident {incident}"
 
     def _unmarked_pairs(
@@ -791,6 +817,7 @@ class _Planner:
         """Syncer's tickets whose marker a person deleted, known without state: listed by the
         managed label, named by no document, and titled exactly as the item is."""
         named = {(d.tracker, r.key) for d in self.desired for r in d.refs}
+        named |= {(s.match.tracker, r.key) for s in self.settled for r in s.named}
         pairs = []
         for desired in unmatched:
             title = normalise_title(desired.item.title)
@@ -884,6 +911,10 @@ class _Planner:
                 )
 
 
+class SettledConflictError(Exception):
+    """A planned item reaches a ticket a settled item holds: plan every item instead."""
+
+
 def where_tickets_live(
     tickets: Mapping[str, Sequence[Ticket]],
     links: Mapping[ItemKey, Link],
@@ -943,6 +974,7 @@ def plan_changes(
     content_hashes: Mapping[str, str] | None = None,
     recreate: Collection[str] = (),
     adoptable: Mapping[str, Sequence[Ticket]] | None = None,
+    settled: Sequence[Settled] = (),
 ) -> Plan:
     """What a sync must do so every desired item has exactly one ticket in step with it.
 
@@ -957,6 +989,9 @@ def plan_changes(
     tracker, the tickets carrying the default installation's marker when this installation has
     another ``instance``: an item with no ticket of its own adopts the one carrying its key (the
     write replaces the old marker with this installation's), rather than getting another.
+    ``settled``: the items of quiet documents, not desired again, whose ``Match`` stands
+    (``syncer.core.settled``); raises ``SettledConflictError`` when a desired item reaches one of
+    their tickets (the caller plans again with every item).
     """
     planner = _Planner(
         tickets=tickets, links=links, policy=policy, recreate=recreate, adoptable=adoptable
@@ -983,11 +1018,14 @@ def plan_changes(
         for d in planner.desired
     ]
     planner.present = {d.item.key for d in planner.desired}
+    planner.settle(settled)
     found = [(item, *planner.identify(item)) for item in planner.desired]
+    for item, ticket, _ in found:
+        planner.reach(item.tracker, ticket)
     # Owners first, so that an item naming another item's ticket can never take it over.
     found.sort(key=lambda f: f[1] is None or not planner.ours(f[0].item.key, f[1]))
     unmatched = []
-    for item, ticket, settled in found:
+    for item, ticket, decided in found:
         if ticket is not None:
             planner.keep_in_step(
                 item,
@@ -995,7 +1033,7 @@ def plan_changes(
                 owned=planner.ours(item.item.key, ticket),
                 reworded=planner.follows_link(item.item.key, ticket),
             )
-        elif not settled:
+        elif not decided:
             unmatched.append(item)
     planner.create(planner.deleted(planner.match_reworded(planner.adopt(unmatched))))
     planner.orphans(failed_sources)

@@ -111,6 +111,29 @@ def _ambiguous(result: BulkResult) -> bool:
     return isinstance(result, TrackerError) and result.ambiguous
 
 
+class _BatchStateLostError(Exception):
+    """State failed while a bulk create's answers were being recorded: what became of each
+    item of the batch is known all the same (``outcomes``), so it is reported precisely."""
+
+    def __init__(self, lost: StateError, outcomes: list[Outcome]) -> None:
+        super().__init__(str(lost))
+        self.lost = lost
+        self.outcomes = outcomes
+
+
+def _unrecorded(
+    change: CreateChange, result: BulkResult, found: Mapping[str, list[Ticket]]
+) -> Outcome:
+    """One bulk entry's outcome once state is gone: nothing more is written anywhere. A
+    ticket made is reported made (state was marked pending before the request left, and the
+    ticket carries the item's key: the next run finds it instead of creating another)."""
+    if isinstance(result, Ticket):
+        return Outcome(change=change, status="done", ref=result.ref)
+    if result.ambiguous and (tickets := found.get(change.item_key)):
+        return Outcome(change=change, status="recovered", ref=min(tickets, key=oldest_first).ref)
+    return Outcome(change=change, status="failed", error=str(result))
+
+
 def _adopt(tracker: TicketTracker, change: CreateChange) -> Ticket | None:
     """The ticket carrying this change's item key, if the tracker has one (oldest first)."""
     found = tracker.find(change.item_key)
@@ -373,11 +396,18 @@ class _Applier:
             except TrackerError as exc:
                 # Nothing adopted: those items stay pending, looked up again by the next run.
                 log.warning("%s: cannot look up %d unconfirmed creates: %s", name, len(lost), exc)
-        for change, result in zip(batch, results, strict=True):
+        for index, (change, result) in enumerate(zip(batch, results, strict=True)):
             try:
-                outcomes.append(self.settle_batched(tracker, change, result, found))
-            except TrackerError as exc:
-                outcomes.append(self.failed(change, exc, unavailable))
+                try:
+                    outcomes.append(self.settle_batched(tracker, change, result, found))
+                except TrackerError as exc:
+                    outcomes.append(self.failed(change, exc, unavailable))
+            except StateError as exc:
+                if isinstance(exc, StateLockedError):
+                    raise
+                rest = zip(batch[index:], results[index:], strict=True)
+                outcomes += [_unrecorded(one, answer, found) for one, answer in rest]
+                raise _BatchStateLostError(exc, outcomes) from exc
         return outcomes
 
     def settle_batched(
@@ -484,6 +514,11 @@ class _Applier:
                     index += 1
                 try:
                     outcomes += self.run_batch(batch, unavailable)
+                except _BatchStateLostError as exc:
+                    # The request was answered: each item is reported as it came out (made
+                    # or not), though state could not record it; nothing more is attempted.
+                    state_lost = str(exc.lost)
+                    outcomes += exc.outcomes
                 except StateError as exc:
                     if isinstance(exc, StateLockedError):
                         raise

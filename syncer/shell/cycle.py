@@ -196,6 +196,7 @@ def run_cycle(
                 recreate=sync.recreate if sync is not None else (),
             )
             outcome = None
+            writes = store.link_writes
             if sync is not None:
                 outcome = sync_world(
                     config,
@@ -210,8 +211,8 @@ def run_cycle(
                     progress=progress,
                     commit=sync.commit,
                 )
-                if outcome.result is not None:
-                    world = _after(world, outcome, store=store, now=now())
+                if outcome.result is not None and report is not None:
+                    world = _after(world, outcome, store=store, now=now(), read=writes)
             made = None
             gate: dict[GateKind, int] = {}
             if report is not None and not stop():
@@ -248,14 +249,17 @@ def run_cycle(
     )
 
 
-def _after(world: World, outcome: SyncOutcome, *, store: StateStore, now: datetime) -> World:
-    """The world once the sync was applied, for the report: nothing is read again but state."""
+def _after(
+    world: World, outcome: SyncOutcome, *, store: StateStore, now: datetime, read: int
+) -> World:
+    """The world once the sync was applied, for the report: nothing is read again but state,
+    and its links only if the sync wrote any (``read``: ``store.link_writes`` before)."""
     assert outcome.result is not None
     return World(
         documents=world.documents,
         parsed=world.parsed,
         texts=world.texts,
-        links=store.links(),
+        links=store.links() if store.link_writes != read else world.links,
         reads=tickets_after(world.reads, outcome.result, now=now),
         plan=settle(world.plan, outcome.result),
     )

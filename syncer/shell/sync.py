@@ -100,6 +100,10 @@ def sync_world(
     lost = result.state_lost if result is not None else None
     if lost is None:
         try:
+            if result is not None:
+                # Matches are recorded (apply_plan): the quiet documents' records can stand.
+                fresh, forget = world.settled_changes()
+                store.record_settled(fresh, forget=forget)
             store.record_run(
                 started=started,
                 finished=now(),

@@ -47,6 +47,9 @@ class TicketRead(Frozen):
     """When the last full listing ran (this one, when ``full``)."""
     changed: int = 0
     """How many tickets the changes question found new or different (0 for a full read)."""
+    moved: frozenset[str] = frozenset()
+    """Those tickets' keys and the item keys they carry, and the item keys their snapshot
+    copies carried (a marker moved): what a quiet document's conclusion must not touch."""
 
 
 def read_managed(
@@ -80,6 +83,7 @@ def read_managed(
         return TicketRead(tickets=tuple(known), full=False, last_full=mark.last_full)
     merged = {ticket.ref.key: ticket for ticket in known}
     fresh = [t for t in changes.tickets if merged.get(t.ref.key) != t]
+    before = [merged[t.ref.key] for t in fresh if t.ref.key in merged]
     merged.update((ticket.ref.key, ticket) for ticket in changes.tickets)
     # The watermark moves to this read's start only when the answer held tickets: an empty
     # answer proves nothing changed since the old mark, and keeping it keeps the question the
@@ -96,7 +100,14 @@ def read_managed(
         full=False,
         last_full=mark.last_full,
         changed=len(fresh),
+        moved=frozenset(_moved(fresh, before)),
     )
+
+
+def _moved(fresh: list[Ticket], before: list[Ticket]) -> set[str]:
+    keys = {t.ref.key for t in fresh}
+    keys |= {t.item_key for t in [*fresh, *before] if t.item_key is not None}
+    return keys
 
 
 def _list_in_full(

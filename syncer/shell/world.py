@@ -9,19 +9,27 @@ from them (``Plan.placements``) instead of working it out again.
 A tracker that cannot be read (unreachable, refused credentials, or no credentials at all) is
 left out of the plan, so its items are neither created nor updated, and it is a verdict for the
 whole cycle: the report does not try it again.
+
+Documents a sync found quiet, unchanged since and whose tickets did not change, are not planned
+again: their items' conclusions stand (``syncer.core.settled``; ``World.settled`` names them).
+A cycle that reads a tracker's changes forgets the quiet records those changes touch, whatever
+the command (the snapshot moves on with them); a full listing forgets them all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from syncer import __version__
 from syncer.config import Config, env_prefix
-from syncer.core.desired import desire_items
+from syncer.core.desired import desire_items, named_refs
 from syncer.core.parse import with_threshold
 from syncer.core.plan import (
+    SettledConflictError,
     found_there,
     moves_to_try,
     plan_changes,
@@ -29,9 +37,10 @@ from syncer.core.plan import (
     where_tickets_live,
 )
 from syncer.core.report.model import TrackerRead
+from syncer.core.settled import Settled, SettledRecord, quiet_documents, settle, touched
 from syncer.errors import TrackerError
-from syncer.model import Document, ItemKey, Link, Plan, Ticket, TicketRef
-from syncer.shell.sources import cache_tag, discover, read_documents, source_name
+from syncer.model import ActionItem, Document, ItemKey, Link, Plan, Ticket, TicketRef
+from syncer.shell.sources import cache_tag, discover, read_documents, source_names
 from syncer.shell.state import StateStore
 from syncer.shell.tickets import TicketRead, TicketReader, reader
 from syncer.shell.trackers import open_trackers
@@ -61,11 +70,30 @@ class World:
     reads: Mapping[str, TrackerRead]
     """Per configured tracker: the tickets it gave, or why it could not be read."""
     plan: Plan
+    settled: frozenset[str] = frozenset()
+    """The documents not planned again: their recorded conclusion (all in step) stood."""
+    fingerprint: str | None = None
+    """What the plan was drawn from besides documents, tickets and state (``plan_fingerprint``);
+    None when the plan cannot vouch for quiet documents (a tracker unread, ``--recreate``,
+    another ``instance``): then no record is kept."""
+    recorded: Mapping[str, SettledRecord] = field(default_factory=dict)
+    """The quiet records state held when this world was read (less those it forgot)."""
 
     @property
     def unavailable(self) -> dict[str, str]:
         """Trackers that could not be read this cycle, and why."""
         return {n: r.unavailable for n, r in self.reads.items() if r.unavailable is not None}
+
+    def settled_changes(self) -> tuple[list[SettledRecord], list[str]]:
+        """(records to store, sources to forget) so that state holds this plan's quiet
+        documents; what it holds already is not written again."""
+        quiet = {}
+        if self.fingerprint is not None:
+            # Made when asked (after a sync), not with the plan: 10,000 documents' records are
+            # not held through planning and applying.
+            quiet = quiet_documents(self.plan, self.documents, fingerprint=self.fingerprint)
+        fresh = [r for source, r in quiet.items() if self.recorded.get(source) != r]
+        return fresh, [source for source in self.recorded if source not in quiet]
 
 
 def collect_documents(
@@ -83,7 +111,11 @@ def collect_documents(
     )
     # A sharded worker reads only its own documents, so two workers never touch the same one.
     state = config.settings.state
-    files = [f for f in found if state.owns(source_name(f, config.source_root))]
+    if state.shards:
+        names = source_names(found, config.source_root)
+        files = [f for f, name in zip(found, names, strict=True) if state.owns(name)]
+    else:
+        files = found
     documents, fresh = [], []
     for document, parsed_now in read_documents(
         files, root=config.source_root, cache=store.cached_documents(), texts=texts
@@ -144,6 +176,8 @@ def read_world(
     }
     state = config.settings.state
     last_full: dict[str, datetime] = {}
+    full_read = False
+    moved: set[str] = set()
     for name, tracker in trackers.items():
         try:
             done = _list_managed(tracker, name, read)
@@ -152,6 +186,8 @@ def read_world(
             unavailable[name] = _reason(name, exc)
             continue
         listed, last_full[name] = list(done.tickets), done.last_full
+        full_read = full_read or done.full
+        moved |= done.moved
         # With shards, each ticket's written copy says which document it was written for: a
         # worker sees only its own shard's tickets, so another shard's are neither orphans
         # here nor free to be taken by an item that reads the same. (A ticket whose document
@@ -159,16 +195,45 @@ def read_world(
         tickets[name] = [t for t in listed if _in_shard(t, state.owns)] if state.shards else listed
         progress("tickets read", sum(len(t) for t in tickets.values()), None)
     earlier = _default_instance_tickets(config, tickets, unavailable)
-    plan = _plan(
+    vouch = not unavailable and not recreate and config.settings.instance == MANAGED_LABEL
+    fingerprint = plan_fingerprint(config)
+    recorded, settled = _settled(
         config,
+        store,
         documents,
         trackers,
         tickets=tickets,
         links=links,
-        unavailable=unavailable,
-        recreate=recreate,
-        adoptable=earlier,
+        fingerprint=fingerprint,
+        forget_all=full_read,
+        moved=moved,
+        usable=vouch,
     )
+    try:
+        plan = _plan(
+            config,
+            documents,
+            trackers,
+            tickets=tickets,
+            links=links,
+            unavailable=unavailable,
+            recreate=recreate,
+            adoptable=earlier,
+            settled=settled,
+        )
+    except SettledConflictError as exc:
+        log.info("a changed item reaches a quiet document's ticket (%s): planning every item", exc)
+        settled = {}
+        plan = _plan(
+            config,
+            documents,
+            trackers,
+            tickets=tickets,
+            links=links,
+            unavailable=unavailable,
+            recreate=recreate,
+            adoptable=earlier,
+        )
     reads = {
         name: TrackerRead(
             tracker=name,
@@ -185,7 +250,69 @@ def read_world(
         links=links,
         reads=reads,
         plan=plan,
+        settled=frozenset(settled),
+        # A tracker that failed to give the tickets documents name is unavailable now too.
+        fingerprint=fingerprint if vouch and not unavailable else None,
+        recorded=recorded,
     )
+
+
+def plan_fingerprint(config: Config) -> str:
+    """What a plan was drawn from besides documents, tickets and state: the settings (every
+    key: routing, policy, tracker options, thresholds), where sources live, and the code."""
+    digest = hashlib.sha256()
+    digest.update(__version__.encode())
+    digest.update(str(config.source_root).encode())
+    digest.update(config.settings.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+def _settled(
+    config: Config,
+    store: StateStore,
+    documents: list[Document],
+    trackers: Mapping[str, TicketTracker],
+    *,
+    tickets: Mapping[str, list[Ticket]],
+    links: Mapping[ItemKey, Link],
+    fingerprint: str,
+    forget_all: bool,
+    moved: Collection[str],
+    usable: bool,
+) -> tuple[dict[str, SettledRecord], dict[str, tuple[Settled, ...]]]:
+    """(the quiet records state keeps, the settled items of each document not planned).
+
+    The records the tracker's changes touched are forgotten now (all of them after a full
+    listing, which reports no changes): the snapshot has moved on, so a later cycle must not
+    read them as standing."""
+    records = store.settled_documents()
+    if not records:
+        return {}, {}
+    gone = list(records) if forget_all else touched(records, moved)
+    if gone:
+        store.record_settled((), forget=gone)
+        for source in gone:
+            del records[source]
+    if not usable or forget_all:
+        return records, {}
+    policy = config.policy
+
+    def named(document: Document, item: ActionItem, tracker: str) -> tuple[TicketRef, ...]:
+        def claim(name: str, ref: TicketRef) -> TicketRef | None:
+            opened = trackers.get(name)
+            return opened.resolve(ref) if opened is not None and opened.owns(ref) else None
+
+        return named_refs(policy, document, item, tracker=tracker, claim=claim)
+
+    found = settle(
+        documents,
+        records,
+        fingerprint=fingerprint,
+        links=links,
+        listed={name: {t.ref.key for t in held} for name, held in tickets.items()},
+        named=named,
+    )
+    return records, found
 
 
 def _in_shard(ticket: Ticket, owns: Callable[[str], bool]) -> bool:
@@ -229,11 +356,17 @@ def _plan(
     unavailable: dict[str, str],
     recreate: Collection[str] = (),
     adoptable: Mapping[str, list[Ticket]] | None = None,
+    settled: Mapping[str, tuple[Settled, ...]] | None = None,
 ) -> Plan:
     """The one planner over what was read. ``trackers``: every opened tracker (they say which
     tickets documents name are theirs); ``tickets``: what the readable ones listed, gaining the
-    tickets documents name (a tracker that fails to give them moves to ``unavailable``)."""
+    tickets documents name (a tracker that fails to give them moves to ``unavailable``).
+    ``settled``: source -> the items of a quiet document, not desired again (raises
+    ``SettledConflictError`` when a planned item reaches one of their tickets)."""
     policy = config.policy
+    settled = settled or {}
+    planned = [d for d in documents if d.source not in settled]
+    standing = [item for items in settled.values() for item in items]
 
     def claim(name: str, ref: TicketRef) -> TicketRef | None:
         tracker = trackers.get(name)
@@ -242,12 +375,13 @@ def _plan(
         return tracker.resolve(ref) if tracker.owns(ref) else None
 
     def plan_placed(placed: Mapping[ItemKey, str]) -> Plan:
-        wanted, findings = desire_items(policy, documents, claim=claim, placed=placed)
+        wanted, findings = desire_items(policy, planned, claim=claim, placed=placed)
         rendered = [
             d.model_copy(update={"fields": trackers[d.tracker].render(d.fields)})
             for d in wanted
             if d.tracker in tickets
         ]
+        del wanted  # 50,000 items' unrendered fields are not held through planning
         for name, missing in tickets_to_fetch(rendered, tickets, links).items():
             try:
                 tickets[name].extend(trackers[name].fetch(missing))
@@ -265,6 +399,7 @@ def _plan(
             content_hashes={d.source: d.content_hash for d in documents},
             recreate=recreate,
             adoptable=adoptable,
+            settled=standing,
         )
 
     held = {name: [*found, *(adoptable or {}).get(name, [])] for name, found in tickets.items()}

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from syncer.core.desired import Desired
 from syncer.core.plan import plan_changes
+from syncer.errors import StateError
 from syncer.model import Plan
 from syncer.outcome import ApplyResult
 from syncer.shell.apply import NOT_ATTEMPTED, Pacer, apply_plan
@@ -130,3 +133,44 @@ def test_a_stop_between_two_creates_cuts_the_batch_there(store: StateStore) -> N
     assert {o.error for o in result.outcomes[30:]} == {NOT_ATTEMPTED}
     assert tracker.writes == ["create_many 30"]
     assert len(tracker.tickets) == 30
+
+
+class VanishingStore(StateStore):
+    """State whose database goes away after ``recorded`` links were recorded (a PostgreSQL
+    failover in the middle of recording a bulk create's answers)."""
+
+    def __init__(self, path: Path, *, recorded: int) -> None:
+        super().__init__(path)
+        self.left = recorded
+
+    def record_link(self, key: str, **kwargs: Any) -> None:
+        if self.left == 0:
+            raise StateError(f"{self.label}: cannot write state: the server went away")
+        self.left -= 1
+        super().record_link(key, **kwargs)
+
+
+def test_state_lost_mid_batch_reports_which_items_got_tickets_and_never_duplicates(
+    tmp_path: Path,
+) -> None:
+    tracker = FakeTracker(bulk=50)
+    items = ITEMS[:10]
+    with VanishingStore(tmp_path / "state.db", recorded=4) as store:
+        result = apply(tracker, store, items=items)
+    # All ten were made by the one request; four were recorded before state went away.
+    assert result.state_lost is not None
+    assert "the server went away" in result.state_lost
+    assert [o.status for o in result.outcomes] == ["done"] * 10
+    made = {t.item_key: t.ref for t in tracker.tickets.values()}
+    assert {o.change.item_key: o.ref for o in result.outcomes} == made
+    assert tracker.writes == ["create_many 10"]
+    # The next run finds the six unrecorded tickets and makes none.
+    with StateStore(tmp_path / "state.db") as store:
+        assert Counter(link.status for link in store.links().values()) == Counter(
+            {"managed": 4, "pending": 6}
+        )
+        again = apply(tracker, store, items=items, later=LATER)
+        assert again.outcomes == ()  # each found by the key its ticket carries: in step
+        assert {link.status for link in store.links().values()} == {"managed"}
+        assert tickets_per_item(tracker) == Counter({d.item.key: 1 for d in items})
+        assert plan_for(items, tracker, store).is_empty

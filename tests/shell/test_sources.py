@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from syncer.config import load_config
-from syncer.shell.sources import discover
+from syncer.shell.sources import discover, source_name, source_names
 from syncer.shell.state import StateStore
 from syncer.shell.world import collect_documents
 
@@ -85,3 +85,27 @@ def test_exclude_globs(tmp_path: Path, pattern: str, kept: list[str]) -> None:
     _tree(root, "template.md", "x/a.md", "x/template.md", "drafts/d.md", "drafts/deep/e.md")
     files = discover(["pm"], base=tmp_path, root=root, exclude=[pattern])
     assert _names(files, root) == kept
+
+
+def test_names_of_many_files_are_those_of_each_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # source_names resolves each folder once; every kind of path must name as source_name does.
+    root = tmp_path / "docs"
+    (root / "team").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (root / "team" / "a.md").write_text("# A\n")
+    (tmp_path / "elsewhere" / "b.md").write_text("# B\n")
+    (root / "link.md").symlink_to(tmp_path / "elsewhere" / "b.md")  # a linked file
+    (root / "linked-team").symlink_to(root / "team")  # a linked folder
+    monkeypatch.chdir(root)
+    paths = [
+        root / "team" / "a.md",
+        root / "link.md",
+        root / "linked-team" / "a.md",
+        root / "team" / ".." / "team" / "a.md",
+        Path("team/a.md"),  # relative to the working directory
+        root / "missing.md",
+        root / "gone" / "missing.md",
+    ]
+    assert source_names(paths, root) == [source_name(p, root) for p in paths]

@@ -190,6 +190,8 @@ def _parse(text: str, *, source: str, content_hash: str, threshold: float) -> Do
 def with_threshold(document: Document, threshold: float) -> Document:
     """The document with its candidates split again at ``threshold``: those at or above it are
     ``items`` (to be ticketed), the rest ``possible``. Document order is kept in both."""
+    if _split_at(document, threshold):
+        return document  # already split there (the parse cache's threshold): nothing to copy
     candidates = [
         PossibleItem(item=item, assessment=assessment)
         for item, assessment in zip(document.items, document.assessments, strict=True)
@@ -203,6 +205,19 @@ def with_threshold(document: Document, threshold: float) -> Document:
             "assessments": tuple(c.assessment for c in sure),
             "possible": tuple(c for c in candidates if c.assessment.confidence < threshold),
         }
+    )
+
+
+def _split_at(document: Document, threshold: float) -> bool:
+    """Whether ``with_threshold`` would give ``document`` back as it is: split at
+    ``threshold`` already, each part in document order."""
+    items = [(i.line, i.end_line) for i in document.items]
+    possible = [(p.item.line, p.item.end_line) for p in document.possible]
+    return (
+        all(a.confidence >= threshold for a in document.assessments)
+        and all(p.assessment.confidence < threshold for p in document.possible)
+        and items == sorted(items)
+        and possible == sorted(possible)
     )
 
 

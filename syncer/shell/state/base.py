@@ -8,7 +8,7 @@ placeholders in the dialect SQLite and PostgreSQL share (``ON CONFLICT ... DO UP
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from syncer.errors import StateError
 from syncer.model import Frozen
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """1: links, documents, runs. 2: the heartbeat of the scheduled worker. 3: the report's
 delivery memory: when each ticket was last nudged, and each team's published report issue.
 4: each tracker's snapshot of its managed tickets and the watermark of the last read, so a
@@ -40,9 +40,16 @@ class StateBackend(Protocol):
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[Row]: ...
 
+    def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[Row]:
+        """``query``'s rows one at a time, where the backend can (50,000 snapshot rows are
+        not held as text beside the tickets made of them)."""
+        ...
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> None: ...
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        """``rows`` may be a generator: each row is made as it is sent."""
+        ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """A write transaction: committed on exit, rolled back if the block raises."""
@@ -118,6 +125,7 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "deliveries": ("team", "channel", "delivered", "digest"),
     "snapshots": ("tracker", "ticket_key", "ticket"),
     "watermarks": ("tracker", "last_seen", "last_full", "etag"),
+    "settled": ("source", "content_hash", "fingerprint", "items"),
 }
 """Every data table and its columns, identical in both backends (copies rely on it)."""
 
@@ -131,6 +139,7 @@ TABLE_SINCE: Mapping[str, int] = {
     "deliveries": 4,
     "snapshots": 5,
     "watermarks": 5,
+    "settled": 6,
 }
 """The schema version that introduced each table."""
 
@@ -226,6 +235,19 @@ def migrations(*, identity: str) -> Migrations:
                     last_seen TEXT NOT NULL,
                     last_full TEXT NOT NULL,
                     etag      TEXT
+                )""",
+            ),
+        ),
+        (
+            6,
+            (
+                # Quiet documents (``syncer.core.settled``): a cycle lets their conclusion
+                # stand instead of planning them again. Lost, everything is planned.
+                """CREATE TABLE IF NOT EXISTS settled (
+                    source       TEXT PRIMARY KEY,
+                    content_hash TEXT NOT NULL,
+                    fingerprint  TEXT NOT NULL,
+                    items        TEXT NOT NULL
                 )""",
             ),
         ),

@@ -16,7 +16,7 @@ libpq's own ``PGPASSWORD`` / ``.pgpass``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -153,7 +153,11 @@ class PostgresBackend:
         except psycopg.Error as exc:
             raise StateError(f"{self.label}: cannot write state: {_first_line(exc)}") from None
 
-    def executemany(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
+    def stream(self, statement: str, params: Sequence[object] = ()) -> Iterator[Row]:
+        # The client holds the whole answer anyway (no server-side cursor inside a lock).
+        yield from self.query(statement, params)
+
+    def executemany(self, statement: str, rows: Iterable[Sequence[object]]) -> None:
         try:
             with self._conn.cursor() as cursor:
                 cursor.executemany(_placeholders(statement), rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,7 +80,10 @@ class SqliteBackend:
         except sqlite3.OperationalError as exc:
             raise StateError(f"{self.label}: cannot write state ({_SETTING}): {exc}") from None
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+    def stream(self, sql: str, params: Sequence[object] = ()) -> Iterator[Row]:
+        yield from self._db.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         try:
             self._db.executemany(sql, rows)
         except sqlite3.OperationalError as exc:

@@ -12,6 +12,8 @@ deleted state file costs one slower run and creates nothing. What state adds:
 * ``snapshots`` and ``watermarks``: each tracker's managed tickets as last read, and how far
   that reaches, so a cycle asks the tracker only what changed since (``shell/tickets.py``); a
   lost snapshot costs one full listing;
+* ``settled``: the documents the last sync found quiet (``syncer.core.settled``), so a cycle
+  lets their conclusion stand instead of planning them again; lost, everything is planned;
 * ``heartbeat``: the scheduled worker's last cycle, last success, next due run and last error;
 * ``nudges``, ``published`` and ``deliveries``: the report's delivery memory (when each overdue
   ticket was last nudged, which issue holds each team's published report, when each team's
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from syncer.core.settled import SettledItem, SettledRecord
 from syncer.errors import StateError
 from syncer.model import (
     Document,
@@ -88,6 +91,9 @@ class StateStore:
             backend = path
         self._backend = backend
         self.label = backend.label
+        self.link_writes = 0
+        """How many writes to links this store made: a caller holding ``links()`` knows
+        whether it is still what state holds without reading 50,000 links again."""
         try:
             migrate(backend)
         except BaseException:
@@ -106,7 +112,7 @@ class StateStore:
     # links -----------------------------------------------------------------------------------
 
     def links(self) -> dict[ItemKey, Link]:
-        rows = self._backend.query(
+        rows = self._backend.stream(
             "SELECT item_key, tracker, source, status, ticket, fields, first_seen, last_synced,"
             " last_error FROM links"
         )
@@ -125,6 +131,7 @@ class StateStore:
 
         ``last_synced`` of a pending link is when that create was sent.
         """
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 "INSERT INTO links (item_key, tracker, source, status, first_seen, last_synced)"
@@ -147,6 +154,7 @@ class StateStore:
         now: datetime,
     ) -> None:
         """Record a confirmed link (created, updated, matched, or linked to a person's ticket)."""
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 _UPSERT_LINK,
@@ -166,6 +174,7 @@ class StateStore:
         self, key: ItemKey, *, tracker: str, source: str, error: str, now: datetime
     ) -> None:
         """Remember why the last attempt for ``key`` failed; a pending create stays pending."""
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 "INSERT INTO links (item_key, tracker, source, status, first_seen, last_error)"
@@ -176,6 +185,7 @@ class StateStore:
 
     def forget_pending(self, key: ItemKey) -> None:
         """A create was refused outright: nothing exists on the server, so nothing is pending."""
+        self.link_writes += 1
         with self._backend.transaction():
             self._backend.execute(
                 "UPDATE links SET status = 'failed' WHERE item_key = ? AND status = 'pending'",
@@ -211,6 +221,7 @@ class StateStore:
                 )
             )
         if rows:
+            self.link_writes += 1
             with self._backend.transaction():
                 self._backend.executemany(_UPSERT_LINK, rows)
 
@@ -323,7 +334,7 @@ class StateStore:
             )
             tickets = [
                 Ticket.model_validate_json(row[0])
-                for row in self._backend.query(
+                for row in self._backend.stream(
                     "SELECT ticket FROM snapshots WHERE tracker = ? ORDER BY ticket_key",
                     (tracker,),
                 )
@@ -349,11 +360,12 @@ class StateStore:
     ) -> None:
         """Store ``tickets`` (all of them with ``replace``, else the changed ones) and the
         watermark, in one transaction: a snapshot never reaches further than its tickets."""
-        rows = [(tracker, t.ref.key, t.model_dump_json()) for t in tickets]
+        # A generator: 50,000 tickets' JSON is never held at once.
+        rows = ((tracker, t.ref.key, t.model_dump_json()) for t in tickets)
         with self._backend.transaction():
             if replace:
                 self._backend.execute("DELETE FROM snapshots WHERE tracker = ?", (tracker,))
-            if rows:
+            if tickets:
                 self._backend.executemany(
                     "INSERT INTO snapshots (tracker, ticket_key, ticket) VALUES (?, ?, ?)"
                     " ON CONFLICT (tracker, ticket_key) DO UPDATE SET ticket = excluded.ticket",
@@ -370,6 +382,55 @@ class StateStore:
                     watermark.etag,
                 ),
             )
+
+    # settled documents -----------------------------------------------------------------------
+
+    def settled_documents(self) -> dict[str, SettledRecord]:
+        """Source -> record of each document a sync found quiet; unreadable rows are left out
+        (their documents are planned)."""
+        found = {}
+        for source, content_hash, fingerprint, items in self._backend.query(
+            "SELECT source, content_hash, fingerprint, items FROM settled"
+        ):
+            try:
+                found[source] = SettledRecord(
+                    source=source,
+                    content_hash=content_hash,
+                    fingerprint=fingerprint,
+                    items=tuple(_settled_item(*entry) for entry in json.loads(items)),
+                )
+            except (ValueError, TypeError):
+                continue
+        return found
+
+    def record_settled(
+        self, records: Iterable[SettledRecord], *, forget: Iterable[str] = ()
+    ) -> None:
+        """Store ``records`` and drop the records of the ``forget`` sources, in one
+        transaction (a cycle passes only what differs from what it read)."""
+        rows = [
+            (
+                r.source,
+                r.content_hash,
+                r.fingerprint,
+                json.dumps([[i.item_key, i.tracker, i.ticket, i.linked] for i in r.items]),
+            )
+            for r in records
+        ]
+        gone = [(source,) for source in forget]
+        if not rows and not gone:
+            return
+        with self._backend.transaction():
+            if gone:
+                self._backend.executemany("DELETE FROM settled WHERE source = ?", gone)
+            if rows:
+                self._backend.executemany(
+                    "INSERT INTO settled (source, content_hash, fingerprint, items)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET"
+                    " content_hash = excluded.content_hash, fingerprint = excluded.fingerprint,"
+                    " items = excluded.items",
+                    rows,
+                )
 
     def forget_snapshot(self, tracker: str) -> None:
         """Drop ``tracker``'s snapshot: its next read is a full listing."""
@@ -437,6 +498,15 @@ _UPSERT_HEARTBEAT = (
     " last_error = COALESCE(excluded.last_error, heartbeat.last_error),"
     " last_error_at = COALESCE(excluded.last_error_at, heartbeat.last_error_at)"
 )
+
+
+def _settled_item(key: object, tracker: object, ticket: object, linked: object) -> SettledItem:
+    """One item of a stored quiet record; anything but the types written is refused."""
+    if not (isinstance(key, str) and isinstance(tracker, str) and isinstance(ticket, str)):
+        raise TypeError("a settled item holds three strings and a flag")
+    if not isinstance(linked, bool):
+        raise TypeError("a settled item holds three strings and a flag")
+    return SettledItem(key, tracker, ticket, linked)
 
 
 def _link_from_row(row: Row) -> Link:
