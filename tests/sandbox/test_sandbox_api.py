@@ -229,7 +229,12 @@ def test_serve_forever_stops_cleanly_on_ctrl_c() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    script = f"from syncer.sandbox import Sandbox; Sandbox().serve_forever(port={port})"
+    # Ctrl-C as a terminal delivers it: a child of a background job inherits SIGINT ignored,
+    # and Python then installs no KeyboardInterrupt handler (CI runs in the background too).
+    script = (
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"from syncer.sandbox import Sandbox; Sandbox().serve_forever(port={port})"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
