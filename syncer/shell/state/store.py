@@ -171,10 +171,27 @@ class StateStore:
             )
 
     def record_error(
-        self, key: ItemKey, *, tracker: str, source: str, error: str, now: datetime
+        self,
+        key: ItemKey,
+        *,
+        tracker: str,
+        source: str,
+        error: str,
+        now: datetime,
+        create: bool = True,
     ) -> None:
-        """Remember why the last attempt for ``key`` failed; a pending create stays pending."""
+        """Remember why the last attempt for ``key`` failed; a pending create stays pending.
+
+        Only a failed create makes a ``failed`` link: a failed write to an existing ticket
+        (``create=False``) notes its error on ``key``'s link, if state has one (a reworded
+        item's new key has none; its ticket is known by the old key's link)."""
         self.link_writes += 1
+        if not create:
+            with self._backend.transaction():
+                self._backend.execute(
+                    "UPDATE links SET last_error = ? WHERE item_key = ?", (error, key)
+                )
+            return
         with self._backend.transaction():
             self._backend.execute(
                 "INSERT INTO links (item_key, tracker, source, status, first_seen, last_error)"
