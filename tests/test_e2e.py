@@ -641,6 +641,37 @@ def test_a_ticket_deleted_before_its_item_changes_fails_one_run_not_every_run(
     assert len(issues(sandbox, kind)) == ITEMS - 1  # reported, never made again by itself
 
 
+def test_a_ticket_deleted_before_its_item_is_reworded_is_reported_gone_not_as_a_refused_create(
+    workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rewording gives the item a new key that state has no link for: the failed update
+    # recorded a "failed" link under it, which the report took for a create refused ("the
+    # create was refused: ... updating OPS-1: not found"), run after run.
+    assert sync(workspace) == 0
+    assert sync(workspace) == 0
+    title = "Raise the connection pool limit on orders-db"
+    if kind == "github":
+        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        key = f"acme/platform#{gone.number}"
+        sandbox.delete_github_issue("acme/platform", gone.number)
+    else:
+        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+        key = jira.key
+        sandbox.delete_jira_issue(key)
+    doc = workspace / "postmortems" / "inc-3101.md"
+    doc.write_text(doc.read_text().replace(title, "Raise the orders-db connection pool limit"))
+    sync(workspace)
+    sync(workspace)
+    if (workspace / FORGET).exists():
+        return  # a full listing: nothing tells a deleted ticket from none (made again)
+    capsys.readouterr()
+    config = str(workspace / "syncer.toml")
+    assert main(["report", "--config", config, "--format", "json", "--no-deliver"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [u["reason"] for u in report["untracked"]] == []
+    assert [(d["kind"], d["ticket"]["key"]) for d in report["drift"]] == [("ticket_missing", key)]
+
+
 def test_adding_an_instance_adopts_the_tickets_made_before(
     workspace: Path, sandbox: Sandbox, kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

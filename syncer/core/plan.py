@@ -382,16 +382,24 @@ class _Planner:
         return True
 
     def finding(
-        self, desired: Desired, kind: FindingKind, message: str, ticket: Ticket | None
+        self,
+        desired: Desired,
+        kind: FindingKind,
+        message: str,
+        ticket: Ticket | None,
+        *,
+        gone: tuple[str, TicketRef] | None = None,
     ) -> None:
+        """``gone``: (tracker, ref) of the item's ticket found deleted (no ``Ticket`` to name)."""
+        tracker, ref = gone if gone is not None else (desired.tracker, None)
         self.findings.append(
             Finding(
                 kind=kind,
                 message=message,
                 item_key=desired.item.key,
                 source=desired.item.source,
-                tracker=desired.tracker,
-                ref=ticket.ref if ticket else None,
+                tracker=tracker,
+                ref=ticket.ref if ticket else ref,
             )
         )
 
@@ -607,6 +615,7 @@ class _Planner:
                 f"`syncer sync --recreate {link.ref.key}` makes it again, else remove the item "
                 f"(state records the ticket of {link.fields.title!r} in {link.source})",
                 None,
+                gone=(link.tracker, link.ref),
             )
         return left
 

@@ -473,6 +473,7 @@ class _Applier:
             source=change.source,
             error=str(exc),
             now=self.now(),
+            create=isinstance(change, CreateChange),
         )
         return Outcome(change=change, status="failed", error=str(exc))
 

@@ -93,14 +93,15 @@ def read_managed(
         last_full=mark.last_full,
         etag=changes.etag,
     )
+    reached = frozenset(_moved(fresh, before))
     if fresh or moved != mark:
-        store.save_snapshot(name, tickets=fresh, watermark=moved, replace=False)
+        store.save_snapshot(name, tickets=fresh, watermark=moved, replace=False, moved=reached)
     return TicketRead(
         tickets=tuple(merged.values()),
         full=False,
         last_full=mark.last_full,
         changed=len(fresh),
-        moved=frozenset(_moved(fresh, before)),
+        moved=reached,
     )
 
 

@@ -21,6 +21,7 @@ from syncer.model import TicketFields
 from syncer.shell.reporting import produce_report
 from syncer.shell.state import StateStore
 from syncer.shell.sync import sync_world
+from syncer.shell.trackers.base import ChangedTickets
 from syncer.shell.world import World, read_world
 from tests.support.builders import fixed_now
 from tests.support.fakes import FakeTracker
@@ -40,7 +41,7 @@ def document(incident: str, titles: list[str], *, extra: str = "") -> str:
     )
 
 
-def make_config(root: Path, *, labels: tuple[str, ...] = ()) -> Config:
+def make_config(root: Path, *, labels: tuple[str, ...] = (), second: bool = False) -> Config:
     tracker = {
         "type": "jira",
         "url": "https://jira.example.com",
@@ -53,11 +54,12 @@ def make_config(root: Path, *, labels: tuple[str, ...] = ()) -> Config:
     return parse_config(
         {
             "sources": {"paths": ["docs"], "root": "docs"},
-            "trackers": {"main": tracker},
+            "trackers": {"main": tracker}
+            | ({"side": tracker | {"project": "SIDE"}} if second else {}),
             "default_tracker": "main",
         },
         base_dir=root,
-        environ={"SYNCER_MAIN_TOKEN": "t"},
+        environ={"SYNCER_MAIN_TOKEN": "t", "SYNCER_SIDE_TOKEN": "t"},
     )
 
 
@@ -78,10 +80,11 @@ class Workspace:
         self.config = make_config(root)
         self.tracker = CountingTracker(name="main")
         self.clock = fixed_now()
+        self.extra: dict[str, FakeTracker] = {}
 
     @property
     def trackers(self) -> dict[str, FakeTracker]:
-        return {"main": self.tracker}
+        return {"main": self.tracker, **self.extra}
 
     def write(self, name: str, *, extra: str = "") -> None:
         incident, titles = DOCS[name]
@@ -253,3 +256,46 @@ def test_an_unreadable_quiet_record_plans_its_document(space: Workspace) -> None
     world = space.cycle()
     assert world.settled == {"inc-44.md"}
     assert space.cycle().settled == frozenset(DOCS)  # recorded again
+
+
+class Killed(BaseException):
+    """The process killed (SIGKILL, an interpreter crash) in the middle of a cycle."""
+
+
+@dataclass
+class DyingTracker(CountingTracker):
+    """A second tracker whose read of changes is where the process dies, once."""
+
+    dies: bool = False
+
+    def list_changed(
+        self, *, since: datetime, now: datetime, etag: str | None = None
+    ) -> ChangedTickets:
+        if self.dies:
+            self.dies = False
+            raise Killed
+        return super().list_changed(since=since, now=now, etag=etag)
+
+
+def test_a_change_read_before_the_cycle_died_still_plans_its_document(tmp_path: Path) -> None:
+    # The first tracker's changes are read (its snapshot moves on), then the process dies while
+    # the second tracker is read: the quiet record the change touched must not outlive it.
+    (tmp_path / "docs").mkdir()
+    space = Workspace(tmp_path)
+    space.config = make_config(tmp_path, second=True)
+    side = DyingTracker(name="side")
+    space.extra = {"side": side}
+    for name in DOCS:
+        space.write(name)
+    space.cycle()
+    space.cycle()
+    assert space.cycle().settled == frozenset(DOCS)
+    ticket = min(space.tracker.tickets.values(), key=lambda t: int(t.ref.key.split("-")[1]))
+    copy = ticket.model_copy(update={"ref": ticket.ref.model_copy(update={"key": "OPS-99"})})
+    space.tracker.tickets["OPS-99"] = copy  # a person copied inc-42's first ticket, marker too
+    side.dies = True
+    with pytest.raises(Killed), StateStore(space.root / "state.db") as store:
+        space.read(store)
+    world = space.cycle()  # the same plan as with every item planned
+    assert "inc-42.md" not in world.settled
+    assert any(f.kind == "duplicate" for f in world.plan.findings)

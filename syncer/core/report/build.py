@@ -215,6 +215,10 @@ def build_report(
                 placed=(placements or {}).get(item.key),
                 route=routes.get(document.source),
             )
+            gone = by_kind["missing_ticket"].get(item.key)
+            if found.state == "none" and gone is not None and gone.ref is not None:
+                # A reworded (or moved) item whose ticket, known by its old key, was deleted.
+                found = _Resolved(gone.tracker, None, gone.ref, "missing", None)
             tracker, ticket, state = found.tracker, found.ticket, found.state
             entry = _item(
                 item,

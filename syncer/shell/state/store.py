@@ -28,13 +28,13 @@ migrated on open.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from syncer.core.settled import SettledItem, SettledRecord
+from syncer.core.settled import SettledItem, SettledRecord, touched
 from syncer.errors import StateError
 from syncer.model import (
     Document,
@@ -171,10 +171,27 @@ class StateStore:
             )
 
     def record_error(
-        self, key: ItemKey, *, tracker: str, source: str, error: str, now: datetime
+        self,
+        key: ItemKey,
+        *,
+        tracker: str,
+        source: str,
+        error: str,
+        now: datetime,
+        create: bool = True,
     ) -> None:
-        """Remember why the last attempt for ``key`` failed; a pending create stays pending."""
+        """Remember why the last attempt for ``key`` failed; a pending create stays pending.
+
+        Only a failed create makes a ``failed`` link: a failed write to an existing ticket
+        (``create=False``) notes its error on ``key``'s link, if state has one (a reworded
+        item's new key has none; its ticket is known by the old key's link)."""
         self.link_writes += 1
+        if not create:
+            with self._backend.transaction():
+                self._backend.execute(
+                    "UPDATE links SET last_error = ? WHERE item_key = ?", (error, key)
+                )
+            return
         with self._backend.transaction():
             self._backend.execute(
                 "INSERT INTO links (item_key, tracker, source, status, first_seen, last_error)"
@@ -357,14 +374,27 @@ class StateStore:
         tickets: Sequence[Ticket],
         watermark: Watermark,
         replace: bool,
+        moved: Collection[str] = (),
     ) -> None:
         """Store ``tickets`` (all of them with ``replace``, else the changed ones) and the
-        watermark, in one transaction: a snapshot never reaches further than its tickets."""
+        watermark, in one transaction: a snapshot never reaches further than its tickets.
+
+        The quiet records the read touched go in the same transaction (all of them with
+        ``replace``; else those ``moved``, the changed tickets' keys and item keys, reach): once
+        the snapshot has moved on, no later read sees those changes again, so a record left
+        behind by a cycle that died before it forgot them would stand on a stale conclusion."""
         # A generator: 50,000 tickets' JSON is never held at once.
         rows = ((tracker, t.ref.key, t.model_dump_json()) for t in tickets)
         with self._backend.transaction():
             if replace:
                 self._backend.execute("DELETE FROM snapshots WHERE tracker = ?", (tracker,))
+                self._backend.execute("DELETE FROM settled")
+            elif moved:
+                gone = touched(self.settled_documents(), moved)
+                if gone:
+                    self._backend.executemany(
+                        "DELETE FROM settled WHERE source = ?", [(s,) for s in gone]
+                    )
             if tickets:
                 self._backend.executemany(
                     "INSERT INTO snapshots (tracker, ticket_key, ticket) VALUES (?, ?, ?)"

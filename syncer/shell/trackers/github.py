@@ -521,7 +521,7 @@ class GitHubTracker:
         relabel = "labels" in changed or ("priority" in changed and fields.priority is not None)
         if {"body", "done"} & set(changed) or relabel or written is not None:
             # The marker and the managed label stay as they are, so read what is there now.
-            current = self._json("GET", url, doing, read=True)
+            current = self._ours(self._json("GET", url, doing, read=True), doing)
             marker, carried, text = read_body_marker(str(current.get("body") or ""), self._marks)
             # A reworded item's ticket takes its new key, so that it is found without state; a
             # lost marker is put back.
@@ -543,9 +543,19 @@ class GitHubTracker:
             reason = "not_planned" if fields.wont_do else self._config.close_reason
             edits["state_reason"] = reason if fields.done else "reopened"
         if not edits:
-            return self._ticket(current or self._json("GET", url, doing, read=True))
+            return self._ticket(
+                current or self._ours(self._json("GET", url, doing, read=True), doing)
+            )
         raw = self._json("PATCH", url, doing, body=edits, hints={"assignee": fields.assignee})
-        return self._ticket(raw)
+        return self._ticket(self._ours(raw, doing))
+
+    def _ours(self, raw: Raw, doing: str) -> Raw:
+        """``raw``, an issue of this repository: PyGithub follows the 301 of an issue a person
+        transferred, whose number is another repository's (read as ours, it names an
+        unrelated issue here). Gone, as a deleted one is."""
+        if not is_issue_of(cast(GithubIssueJson, raw), self._repo_name):
+            raise self._http.gone(f"{doing}: transferred to another repository")
+        return raw
 
     def _labels_after(
         self, current: Raw, fields: TicketFields, *, changed: Collection[str], key: ItemKey | None
@@ -599,7 +609,7 @@ class GitHubTracker:
         number = self._must_number(ref)
         url = f"{self._issues}/{number}"
         doing = f"recording what syncer wrote on {self._repo_name}#{number}"
-        current = self._json("GET", url, doing, read=True)
+        current = self._ours(self._json("GET", url, doing, read=True), doing)
         marker, _, text = read_body_marker(str(current.get("body") or ""), self._marks)
         if marker is None:
             return  # not (any more) a managed issue: nothing to carry the baseline

@@ -711,6 +711,10 @@ class JiraTracker:
         doing = f"updating {issue_key}"
         rendered = fields
         issue = self._get_issue(issue_key, doing)
+        if issue.key != issue_key:
+            # Moved to another project since it was listed: Jira answers the old key with the
+            # issue under its new one, which is not syncer's to write (nor this reference's).
+            raise self._http.gone(f"{doing}: moved to {issue.key}")
         payload: dict[str, Any] = {}
         if "title" in changed:
             payload["summary"] = rendered.title

@@ -14,7 +14,12 @@ import stamina
 from responses import matchers
 from urllib3.exceptions import ProtocolError
 
-from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
+from syncer.errors import (
+    TicketGoneError,
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerUnavailableError,
+)
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.shell.trackers.base import body_marker
 from syncer.shell.trackers.github import GitHubTracker, split_body_marker, ticket_from_github
@@ -865,3 +870,30 @@ def test_an_item_marked_wont_do_is_closed_as_not_planned(rsps: responses.Request
     )
 
     assert ticket.resolution == "wont_do"
+
+
+@pytest.mark.parametrize("changed", [["done"], ["title"]])
+def test_an_issue_transferred_to_another_repository_is_gone_and_written_to_never(
+    rsps: responses.RequestsMock, changed: list[str]
+) -> None:
+    # PyGithub follows the 301 of a transferred issue. Written on, the other repository's issue
+    # was read back as this repository's issue of the same number: the close comment and the
+    # baseline marker then went to an unrelated issue of ours.
+    rsps.get(
+        f"{ISSUES}/4",
+        status=301,
+        headers={"Location": f"{GITHUB_API}/repositories/77/issues/9"},
+        json={"message": "Moved Permanently"},
+    )
+    rsps.get(f"{AT}/repositories/77/issues/9", json=github_issue(9, repo="acme/other"))
+    written = Written.of(rendered(done=True))
+
+    with pytest.raises(TicketGoneError, match="transferred to another repository"):
+        tracker().update(
+            TicketRef(system="github", key="#4"),
+            rendered(done=True),
+            changed=changed,
+            written=written,
+        )
+
+    assert sent(rsps) == ["GET /repos/acme/web/issues/4", "GET /repositories/77/issues/9"]

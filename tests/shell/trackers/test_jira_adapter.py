@@ -15,7 +15,12 @@ import stamina
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from syncer.errors import TrackerAssigneeError, TrackerError, TrackerUnavailableError
+from syncer.errors import (
+    TicketGoneError,
+    TrackerAssigneeError,
+    TrackerError,
+    TrackerUnavailableError,
+)
 from syncer.model import Ticket, TicketFields, TicketRef, Written
 from syncer.shell.trackers.base import Marks
 from syncer.shell.trackers.jira import JiraTracker, ticket_from_jira
@@ -1143,3 +1148,17 @@ def test_an_item_marked_wont_do_is_closed_with_the_wont_do_resolution(
     )
 
     assert ticket.done
+
+
+@pytest.mark.parametrize("changed", [["done"], ["title"]])
+def test_an_issue_moved_to_another_project_is_gone_and_written_to_never(
+    rsps: responses.RequestsMock, changed: list[str]
+) -> None:
+    # Jira answers a moved issue's old key with the issue under its new key. Written on through
+    # the old key, it was closed (and its baseline put) again every run, and reported as OPS-1.
+    rsps.get(f"{API}/issue/OPS-1", json=jira_issue("SIDE-9"))
+
+    with pytest.raises(TicketGoneError, match="moved to SIDE-9"):
+        tracker().update(TicketRef(system="jira", key="OPS-1"), fields(done=True), changed=changed)
+
+    assert sent(rsps) == ["GET /rest/api/2/issue/OPS-1"]
