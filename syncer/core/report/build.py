@@ -309,7 +309,17 @@ def build_report(
                             threshold_days=threshold,
                         )
                     )
-            drift.extend(_drift(entry, team, link=link, found=found, index=index, owners=owners))
+            drift.extend(
+                _drift(
+                    entry,
+                    team,
+                    link=link,
+                    found=found,
+                    index=index,
+                    owners=owners,
+                    conflict=by_kind["conflict"].get(item.key),
+                )
+            )
 
     drift.extend(
         _finding_drift(finding_list, all_documents, team_of=team_of, routes=routes, wanted=wanted)
@@ -591,7 +601,10 @@ def _drift(
     found: _Resolved,
     index: _Tickets,
     owners: Mapping[str, Mapping[str, str]] | None,
+    conflict: Finding | None = None,
 ) -> list[DriftEntry]:
+    """``conflict``: the plan's finding that both sides changed the item's status (the plan
+    holds it, and its words say what each side has)."""
     item = entry.item
     tracker, ref, state, moved_from = found.tracker, found.ref, found.state, found.moved_from
     kinds: list[tuple[DriftKind, str]] = []
@@ -607,7 +620,9 @@ def _drift(
         kinds.append(("moved", f"{moved_from} is now {ref.key}"))
     ticket = entry.ticket
     if ticket is not None and ref is not None:
-        if item.done and not entry.closed:
+        if conflict is not None:
+            kinds.append(("status_conflict", conflict.message))
+        elif item.done and not entry.closed:
             kinds.append(("done_in_document_only", f"done in the document, {ref.key} is open"))
         elif entry.wont_do and not item.wont_do:
             kinds.append(

@@ -205,6 +205,7 @@ DriftKind = Literal[
     "due",
     "ticket_missing",
     "ticket_unreadable",
+    "status_conflict",
     "moved",
     "duplicate",
     "orphaned",

@@ -164,6 +164,39 @@ def test_drift_done_in_tracker_only_due_and_moved() -> None:
     assert moved.detail == "OPS-14 is now NEW-1"
 
 
+def test_a_status_conflict_is_drift_as_the_plan_words_it() -> None:
+    # Ticked in the document while a person closed the ticket as won't do: the plan holds the
+    # status and says so; the report shows the same, not "0 drift" (review of issue 17).
+    b3 = w.B3.model_copy(update={"done": True})
+    d2 = w.D2.model_copy(update={"items": tuple(b3 if i.key == b3.key else i for i in w.D2.items)})
+    ops = w.TICKETS["ops"]
+    closed = tuple(
+        t.model_copy(update={"status_category": "done", "done": True, "resolution": "wont_do"})
+        if t.ref.key == "OPS-14"
+        else t
+        for t in ops.tickets
+    )
+    said = (
+        "changed on both sides since the last sync: done in the document, won't do in OPS-14 "
+        "(was open); neither is changed until they agree"
+    )
+    conflict = Finding(
+        kind="conflict",
+        message=said,
+        item_key=b3.key,
+        source=b3.source,
+        tracker="ops",
+        ref=w.jira("OPS-14"),
+    )
+    result = report(
+        documents=(w.D1, d2),
+        tickets={**w.TICKETS, "ops": ops.model_copy(update={"tickets": closed})},
+        findings=(*w.FINDINGS, conflict),
+    )
+    mine = [(e.kind, e.detail) for e in result.drift if e.item_key == b3.key]
+    assert mine == [("status_conflict", said)]
+
+
 def test_unreadable_single_ticket() -> None:
     ops = w.TICKETS["ops"].model_copy(update={"unreadable": (("OPS-15", "403 Forbidden"),)})
     entry = next(e for e in report(tickets={"ops": ops}).drift if e.item_key == w.B4.key)
