@@ -30,6 +30,7 @@ from tests.support.e2e import (
     INCIDENT_DB,
     ITEMS,
     comments,
+    delete_ticket,
     forget_state,
     issues,
     sync,
@@ -579,14 +580,7 @@ def test_a_ticket_deleted_in_the_tracker_is_reported_and_made_again_only_when_as
     # Issue 17, defect 4: with state the deletion is known, also after the document is renamed.
     assert sync(workspace) == 0
     title = "Add an alert on pool saturation above 80%"
-    if kind == "github":
-        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
-        key = f"acme/platform#{gone.number}"
-        sandbox.delete_github_issue("acme/platform", gone.number)
-    else:
-        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
-        key = jira.key
-        sandbox.delete_jira_issue(key)
+    key = delete_ticket(sandbox, kind, title)
     docs = workspace / "postmortems"
     # Renamed, and its incident id with it: every item's key changes.
     (docs / "2026-10-02-orders-db.md").write_text(INCIDENT_DB.replace("INC-3101", "INC-3201"))
@@ -616,14 +610,7 @@ def test_a_ticket_deleted_before_its_item_changes_fails_one_run_not_every_run(
     assert sync(workspace) == 0
     assert sync(workspace) == 0  # reads back what the first wrote
     title = "Raise the connection pool limit on orders-db"
-    if kind == "github":
-        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
-        key = f"acme/platform#{gone.number}"
-        sandbox.delete_github_issue("acme/platform", gone.number)
-    else:
-        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
-        key = jira.key
-        sandbox.delete_jira_issue(key)
+    key = delete_ticket(sandbox, kind, title)
     doc = workspace / "postmortems" / "inc-3101.md"
     doc.write_text(doc.read_text().replace(f"[ ] {title}", f"[x] {title}"))
     capsys.readouterr()
@@ -650,14 +637,7 @@ def test_a_ticket_deleted_before_its_item_is_reworded_is_reported_gone_not_as_a_
     assert sync(workspace) == 0
     assert sync(workspace) == 0
     title = "Raise the connection pool limit on orders-db"
-    if kind == "github":
-        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
-        key = f"acme/platform#{gone.number}"
-        sandbox.delete_github_issue("acme/platform", gone.number)
-    else:
-        [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
-        key = jira.key
-        sandbox.delete_jira_issue(key)
+    key = delete_ticket(sandbox, kind, title)
     doc = workspace / "postmortems" / "inc-3101.md"
     doc.write_text(doc.read_text().replace(title, "Raise the orders-db connection pool limit"))
     sync(workspace)

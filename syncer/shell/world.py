@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from syncer import __version__
 from syncer.config import Config, env_prefix
@@ -209,31 +210,23 @@ def read_world(
         moved=moved,
         usable=vouch,
     )
+    planning = partial(
+        _plan,
+        config,
+        documents,
+        trackers,
+        tickets=tickets,
+        links=links,
+        unavailable=unavailable,
+        recreate=recreate,
+        adoptable=earlier,
+    )
     try:
-        plan = _plan(
-            config,
-            documents,
-            trackers,
-            tickets=tickets,
-            links=links,
-            unavailable=unavailable,
-            recreate=recreate,
-            adoptable=earlier,
-            settled=settled,
-        )
+        plan = planning(settled=settled)
     except SettledConflictError as exc:
         log.info("a changed item reaches a quiet document's ticket (%s): planning every item", exc)
         settled = {}
-        plan = _plan(
-            config,
-            documents,
-            trackers,
-            tickets=tickets,
-            links=links,
-            unavailable=unavailable,
-            recreate=recreate,
-            adoptable=earlier,
-        )
+        plan = planning()
     reads = {
         name: TrackerRead(
             tracker=name,

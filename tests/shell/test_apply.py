@@ -189,6 +189,12 @@ class CommentFails(FakeTracker):
         raise TrackerError(self.name, "comments are disabled")
 
 
+def first_item(*, done: bool) -> Desired:
+    """The first of ``ITEMS``, ticked or not."""
+    fields = ITEMS[0].fields.model_copy(update={"done": done})
+    return ITEMS[0].model_copy(update={"fields": fields})
+
+
 @pytest.mark.parametrize("state", ["kept", "lost"])
 @pytest.mark.parametrize("tick", [True, False])
 @pytest.mark.parametrize(
@@ -203,11 +209,7 @@ def test_a_close_or_reopen_whose_comment_failed_is_completed_next_run(
     store: StateStore, state: str, tick: bool, lost: list[tuple[bool, bool]]
 ) -> None:
     tracker = FakeTracker()
-    start = [
-        ITEMS[0].model_copy(
-            update={"fields": ITEMS[0].fields.model_copy(update={"done": not tick})}
-        )
-    ]
+    start = [first_item(done=not tick)]
     apply_plan(
         make_plan_of(start, tracker, store),
         {"fake": tracker},
@@ -215,8 +217,7 @@ def test_a_close_or_reopen_whose_comment_failed_is_completed_next_run(
         pacer=NO_PACING,
         now=fixed_now,
     )
-    fields = ITEMS[0].fields.model_copy(update={"done": tick})
-    moved = [ITEMS[0].model_copy(update={"fields": fields})]
+    moved = [first_item(done=tick)]
     if lost == [(True, True)]:
         tracker.fail_next = list(lost)
     else:
@@ -378,11 +379,7 @@ def test_a_transition_is_commented_at_most_once_whatever_fails_after_the_comment
 ) -> None:
     # Issue 17, defect 2: one ticket got "syncer closed this issue" five times.
     tracker = FakeTracker()
-    start = [
-        ITEMS[0].model_copy(
-            update={"fields": ITEMS[0].fields.model_copy(update={"done": not tick})}
-        )
-    ]
+    start = [first_item(done=not tick)]
     apply_plan(
         make_plan_of(start, tracker, store),
         {"fake": tracker},
@@ -391,9 +388,7 @@ def test_a_transition_is_commented_at_most_once_whatever_fails_after_the_comment
         now=fixed_now,
     )
     before = list(tracker.comments.get("OPS-1", []))
-    moved = [
-        ITEMS[0].model_copy(update={"fields": ITEMS[0].fields.model_copy(update={"done": tick})})
-    ]
+    moved = [first_item(done=tick)]
     for name, value in fails.items():
         setattr(tracker, name, list(value))
     for _ in range(5):

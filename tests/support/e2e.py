@@ -68,6 +68,17 @@ def issues(sandbox: Sandbox, kind: str) -> list[tuple[str, bool]]:
     return [(i.summary, i.status != "Done") for i in sandbox.jira_issues("OPS")]
 
 
+def delete_ticket(sandbox: Sandbox, kind: str, title: str) -> str:
+    """What a person does by hand: delete the issue with this title; its key as syncer names it."""
+    if kind == "github":
+        [gone] = [i for i in sandbox.github_issues("acme/platform") if i.title == title]
+        sandbox.delete_github_issue("acme/platform", gone.number)
+        return f"acme/platform#{gone.number}"
+    [jira] = [i for i in sandbox.jira_issues("OPS") if i.summary == title]
+    sandbox.delete_jira_issue(jira.key)
+    return jira.key
+
+
 def forget_state(workspace: Path) -> None:
     """Delete the state file (and its journal), when this workspace runs without state."""
     if (workspace / FORGET).exists():
